@@ -1,0 +1,155 @@
+//! Command-line arguments (clap derive) and how they override survey.toml. Definitions
+//! only: the work happens in the library.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use keydriver::export::Format;
+use keydriver::spec::{DriverSpec, Scale, Spec};
+
+#[derive(Parser)]
+#[command(name = "keydriver", version, about = "Key-driver analysis of customer surveys: NPS and what drives it")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Write the full report (markdown, PNG charts, CSV/JSON tables) into a new folder.
+    Report {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Folder to write the report folder into.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Report folder name [default: the latest wave, e.g. 2025Q4].
+        #[arg(long)]
+        name: Option<String>,
+        /// Replace an existing report of the same name.
+        #[arg(long)]
+        force: bool,
+    },
+    /// NPS with standard error and 95% CI, overall and by group.
+    Nps {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Rank the drivers of the recommend score.
+    Drivers {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Generate the example survey (ratings.csv, nps.csv) from known driver weights.
+    Simulate {
+        /// Folder to write ratings.csv and nps.csv into.
+        #[arg(long, default_value = "notebooks-data")]
+        out: PathBuf,
+        /// Respondents to generate.
+        #[arg(long, default_value_t = 5000)]
+        respondents: usize,
+        #[arg(long, default_value_t = keydriver::simulate::DEFAULT_SEED)]
+        seed: u64,
+    },
+}
+
+/// Where the data is and what its columns mean. Each flag overrides the same field of
+/// survey.toml.
+#[derive(Args, Debug, Default)]
+pub struct DataArgs {
+    /// survey.toml to start from [report default: notebooks-data/survey.toml].
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Ratings file (CSV, CSV.gz or Parquet).
+    #[arg(long, alias = "ratings")]
+    pub data: Option<PathBuf>,
+    /// Second file with the recommend score, joined on --id.
+    #[arg(long)]
+    pub nps: Option<PathBuf>,
+    /// Respondent id column (needed to join two files).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// The 0–10 recommend-score column.
+    #[arg(long, alias = "score")]
+    pub target: Option<String>,
+    /// Driver columns, comma-separated; `column=Label` sets a display label.
+    #[arg(long, value_delimiter = ',')]
+    pub drivers: Option<Vec<String>>,
+    /// Survey weight column.
+    #[arg(long)]
+    pub weights: Option<String>,
+    /// Wave (quarter) column.
+    #[arg(long)]
+    pub wave: Option<String>,
+    /// Columns to break NPS down by, comma-separated.
+    #[arg(long, alias = "by", value_delimiter = ',')]
+    pub segments: Option<Vec<String>>,
+    /// Lowest valid rating.
+    #[arg(long, requires = "scale_max")]
+    pub scale_min: Option<f64>,
+    /// Highest valid rating.
+    #[arg(long, requires = "scale_min")]
+    pub scale_max: Option<f64>,
+    /// Codes meaning "missing" (e.g. 99 for don't know), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub missing_codes: Option<Vec<f64>>,
+    /// CSV field separator [default: detected].
+    #[arg(long)]
+    pub separator: Option<char>,
+    /// Numbers use a decimal comma (2,5) [default: detected].
+    #[arg(long)]
+    pub decimal_comma: bool,
+    /// Header rows before the data; the first holds the names [default: detected].
+    #[arg(long)]
+    pub header_rows: Option<usize>,
+    /// Seed for every random step.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+impl DataArgs {
+    /// Applies the flags that were given on top of `spec`.
+    pub fn apply(self, mut spec: Spec) -> Spec {
+        fn set<T>(field: &mut Option<T>, v: Option<T>) {
+            if v.is_some() {
+                *field = v;
+            }
+        }
+        set(&mut spec.ratings, self.data);
+        set(&mut spec.nps, self.nps);
+        set(&mut spec.id, self.id);
+        set(&mut spec.target, self.target);
+        set(&mut spec.weight, self.weights);
+        set(&mut spec.wave, self.wave);
+        set(&mut spec.seed, self.seed);
+        set(&mut spec.csv.separator, self.separator);
+        set(&mut spec.csv.header_rows, self.header_rows);
+        if self.decimal_comma {
+            spec.csv.decimal_comma = Some(true);
+        }
+        if let (Some(min), Some(max)) = (self.scale_min, self.scale_max) {
+            spec.scale = Some(Scale { min, max });
+        }
+        if let Some(codes) = self.missing_codes {
+            spec.missing_codes = codes;
+        }
+        if let Some(segments) = self.segments {
+            spec.segments = segments;
+        }
+        if let Some(drivers) = self.drivers {
+            spec.drivers = drivers
+                .into_iter()
+                .map(|d| match d.split_once('=') {
+                    Some((c, l)) => DriverSpec { column: c.trim().into(), label: Some(l.trim().into()) },
+                    None => DriverSpec { column: d.trim().into(), label: None },
+                })
+                .collect();
+        }
+        spec
+    }
+}

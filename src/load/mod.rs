@@ -1,0 +1,318 @@
+//! Load → validate → join: turns the survey's files into one clean frame of responses.
+//!
+//! Every value is checked against the schema before anything is modelled: ids must be
+//! unique, ratings inside the declared scale, the target a whole number 0–10, unless the
+//! value is a declared missing code. The ratings and NPS files are joined with polars.
+
+mod sniff;
+mod table;
+
+pub use sniff::Dialect;
+pub use table::Table;
+
+use std::collections::HashMap;
+
+use ndarray::{Array1, Array2};
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::spec::Survey;
+
+/// What the loader did, for the report's data summary: nothing is dropped unseen.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadReport {
+    pub ratings_file: String,
+    pub ratings_rows: usize,
+    pub nps_file: Option<String>,
+    pub nps_rows: Option<usize>,
+    /// Respondents present in both files (all ratings rows when there is one file).
+    pub matched: usize,
+    pub unmatched_ratings: usize,
+    pub unmatched_nps: usize,
+    /// Cells holding a declared missing code, now missing.
+    pub missing_coded: usize,
+    /// Blank cells in the driver and target columns of matched rows.
+    pub blank_cells: usize,
+    /// Matched respondents with no usable target.
+    pub target_missing: usize,
+    pub dialects: Vec<(String, Dialect)>,
+}
+
+/// The joined, validated responses: one row per matched respondent.
+pub struct Responses {
+    pub survey: Survey,
+    pub df: DataFrame,
+    pub report: LoadReport,
+}
+
+/// Complete rows for a linear model (listwise deletion), as matrices.
+pub struct ModelData {
+    pub names: Vec<String>,
+    pub x: Array2<f64>,
+    pub y: Array1<f64>,
+    pub w: Option<Array1<f64>>,
+    pub n_used: usize,
+    pub n_dropped: usize,
+}
+
+/// Column names inside the joined frame (the user's names could clash with each other).
+const ID: &str = "__id";
+const TARGET: &str = "__target";
+const WEIGHT: &str = "__weight";
+
+pub fn load(survey: &Survey) -> Result<Responses> {
+    let ratings = Table::read(&survey.ratings, &survey.csv)?;
+    let mut missing_coded = 0;
+    let mut columns: Vec<Column> = Vec::new();
+
+    if let Some(id) = &survey.id {
+        columns.push(Column::new(ID.into(), unique_ids(&ratings, id)?));
+    }
+    for (name, role) in survey
+        .wave
+        .iter()
+        .map(|w| (w, "wave"))
+        .chain(survey.segments.iter().map(|s| (s, "segment")))
+    {
+        columns.push(Column::new(name.as_str().into(), ratings.strings(name, role)?));
+    }
+    for d in &survey.drivers {
+        let values = rating_values(&ratings, &d.column, survey, &mut missing_coded)?;
+        columns.push(Column::new(d.column.as_str().into(), values));
+    }
+    if let Some(w) = &survey.weight {
+        columns.push(Column::new(WEIGHT.into(), weight_values(&ratings, w)?));
+    }
+
+    let (df, nps_table) = match &survey.nps {
+        None => {
+            let target = target_values(&ratings, &survey.target, survey, &mut missing_coded)?;
+            columns.push(Column::new(TARGET.into(), target));
+            (frame(&ratings, columns)?, None)
+        }
+        Some(nps_path) => {
+            let nps = Table::read(nps_path, &survey.csv)?;
+            let id = survey.id.as_deref().expect("resolve() requires an id with two files");
+            let nps_df = frame(
+                &nps,
+                vec![
+                    Column::new(ID.into(), unique_ids(&nps, id)?),
+                    Column::new(TARGET.into(), target_values(&nps, &survey.target, survey, &mut missing_coded)?),
+                ],
+            )?;
+            let mut args = JoinArgs::new(JoinType::Inner);
+            args.maintain_order = MaintainOrderJoin::Left;
+            let joined = frame(&ratings, columns)?
+                .join(&nps_df, [ID], [ID], args, None)
+                .map_err(|e| Error::Data(format!("joining {} and {}: {e}", survey.ratings.display(), nps_path.display())))?;
+            (joined, Some(nps))
+        }
+    };
+
+    if df.height() == 0 {
+        return Err(Error::Data(match &nps_table {
+            Some(n) => format!(
+                "no respondent id appears in both {} and {}: check that --id names the same column in both",
+                ratings.path.display(),
+                n.path.display()
+            ),
+            None => format!("{}: no rows to analyse", ratings.path.display()),
+        }));
+    }
+    let matched = df.height();
+    let mut report = LoadReport {
+        ratings_file: ratings.path.display().to_string(),
+        ratings_rows: ratings.height(),
+        nps_file: nps_table.as_ref().map(|t| t.path.display().to_string()),
+        nps_rows: nps_table.as_ref().map(Table::height),
+        matched,
+        unmatched_ratings: ratings.height() - matched,
+        unmatched_nps: nps_table.as_ref().map_or(0, |t| t.height() - matched),
+        missing_coded,
+        blank_cells: 0,
+        target_missing: 0,
+        dialects: [Some(&ratings), nps_table.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter_map(|t| Some((t.path.display().to_string(), t.dialect.clone()?)))
+            .collect(),
+    };
+    let responses = Responses { survey: survey.clone(), df, report: report.clone() };
+    report.target_missing = responses.target().iter().filter(|v| v.is_none()).count();
+    report.blank_cells = survey
+        .drivers
+        .iter()
+        .map(|d| responses.numbers(&d.column).iter().filter(|v| v.is_none()).count())
+        .sum::<usize>()
+        + report.target_missing;
+    Ok(Responses { report, ..responses })
+}
+
+fn frame(table: &Table, columns: Vec<Column>) -> Result<DataFrame> {
+    DataFrame::new(table.height(), columns).map_err(|e| Error::BadFile {
+        file: table.path.clone(),
+        reason: e.to_string(),
+    })
+}
+
+/// Ids as text; a blank or repeated id is an error naming a few of the offenders.
+fn unique_ids(table: &Table, column: &str) -> Result<Vec<Option<String>>> {
+    let ids = table.strings(column, "respondent id")?;
+    let mut first_row: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+    let mut dups: Vec<(String, usize, usize)> = Vec::new();
+    let mut n_dups = 0;
+    for (i, id) in ids.iter().enumerate() {
+        let Some(id) = id else {
+            return Err(table.value_error(column, i, "respondent id is blank".into()));
+        };
+        if let Some(&j) = first_row.get(id.as_str()) {
+            n_dups += 1;
+            if dups.len() < 3 {
+                dups.push((id.clone(), j + 1, i + 1));
+            }
+        } else {
+            first_row.insert(id, i);
+        }
+    }
+    if n_dups > 0 {
+        let examples: Vec<String> = dups
+            .iter()
+            .map(|(id, a, b)| format!("\"{id}\" (rows {a} and {b})"))
+            .collect();
+        return Err(Error::BadColumn {
+            file: table.path.clone(),
+            column: column.to_string(),
+            reason: format!(
+                "{n_dups} duplicate respondent id(s), e.g. {}: each respondent must appear once",
+                examples.join(", ")
+            ),
+        });
+    }
+    Ok(ids)
+}
+
+/// Ratings: missing codes become missing; anything else outside the scale is an error.
+fn rating_values(table: &Table, column: &str, survey: &Survey, coded: &mut usize) -> Result<Vec<Option<f64>>> {
+    let values = table.numbers(column, "driver")?;
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Some(x) if survey.is_missing_code(x) => {
+                *coded += 1;
+                Ok(None)
+            }
+            Some(x) => match survey.scale {
+                Some(s) if x < s.min || x > s.max => Err(table.value_error(
+                    column,
+                    i,
+                    format!(
+                        "rating {x} is outside the scale {}–{} (if it is a \"don't know\" code, add it to missing_codes)",
+                        s.min, s.max
+                    ),
+                )),
+                _ => Ok(Some(x)),
+            },
+            None => Ok(None),
+        })
+        .collect()
+}
+
+/// The recommend score: a whole number 0–10, or a missing code.
+fn target_values(table: &Table, column: &str, survey: &Survey, coded: &mut usize) -> Result<Vec<Option<f64>>> {
+    let values = table.numbers(column, "target")?;
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Some(x) if survey.is_missing_code(x) => {
+                *coded += 1;
+                Ok(None)
+            }
+            Some(x) if !(0.0..=10.0).contains(&x) || x.fract() != 0.0 => Err(table.value_error(
+                column,
+                i,
+                format!("likelihood to recommend must be a whole number 0–10, found {x}"),
+            )),
+            v => Ok(v),
+        })
+        .collect()
+}
+
+/// Survey weights: present, finite, non-negative, and not all zero.
+fn weight_values(table: &Table, column: &str) -> Result<Vec<Option<f64>>> {
+    let values = table.numbers(column, "weight")?;
+    let mut total = 0.0;
+    for (i, v) in values.iter().enumerate() {
+        match v {
+            None => return Err(table.value_error(column, i, "weight is blank".into())),
+            Some(w) if *w < 0.0 => {
+                return Err(table.value_error(column, i, format!("weight {w} is negative")))
+            }
+            Some(w) => total += w,
+        }
+    }
+    if total <= 0.0 {
+        return Err(Error::BadColumn {
+            file: table.path.clone(),
+            column: column.to_string(),
+            reason: "weights sum to zero".into(),
+        });
+    }
+    Ok(values)
+}
+
+impl Responses {
+    pub fn height(&self) -> usize {
+        self.df.height()
+    }
+
+    /// A numeric column of the joined frame (a driver, the target or the weight).
+    fn numbers(&self, name: &str) -> Vec<Option<f64>> {
+        self.df
+            .column(name)
+            .and_then(|c| c.f64().map(|ca| ca.iter().collect()))
+            .expect("the loader built this column as f64")
+    }
+
+    pub fn target(&self) -> Vec<Option<f64>> {
+        self.numbers(TARGET)
+    }
+
+    pub fn weights(&self) -> Option<Vec<f64>> {
+        self.survey.weight.as_ref().map(|_| {
+            self.numbers(WEIGHT).into_iter().map(|w| w.expect("weights were checked")).collect()
+        })
+    }
+
+    /// A wave or segment column as labels; blanks read "(missing)".
+    pub fn labels(&self, name: &str) -> Vec<String> {
+        let col = self.df.column(name).expect("the loader kept this column");
+        col.str()
+            .expect("the loader built this column as text")
+            .iter()
+            .map(|v| v.unwrap_or("(missing)").to_string())
+            .collect()
+    }
+
+    /// Rows where the target and every driver are present (listwise deletion).
+    pub fn model_data(&self) -> ModelData {
+        let drivers: Vec<Vec<Option<f64>>> =
+            self.survey.drivers.iter().map(|d| self.numbers(&d.column)).collect();
+        let target = self.target();
+        let weights = self.weights();
+        let rows: Vec<usize> = (0..self.height())
+            .filter(|&i| target[i].is_some() && drivers.iter().all(|d| d[i].is_some()))
+            .collect();
+        let x = Array2::from_shape_fn((rows.len(), drivers.len()), |(r, j)| drivers[j][rows[r]].unwrap());
+        ModelData {
+            names: self.survey.drivers.iter().map(|d| d.column.clone()).collect(),
+            x,
+            y: rows.iter().map(|&i| target[i].unwrap()).collect(),
+            w: weights.map(|w| rows.iter().map(|&i| w[i]).collect()),
+            n_used: rows.len(),
+            n_dropped: self.height() - rows.len(),
+        }
+    }
+}

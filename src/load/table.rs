@@ -1,0 +1,168 @@
+//! One input file as a polars DataFrame, and typed access to its columns with errors that
+//! name the file, the column and the row. CSV is read as text and parsed here, so a bad
+//! cell is reported where it is instead of turning a whole column into strings or nulls.
+
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use super::sniff::{self, Dialect};
+use crate::error::{Error, Result};
+use crate::spec::CsvOptions;
+
+/// A file as read: its frame, and for CSV the dialect it was read with.
+pub struct Table {
+    pub path: PathBuf,
+    pub df: DataFrame,
+    pub dialect: Option<Dialect>,
+}
+
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+const PARQUET_MAGIC: &[u8] = b"PAR1";
+const UTF8_BOM: &[u8] = &[0xef, 0xbb, 0xbf];
+
+impl Table {
+    /// Reads CSV (plain or gzip) or Parquet, recognised by content, not by extension.
+    pub fn read(path: &Path, csv: &CsvOptions) -> Result<Table> {
+        let unreadable = |reason: String| Error::Unreadable { file: path.to_path_buf(), reason };
+        let bad = |reason: String| Error::BadFile { file: path.to_path_buf(), reason };
+        let mut bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+        if bytes.starts_with(GZIP_MAGIC) {
+            let mut out = Vec::new();
+            flate2::read::MultiGzDecoder::new(&bytes[..])
+                .read_to_end(&mut out)
+                .map_err(|e| bad(format!("not a valid gzip file: {e}")))?;
+            bytes = out;
+        }
+        if bytes.starts_with(PARQUET_MAGIC) {
+            let df = ParquetReader::new(Cursor::new(bytes))
+                .finish()
+                .map_err(|e| bad(format!("not a valid Parquet file: {}", first_line(&e.to_string()))))?;
+            if df.height() == 0 {
+                return Err(bad("has no data rows".into()));
+            }
+            return Ok(Table { path: path.to_path_buf(), df, dialect: None });
+        }
+        let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
+        let text = std::str::from_utf8(body).map_err(|e| {
+            let line = 1 + body[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+            bad(format!("line {line} is not UTF-8 text: save the file as UTF-8 (CSV UTF-8 in Excel)"))
+        })?;
+        if text.trim().is_empty() {
+            return Err(bad("is empty: expected a header row and data rows".into()));
+        }
+        let dialect = sniff::sniff(text, csv);
+        if text.lines().filter(|l| !l.trim().is_empty()).count() <= dialect.header_rows {
+            return Err(bad("has a header but no data rows".into()));
+        }
+        let df = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_skip_rows_after_header(dialect.header_rows - 1)
+            .map_parse_options(|p| {
+                p.with_separator(dialect.separator as u8)
+                    .with_missing_is_null(true)
+            })
+            .into_reader_with_file_handle(Cursor::new(body.to_vec()))
+            .finish()
+            .map_err(|e| bad(format!("cannot parse as CSV: {}", first_line(&e.to_string()))))?;
+        if df.height() == 0 {
+            return Err(bad("has a header but no data rows".into()));
+        }
+        Ok(Table { path: path.to_path_buf(), df, dialect: Some(dialect) })
+    }
+
+    pub fn height(&self) -> usize {
+        self.df.height()
+    }
+
+    /// The column, or an error that suggests the closest existing name.
+    pub fn column(&self, name: &str, role: &'static str) -> Result<&Column> {
+        self.df.column(name).map_err(|_| {
+            let names: Vec<String> = self.df.get_column_names().iter().map(|s| s.to_string()).collect();
+            let hint = closest(name, &names)
+                .map(|c| format!("; did you mean \"{c}\"?"))
+                .unwrap_or_else(|| format!("; columns are: {}", names.join(", ")));
+            Error::UnknownColumn { file: self.path.clone(), column: name.to_string(), role, hint }
+        })
+    }
+
+    /// A column as text (ids, waves, segments). Blank cells are `None`.
+    pub fn strings(&self, name: &str, role: &'static str) -> Result<Vec<Option<String>>> {
+        let col = self.column(name, role)?;
+        let col = col.cast(&DataType::String).map_err(|e| self.column_error(name, e))?;
+        let ca = col.str().map_err(|e| self.column_error(name, e))?;
+        Ok(ca
+            .iter()
+            .map(|v| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string))
+            .collect())
+    }
+
+    /// A column as numbers. Blank cells are `None`; text that is not a number is an error
+    /// naming its row.
+    pub fn numbers(&self, name: &str, role: &'static str) -> Result<Vec<Option<f64>>> {
+        let col = self.column(name, role)?;
+        if col.dtype() == &DataType::String {
+            let decimal_comma = self.dialect.as_ref().is_some_and(|d| d.decimal_comma);
+            let ca = col.str().map_err(|e| self.column_error(name, e))?;
+            return ca
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match sniff::parse_number(v.unwrap_or(""), decimal_comma) {
+                    None => Ok(None),
+                    Some(Ok(x)) if x.is_finite() => Ok(Some(x)),
+                    Some(_) => Err(self.value_error(
+                        name,
+                        i,
+                        format!("\"{}\" is not a number", v.unwrap_or("").trim()),
+                    )),
+                })
+                .collect();
+        }
+        if !col.dtype().is_primitive_numeric() && col.dtype() != &DataType::Boolean {
+            return Err(Error::BadColumn {
+                file: self.path.clone(),
+                column: name.to_string(),
+                reason: format!("holds {} values, expected numbers", col.dtype()),
+            });
+        }
+        let col = col.cast(&DataType::Float64).map_err(|e| self.column_error(name, e))?;
+        let ca = col.f64().map_err(|e| self.column_error(name, e))?;
+        ca.iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Some(x) if !x.is_finite() => Err(self.value_error(name, i, format!("{x} is not a finite number"))),
+                v => Ok(v),
+            })
+            .collect()
+    }
+
+    /// An error for the value at 0-based data row `index`.
+    pub fn value_error(&self, column: &str, index: usize, reason: String) -> Error {
+        Error::BadValue { file: self.path.clone(), column: column.to_string(), row: index + 1, reason }
+    }
+
+    fn column_error(&self, column: &str, e: PolarsError) -> Error {
+        Error::BadColumn {
+            file: self.path.clone(),
+            column: column.to_string(),
+            reason: first_line(&e.to_string()),
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").trim().to_string()
+}
+
+/// The existing name closest to `name` (case-insensitive edit distance), if close enough.
+fn closest(name: &str, names: &[String]) -> Option<String> {
+    let want = name.to_lowercase();
+    names
+        .iter()
+        .map(|n| (strsim::levenshtein(&want, &n.to_lowercase()), n))
+        .filter(|(d, n)| *d <= (n.chars().count().max(want.chars().count()) / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n.clone())
+}

@@ -1,0 +1,108 @@
+//! `keydriver` command: parse arguments, call the library, turn errors into one line on
+//! stderr and the exit code documented in the README.
+
+mod cli;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use keydriver::error::{exit, Error, Result};
+use keydriver::export::{self, Format};
+use keydriver::spec::Spec;
+
+use cli::{Cli, Command, DataArgs};
+
+const DEFAULT_CONFIG: &str = "notebooks-data/survey.toml";
+
+fn main() -> ExitCode {
+    install_interrupt_handler();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::from(exit::OK as u8),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Report { data, out, name, force } => {
+            let config = data.config.clone().or_else(|| {
+                let default = PathBuf::from(DEFAULT_CONFIG);
+                (data.data.is_none() && default.exists()).then_some(default)
+            });
+            let (survey, config) = resolve(data, config, true)?;
+            let analysis = keydriver::analyse(&survey, name, config)?;
+            let dir = keydriver::report::write(&analysis, &out, force)?;
+            println!("wrote {}", dir.join("report.md").display());
+            Ok(())
+        }
+        Command::Nps { data, format } => {
+            let config = data.config.clone();
+            let (mut survey, _) = resolve(data, config, false)?;
+            survey.drivers.clear();
+            let nps = keydriver::analyse_nps(&survey)?;
+            let rows = keydriver::report::nps_rows(&nps);
+            print!(
+                "{}",
+                match format {
+                    Format::Table => export::table::render(&rows),
+                    Format::Csv => export::csv::render(&rows),
+                    Format::Json => export::json::render(&nps),
+                }
+            );
+            Ok(())
+        }
+        Command::Drivers { data, format } => {
+            let config = data.config.clone();
+            let (survey, _) = resolve(data, config, true)?;
+            let table = keydriver::analyse_drivers(&survey)?;
+            print!(
+                "{}",
+                match format {
+                    Format::Table => export::table::render(&table.drivers),
+                    Format::Csv => export::csv::render(&table.drivers),
+                    Format::Json => export::json::render(&table),
+                }
+            );
+            Ok(())
+        }
+        Command::Simulate { out, respondents, seed } => {
+            let written = keydriver::simulate::write(&out, respondents, seed)?;
+            for path in written {
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// survey.toml (if any) overridden by the flags, checked for completeness.
+fn resolve(
+    data: DataArgs,
+    config: Option<PathBuf>,
+    need_drivers: bool,
+) -> Result<(keydriver::spec::Survey, Option<String>)> {
+    let spec = match &config {
+        Some(path) => Spec::from_file(path)?,
+        None => Spec::default(),
+    };
+    let survey = data.apply(spec).resolve(need_drivers)?;
+    Ok((survey, config.as_deref().map(Path::display).map(|d| d.to_string())))
+}
+
+/// Ctrl-C removes the half-built report folder, so an interrupted run leaves nothing.
+fn install_interrupt_handler() {
+    ctrlc::set_handler(|| {
+        let staging = keydriver::report::STAGING.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(dir) = staging.as_ref() {
+            std::fs::remove_dir_all(dir).ok();
+        }
+        eprintln!("error: {}", Error::Interrupted);
+        std::process::exit(exit::INTERRUPTED);
+    })
+    .ok();
+}

@@ -1,0 +1,217 @@
+//! Net Promoter Score: promoters (9–10), passives (7–8), detractors (0–6);
+//! NPS = %promoters − %detractors, on −100…100.
+//!
+//! The standard error treats each answer as +1 / 0 / −1, whose variance is
+//! pP + pD − (pP − pD)², so SE = 100·sqrt((pP + pD − (pP − pD)²) / n). With survey weights
+//! the shares are weighted and n is Kish's effective sample size (Σw)² / Σw².
+
+use serde::Serialize;
+
+use crate::load::Responses;
+
+/// z for a two-sided 95% interval.
+const Z95: f64 = 1.959_963_984_540_054;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    Detractor,
+    Passive,
+    Promoter,
+}
+
+impl Category {
+    pub fn of(score: f64) -> Category {
+        if score >= 9.0 {
+            Category::Promoter
+        } else if score >= 7.0 {
+            Category::Passive
+        } else {
+            Category::Detractor
+        }
+    }
+}
+
+/// NPS of one group of respondents.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NpsStats {
+    /// "all", or the wave / segment value.
+    pub group: String,
+    /// Respondents with a score.
+    pub n: usize,
+    /// Kish's effective n (equals n without weights).
+    pub n_eff: f64,
+    pub promoters: usize,
+    pub passives: usize,
+    pub detractors: usize,
+    /// Shares in percent (weighted when weights are given).
+    pub pct_promoters: f64,
+    pub pct_passives: f64,
+    pub pct_detractors: f64,
+    pub nps: f64,
+    pub se: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+impl NpsStats {
+    /// NPS of `scores` (0–10), optionally weighted. Returns `None` for an empty group.
+    pub fn compute(group: &str, scores: &[f64], weights: Option<&[f64]>) -> Option<NpsStats> {
+        let mut counts = [0usize; 3];
+        let mut wsum = [0.0f64; 3];
+        let mut w2 = 0.0;
+        for (i, &s) in scores.iter().enumerate() {
+            let w = weights.map_or(1.0, |w| w[i]);
+            let c = Category::of(s) as usize;
+            counts[c] += 1;
+            wsum[c] += w;
+            w2 += w * w;
+        }
+        let n = scores.len();
+        let total: f64 = wsum.iter().sum();
+        if n == 0 || total <= 0.0 {
+            return None;
+        }
+        let n_eff = total * total / w2;
+        let [p_d, p_pa, p_p] = wsum.map(|w| w / total);
+        let nps = p_p - p_d;
+        let se = ((p_p + p_d - nps * nps).max(0.0) / n_eff).sqrt();
+        Some(NpsStats {
+            group: group.to_string(),
+            n,
+            n_eff,
+            promoters: counts[Category::Promoter as usize],
+            passives: counts[Category::Passive as usize],
+            detractors: counts[Category::Detractor as usize],
+            pct_promoters: 100.0 * p_p,
+            pct_passives: 100.0 * p_pa,
+            pct_detractors: 100.0 * p_d,
+            nps: 100.0 * nps,
+            se: 100.0 * se,
+            ci_low: (100.0 * (nps - Z95 * se)).max(-100.0),
+            ci_high: (100.0 * (nps + Z95 * se)).min(100.0),
+        })
+    }
+}
+
+/// NPS overall and broken down by one column.
+#[derive(Debug, Clone, Serialize)]
+pub struct Breakdown {
+    /// The column broken down by ("all" for the overall row).
+    pub by: String,
+    pub rows: Vec<NpsStats>,
+}
+
+/// Everything the report says about NPS.
+#[derive(Debug, Clone, Serialize)]
+pub struct NpsTable {
+    pub overall: NpsStats,
+    /// The wave breakdown first (in wave order), then each segment.
+    pub breakdowns: Vec<Breakdown>,
+}
+
+impl NpsTable {
+    /// NPS for the responses overall, by wave and by each segment column.
+    pub fn from_responses(r: &Responses, by: &[String]) -> Option<NpsTable> {
+        let target = r.target();
+        let weights = r.weights();
+        let rows: Vec<usize> = (0..target.len()).filter(|&i| target[i].is_some()).collect();
+        let scores: Vec<f64> = rows.iter().map(|&i| target[i].unwrap()).collect();
+        let w: Option<Vec<f64>> = weights.map(|w| rows.iter().map(|&i| w[i]).collect());
+        let overall = NpsStats::compute("all", &scores, w.as_deref())?;
+        let breakdowns = by
+            .iter()
+            .map(|col| {
+                let labels = r.labels(col);
+                let labels: Vec<&str> = rows.iter().map(|&i| labels[i].as_str()).collect();
+                Breakdown { by: col.clone(), rows: grouped(&labels, &scores, w.as_deref()) }
+            })
+            .collect();
+        Some(NpsTable { overall, breakdowns })
+    }
+}
+
+/// One NpsStats per distinct label, in sorted label order (waves such as 2025Q1 sort in time).
+pub fn grouped(labels: &[&str], scores: &[f64], weights: Option<&[f64]>) -> Vec<NpsStats> {
+    let mut groups: Vec<&str> = labels.to_vec();
+    groups.sort_unstable();
+    groups.dedup();
+    groups
+        .into_iter()
+        .filter_map(|g| {
+            let idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == g).collect();
+            let s: Vec<f64> = idx.iter().map(|&i| scores[i]).collect();
+            let w: Option<Vec<f64>> = weights.map(|w| idx.iter().map(|&i| w[i]).collect());
+            NpsStats::compute(g, &s, w.as_deref())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) {
+        assert!((a - b).abs() < 1e-9, "{a} != {b}");
+    }
+
+    #[test]
+    fn categories_at_the_boundaries() {
+        assert_eq!(Category::of(0.0), Category::Detractor);
+        assert_eq!(Category::of(6.0), Category::Detractor);
+        assert_eq!(Category::of(7.0), Category::Passive);
+        assert_eq!(Category::of(8.0), Category::Passive);
+        assert_eq!(Category::of(9.0), Category::Promoter);
+        assert_eq!(Category::of(10.0), Category::Promoter);
+    }
+
+    /// By hand: 10 answers, 5 promoters, 3 passives, 2 detractors.
+    /// pP = .5, pD = .2, NPS = 30; var = (.5 + .2 − .3²)/10 = .061; SE = 100·sqrt(.061).
+    #[test]
+    fn unweighted_by_hand() {
+        let s = [10., 9., 9., 10., 9., 8., 7., 7., 3., 0.];
+        let r = NpsStats::compute("all", &s, None).unwrap();
+        assert_eq!((r.promoters, r.passives, r.detractors, r.n), (5, 3, 2, 10));
+        close(r.nps, 30.0);
+        close(r.pct_passives, 30.0);
+        close(r.se, 100.0 * 0.061f64.sqrt()); // 24.698…
+        close(r.ci_low, 30.0 - 1.959963984540054 * 24.698178070456937);
+        close(r.n_eff, 10.0);
+    }
+
+    /// By hand: weights 2,2,1,1 on scores 10,0,8,9.
+    /// Σw = 6, pP = 3/6 = .5, pD = 2/6, NPS = 16.667; n_eff = 36/10 = 3.6;
+    /// var = (.5 + 1/3 − (1/6)²)/3.6 = (0.833333 − 0.027778)/3.6 = 0.223765.
+    #[test]
+    fn weighted_by_hand() {
+        let r = NpsStats::compute("all", &[10., 0., 8., 9.], Some(&[2., 2., 1., 1.])).unwrap();
+        close(r.nps, 100.0 / 6.0);
+        close(r.n_eff, 3.6);
+        close(r.se, 100.0 * ((0.5 + 1.0 / 3.0 - 1.0 / 36.0) / 3.6f64).sqrt());
+        assert_eq!(r.n, 4);
+    }
+
+    #[test]
+    fn unit_weights_equal_unweighted() {
+        let s = [10., 9., 3., 7., 6., 10.];
+        assert_eq!(
+            NpsStats::compute("all", &s, None),
+            NpsStats::compute("all", &s, Some(&[1.0; 6]))
+        );
+    }
+
+    #[test]
+    fn all_promoters_has_zero_se_and_clamped_ci() {
+        let r = NpsStats::compute("all", &[9., 10.], None).unwrap();
+        close(r.nps, 100.0);
+        close(r.se, 0.0);
+        close(r.ci_high, 100.0);
+    }
+
+    #[test]
+    fn groups_are_sorted_and_complete() {
+        let g = grouped(&["b", "a", "b"], &[10., 0., 9.], None);
+        assert_eq!(g.iter().map(|s| s.group.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        close(g[0].nps, -100.0);
+        close(g[1].nps, 100.0);
+    }
+}

@@ -1,0 +1,164 @@
+//! PNG charts, one function per chart. Text is drawn with DejaVu Sans compiled into the
+//! binary (the `dejavu` crate through plotters' ab_glyph backend), so charts render the
+//! same on a server with no fonts installed, Greek and Cyrillic labels included.
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::error::{Error, Result};
+use crate::nps::NpsStats;
+
+const FONT: &str = "sans-serif";
+const SIZE: (u32, u32) = (1200, 675);
+const RED: RGBColor = RGBColor(214, 69, 65);
+const GREY: RGBColor = RGBColor(170, 170, 170);
+const GREEN: RGBColor = RGBColor(46, 139, 87);
+const BLUE: RGBColor = RGBColor(52, 101, 164);
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        for (style, bytes) in [
+            (FontStyle::Normal, dejavu::sans::regular()),
+            (FontStyle::Bold, dejavu::sans::bold()),
+        ] {
+            // Only fails on a corrupt font, and the font is compiled in.
+            plotters::style::register_font(FONT, style, bytes).ok();
+        }
+    });
+}
+
+fn draw_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::output(path, format!("cannot draw chart: {e}"))
+}
+
+/// Stacked bars of detractors / passives / promoters per group, with NPS on top.
+pub fn nps_composition(path: &Path, title: &str, rows: &[NpsStats]) -> Result<()> {
+    register_font();
+    let err = |e: &dyn std::fmt::Display| draw_error(path, e);
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let k = rows.len().max(1) as f64;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FONT, 30).into_font().style(FontStyle::Bold))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..k + 1.1, 0.0..112.0)
+        .map_err(|e| err(&e))?;
+    let labels: Vec<String> = rows.iter().map(|r| r.group.clone()).collect();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .x_labels(rows.len() * 2 + 1)
+        .x_label_formatter(&|x| {
+            let i = x.floor() as usize;
+            if (x - x.floor() - 0.5).abs() < 1e-6 { labels.get(i).cloned().unwrap_or_default() } else { String::new() }
+        })
+        .y_labels(6)
+        .y_label_formatter(&|y| if *y <= 100.0 { format!("{y:.0}%") } else { String::new() })
+        .y_desc("share of respondents")
+        .label_style((FONT, 20))
+        .axis_desc_style((FONT, 20))
+        .draw()
+        .map_err(|e| err(&e))?;
+    let label_font = (FONT, 19).into_font();
+    for (i, r) in rows.iter().enumerate() {
+        let (x0, x1) = (i as f64 + 0.2, i as f64 + 0.8);
+        let mut y = 0.0;
+        for (share, colour, text_colour) in [
+            (r.pct_detractors, RED, WHITE),
+            (r.pct_passives, GREY, BLACK),
+            (r.pct_promoters, GREEN, WHITE),
+        ] {
+            chart
+                .draw_series(std::iter::once(Rectangle::new([(x0, y), (x1, y + share)], colour.filled())))
+                .map_err(|e| err(&e))?;
+            if share >= 4.0 {
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        format!("{share:.0}%"),
+                        (i as f64 + 0.46, y + share / 2.0 + 1.5),
+                        label_font.clone().color(&text_colour),
+                    )))
+                    .map_err(|e| err(&e))?;
+            }
+            y += share;
+        }
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("NPS {:+.1}", r.nps),
+                (i as f64 + 0.36, 108.0),
+                (FONT, 21).into_font().style(FontStyle::Bold),
+            )))
+            .map_err(|e| err(&e))?;
+    }
+    for (name, colour) in [("Detractors (0–6)", RED), ("Passives (7–8)", GREY), ("Promoters (9–10)", GREEN)] {
+        chart
+            .draw_series(std::iter::once(Rectangle::new([(0.0, -100.0), (0.0, -100.0)], colour.filled())))
+            .map_err(|e| err(&e))?
+            .label(name)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 14, y + 7)], colour.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font((FONT, 18))
+        .draw()
+        .map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))
+}
+
+/// Horizontal bars, largest on top; negative values extend left of zero.
+pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[(String, f64)]) -> Result<()> {
+    register_font();
+    let err = |e: &dyn std::fmt::Display| draw_error(path, e);
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let k = bars.len().max(1) as f64;
+    let lo = bars.iter().map(|b| b.1).fold(0.0f64, f64::min);
+    let hi = bars.iter().map(|b| b.1).fold(0.0f64, f64::max);
+    let pad = 0.18 * (hi - lo).max(1e-9);
+    let x_range = (lo - if lo < 0.0 { pad } else { 0.0 })..(hi + pad);
+    let longest = bars.iter().map(|b| b.0.chars().count()).max().unwrap_or(5) as u32;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FONT, 30).into_font().style(FontStyle::Bold))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size((longest * 11 + 20).clamp(80, 420))
+        .build_cartesian_2d(x_range, 0.0..k)
+        .map_err(|e| err(&e))?;
+    let names: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(WHITE)
+        .y_labels(bars.len() * 2 + 1)
+        .y_label_formatter(&|y| {
+            let from_top = (k - y).floor() as usize;
+            if (y - y.floor() - 0.5).abs() < 1e-6 { names.get(from_top).cloned().unwrap_or_default() } else { String::new() }
+        })
+        .x_desc(x_desc)
+        .label_style((FONT, 20))
+        .axis_desc_style((FONT, 20))
+        .draw()
+        .map_err(|e| err(&e))?;
+    for (i, (_, v)) in bars.iter().enumerate() {
+        let y = k - i as f64 - 1.0;
+        let colour = if *v < 0.0 { RED } else { BLUE };
+        chart
+            .draw_series(std::iter::once(Rectangle::new([(0.0, y + 0.18), (*v, y + 0.82)], colour.filled())))
+            .map_err(|e| err(&e))?;
+        let at = if *v < 0.0 { *v - pad * 0.6 } else { *v + pad * 0.05 };
+        chart
+            .draw_series(std::iter::once(Text::new(format!("{v:.3}"), (at, y + 0.62), (FONT, 19))))
+            .map_err(|e| err(&e))?;
+    }
+    root.present().map_err(|e| err(&e))
+}

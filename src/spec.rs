@@ -1,0 +1,188 @@
+//! The survey schema: what each column means. Read from `survey.toml`, then overridden
+//! field by field from the command line, then resolved into a [`Survey`] with every
+//! required field present. Unknown keys and wrong types are refused, so a typo in a
+//! scheduled job's config fails loudly instead of silently using a default.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// `survey.toml`, as written. Every field is optional here so that the command line can
+/// supply or replace it; [`Spec::resolve`] says which ones are missing.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// Ratings file (CSV, gzip CSV or Parquet), relative to the toml's folder.
+    pub ratings: Option<PathBuf>,
+    /// Optional second file holding the target; joined to `ratings` on `id`.
+    pub nps: Option<PathBuf>,
+    /// Respondent id column, present in both files.
+    pub id: Option<String>,
+    /// The 0–10 likelihood-to-recommend column.
+    pub target: Option<String>,
+    /// Wave (e.g. quarter) column.
+    pub wave: Option<String>,
+    /// Columns to break NPS down by.
+    #[serde(default)]
+    pub segments: Vec<String>,
+    /// Survey weight column.
+    pub weight: Option<String>,
+    /// Rating scale of the drivers.
+    pub scale: Option<Scale>,
+    /// Codes such as 99 ("don't know") that mean "missing" in any rating or target column.
+    #[serde(default)]
+    pub missing_codes: Vec<f64>,
+    /// How to read CSV files; everything is sniffed when not given.
+    #[serde(default)]
+    pub csv: CsvOptions,
+    /// Seed for every random step (bootstrap, sampled Shapley).
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub drivers: Vec<DriverSpec>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scale {
+    pub min: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DriverSpec {
+    pub column: String,
+    /// Display label for tables and charts; defaults to the column name.
+    pub label: Option<String>,
+}
+
+impl DriverSpec {
+    pub fn label(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.column)
+    }
+}
+
+/// CSV dialect. `None` means "detect it".
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CsvOptions {
+    pub separator: Option<char>,
+    pub decimal_comma: Option<bool>,
+    /// Number of header rows (3 for a Qualtrics export); the first one holds the names.
+    pub header_rows: Option<usize>,
+}
+
+/// The default seed, so that two runs of the same job give the same numbers.
+pub const DEFAULT_SEED: u64 = 20_251_231;
+
+impl Spec {
+    /// Reads a survey.toml; relative file paths in it are taken relative to its folder.
+    pub fn from_file(path: &Path) -> Result<Spec> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+            file: path.to_path_buf(),
+            reason: format!("cannot read: {e}"),
+        })?;
+        let mut spec: Spec = toml::from_str(&text).map_err(|e| Error::Config {
+            file: path.to_path_buf(),
+            reason: one_line(&e.to_string()),
+        })?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        for file in [&mut spec.ratings, &mut spec.nps].into_iter().flatten() {
+            if file.is_relative() {
+                *file = base.join(&*file);
+            }
+        }
+        Ok(spec)
+    }
+
+    /// Checks that everything a run needs is present and consistent.
+    pub fn resolve(self, need_drivers: bool) -> Result<Survey> {
+        let missing = |what: &str, flag: &str| {
+            Error::Usage(format!(
+                "no {what} given: set `{what}` in survey.toml or pass {flag}"
+            ))
+        };
+        let ratings = self.ratings.ok_or_else(|| missing("ratings", "--data FILE"))?;
+        let target = self.target.ok_or_else(|| missing("target", "--target COL"))?;
+        if self.nps.is_some() && self.id.is_none() {
+            return Err(Error::Usage(
+                "two input files need an id column to join them: set `id` in survey.toml or pass --id COL".into(),
+            ));
+        }
+        if need_drivers && self.drivers.is_empty() {
+            return Err(missing("drivers", "--drivers A,B,C"));
+        }
+        if let Some(s) = self.scale {
+            if !(s.min.is_finite() && s.max.is_finite() && s.min < s.max) {
+                return Err(Error::Usage(format!(
+                    "rating scale {}–{} is empty: min must be below max",
+                    s.min, s.max
+                )));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for d in &self.drivers {
+            if !seen.insert(d.column.as_str()) {
+                return Err(Error::Usage(format!("driver \"{}\" is listed twice", d.column)));
+            }
+            if d.column == target {
+                return Err(Error::Usage(format!(
+                    "\"{}\" is both the target and a driver",
+                    d.column
+                )));
+            }
+        }
+        Ok(Survey {
+            ratings,
+            nps: self.nps,
+            id: self.id,
+            target,
+            wave: self.wave,
+            segments: self.segments,
+            weight: self.weight,
+            scale: self.scale,
+            missing_codes: self.missing_codes,
+            csv: self.csv,
+            seed: self.seed.unwrap_or(DEFAULT_SEED),
+            drivers: self.drivers,
+        })
+    }
+}
+
+/// A complete, checked survey description: what the loader and the models run on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Survey {
+    pub ratings: PathBuf,
+    pub nps: Option<PathBuf>,
+    pub id: Option<String>,
+    pub target: String,
+    pub wave: Option<String>,
+    pub segments: Vec<String>,
+    pub weight: Option<String>,
+    pub scale: Option<Scale>,
+    pub missing_codes: Vec<f64>,
+    pub csv: CsvOptions,
+    pub seed: u64,
+    pub drivers: Vec<DriverSpec>,
+}
+
+impl Survey {
+    pub fn driver_columns(&self) -> Vec<&str> {
+        self.drivers.iter().map(|d| d.column.as_str()).collect()
+    }
+
+    pub fn is_missing_code(&self, v: f64) -> bool {
+        self.missing_codes.iter().any(|&c| c == v)
+    }
+}
+
+/// toml's errors span several lines with a source excerpt; a batch log wants one.
+fn one_line(s: &str) -> String {
+    s.split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^'))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
