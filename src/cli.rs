@@ -9,7 +9,7 @@ use keydriver::export::Format;
 use keydriver::spec::{DriverSpec, Scale, Spec};
 
 #[derive(Parser)]
-#[command(name = "keydriver", version, about = "Key-driver analysis of customer surveys: NPS and what drives it")]
+#[command(name = "keydriver", version, about = "Key-driver analysis of customer surveys: NPS and what drives it", args_override_self = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -78,7 +78,7 @@ pub struct DataArgs {
     #[arg(long, alias = "score")]
     pub target: Option<String>,
     /// Driver columns, comma-separated; `column=Label` sets a display label.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', action = clap::ArgAction::Set)]
     pub drivers: Option<Vec<String>>,
     /// Survey weight column.
     #[arg(long)]
@@ -87,7 +87,7 @@ pub struct DataArgs {
     #[arg(long)]
     pub wave: Option<String>,
     /// Columns to break NPS down by, comma-separated.
-    #[arg(long, alias = "by", value_delimiter = ',')]
+    #[arg(long, alias = "by", value_delimiter = ',', action = clap::ArgAction::Set)]
     pub segments: Option<Vec<String>>,
     /// Lowest valid rating.
     #[arg(long, requires = "scale_max")]
@@ -96,7 +96,7 @@ pub struct DataArgs {
     #[arg(long, requires = "scale_min")]
     pub scale_max: Option<f64>,
     /// Codes meaning "missing" (e.g. 99 for don't know), comma-separated.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', action = clap::ArgAction::Set)]
     pub missing_codes: Option<Vec<f64>>,
     /// CSV field separator [default: detected].
     #[arg(long)]
