@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use keydriver::drivers::{Method, Missing, NonPd, Options};
 use keydriver::export::Format;
 use keydriver::spec::{DriverSpec, Scale, Spec};
 
@@ -30,6 +31,8 @@ pub enum Command {
         /// Replace an existing report of the same name.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        model: ModelArgs,
     },
     /// NPS with standard error and 95% CI, overall and by group.
     Nps {
@@ -42,6 +45,8 @@ pub enum Command {
     Drivers {
         #[command(flatten)]
         data: DataArgs,
+        #[command(flatten)]
+        model: ModelArgs,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -56,6 +61,43 @@ pub enum Command {
         #[arg(long, default_value_t = keydriver::simulate::DEFAULT_SEED)]
         seed: u64,
     },
+}
+
+/// How the driver engine runs.
+#[derive(Args, Debug)]
+pub struct ModelArgs {
+    /// Methods to run, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', action = clap::ArgAction::Set, default_value = "all")]
+    pub method: Vec<Method>,
+    /// Driver field to rank by [default: shapley, or corr when Shapley is not run].
+    #[arg(long)]
+    pub rank_by: Option<String>,
+    /// How rows with gaps enter the correlation matrix.
+    #[arg(long, value_enum, default_value = "listwise")]
+    pub missing: Missing,
+    /// A pairwise matrix that is not positive definite: repair it (with a warning) or stop.
+    #[arg(long, value_enum, default_value = "repair")]
+    pub non_pd: NonPd,
+    /// Estimate Shapley values from random orderings even with 24 drivers or fewer.
+    #[arg(long)]
+    pub approx: bool,
+    /// Random orderings for sampled Shapley values (above 24 drivers, or with --approx).
+    #[arg(long, default_value_t = 10_000)]
+    pub permutations: usize,
+}
+
+impl ModelArgs {
+    pub fn options(self, seed: u64) -> Options {
+        Options {
+            methods: self.method,
+            rank_by: self.rank_by,
+            missing: self.missing,
+            non_pd: self.non_pd,
+            approx: self.approx,
+            permutations: self.permutations.max(2),
+            seed,
+        }
+    }
 }
 
 /// Where the data is and what its columns mean. Each flag overrides the same field of

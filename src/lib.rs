@@ -32,10 +32,15 @@ pub struct Analysis {
 }
 
 /// Loads the survey and runs NPS and the driver engine on it.
-pub fn analyse(survey: &spec::Survey, name: Option<String>, config: Option<String>) -> Result<Analysis> {
+pub fn analyse(
+    survey: &spec::Survey,
+    opts: &drivers::Options,
+    name: Option<String>,
+    config: Option<String>,
+) -> Result<Analysis> {
     let responses = load::load(survey)?;
     let nps = nps_table(survey, &responses)?;
-    let drivers = drivers::DriverTable::fit(survey, &responses.model_data())?;
+    let drivers = drivers::DriverTable::fit(survey, &responses, opts)?;
     let name = name.unwrap_or_else(|| {
         nps.breakdowns
             .iter()
@@ -60,8 +65,8 @@ pub fn analyse_nps(survey: &spec::Survey) -> Result<nps::NpsTable> {
 }
 
 /// The driver table only (the `drivers` command).
-pub fn analyse_drivers(survey: &spec::Survey) -> Result<drivers::DriverTable> {
-    drivers::DriverTable::fit(survey, &load::load(survey)?.model_data())
+pub fn analyse_drivers(survey: &spec::Survey, opts: &drivers::Options) -> Result<drivers::DriverTable> {
+    drivers::DriverTable::fit(survey, &load::load(survey)?, opts)
 }
 
 fn nps_table(survey: &spec::Survey, responses: &load::Responses) -> Result<nps::NpsTable> {

@@ -29,13 +29,14 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Report { data, out, name, force } => {
+        Command::Report { data, out, name, force, model } => {
             let config = data.config.clone().or_else(|| {
                 let default = PathBuf::from(DEFAULT_CONFIG);
                 (data.data.is_none() && default.exists()).then_some(default)
             });
             let (survey, config) = resolve(data, config, true)?;
-            let analysis = keydriver::analyse(&survey, name, config)?;
+            let opts = model.options(survey.seed);
+            let analysis = keydriver::analyse(&survey, &opts, name, config)?;
             let dir = keydriver::report::write(&analysis, &out, force)?;
             println!("wrote {}", dir.join("report.md").display());
             Ok(())
@@ -56,10 +57,10 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Drivers { data, format } => {
+        Command::Drivers { data, model, format } => {
             let config = data.config.clone();
             let (survey, _) = resolve(data, config, true)?;
-            let table = keydriver::analyse_drivers(&survey)?;
+            let table = keydriver::analyse_drivers(&survey, &model.options(survey.seed))?;
             print!(
                 "{}",
                 match format {

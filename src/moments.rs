@@ -65,6 +65,76 @@ impl Moments {
     }
 }
 
+/// Correlation matrix from pairwise-complete rows (each pair uses every row where both
+/// are present, with that pair's own means, as R's `cor(use = "pairwise")`). Returns the
+/// covariance-based moments and the smallest pairwise count, which stands in for n.
+pub fn pairwise(columns: &[Vec<Option<f64>>], w: Option<&[f64]>) -> Moments {
+    let k = columns.len();
+    let rows = columns.first().map_or(0, Vec::len);
+    let weight = |i: usize| w.map_or(1.0, |w| w[i]);
+    let mut cov = Array2::zeros((k, k));
+    let mut min_n = usize::MAX;
+    let mut mean = Array1::zeros(k);
+    for a in 0..k {
+        let present: Vec<usize> = (0..rows).filter(|&i| columns[a][i].is_some()).collect();
+        let tw: f64 = present.iter().map(|&i| weight(i)).sum();
+        mean[a] = present.iter().map(|&i| weight(i) * columns[a][i].unwrap()).sum::<f64>() / tw;
+        for b in a..k {
+            let both: Vec<usize> = present.iter().copied().filter(|&i| columns[b][i].is_some()).collect();
+            min_n = min_n.min(both.len());
+            let tw: f64 = both.iter().map(|&i| weight(i)).sum();
+            let ma = both.iter().map(|&i| weight(i) * columns[a][i].unwrap()).sum::<f64>() / tw;
+            let mb = both.iter().map(|&i| weight(i) * columns[b][i].unwrap()).sum::<f64>() / tw;
+            let n = both.len() as f64;
+            // Weights rescaled to sum to this pair's n, as in `from_data`.
+            let c = both
+                .iter()
+                .map(|&i| weight(i) * (columns[a][i].unwrap() - ma) * (columns[b][i].unwrap() - mb))
+                .sum::<f64>()
+                * (n / tw)
+                / (n - 1.0);
+            cov[[a, b]] = c;
+            cov[[b, a]] = c;
+        }
+    }
+    Moments { n: min_n, n_eff: min_n as f64, mean, cov }
+}
+
+/// Smallest eigenvalue above which a correlation matrix counts as positive definite.
+pub const PD_TOL: f64 = 1e-10;
+
+pub fn min_eigenvalue(c: &Array2<f64>) -> f64 {
+    use linfa_linalg::eigh::Eigh;
+    c.eigh().map(|(v, _)| v.iter().copied().fold(f64::INFINITY, f64::min)).unwrap_or(f64::NAN)
+}
+
+/// The nearest correlation matrix (Higham 2002): alternating projections, with Dykstra's
+/// correction, onto the positive semidefinite matrices (eigenvalues clipped to a small
+/// positive floor, so the result is strictly positive definite) and the unit-diagonal ones.
+pub fn nearest_correlation(a: &Array2<f64>) -> Array2<f64> {
+    use linfa_linalg::eigh::Eigh;
+    const FLOOR: f64 = 1e-6;
+    let mut y = a.clone();
+    let mut ds = Array2::<f64>::zeros(a.raw_dim());
+    for _ in 0..1000 {
+        let r = &y - &ds;
+        let (vals, vecs) = match r.eigh() {
+            Ok(e) => e,
+            Err(_) => break,
+        };
+        let x = vecs.dot(&Array2::from_diag(&vals.mapv(|v| v.max(FLOOR)))).dot(&vecs.t());
+        ds = &x - &r;
+        let mut next = x;
+        next.diag_mut().fill(1.0);
+        let change = (&next - &y).iter().map(|v| v * v).sum::<f64>().sqrt();
+        y = next;
+        if change < 1e-12 && min_eigenvalue(&y) > PD_TOL {
+            break;
+        }
+    }
+    y
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +149,28 @@ mod tests {
             n_used: 4,
             n_dropped: 0,
         }
+    }
+
+    #[test]
+    fn repaired_matrix_is_a_positive_definite_correlation_matrix() {
+        // Pairwise deletion can produce this: three mutual correlations no data can have.
+        let bad = array![[1.0, 0.9, -0.9], [0.9, 1.0, 0.9], [-0.9, 0.9, 1.0]];
+        assert!(min_eigenvalue(&bad) < 0.0);
+        let fixed = nearest_correlation(&bad);
+        assert!(min_eigenvalue(&fixed) > PD_TOL);
+        assert!(fixed.diag().iter().all(|d| (d - 1.0).abs() < 1e-12));
+        // Higham's result is symmetric and moves each entry only as far as needed.
+        assert!((fixed[[0, 1]] - fixed[[1, 0]]).abs() < 1e-12);
+        assert!(fixed[[0, 1]] < 0.9 && fixed[[0, 2]] > -0.9);
+    }
+
+    #[test]
+    fn pairwise_equals_listwise_without_gaps() {
+        let d = data(Some(array![1.0, 2.0, 1.0, 3.0]));
+        let cols = vec![d.x.column(0).iter().map(|v| Some(*v)).collect(), d.y.iter().map(|v| Some(*v)).collect()];
+        let pw = pairwise(&cols, d.w.as_ref().map(|w| w.as_slice().unwrap()));
+        let lw = Moments::from_data(&d);
+        assert!((&pw.cov - &lw.cov).iter().all(|v| v.abs() < 1e-12));
     }
 
     #[test]

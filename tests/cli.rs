@@ -167,7 +167,7 @@ fn duplicate_id_is_refused() {
 
 #[test]
 fn rating_outside_scale_is_refused_unless_a_missing_code() {
-    let dir = folder(&[("ratings.csv", "id,a,b\n1,5,5\n2,6,6\n3,7,11\n4,8,9\n5,2,3\n"), ("nps.csv", NPS)]);
+    let dir = folder(&[("ratings.csv", "id,a,b\n1,5,5\n2,6,6\n3,7,11\n4,8,9\n5,2,3\n6,4,6\n7,9,8\n"), ("nps.csv", NPS)]);
     fails(
         drivers_cmd(&dir).args(["--scale-min", "1", "--scale-max", "10"]),
         1,
@@ -179,7 +179,7 @@ fn rating_outside_scale_is_refused_unless_a_missing_code() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((v["n_used"].as_u64(), v["n_dropped"].as_u64()), (Some(3), Some(1)));
+    assert_eq!((v["n_used"].as_u64(), v["n_dropped"].as_u64()), (Some(5), Some(1)));
 }
 
 #[test]

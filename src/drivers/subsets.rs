@@ -40,6 +40,14 @@ fn condition_in_place(c: &mut [f64], dim: usize, a: usize) -> bool {
     true
 }
 
+/// Drivers that are linear combinations of drivers before them (in column order): their
+/// variance is gone once those are in the model.
+pub fn redundant(corr: &Array2<f64>) -> Vec<usize> {
+    let dim = corr.nrows();
+    let mut c: Vec<f64> = corr.iter().copied().collect();
+    (0..dim - 1).filter(|&a| !condition_in_place(&mut c, dim, a)).collect()
+}
+
 /// R² of the target (last variable of `corr`) on the drivers in `members`.
 pub fn subset_r2(corr: &Array2<f64>, members: &[usize]) -> f64 {
     let dim = corr.nrows();
@@ -104,6 +112,57 @@ impl SubsetTable {
     pub fn full(&self) -> f64 {
         self.r2[(1 << self.p) - 1]
     }
+
+    /// Each driver's gain in R² (and in squared partial correlation) averaged over the
+    /// subsets of the other drivers of each size: the one pass that Shapley/LMG,
+    /// dominance and Kruskal's measure all read from.
+    pub fn gains(&self) -> Gains {
+        let p = self.p;
+        let per_driver: Vec<(Vec<f64>, Vec<f64>)> = (0..p)
+            .into_par_iter()
+            .map(|j| {
+                let bit = 1usize << j;
+                let mut r2 = vec![0.0; p];
+                let mut partial = vec![0.0; p];
+                for mask in (0..1usize << p).filter(|m| m & bit == 0) {
+                    let s = mask.count_ones() as usize;
+                    let base = self.r2[mask];
+                    let gain = self.r2[mask | bit] - base;
+                    r2[s] += gain;
+                    if 1.0 - base > COLLINEAR_TOL {
+                        partial[s] += gain / (1.0 - base);
+                    }
+                }
+                for s in 0..p {
+                    let count = binomial(p - 1, s);
+                    r2[s] /= count;
+                    partial[s] /= count;
+                }
+                (r2, partial)
+            })
+            .collect();
+        let (r2, partial) = per_driver.into_iter().unzip();
+        Gains { r2, partial }
+    }
+}
+
+/// Mean gains by subset size; see [`SubsetTable::gains`].
+pub struct Gains {
+    /// `r2[j][s]`: mean of R²(S∪j) − R²(S) over subsets S of the other drivers, |S| = s.
+    pub r2: Vec<Vec<f64>>,
+    /// `partial[j][s]`: the same mean of the squared partial correlation of j with the
+    /// target given S, (R²(S∪j) − R²(S)) / (1 − R²(S)).
+    pub partial: Vec<Vec<f64>>,
+}
+
+/// Averaging the by-size means with equal weight is averaging over all p! orderings,
+/// because an ordering puts j after a given S of size s with probability 1/(p·C(p−1, s)).
+pub fn mean_over_orderings(by_size: &[f64]) -> f64 {
+    by_size.iter().sum::<f64>() / by_size.len() as f64
+}
+
+pub fn binomial(n: usize, k: usize) -> f64 {
+    (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
 }
 
 fn store(out: &[AtomicU64], mask: usize, resid: f64) {

@@ -296,6 +296,14 @@ impl Responses {
             .collect()
     }
 
+    /// Every driver column then the target, with gaps, for pairwise deletion; and weights.
+    pub fn model_columns(&self) -> (Vec<Vec<Option<f64>>>, Option<Vec<f64>>) {
+        let mut columns: Vec<Vec<Option<f64>>> =
+            self.survey.drivers.iter().map(|d| self.numbers(&d.column)).collect();
+        columns.push(self.target());
+        (columns, self.weights())
+    }
+
     /// Rows where the target and every driver are present (listwise deletion).
     pub fn model_data(&self) -> ModelData {
         let drivers: Vec<Vec<Option<f64>>> =

@@ -116,7 +116,7 @@ pub fn nps_composition(path: &Path, title: &str, rows: &[NpsStats]) -> Result<()
 }
 
 /// Horizontal bars, largest on top; negative values extend left of zero.
-pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[(String, f64)]) -> Result<()> {
+pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[(String, f64)], decimals: usize) -> Result<()> {
     register_font();
     let err = |e: &dyn std::fmt::Display| draw_error(path, e);
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
@@ -157,7 +157,7 @@ pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[(String, f64)
             .map_err(|e| err(&e))?;
         let at = if *v < 0.0 { *v - pad * 0.6 } else { *v + pad * 0.05 };
         chart
-            .draw_series(std::iter::once(Text::new(format!("{v:.3}"), (at, y + 0.62), (FONT, 19))))
+            .draw_series(std::iter::once(Text::new(format!("{v:.decimals$}"), (at, y + 0.62), (FONT, 19))))
             .map_err(|e| err(&e))?;
     }
     root.present().map_err(|e| err(&e))

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::drivers::DriverTable;
 use crate::nps::NpsStats;
 use crate::Analysis;
 
@@ -61,22 +62,7 @@ pub fn render(a: &Analysis, charts: &[(String, String)]) -> String {
         nps_table(w, &b.rows);
     }
 
-    writeln!(w, "## Drivers of the recommend score\n").unwrap();
-    let d = &a.drivers;
-    writeln!(
-        w,
-        "Linear model of `{}` on {} drivers: R² = {:.3}, from {} complete responses (all waves pooled). Drivers ranked by their correlation with the score.\n",
-        d.target,
-        d.drivers.len(),
-        d.r2,
-        d.n_used
-    )
-    .unwrap();
-    writeln!(w, "| rank | driver | correlation |\n|---:|---|---:|").unwrap();
-    for dr in &d.drivers {
-        writeln!(w, "| {} | {} | {:.3} |", dr.rank, dr.label, dr.corr).unwrap();
-    }
-    writeln!(w).unwrap();
+    drivers_section(w, &a.drivers);
     for (title, file) in charts.iter().filter(|(_, f)| f.starts_with("drivers")) {
         writeln!(w, "![{title}]({file})\n").unwrap();
     }
@@ -86,6 +72,70 @@ pub fn render(a: &Analysis, charts: &[(String, String)]) -> String {
     )
     .unwrap();
     md
+}
+
+fn drivers_section(w: &mut String, d: &DriverTable) {
+    writeln!(w, "## Drivers of the recommend score\n").unwrap();
+    writeln!(
+        w,
+        "Linear model of `{}` on {} drivers: R² = {:.3} (adjusted {:.3}), from {} complete responses (all waves pooled; {} dropped for a missing rating or score; {} deletion). Ranked by `{}`.\n",
+        d.target,
+        d.drivers.len(),
+        d.r2,
+        d.adj_r2,
+        d.n_used,
+        d.n_dropped,
+        serde_json::to_value(d.missing).unwrap().as_str().unwrap_or(""),
+        d.rank_by
+    )
+    .unwrap();
+    writeln!(
+        w,
+        "*Share of R²* is each driver's Shapley value (LMG): its average gain in R² over every order in which the drivers could enter the model, so the shares add to 100% and correlated drivers split what they explain together. *Relative weight* is Johnson's (2000) alternative, in R² points. *Beta* is the standardized regression coefficient; with correlated ratings it can shrink or flip sign, which is why it is not used to rank. *Promoter OR* is the odds ratio of being a promoter per one-point higher rating.\n"
+    )
+    .unwrap();
+    writeln!(w, "| rank | driver | share of R² | Shapley (R²) | relative weight | beta | p | correlation | promoter OR | direction |").unwrap();
+    writeln!(w, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|").unwrap();
+    let num = |v: Option<f64>, digits: usize| v.map_or("—".to_string(), |x| format!("{x:.digits$}"));
+    for dr in &d.drivers {
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} | {} | {:.3} | {} | {} |",
+            dr.rank,
+            dr.label,
+            dr.shapley_share.map_or("—".to_string(), |s| format!("{:.1}%", 100.0 * s)),
+            num(dr.shapley, 4),
+            num(dr.relative_weight, 4),
+            num(dr.beta, 3),
+            dr.beta_p.map_or("—".to_string(), p_value),
+            dr.corr,
+            num(dr.promoter_odds_ratio, 2),
+            if dr.direction == "positive" { "positive".to_string() } else { format!("**{}**: higher rating, lower score", dr.direction) },
+        )
+        .unwrap();
+    }
+    writeln!(w).unwrap();
+    if let Some(method) = &d.shapley_method {
+        writeln!(w, "Shapley values: {method}.").unwrap();
+    }
+    if let Some(pairs) = &d.complete_dominance {
+        let label = |n: &str| d.drivers.iter().find(|x| x.name == n).map_or(n.to_string(), |x| x.label.clone());
+        let shown: Vec<String> = pairs.iter().map(|[a, b]| format!("{} over {}", label(a), label(b))).collect();
+        writeln!(
+            w,
+            "Complete dominance (adds more to R² in every subset of the other drivers): {}.",
+            if shown.is_empty() { "none".to_string() } else { shown.join("; ") }
+        )
+        .unwrap();
+    }
+    for note in &d.method_notes {
+        writeln!(w, "\n> **Note:** {note}.").unwrap();
+    }
+    writeln!(w).unwrap();
+}
+
+fn p_value(p: f64) -> String {
+    if p < 0.001 { "<0.001".to_string() } else { format!("{p:.3}") }
 }
 
 fn nps_table(w: &mut String, rows: &[NpsStats]) {

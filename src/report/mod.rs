@@ -89,9 +89,21 @@ fn fill(a: &Analysis, dir: &Path) -> Result<()> {
         charts::nps_composition(&dir.join("nps_by_wave.png"), &title, &wave.rows)?;
         charts.push((title, "nps_by_wave.png".to_string()));
     }
-    let bars: Vec<(String, f64)> = a.drivers.drivers.iter().map(|d| (d.label.clone(), d.corr)).collect();
-    let title = format!("Correlation of each driver with {}", a.drivers.target);
-    charts::ranked_bars(&dir.join("drivers.png"), &title, "Pearson correlation", &bars)?;
+    let shares: Option<Vec<(String, f64)>> =
+        a.drivers.drivers.iter().map(|d| Some((d.label.clone(), 100.0 * d.shapley_share?))).collect();
+    let (title, axis, bars, decimals) = match shares {
+        Some(bars) => ("What drives the recommend score: share of R²", "share of explained variance (Shapley value), %", bars, 1),
+        None => (
+            "Correlation of each driver with the recommend score",
+            "Pearson correlation",
+            a.drivers.drivers.iter().map(|d| (d.label.clone(), d.corr)).collect(),
+            3,
+        ),
+    };
+    let mut bars = bars;
+    bars.sort_by(|x, y| y.1.total_cmp(&x.1));
+    charts::ranked_bars(&dir.join("drivers.png"), title, axis, &bars, decimals)?;
+    let title = title.to_string();
     charts.push((title, "drivers.png".to_string()));
 
     put("report.md", markdown::render(a, &charts))?;

@@ -1,0 +1,85 @@
+//! Promoter and detractor logits: logistic regression of "is a promoter (9–10)" and of
+//! "is a detractor (0–6)" on the raw ratings, reported as odds ratios per one-point
+//! rating increase, with McFadden's pseudo-R².
+//!
+//! Unweighted fits use linfa-logistic (with its L2 penalty switched off, so these are
+//! maximum-likelihood estimates). linfa-logistic has no sample weights, so weighted fits
+//! use Newton–Raphson (IRLS) on the weighted likelihood; a test checks that the two agree
+//! when every weight is 1.
+
+use linfa::prelude::*;
+use linfa_linalg::cholesky::InverseC;
+use linfa_logistic::LogisticRegression;
+use ndarray::{Array1, Array2, Axis};
+
+use crate::load::ModelData;
+
+pub struct Logit {
+    pub odds_ratio: Vec<f64>,
+    pub pseudo_r2: f64,
+    /// Rows in the positive class.
+    pub positives: usize,
+}
+
+/// Fits P(class | ratings); `Err` explains why it could not be fitted.
+pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, String> {
+    let y: Array1<bool> = d.y.mapv(&in_class);
+    let positives = y.iter().filter(|&&b| b).count();
+    if positives == 0 || positives == y.len() {
+        return Err(format!("every complete row is {} the class", if positives == 0 { "outside" } else { "in" }));
+    }
+    let (intercept, coef) = match &d.w {
+        None => linfa_fit(&d.x, &y)?,
+        Some(w) => irls(&d.x, &y.mapv(|b| b as u8 as f64), w)?,
+    };
+    let ones = Array1::ones(y.len());
+    let w = d.w.as_ref().unwrap_or(&ones);
+    let eta = d.x.dot(&coef) + intercept;
+    let loglik = |prob: &dyn Fn(usize) -> f64| -> f64 {
+        (0..y.len())
+            .map(|i| {
+                let p = prob(i).clamp(1e-15, 1.0 - 1e-15);
+                w[i] * if y[i] { p.ln() } else { (1.0 - p).ln() }
+            })
+            .sum()
+    };
+    let base = y.iter().zip(w).filter(|(b, _)| **b).map(|(_, w)| w).sum::<f64>() / w.sum();
+    let ll = loglik(&|i| 1.0 / (1.0 + (-eta[i]).exp()));
+    let ll0 = loglik(&|_| base);
+    Ok(Logit { odds_ratio: coef.mapv(f64::exp).to_vec(), pseudo_r2: 1.0 - ll / ll0, positives })
+}
+
+fn linfa_fit(x: &Array2<f64>, y: &Array1<bool>) -> Result<(f64, Array1<f64>), String> {
+    let model = LogisticRegression::default()
+        .alpha(0.0)
+        .max_iterations(1000)
+        .gradient_tolerance(1e-8)
+        .fit(&Dataset::new(x.clone(), y.clone()))
+        .map_err(|e| format!("logistic fit failed: {e}"))?;
+    // linfa-logistic calls the more frequent class "positive"; we want P(in class).
+    let sign = if model.labels().pos.class { 1.0 } else { -1.0 };
+    Ok((sign * model.intercept(), model.params() * sign))
+}
+
+/// Weighted maximum likelihood by Newton–Raphson.
+pub fn irls(x: &Array2<f64>, y: &Array1<f64>, w: &Array1<f64>) -> Result<(f64, Array1<f64>), String> {
+    let (n, p) = x.dim();
+    let mut design = Array2::ones((n, p + 1));
+    design.slice_mut(ndarray::s![.., 1..]).assign(x);
+    let mut b: Array1<f64> = Array1::zeros(p + 1);
+    for _ in 0..100 {
+        let prob = design.dot(&b).mapv(|e| 1.0 / (1.0 + (-e).exp()));
+        let grad = design.t().dot(&(w * &(y - &prob)));
+        let curv = w * &prob.mapv(|q| q * (1.0 - q));
+        let hessian = design.t().dot(&(&design * &curv.insert_axis(Axis(1))));
+        let step = hessian
+            .invc()
+            .map_err(|_| "the ratings separate the class perfectly or are collinear".to_string())?
+            .dot(&grad);
+        b += &step;
+        if step.iter().all(|s| s.abs() < 1e-10) {
+            return Ok((b[0], b.slice(ndarray::s![1..]).to_owned()));
+        }
+    }
+    Err("logistic fit did not converge in 100 Newton steps (perfect separation?)".into())
+}

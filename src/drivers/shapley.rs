@@ -1,0 +1,74 @@
+//! Shapley value regression, a.k.a. LMG (Lindeman, Merenda & Gold 1980; Grömping 2006):
+//! each driver's gain in R² averaged over every order in which the drivers could enter
+//! the model. The values sum to the full model's R² and share it fairly among correlated
+//! drivers.
+//!
+//! Exact up to [`MAX_EXACT`] drivers from the all-subsets table; beyond that (or on
+//! request) estimated from random orderings, each driver with its Monte-Carlo SE.
+
+use ndarray::Array2;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use super::subsets::{mean_over_orderings, path_r2, Gains};
+pub use super::subsets::MAX_EXACT;
+
+pub struct Shapley {
+    pub values: Vec<f64>,
+    /// Monte-Carlo standard errors when sampled; `None` when exact.
+    pub se: Option<Vec<f64>>,
+    /// Orderings sampled (0 when exact).
+    pub permutations: usize,
+}
+
+impl Shapley {
+    pub fn exact(gains: &Gains) -> Shapley {
+        Shapley { values: gains.r2.iter().map(|g| mean_over_orderings(g)).collect(), se: None, permutations: 0 }
+    }
+
+    /// Averages each driver's R² gain over `permutations` random orderings. Each block of
+    /// orderings has its own seed derived from `seed`, so the result does not depend on
+    /// how rayon schedules the blocks.
+    pub fn sampled(corr: &Array2<f64>, permutations: usize, seed: u64) -> Shapley {
+        const BLOCK: usize = 256;
+        let p = corr.nrows() - 1;
+        let blocks = permutations.div_ceil(BLOCK);
+        let (sum, sum_sq) = (0..blocks)
+            .into_par_iter()
+            .map(|b| {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                let mut order: Vec<usize> = (0..p).collect();
+                let mut sum = vec![0.0; p];
+                let mut sum_sq = vec![0.0; p];
+                for _ in 0..BLOCK.min(permutations - b * BLOCK) {
+                    order.shuffle(&mut rng);
+                    let mut before = 0.0;
+                    for (&j, r2) in order.iter().zip(path_r2(corr, &order)) {
+                        let gain = r2 - before;
+                        sum[j] += gain;
+                        sum_sq[j] += gain * gain;
+                        before = r2;
+                    }
+                }
+                (sum, sum_sq)
+            })
+            .reduce(
+                || (vec![0.0; p], vec![0.0; p]),
+                |(mut a, mut b), (c, d)| {
+                    a.iter_mut().zip(c).for_each(|(x, y)| *x += y);
+                    b.iter_mut().zip(d).for_each(|(x, y)| *x += y);
+                    (a, b)
+                },
+            );
+        let m = permutations as f64;
+        let values: Vec<f64> = sum.iter().map(|s| s / m).collect();
+        let se = sum_sq
+            .iter()
+            .zip(&values)
+            .map(|(sq, mean)| ((sq / m - mean * mean).max(0.0) * m / (m - 1.0).max(1.0) / m).sqrt())
+            .collect();
+        Shapley { values, se: Some(se), permutations }
+    }
+}

@@ -1,0 +1,349 @@
+//! The driver engine against published and peer-computed values (tests/data/README.md),
+//! and the identities relative importance must satisfy.
+
+use keydriver::drivers::{self, subsets, DriverTable, Method, Missing, NonPd, Options};
+use keydriver::load::ModelData;
+use keydriver::spec::DriverSpec;
+use ndarray::{Array1, Array2};
+use serde_json::Value;
+
+const TOL: f64 = 1e-6;
+
+fn close(got: f64, want: f64, tol: f64, what: &str) {
+    assert!((got - want).abs() <= tol, "{what}: got {got}, want {want}");
+}
+
+fn specs(names: &[&str]) -> Vec<DriverSpec> {
+    names.iter().map(|n| DriverSpec { column: n.to_string(), label: None }).collect()
+}
+
+fn data(x: Array2<f64>, y: Array1<f64>, w: Option<Array1<f64>>) -> ModelData {
+    ModelData { names: vec![], n_used: y.len(), n_dropped: 0, x, y, w }
+}
+
+const SWISS_DRIVERS: [&str; 5] = ["Agriculture", "Examination", "Education", "Catholic", "Infant.Mortality"];
+
+/// swiss.csv: province, Fertility, then the five drivers.
+fn swiss() -> ModelData {
+    let text = include_str!("data/swiss.csv");
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').skip(1).map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let x = Array2::from_shape_fn((rows.len(), 5), |(i, j)| rows[i][j + 1]);
+    let y = rows.iter().map(|r| r[0]).collect();
+    data(x, y, None)
+}
+
+fn fit(d: &ModelData, names: &[&str], opts: &Options) -> DriverTable {
+    DriverTable::fit_data("y", &specs(names), d, None, opts).unwrap()
+}
+
+/// Drivers back in column order (the table is sorted by rank).
+fn by_name<'a>(t: &'a DriverTable, names: &[&str]) -> Vec<&'a drivers::Driver> {
+    names.iter().map(|n| t.drivers.iter().find(|d| d.name == *n).unwrap()).collect()
+}
+
+fn field(d: &drivers::Driver, f: &str) -> f64 {
+    serde_json::to_value(d).unwrap()[f].as_f64().unwrap()
+}
+
+#[test]
+fn swiss_matches_relaimpo_lm_relativeimp_and_brute_force() {
+    let want: Value = serde_json::from_str(include_str!("data/swiss-expected.json")).unwrap();
+    let t = fit(&swiss(), &SWISS_DRIVERS, &Options::default());
+    close(t.r2, want["r2"].as_f64().unwrap(), TOL, "R²");
+    assert_eq!(t.n_used, 47);
+    let got = by_name(&t, &SWISS_DRIVERS);
+    for (d, w) in got.iter().zip(want["drivers"].as_array().unwrap()) {
+        assert_eq!(d.name, w["name"].as_str().unwrap());
+        let wf = |k: &str| w[k].as_f64().unwrap();
+        let n = &d.name;
+        close(d.shapley.unwrap(), wf("lmg"), TOL, &format!("{n} LMG"));
+        close(d.general_dominance.unwrap(), wf("general_dominance"), TOL, &format!("{n} general dominance"));
+        close(d.relative_weight.unwrap(), wf("relative_weight"), TOL, &format!("{n} relative weight"));
+        close(d.beta.unwrap(), wf("beta"), TOL, &format!("{n} beta"));
+        close(d.coef_se.unwrap(), wf("beta_se_unstandardized"), TOL, &format!("{n} SE"));
+        close(d.beta_p.unwrap(), wf("beta_p"), TOL, &format!("{n} p"));
+        close(d.vif.unwrap(), wf("vif"), TOL, &format!("{n} VIF"));
+        close(d.corr, wf("corr"), TOL, &format!("{n} corr"));
+        close(d.spearman.unwrap(), wf("spearman"), TOL, &format!("{n} Spearman"));
+        close(d.kruskal.unwrap(), wf("kruskal"), TOL, &format!("{n} Kruskal"));
+        let cd = d.conditional_dominance.as_ref().unwrap();
+        for (k, v) in w["conditional_dominance"].as_array().unwrap().iter().enumerate() {
+            close(cd[k], v.as_f64().unwrap(), TOL, &format!("{n} conditional dominance at size {k}"));
+        }
+    }
+    let mut got_pairs: Vec<[String; 2]> = t.complete_dominance.clone().unwrap();
+    let mut want_pairs: Vec<[String; 2]> = serde_json::from_value(want["complete_dominance"].clone()).unwrap();
+    got_pairs.sort();
+    want_pairs.sort();
+    assert_eq!(got_pairs, want_pairs);
+    // Ranked by LMG: Education, Examination, Infant.Mortality, Catholic, Agriculture.
+    let order: Vec<&str> = t.drivers.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(order, ["Education", "Examination", "Infant.Mortality", "Catholic", "Agriculture"]);
+    // Examination's beta is negative, like its correlation; Agriculture's beta is negative
+    // while it correlates positively with Fertility: flagged.
+    assert_eq!(got[0].direction, "mixed");
+    assert_eq!(got[1].direction, "negative");
+}
+
+#[test]
+fn azen_budescu_from_the_correlation_matrix() {
+    let want: Value = serde_json::from_str(include_str!("data/azen-budescu-2003.json")).unwrap();
+    let corr: Vec<Vec<f64>> = serde_json::from_value(want["correlation"].clone()).unwrap();
+    let corr = Array2::from_shape_fn((5, 5), |(i, j)| corr[i][j]);
+    let table = subsets::SubsetTable::exact(&corr);
+    close(table.full(), want["r2"].as_f64().unwrap(), 1e-12, "R²");
+    let gains = table.gains();
+    let dom = drivers::dominance::Dominance::fit(&table, &gains);
+    let kr = drivers::kruskal::kruskal(&gains);
+    for (j, x) in ["x1", "x2", "x3", "x4"].iter().enumerate() {
+        close(dom.general[j], want["general_dominance"][x].as_f64().unwrap(), 1e-12, &format!("{x} general"));
+        close(kr[j], want["kruskal"][x].as_f64().unwrap(), 1e-12, &format!("{x} Kruskal"));
+        for (k, v) in want["conditional_dominance"][x].as_array().unwrap().iter().enumerate() {
+            close(dom.conditional[j][k], v.as_f64().unwrap(), 1e-12, &format!("{x} conditional {k}"));
+        }
+    }
+}
+
+/// A correlated, weighted survey-like data set (deterministic).
+fn synthetic(n: usize, p: usize) -> ModelData {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let mut x = Array2::zeros((n, p));
+    let mut y = Array1::zeros(n);
+    for i in 0..n {
+        let g: f64 = rng.gen_range(-1.0..1.0);
+        for j in 0..p {
+            x[[i, j]] = (5.0 + 3.0 * g + 2.0 * rng.gen_range(-1.0..1.0f64)).round();
+            y[i] += (p - j) as f64 * 0.1 * x[[i, j]];
+        }
+        y[i] += 2.0 * rng.gen_range(-1.0..1.0f64);
+    }
+    let w = (0..n).map(|i| 0.5 + (i % 3) as f64).collect();
+    data(x, y, Some(w))
+}
+
+fn names(p: usize) -> Vec<String> {
+    (0..p).map(|j| format!("d{j}")).collect()
+}
+
+#[test]
+fn identities_shapley_sums_to_r2_equals_general_dominance_relweights_sum_to_r2() {
+    let d = synthetic(300, 7);
+    let n = names(7);
+    let nr: Vec<&str> = n.iter().map(String::as_str).collect();
+    let t = fit(&d, &nr, &Options::default());
+    let sum = |f: &str| t.drivers.iter().map(|d| field(d, f)).sum::<f64>();
+    close(sum("shapley"), t.r2, 1e-12, "Σ Shapley");
+    close(sum("relative_weight"), t.r2, 1e-12, "Σ relative weights");
+    close(sum("shapley_share"), 1.0, 1e-12, "Σ shares");
+    for d in &t.drivers {
+        close(d.general_dominance.unwrap(), d.shapley.unwrap(), 1e-12, "general dominance = Shapley");
+    }
+}
+
+#[test]
+fn weights_of_one_equal_unweighted_and_weights_matter() {
+    let mut d = synthetic(200, 4);
+    let nr = ["a", "b", "c", "d"];
+    let weighted = fit(&d, &nr, &Options::default());
+    d.w = Some(Array1::ones(200));
+    let ones = fit(&d, &nr, &Options::default());
+    d.w = None;
+    let none = fit(&d, &nr, &Options::default());
+    for (a, b) in by_name(&ones, &nr).iter().zip(by_name(&none, &nr)) {
+        for f in ["shapley", "relative_weight", "beta", "beta_se", "kruskal", "spearman", "promoter_odds_ratio"] {
+            close(field(a, f), field(b, f), 1e-6, f);
+        }
+    }
+    assert!((weighted.r2 - none.r2).abs() > 1e-4, "weights must change the fit");
+}
+
+#[test]
+fn permuting_driver_order_changes_nothing() {
+    let d = synthetic(200, 5);
+    let nr = ["a", "b", "c", "d", "e"];
+    let t = fit(&d, &nr, &Options::default());
+    let perm = [3, 0, 4, 1, 2];
+    let x = Array2::from_shape_fn(d.x.raw_dim(), |(i, j)| d.x[[i, perm[j]]]);
+    let pd = data(x, d.y.clone(), d.w.clone());
+    let pn: Vec<&str> = perm.iter().map(|&j| nr[j]).collect();
+    let tp = fit(&pd, &pn, &Options::default());
+    close(t.r2, tp.r2, 1e-12, "R²");
+    for (a, b) in by_name(&t, &nr).iter().zip(by_name(&tp, &nr)) {
+        assert_eq!(a.rank, b.rank);
+        for f in ["shapley", "relative_weight", "beta", "kruskal", "general_dominance"] {
+            close(field(a, f), field(b, f), 1e-10, f);
+        }
+    }
+}
+
+#[test]
+fn rescaling_a_driver_changes_nothing() {
+    // pingouin's LMG breaks when a column is multiplied by 1e-8.
+    let d = synthetic(200, 4);
+    let nr = ["a", "b", "c", "d"];
+    let t = fit(&d, &nr, &Options::default());
+    let mut x = d.x.clone();
+    x.column_mut(1).mapv_inplace(|v| v * 1e-8);
+    x.column_mut(2).mapv_inplace(|v| v * 1e8 + 3.0);
+    let ts = fit(&data(x, d.y.clone(), d.w.clone()), &nr, &Options::default());
+    for (a, b) in by_name(&t, &nr).iter().zip(by_name(&ts, &nr)) {
+        for f in ["shapley", "relative_weight", "beta", "beta_p", "corr", "spearman"] {
+            close(field(a, f), field(b, f), 1e-8, f);
+        }
+    }
+}
+
+#[test]
+fn a_duplicated_driver_shares_with_its_twin_and_is_flagged() {
+    let d = synthetic(200, 3);
+    let mut x = Array2::zeros((200, 4));
+    x.slice_mut(ndarray::s![.., ..3]).assign(&d.x);
+    x.column_mut(3).assign(&d.x.column(0));
+    let nr = ["a", "b", "c", "a_twin"];
+    let t = fit(&data(x, d.y.clone(), d.w.clone()), &nr, &Options::default());
+    let got = by_name(&t, &nr);
+    close(got[0].shapley.unwrap(), got[3].shapley.unwrap(), 1e-12, "twin Shapley");
+    close(got[0].relative_weight.unwrap(), got[3].relative_weight.unwrap(), 1e-9, "twin relative weight");
+    close(t.drivers.iter().map(|d| d.shapley.unwrap()).sum(), t.r2, 1e-12, "Σ Shapley");
+    // R² is the model without the twin.
+    let alone = fit(&d, &["a", "b", "c"], &Options::default());
+    close(t.r2, alone.r2, 1e-12, "R² with a twin");
+    assert!(got.iter().all(|d| d.beta.is_none() && d.vif.is_none()));
+    assert!(t.method_notes.iter().any(|n| n.contains("collinear") && n.contains("a_twin")));
+    let json = serde_json::to_string(&t).unwrap();
+    assert!(!json.contains("NaN") && !json.contains("null"), "{json}");
+}
+
+#[test]
+fn constant_driver_gets_zero_and_a_note() {
+    let d = synthetic(100, 3);
+    let mut x = d.x.clone();
+    x.column_mut(2).fill(4.0);
+    let t = fit(&data(x, d.y.clone(), None), &["a", "b", "c"], &Options::default());
+    let c = by_name(&t, &["c"])[0];
+    close(c.shapley.unwrap(), 0.0, 1e-12, "constant driver");
+    assert!(t.method_notes.iter().any(|n| n.contains("constant") && n.contains('c')));
+}
+
+#[test]
+fn degenerate_data_is_a_clear_error() {
+    let d = synthetic(5, 4);
+    let err = DriverTable::fit_data("y", &specs(&["a", "b", "c", "d"]), &d, None, &Options::default()).unwrap_err();
+    assert!(err.to_string().contains("only 5 complete rows for 4 drivers"), "{err}");
+    let d = synthetic(50, 2);
+    let flat = data(d.x.clone(), Array1::from_elem(50, 7.0), None);
+    let err = DriverTable::fit_data("y", &specs(&["a", "b"]), &flat, None, &Options::default()).unwrap_err();
+    assert!(err.to_string().contains("same y score"), "{err}");
+    let consts = data(Array2::from_elem((50, 2), 3.0), d.y.clone(), None);
+    let err = DriverTable::fit_data("y", &specs(&["a", "b"]), &consts, None, &Options::default()).unwrap_err();
+    assert!(err.to_string().contains("every driver is constant"), "{err}");
+}
+
+#[test]
+fn covariance_ols_agrees_with_linfa_linear() {
+    use linfa::prelude::*;
+    let d = swiss();
+    let t = fit(&d, &SWISS_DRIVERS, &Options { methods: vec![Method::Ols], ..Options::default() });
+    let model = linfa_linear::LinearRegression::new()
+        .fit(&linfa::Dataset::new(d.x.clone(), d.y.clone()))
+        .unwrap();
+    for (j, dr) in by_name(&t, &SWISS_DRIVERS).iter().enumerate() {
+        close(dr.coef.unwrap(), model.params()[j], 1e-8, "coefficient");
+    }
+}
+
+#[test]
+fn sampled_shapley_is_close_to_exact_and_reproducible() {
+    let d = synthetic(300, 6);
+    let nr = ["a", "b", "c", "d", "e", "f"];
+    let exact = fit(&d, &nr, &Options::default());
+    let opts = Options { approx: true, permutations: 4000, seed: 11, ..Options::default() };
+    let a = fit(&d, &nr, &opts);
+    let b = fit(&d, &nr, &opts);
+    assert!(a.shapley_method.as_deref().unwrap().starts_with("sampled, 4000"));
+    for ((x, y), e) in by_name(&a, &nr).iter().zip(by_name(&b, &nr)).zip(by_name(&exact, &nr)) {
+        assert_eq!(x.shapley, y.shapley, "same seed, same values");
+        let se = x.shapley_se.unwrap();
+        assert!(se > 0.0 && se < 0.01, "MC SE {se}");
+        assert!((x.shapley.unwrap() - e.shapley.unwrap()).abs() < 5.0 * se + 1e-12, "within 5 MC SE");
+    }
+    // Every ordering's gains sum to R², so the sampled values do too.
+    close(a.drivers.iter().map(|d| d.shapley.unwrap()).sum(), a.r2, 1e-9, "Σ sampled Shapley");
+}
+
+#[test]
+fn beyond_24_drivers_shapley_is_sampled_and_dominance_skipped() {
+    let d = synthetic(400, 25);
+    let n = names(25);
+    let nr: Vec<&str> = n.iter().map(String::as_str).collect();
+    let opts = Options { permutations: 200, methods: vec![Method::Shapley, Method::Dominance], ..Options::default() };
+    let t = fit(&d, &nr, &opts);
+    assert!(t.shapley_method.as_deref().unwrap().starts_with("sampled"));
+    assert!(t.drivers.iter().all(|d| d.shapley_se.is_some() && d.general_dominance.is_none()));
+    assert!(t.method_notes.iter().any(|n| n.contains("skipped")));
+}
+
+#[test]
+fn promoter_odds_ratios_point_the_right_way_and_weighted_fit_matches_linfa() {
+    let d = synthetic(400, 3);
+    // Rescale y onto 0–10 so there are promoters and detractors.
+    let (lo, hi) = d.y.iter().fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+    let y = d.y.mapv(|v| (10.0 * (v - lo) / (hi - lo)).round());
+    let unweighted = data(d.x.clone(), y.clone(), None);
+    let t = fit(&unweighted, &["a", "b", "c"], &Options { methods: vec![Method::Logit], ..Options::default() });
+    let top = by_name(&t, &["a"])[0];
+    assert!(top.promoter_odds_ratio.unwrap() > 1.0, "higher rating, more promoters");
+    assert!(top.detractor_odds_ratio.unwrap() < 1.0, "higher rating, fewer detractors");
+    assert!(t.promoter_pseudo_r2.unwrap() > 0.0 && t.promoter_pseudo_r2.unwrap() < 1.0);
+    // Newton–Raphson with unit weights (the weighted path) against linfa-logistic.
+    let ones = data(d.x.clone(), y, Some(Array1::ones(400)));
+    let tw = fit(&ones, &["a", "b", "c"], &Options { methods: vec![Method::Logit], ..Options::default() });
+    for (a, b) in by_name(&t, &["a", "b", "c"]).iter().zip(by_name(&tw, &["a", "b", "c"])) {
+        close(a.promoter_odds_ratio.unwrap(), b.promoter_odds_ratio.unwrap(), 1e-4, "promoter OR");
+        close(a.detractor_odds_ratio.unwrap(), b.detractor_odds_ratio.unwrap(), 1e-4, "detractor OR");
+    }
+}
+
+#[test]
+fn pairwise_non_positive_definite_is_repaired_or_refused() {
+    // Three drivers observed in disjoint pairs so pairwise correlations are incompatible.
+    let n = 60;
+    let mut cols: Vec<Vec<Option<f64>>> = vec![vec![None; n]; 4];
+    for i in 0..n {
+        let v = (i % 10) as f64;
+        let u = ((i * 7) % 10) as f64;
+        match i % 3 {
+            0 => { cols[0][i] = Some(v); cols[1][i] = Some(v); }
+            1 => { cols[1][i] = Some(v); cols[2][i] = Some(v); }
+            _ => { cols[0][i] = Some(v); cols[2][i] = Some(9.0 - v); }
+        }
+        cols[3][i] = Some(v + u / 10.0);
+    }
+    let listwise = data(Array2::zeros((0, 3)), Array1::zeros(0), None);
+    let opts = Options { missing: Missing::Pairwise, methods: vec![Method::Shapley, Method::Relweights], ..Options::default() };
+    let t = DriverTable::fit_data("y", &specs(&["a", "b", "c"]), &listwise, Some((cols.clone(), None)), &opts).unwrap();
+    assert_eq!(t.correlation_matrix, "repaired");
+    assert!(t.method_notes.iter().any(|n| n.contains("nearest correlation matrix")));
+    assert!(t.r2 >= 0.0 && t.r2 <= 1.0);
+    let json = serde_json::to_string(&t).unwrap();
+    assert!(!json.contains("NaN") && !json.contains("null"));
+    let refuse = Options { non_pd: NonPd::Refuse, ..opts };
+    let err = DriverTable::fit_data("y", &specs(&["a", "b", "c"]), &listwise, Some((cols, None)), &refuse).unwrap_err();
+    assert!(err.to_string().contains("not positive definite"), "{err}");
+}
+
+#[test]
+fn rank_by_another_field_and_unknown_field() {
+    let d = swiss();
+    let t = fit(&d, &SWISS_DRIVERS, &Options { rank_by: Some("relative_weight".into()), ..Options::default() });
+    assert_eq!(t.rank_by, "relative_weight");
+    assert!(t.drivers.windows(2).all(|w| w[0].relative_weight >= w[1].relative_weight));
+    let err = DriverTable::fit_data("y", &specs(&SWISS_DRIVERS), &d, None, &Options { rank_by: Some("nope".into()), ..Options::default() })
+        .unwrap_err();
+    assert!(err.to_string().contains("--rank-by nope"), "{err}");
+}
