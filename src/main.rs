@@ -17,6 +17,10 @@ const DEFAULT_CONFIG: &str = "notebooks-data/survey.toml";
 
 fn main() -> ExitCode {
     install_interrupt_handler();
+    // A bug must still end in one line and a non-zero code, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("error: internal error ({info}); please report it with the command that caused it");
+    }));
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::from(exit::OK as u8),

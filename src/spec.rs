@@ -122,6 +122,11 @@ impl Spec {
                 )));
             }
         }
+        if let Some(sep) = self.csv.separator.filter(|c| !c.is_ascii() || *c == '"' || c.is_ascii_alphanumeric()) {
+            return Err(Error::Usage(format!(
+                "separator {sep:?} cannot be used: give one ASCII punctuation or whitespace character such as ',', ';', '|' or a tab"
+            )));
+        }
         let mut seen = std::collections::HashSet::new();
         for d in &self.drivers {
             if !seen.insert(d.column.as_str()) {

@@ -1,41 +1,18 @@
 //! End-to-end tests of the `keydriver` command and the library's load step, on small
 //! files written into temporary folders (and, for the ranking, on the bundled example).
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::{fails, keydriver, p, Command};
 use serde_json::Value;
 
-fn keydriver() -> Command {
-    Command::cargo_bin("keydriver").unwrap()
-}
-
-/// Writes `files` into a fresh temp folder.
+/// Writes text files into a fresh temp folder.
 fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
-}
-
-fn p(dir: &tempfile::TempDir, name: &str) -> String {
-    dir.path().join(name).display().to_string()
-}
-
-/// Runs and expects failure with `code`: exactly one line on stderr that contains every
-/// fragment in `says`, and no panic.
-fn fails(cmd: &mut Command, code: i32, says: &[&str]) -> String {
-    let out = cmd.output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(code), "stderr: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
-    for s in says {
-        assert!(stderr.contains(s), "expected {s:?} in: {stderr}");
-    }
-    stderr
+    let bytes: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+    common::folder(&bytes)
 }
 
 const RATINGS: &str = "\

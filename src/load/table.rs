@@ -112,10 +112,14 @@ impl Table {
                 .map(|(i, v)| match sniff::parse_number(v.unwrap_or(""), decimal_comma) {
                     None => Ok(None),
                     Some(Ok(x)) if x.is_finite() => Ok(Some(x)),
-                    Some(_) => Err(self.value_error(
+                    Some(parsed) => Err(self.value_error(
                         name,
                         i,
-                        format!("\"{}\" is not a number", v.unwrap_or("").trim()),
+                        format!(
+                            "\"{}\" is not a {}number",
+                            v.unwrap_or("").trim(),
+                            if parsed.is_ok() { "finite " } else { "" }
+                        ),
                     )),
                 })
                 .collect();

@@ -119,7 +119,10 @@ fn drivers_section(w: &mut String, d: &DriverTable) {
         writeln!(w, "Shapley values: {method}.").unwrap();
     }
     if let Some(pairs) = &d.complete_dominance {
-        let label = |n: &str| d.drivers.iter().find(|x| x.name == n).map_or(n.to_string(), |x| x.label.clone());
+        let find = |n: &str| d.drivers.iter().find(|x| x.name == n);
+        let label = |n: &str| find(n).map_or(n.to_string(), |x| x.label.clone());
+        let mut pairs = pairs.clone();
+        pairs.sort_by_key(|[a, b]| (find(a).map(|x| x.rank), find(b).map(|x| x.rank)));
         let shown: Vec<String> = pairs.iter().map(|[a, b]| format!("{} over {}", label(a), label(b))).collect();
         writeln!(
             w,

@@ -1,0 +1,37 @@
+"""Peer timings for BENCHMARKS.md: exact LMG with pingouin on the same CSV keydriver reads.
+
+    python3 benches/peers.py make  FILE N P   # write a survey-like CSV (seeded)
+    python3 benches/peers.py pingouin FILE P  # time pingouin.linear_regression(relimp=True)
+"""
+import sys
+
+import numpy as np
+
+
+def make(path, n, p):
+    rng = np.random.default_rng(1)
+    g = rng.uniform(-1, 1, size=(n, 1))
+    x = np.clip(np.round(5.5 + 3 * g + 2 * rng.uniform(-1, 1, size=(n, p))), 1, 10)
+    y = np.clip(np.round(x @ (1 / np.arange(1, p + 1)) / 3.6 + rng.uniform(-1.5, 1.5, n)), 0, 10)
+    cols = [f"d{j}" for j in range(p)]
+    with open(path, "w") as f:
+        f.write(",".join(cols) + ",ltr\n")
+        for i in range(n):
+            f.write(",".join(str(int(v)) for v in x[i]) + f",{int(y[i])}\n")
+
+
+def pingouin(path, p):
+    import pandas as pd
+    import pingouin as pg
+
+    df = pd.read_csv(path)
+    cols = [f"d{j}" for j in range(p)]
+    out = pg.linear_regression(df[cols], df["ltr"], relimp=True)
+    print(out[["names", "relimp"]].to_string())
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "make":
+        make(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    else:
+        pingouin(sys.argv[2], int(sys.argv[3]))

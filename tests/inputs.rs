@@ -1,0 +1,391 @@
+//! Real-world exports that must load with no flag, inputs that must be refused with one
+//! clear line, and property tests that no input makes the loader or config parser panic.
+
+mod common;
+
+use std::io::Write;
+
+use common::{fails, folder, json, keydriver, p, Command};
+use proptest::prelude::*;
+use serde_json::Value;
+
+/// The reference survey: ratings a (with a decimal), b, a text column; NPS in a second file.
+const RATINGS: &str = "id,a,b,comment\n1,5.5,7,fine\n2,6,5,ok\n3,9,9,great\n4,3,4,slow\n5,8,6,ok\n6,7,8,good\n7,2,3,bad\n8,10,9,superb\n";
+const NPS: &str = "id,ltr\n1,6\n2,5\n3,9\n4,2\n5,10\n6,8\n7,1\n8,10\n";
+
+fn drivers_json(ratings_name: &str, ratings: &[u8], extra: &[&str]) -> Value {
+    drivers_json_with(ratings_name, ratings, NPS, extra)
+}
+
+/// As `drivers_json`, with another NPS file (the dialect flags apply to both files).
+fn drivers_json_with(ratings_name: &str, ratings: &[u8], nps: &str, extra: &[&str]) -> Value {
+    let dir = folder(&[(ratings_name, ratings), ("nps.csv", nps.as_bytes())]);
+    json(
+        keydriver()
+            .args(["drivers", "--data", &p(&dir, ratings_name), "--nps", &p(&dir, "nps.csv")])
+            .args(["--id", "id", "--target", "ltr", "--drivers", "a,b", "--format", "json"])
+            .args(extra),
+    )
+}
+
+fn reference() -> Value {
+    drivers_json("ratings.csv", RATINGS.as_bytes(), &[])
+}
+
+/// Same survey, same numbers.
+fn same_as_reference(got: Value) {
+    let want = reference();
+    assert_eq!(got["n_used"], 8);
+    for key in ["r2", "n_used", "n_dropped"] {
+        assert_eq!(got[key], want[key], "{key}");
+    }
+    assert_eq!(got["drivers"], want["drivers"]);
+}
+
+// ---- exports that load with no flag ----
+
+#[test]
+fn utf8_bom() {
+    let bytes = [b"\xef\xbb\xbf".as_slice(), RATINGS.as_bytes()].concat();
+    same_as_reference(drivers_json("ratings.csv", &bytes, &[]));
+}
+
+#[test]
+fn crlf_line_endings() {
+    same_as_reference(drivers_json("ratings.csv", RATINGS.replace('\n', "\r\n").as_bytes(), &[]));
+}
+
+/// Excel in most of Europe: `;` between fields, `,` as the decimal mark.
+fn european() -> String {
+    RATINGS.replace(',', ";").replace("5.5", "5,5")
+}
+
+#[test]
+fn semicolon_and_decimal_comma_detected() {
+    same_as_reference(drivers_json("ratings.csv", european().as_bytes(), &[]));
+}
+
+#[test]
+fn separator_and_decimal_comma_flags_override_detection() {
+    let nps = NPS.replace(',', ";");
+    same_as_reference(drivers_json_with("ratings.csv", european().as_bytes(), &nps, &["--separator", ";", "--decimal-comma"]));
+    // Forcing the wrong separator proves the flag is used: the file then has one column.
+    let dir = folder(&[("ratings.csv", european().as_bytes()), ("nps.csv", NPS.as_bytes())]);
+    fails(
+        keydriver()
+            .args(["drivers", "--data", &p(&dir, "ratings.csv"), "--nps", &p(&dir, "nps.csv")])
+            .args(["--id", "id", "--target", "ltr", "--drivers", "a,b", "--separator", "|"]),
+        1,
+        &["ratings.csv", "no column \"id\""],
+    );
+}
+
+#[test]
+fn decimal_comma_off_in_config_is_honoured() {
+    let dir = folder(&[
+        ("ratings.csv", european().as_bytes()),
+        ("nps.csv", NPS.as_bytes()),
+        ("survey.toml", b"ratings = \"ratings.csv\"\nnps = \"nps.csv\"\nid = \"id\"\ntarget = \"ltr\"\n[csv]\ndecimal_comma = false\n[[drivers]]\ncolumn = \"a\"\n[[drivers]]\ncolumn = \"b\"\n"),
+    ]);
+    fails(
+        keydriver().args(["drivers", "--config", &p(&dir, "survey.toml")]),
+        1,
+        &["ratings.csv", "column \"a\"", "row 1", "\"5,5\" is not a number"],
+    );
+}
+
+#[test]
+fn quoted_fields_with_separators_inside() {
+    let quoted = RATINGS.replace("fine", "\"fine, quick\"").replace("slow", "\"slow; \"\"very\"\" slow\"");
+    same_as_reference(drivers_json("ratings.csv", quoted.as_bytes(), &[]));
+}
+
+/// A Qualtrics export: names, question texts, import ids, then data.
+fn qualtrics() -> String {
+    let mut lines = RATINGS.lines();
+    let header = lines.next().unwrap();
+    let rest: Vec<&str> = lines.collect();
+    format!(
+        "{header}\n\"Response ID\",\"How satisfied are you with A?\",\"And with B?\",\"Comments\"\n\"{{\"\"ImportId\"\":\"\"_recordId\"\"}}\",\"{{\"\"ImportId\"\":\"\"QID1\"\"}}\",\"{{\"\"ImportId\"\":\"\"QID2\"\"}}\",\"{{\"\"ImportId\"\":\"\"QID3_TEXT\"\"}}\"\n{}\n",
+        rest.join("\n")
+    )
+}
+
+#[test]
+fn qualtrics_three_header_rows_detected() {
+    same_as_reference(drivers_json("ratings.csv", qualtrics().as_bytes(), &[]));
+}
+
+#[test]
+fn header_rows_flag() {
+    let nps3 = NPS.replacen('\n', "\n\"Response ID\",\"How likely…?\"\n\"{}\",\"{}\"\n", 1);
+    same_as_reference(drivers_json_with("ratings.csv", qualtrics().as_bytes(), &nps3, &["--header-rows", "3"]));
+    // Two header rows where the second is not all text: not detectable, so the flag is needed.
+    let two = RATINGS.replacen('\n', "\n-,scale 1-10,scale 1-10,free text\n", 1);
+    let nps2 = NPS.replacen('\n', "\n-,scale 0-10\n", 1);
+    same_as_reference(drivers_json_with("ratings.csv", two.as_bytes(), &nps2, &["--header-rows", "2"]));
+}
+
+#[test]
+fn parquet() {
+    use polars::prelude::*;
+    let mut df = df!(
+        "id" => [1i64, 2, 3, 4, 5, 6, 7, 8],
+        "a" => [5.5f64, 6.0, 9.0, 3.0, 8.0, 7.0, 2.0, 10.0],
+        "b" => [7i32, 5, 9, 4, 6, 8, 3, 9],
+    )
+    .unwrap();
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes).finish(&mut df).unwrap();
+    same_as_reference(drivers_json("ratings.parquet", &bytes, &[]));
+}
+
+#[test]
+fn gzip_compressed_csv() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(RATINGS.as_bytes()).unwrap();
+    same_as_reference(drivers_json("ratings.csv.gz", &gz.finish().unwrap(), &[]));
+}
+
+#[test]
+fn non_latin_column_names_and_labels_reach_the_report() {
+    let ratings = RATINGS.replace("id,a,b,comment", "id,χρόνος_αναμονής,качество,σχόλιο");
+    let dir = folder(&[
+        ("ratings.csv", ratings.as_bytes()),
+        ("nps.csv", NPS.as_bytes()),
+        (
+            "survey.toml",
+            "ratings = \"ratings.csv\"\nnps = \"nps.csv\"\nid = \"id\"\ntarget = \"ltr\"\n[[drivers]]\ncolumn = \"χρόνος_αναμονής\"\nlabel = \"Χρόνος αναμονής\"\n[[drivers]]\ncolumn = \"качество\"\nlabel = \"Качество\"\n"
+                .as_bytes(),
+        ),
+    ]);
+    let v = json(keydriver().args(["drivers", "--config", &p(&dir, "survey.toml"), "--format", "json"]));
+    let want = reference();
+    assert_eq!(v["r2"], want["r2"]);
+    let labels: Vec<&str> = v["drivers"].as_array().unwrap().iter().map(|d| d["label"].as_str().unwrap()).collect();
+    assert!(labels.contains(&"Χρόνος αναμονής") && labels.contains(&"Качество"));
+    let out = dir.path().join("out");
+    let run = keydriver()
+        .args(["report", "--config", &p(&dir, "survey.toml"), "--out", &out.display().to_string()])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let md = std::fs::read_to_string(out.join("report/report.md")).unwrap();
+    assert!(md.contains("| Качество |") || md.contains("Качество"));
+}
+
+// ---- inputs refused with one line and a non-zero exit ----
+
+fn drivers_cmd(ratings: &str, nps: &str, extra: &[&str]) -> (tempfile::TempDir, Command) {
+    let dir = folder(&[("ratings.csv", ratings.as_bytes()), ("nps.csv", nps.as_bytes())]);
+    let mut c = keydriver();
+    c.args(["drivers", "--data", &p(&dir, "ratings.csv"), "--nps", &p(&dir, "nps.csv")])
+        .args(["--id", "id", "--target", "ltr", "--drivers", "a,b"])
+        .args(extra);
+    (dir, c)
+}
+
+#[test]
+fn empty_file() {
+    let (_d, mut c) = drivers_cmd("", NPS, &[]);
+    fails(&mut c, 1, &["ratings.csv", "is empty"]);
+}
+
+#[test]
+fn header_only() {
+    let (_d, mut c) = drivers_cmd(RATINGS, "id,ltr\n", &[]);
+    fails(&mut c, 1, &["nps.csv", "no data rows"]);
+}
+
+#[test]
+fn missing_id_target_or_driver_column_suggests_the_closest() {
+    let (_d, mut c) = drivers_cmd(RATINGS, NPS, &["--id", "ID_"]);
+    fails(&mut c, 1, &["ratings.csv", "no column \"ID_\"", "respondent id", "did you mean \"id\"?"]);
+    let (_d, mut c) = drivers_cmd(RATINGS, NPS, &["--target", "lt"]);
+    fails(&mut c, 1, &["nps.csv", "no column \"lt\"", "target", "did you mean \"ltr\"?"]);
+    let (_d, mut c) = drivers_cmd(RATINGS, NPS, &["--drivers", "a,bb"]);
+    fails(&mut c, 1, &["ratings.csv", "no column \"bb\"", "driver", "did you mean \"b\"?"]);
+}
+
+#[test]
+fn text_in_a_rating_column() {
+    let (_d, mut c) = drivers_cmd(&RATINGS.replace("4,3,4", "4,three,4"), NPS, &[]);
+    fails(&mut c, 1, &["ratings.csv", "column \"a\"", "row 4", "\"three\" is not a number"]);
+}
+
+#[test]
+fn no_rows_left_after_the_join() {
+    let (_d, mut c) = drivers_cmd(RATINGS, "id,ltr\n101,5\n102,9\n", &[]);
+    fails(&mut c, 1, &["no respondent id appears in both", "ratings.csv", "nps.csv"]);
+}
+
+#[test]
+fn all_drivers_constant() {
+    let flat = "id,a,b\n1,5,5\n2,5,5\n3,5,5\n4,5,5\n5,5,5\n6,5,5\n7,5,5\n8,5,5\n";
+    let (_d, mut c) = drivers_cmd(flat, NPS, &[]);
+    fails(&mut c, 1, &["every driver is constant"]);
+}
+
+#[test]
+fn fewer_complete_rows_than_the_model_needs() {
+    let gappy = "id,a,b\n1,5,\n2,,5\n3,9,9\n4,3,\n5,,6\n6,7,8\n7,2,\n8,,9\n";
+    let (_d, mut c) = drivers_cmd(gappy, NPS, &[]);
+    fails(&mut c, 1, &["only 2 complete rows for 2 drivers", "at least 4"]);
+}
+
+#[test]
+fn bad_weights() {
+    let with_w = |w: [&str; 8]| {
+        let mut s = String::from("id,a,b,w\n");
+        for (line, wv) in RATINGS.lines().skip(1).zip(w) {
+            let cells: Vec<&str> = line.split(',').take(3).collect();
+            s += &format!("{},{wv}\n", cells.join(","));
+        }
+        s
+    };
+    let cases: [([&str; 8], &[&str]); 4] = [
+        (["1", "1", "-2", "1", "1", "1", "1", "1"], &["column \"w\"", "row 3", "negative"]),
+        (["0", "0", "0", "0", "0", "0", "0", "0"], &["column \"w\"", "sum to zero"]),
+        (["1", "inf", "1", "1", "1", "1", "1", "1"], &["column \"w\"", "row 2", "not a finite number"]),
+        (["1", "1", "1", "NaN", "1", "1", "1", "1"], &["column \"w\"", "row 4"]),
+    ];
+    for (w, says) in cases {
+        let (_d, mut c) = drivers_cmd(&with_w(w), NPS, &["--weights", "w"]);
+        let mut all = vec!["ratings.csv"];
+        all.extend_from_slice(says);
+        fails(&mut c, 1, &all);
+    }
+}
+
+#[test]
+fn survey_toml_with_unknown_key_or_wrong_type() {
+    for (toml, says) in [
+        ("ratings = \"r.csv\"\ntarget = \"ltr\"\ntarrget = \"x\"\n", "unknown field `tarrget`"),
+        ("ratings = \"r.csv\"\ntarget = 5\n", "invalid type"),
+        ("ratings = \"r.csv\"\n[scale]\nmin = \"one\"\nmax = 10\n", "invalid type"),
+        ("ratings = \n", "survey.toml"),
+    ] {
+        let dir = folder(&[("survey.toml", toml.as_bytes())]);
+        fails(keydriver().args(["nps", "--config", &p(&dir, "survey.toml")]), 2, &["survey.toml", says]);
+    }
+}
+
+#[test]
+fn interrupted_run_leaves_nothing_or_a_whole_report() {
+    let out = tempfile::tempdir().unwrap();
+    for delay_ms in [50u64, 300, 700] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("keydriver"))
+            .args(["report", "--force", "--out", &out.path().display().to_string()])
+            .stderr(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+        let status = child.wait().unwrap();
+        let entries: Vec<String> = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        // Either it finished before the signal (a whole report) or it left nothing new.
+        assert!(entries.iter().all(|e| e == "2025Q4"), "left behind: {entries:?} (status {status})");
+        if status.success() || entries.contains(&"2025Q4".to_string()) {
+            for f in ["report.md", "drivers.json", "nps.csv", "drivers.png"] {
+                assert!(out.path().join("2025Q4").join(f).exists(), "{f} missing after {delay_ms} ms");
+            }
+        }
+    }
+}
+
+// ---- nothing panics ----
+
+fn no_panic<T>(r: std::thread::Result<T>) -> Result<(), TestCaseError> {
+    prop_assert!(r.is_ok(), "panicked");
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Any bytes at all, as a ratings file: an error or a table, never a panic.
+    #[test]
+    fn loader_survives_random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, &bytes).unwrap();
+        no_panic(std::panic::catch_unwind(|| {
+            let _ = keydriver::load::Table::read(&path, &Default::default());
+        }))?;
+    }
+
+    /// Random CSV shapes with the expected columns: ragged rows, blanks, text, quotes,
+    /// separators, extreme numbers, duplicate ids. The whole pipeline must answer.
+    #[test]
+    fn pipeline_survives_random_csv_shapes(
+        rows in proptest::collection::vec(
+            proptest::collection::vec(
+                prop_oneof![
+                    Just(String::new()), Just("99".to_string()), Just("x".to_string()),
+                    Just("\"q,\"\"".to_string()), Just(";".to_string()), Just("1e308".to_string()),
+                    Just("-0".to_string()), Just("NaN".to_string()), (0u8..12).prop_map(|v| v.to_string()),
+                    (0u8..12).prop_map(|v| format!("{v}.5")),
+                ],
+                1..6,
+            ),
+            0..25,
+        ),
+        sep in prop_oneof![Just(','), Just(';'), Just('\t')],
+        weighted in any::<bool>(),
+    ) {
+        let s = sep.to_string();
+        let mut text = ["id", "a", "b", "ltr", "w"].join(&s) + "\n";
+        for (i, r) in rows.iter().enumerate() {
+            let mut cells = vec![(i % 7).to_string()];
+            cells.extend(r.iter().cloned());
+            text += &(cells.join(&s) + "\n");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        std::fs::write(&path, &text).unwrap();
+        let spec = keydriver::spec::Spec {
+            ratings: Some(path),
+            id: Some("id".into()),
+            target: Some("ltr".into()),
+            weight: weighted.then(|| "w".to_string()),
+            wave: Some("a".into()),
+            missing_codes: vec![99.0],
+            drivers: ["a", "b"].iter().map(|c| keydriver::spec::DriverSpec { column: c.to_string(), label: None }).collect(),
+            ..Default::default()
+        };
+        let survey = spec.resolve(true).unwrap();
+        no_panic(std::panic::catch_unwind(|| {
+            let _ = keydriver::analyse_nps(&survey);
+            let _ = keydriver::analyse_drivers(&survey, &Default::default());
+        }))?;
+    }
+
+    /// Any text as survey.toml: parsed or refused, never a panic.
+    #[test]
+    fn config_parser_survives_random_text(
+        text in prop_oneof![
+            ".{0,200}",
+            proptest::collection::vec(
+                prop_oneof![
+                    Just("ratings = \"r.csv\"\n"), Just("[scale]\n"), Just("min = 1\n"), Just("max = \"x\"\n"),
+                    Just("[[drivers]]\n"), Just("column = \"a\"\n"), Just("seed = -1\n"), Just("[csv]\n"),
+                    Just("separator = \"ab\"\n"), Just("header_rows = 0\n"), Just("missing_codes = [99, \"x\"]\n"),
+                ],
+                0..12,
+            ).prop_map(|parts| parts.concat()),
+        ],
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("survey.toml");
+        std::fs::write(&path, &text).unwrap();
+        no_panic(std::panic::catch_unwind(|| {
+            if let Ok(spec) = keydriver::spec::Spec::from_file(&path) {
+                let _ = spec.resolve(true);
+            }
+        }))?;
+    }
+}
