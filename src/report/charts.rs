@@ -31,6 +31,23 @@ fn register_font() {
     });
 }
 
+/// Text as it must be drawn. The font rasteriser draws one glyph per character, left to
+/// right, so Arabic-script labels (Persian, Arabic, Urdu) are first shaped into their
+/// joined presentation forms and then put in visual order (Unicode bidi algorithm).
+/// Greek, Cyrillic and Latin pass through unchanged.
+pub fn display(text: &str) -> String {
+    let rtl = text.chars().any(|c| matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF));
+    if !rtl {
+        return text.to_string();
+    }
+    let shaped = ar_reshaper::reshape_line(text);
+    let bidi = unicode_bidi::BidiInfo::new(&shaped, None);
+    bidi.paragraphs
+        .iter()
+        .map(|para| bidi.reorder_line(para, para.range.clone()).into_owned())
+        .collect()
+}
+
 fn draw_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::output(path, format!("cannot draw chart: {e}"))
 }
@@ -43,13 +60,13 @@ pub fn nps_composition(path: &Path, title: &str, rows: &[NpsStats]) -> Result<()
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let k = rows.len().max(1) as f64;
     let mut chart = ChartBuilder::on(&root)
-        .caption(title, (FONT, 30).into_font().style(FontStyle::Bold))
+        .caption(display(title), (FONT, 30).into_font().style(FontStyle::Bold))
         .margin(20)
         .x_label_area_size(50)
         .y_label_area_size(70)
         .build_cartesian_2d(0.0..k + 1.1, 0.0..112.0)
         .map_err(|e| err(&e))?;
-    let labels: Vec<String> = rows.iter().map(|r| r.group.clone()).collect();
+    let labels: Vec<String> = rows.iter().map(|r| display(&r.group)).collect();
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -128,13 +145,13 @@ pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[(String, f64)
     let x_range = (lo - if lo < 0.0 { pad } else { 0.0 })..(hi + pad);
     let longest = bars.iter().map(|b| b.0.chars().count()).max().unwrap_or(5) as u32;
     let mut chart = ChartBuilder::on(&root)
-        .caption(title, (FONT, 30).into_font().style(FontStyle::Bold))
+        .caption(display(title), (FONT, 30).into_font().style(FontStyle::Bold))
         .margin(20)
         .x_label_area_size(55)
         .y_label_area_size((longest * 11 + 20).clamp(80, 420))
         .build_cartesian_2d(x_range, 0.0..k)
         .map_err(|e| err(&e))?;
-    let names: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
+    let names: Vec<String> = bars.iter().map(|b| display(&b.0)).collect();
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -161,4 +178,46 @@ pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[(String, f64)
             .map_err(|e| err(&e))?;
     }
     root.present().map_err(|e| err(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display;
+
+    #[test]
+    fn greek_and_cyrillic_pass_through() {
+        assert_eq!(display("Χρόνος αναμονής"), "Χρόνος αναμονής");
+        assert_eq!(display("Качество"), "Качество");
+    }
+
+    #[test]
+    fn persian_is_shaped_and_put_in_visual_order() {
+        // "کیفیت" (quality): five letters, joined. Shaped, each becomes a presentation
+        // form (U+FB50–U+FEFF); in visual order the last letter (ت) comes first.
+        let shown: Vec<char> = display("کیفیت").chars().collect();
+        assert_eq!(shown.len(), 5);
+        assert!(shown.iter().all(|&c| (0xFB50..=0xFEFF).contains(&(c as u32))), "{shown:?}");
+        assert_eq!(shown[0], '\u{FE96}', "final form of ت drawn first");
+    }
+}
+
+#[cfg(test)]
+mod render_tests {
+    /// Draws labels in four scripts; `KEYDRIVER_KEEP_CHART=path` keeps the PNG to look at.
+    #[test]
+    fn chart_with_greek_cyrillic_and_persian_labels_renders() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = std::env::var("KEYDRIVER_KEEP_CHART")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| dir.path().join("scripts.png"));
+        let bars = [
+            ("Χρόνος αναμονής".to_string(), 31.2),
+            ("Качество".to_string(), 24.0),
+            ("کیفیت خدمات".to_string(), 18.5),
+            ("Problem solving".to_string(), 9.1),
+        ];
+        super::ranked_bars(&path, "Drivers · Οδηγοί · Факторы · عوامل", "share, %", &bars, 1).unwrap();
+        let png = std::fs::read(&path).unwrap();
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
+    }
 }
