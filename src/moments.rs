@@ -65,36 +65,46 @@ impl Moments {
     }
 }
 
-/// Correlation matrix from pairwise-complete rows (each pair uses every row where both
-/// are present, with that pair's own means, as R's `cor(use = "pairwise")`). Returns the
-/// covariance-based moments and the smallest pairwise count, which stands in for n.
+/// Correlation matrix from pairwise-complete rows: each correlation uses every row where
+/// both variables are present, with that pair's own means and SDs, as R's
+/// `cor(use = "pairwise")`. Variances use every row where the variable is present. `n` is
+/// the smallest pairwise count, which stands in for the sample size.
 pub fn pairwise(columns: &[Vec<Option<f64>>], w: Option<&[f64]>) -> Moments {
     let k = columns.len();
     let rows = columns.first().map_or(0, Vec::len);
     let weight = |i: usize| w.map_or(1.0, |w| w[i]);
+    // Weighted (co)moments of a and b over the rows both have: (Σw, mean a, mean b, Sab, Saa, Sbb).
+    let comoments = |a: usize, b: usize| {
+        let both: Vec<usize> = (0..rows).filter(|&i| columns[a][i].is_some() && columns[b][i].is_some()).collect();
+        let tw: f64 = both.iter().map(|&i| weight(i)).sum();
+        let ma = both.iter().map(|&i| weight(i) * columns[a][i].unwrap()).sum::<f64>() / tw;
+        let mb = both.iter().map(|&i| weight(i) * columns[b][i].unwrap()).sum::<f64>() / tw;
+        let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+        for &i in &both {
+            let (da, db) = (columns[a][i].unwrap() - ma, columns[b][i].unwrap() - mb);
+            sab += weight(i) * da * db;
+            saa += weight(i) * da * da;
+            sbb += weight(i) * db * db;
+        }
+        (both.len(), tw, ma, sab, saa, sbb)
+    };
+    let mut mean = Array1::zeros(k);
+    let mut sd = Array1::zeros(k);
+    for a in 0..k {
+        let (n, tw, ma, _, saa, _) = comoments(a, a);
+        mean[a] = ma;
+        // Weights rescaled to sum to n, over n − 1, as in `from_data`.
+        sd[a] = (saa * (n as f64 / tw) / (n as f64 - 1.0)).sqrt();
+    }
     let mut cov = Array2::zeros((k, k));
     let mut min_n = usize::MAX;
-    let mut mean = Array1::zeros(k);
     for a in 0..k {
-        let present: Vec<usize> = (0..rows).filter(|&i| columns[a][i].is_some()).collect();
-        let tw: f64 = present.iter().map(|&i| weight(i)).sum();
-        mean[a] = present.iter().map(|&i| weight(i) * columns[a][i].unwrap()).sum::<f64>() / tw;
         for b in a..k {
-            let both: Vec<usize> = present.iter().copied().filter(|&i| columns[b][i].is_some()).collect();
-            min_n = min_n.min(both.len());
-            let tw: f64 = both.iter().map(|&i| weight(i)).sum();
-            let ma = both.iter().map(|&i| weight(i) * columns[a][i].unwrap()).sum::<f64>() / tw;
-            let mb = both.iter().map(|&i| weight(i) * columns[b][i].unwrap()).sum::<f64>() / tw;
-            let n = both.len() as f64;
-            // Weights rescaled to sum to this pair's n, as in `from_data`.
-            let c = both
-                .iter()
-                .map(|&i| weight(i) * (columns[a][i].unwrap() - ma) * (columns[b][i].unwrap() - mb))
-                .sum::<f64>()
-                * (n / tw)
-                / (n - 1.0);
-            cov[[a, b]] = c;
-            cov[[b, a]] = c;
+            let (n, _, _, sab, saa, sbb) = comoments(a, b);
+            min_n = min_n.min(n);
+            let r = if a == b { 1.0 } else if saa > 0.0 && sbb > 0.0 { sab / (saa * sbb).sqrt() } else { 0.0 };
+            cov[[a, b]] = r * sd[a] * sd[b];
+            cov[[b, a]] = cov[[a, b]];
         }
     }
     Moments { n: min_n, n_eff: min_n as f64, mean, cov }

@@ -268,3 +268,26 @@ fn example_ranking_recovers_true_driver_order() {
     let truth: Vec<&str> = keydriver::simulate::TRUE_WEIGHTS.iter().map(|w| w.0).collect();
     assert_eq!(names[..4], truth[..4], "ranking {names:?}");
 }
+
+#[test]
+fn pairwise_deletion_uses_more_rows_and_says_so() {
+    let listwise = keydriver()
+        .args(["drivers", "--config", "notebooks-data/survey.toml", "--format", "json", "--method", "shapley,relweights"])
+        .output()
+        .unwrap();
+    let pairwise = keydriver()
+        .args(["drivers", "--config", "notebooks-data/survey.toml", "--format", "json", "--method", "shapley,relweights"])
+        .args(["--missing", "pairwise"])
+        .output()
+        .unwrap();
+    let (l, p): (Value, Value) =
+        (serde_json::from_slice(&listwise.stdout).unwrap(), serde_json::from_slice(&pairwise.stdout).unwrap());
+    assert_eq!(l["missing"], "listwise");
+    assert_eq!(p["missing"], "pairwise");
+    assert_eq!(p["correlation_matrix"], "as computed");
+    let (ln, pn) = (l["rows_used"]["correlation_matrix"].as_u64().unwrap(), p["rows_used"]["correlation_matrix"].as_u64().unwrap());
+    assert_eq!(ln, l["n_used"].as_u64().unwrap());
+    assert!(pn > ln + 500, "pairwise {pn} vs listwise {ln}");
+    let sum: f64 = p["drivers"].as_array().unwrap().iter().map(|d| d["shapley"].as_f64().unwrap()).sum();
+    assert!((sum - p["r2"].as_f64().unwrap()).abs() < 1e-12);
+}

@@ -46,7 +46,11 @@ pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, Strin
     let base = y.iter().zip(w).filter(|(b, _)| **b).map(|(_, w)| w).sum::<f64>() / w.sum();
     let ll = loglik(&|i| 1.0 / (1.0 + (-eta[i]).exp()));
     let ll0 = loglik(&|_| base);
-    Ok(Logit { odds_ratio: coef.mapv(f64::exp).to_vec(), pseudo_r2: 1.0 - ll / ll0, positives })
+    let odds_ratio = coef.mapv(f64::exp).to_vec();
+    if odds_ratio.iter().any(|o| !o.is_finite() || *o == 0.0) {
+        return Err("the ratings separate the class perfectly: odds ratios are infinite".into());
+    }
+    Ok(Logit { odds_ratio, pseudo_r2: 1.0 - ll / ll0, positives })
 }
 
 fn linfa_fit(x: &Array2<f64>, y: &Array1<bool>) -> Result<(f64, Array1<f64>), String> {
