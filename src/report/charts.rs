@@ -58,13 +58,15 @@ pub fn nps_composition(path: &Path, title: &str, rows: &[NpsStats]) -> Result<()
     let err = |e: &dyn std::fmt::Display| draw_error(path, e);
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
+    // Bars on the left, legend in its own column on the right, so they never overlap.
+    let (plot, legend) = root.split_horizontally(SIZE.0 - 230);
     let k = rows.len().max(1) as f64;
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(&plot)
         .caption(display(title), (FONT, 30).into_font().style(FontStyle::Bold))
         .margin(20)
         .x_label_area_size(50)
         .y_label_area_size(70)
-        .build_cartesian_2d(0.0..k + 1.1, 0.0..112.0)
+        .build_cartesian_2d(0.0..k, 0.0..112.0)
         .map_err(|e| err(&e))?;
     let labels: Vec<String> = rows.iter().map(|r| display(&r.group)).collect();
     chart
@@ -114,21 +116,17 @@ pub fn nps_composition(path: &Path, title: &str, rows: &[NpsStats]) -> Result<()
             )))
             .map_err(|e| err(&e))?;
     }
-    for (name, colour) in [("Detractors (0–6)", RED), ("Passives (7–8)", GREY), ("Promoters (9–10)", GREEN)] {
-        chart
-            .draw_series(std::iter::once(Rectangle::new([(0.0, -100.0), (0.0, -100.0)], colour.filled())))
-            .map_err(|e| err(&e))?
-            .label(name)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 14, y + 7)], colour.filled()));
+    for (i, (name, colour)) in
+        [("Promoters (9–10)", GREEN), ("Passives (7–8)", GREY), ("Detractors (0–6)", RED)].into_iter().enumerate()
+    {
+        let y = 140 + 40 * i as i32;
+        legend
+            .draw(&Rectangle::new([(10, y), (34, y + 24)], colour.filled()))
+            .map_err(|e| err(&e))?;
+        legend
+            .draw(&Text::new(name, (44, y + 3), (FONT, 19).into_font()))
+            .map_err(|e| err(&e))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font((FONT, 18))
-        .draw()
-        .map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))
 }
 
