@@ -179,7 +179,7 @@ impl Survey {
     }
 
     pub fn is_missing_code(&self, v: f64) -> bool {
-        self.missing_codes.iter().any(|&c| c == v)
+        self.missing_codes.contains(&v)
     }
 }
 

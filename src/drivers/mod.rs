@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::load::{ModelData, Responses};
+use crate::load::{GappyColumns, ModelData, Responses};
 use crate::moments::{self, Moments, PD_TOL};
 use crate::nps::Category;
 use crate::spec::{DriverSpec, Survey};
@@ -188,7 +188,7 @@ impl DriverTable {
         target: &str,
         specs: &[DriverSpec],
         data: &ModelData,
-        pairwise: Option<(Vec<Vec<Option<f64>>>, Option<Vec<f64>>)>,
+        pairwise: Option<GappyColumns>,
         opts: &Options,
     ) -> Result<DriverTable> {
         let p = specs.len();

@@ -56,6 +56,10 @@ pub struct ModelData {
     pub n_dropped: usize,
 }
 
+/// Driver columns then the target, gaps included, and the weights: what pairwise
+/// deletion works from.
+pub type GappyColumns = (Vec<Vec<Option<f64>>>, Option<Vec<f64>>);
+
 /// Column names inside the joined frame (the user's names could clash with each other).
 const ID: &str = "__id";
 const TARGET: &str = "__target";
@@ -194,34 +198,34 @@ fn unique_ids(table: &Table, column: &str) -> Result<Vec<Option<String>>> {
 
 /// Ratings: missing codes become missing; anything else outside the scale is an error.
 fn rating_values(table: &Table, column: &str, survey: &Survey, coded: &mut usize) -> Result<Vec<Option<f64>>> {
-    let values = table.numbers(column, "driver")?;
-    values
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| match v {
-            Some(x) if survey.is_missing_code(x) => {
-                *coded += 1;
-                Ok(None)
-            }
-            Some(x) => match survey.scale {
-                Some(s) if x < s.min || x > s.max => Err(table.value_error(
-                    column,
-                    i,
-                    format!(
-                        "rating {x} is outside the scale {}–{} (if it is a \"don't know\" code, add it to missing_codes)",
-                        s.min, s.max
-                    ),
-                )),
-                _ => Ok(Some(x)),
-            },
-            None => Ok(None),
-        })
-        .collect()
+    coded_values(table, column, "driver", survey, coded, |x| match survey.scale {
+        Some(s) if x < s.min || x > s.max => Some(format!(
+            "rating {x} is outside the scale {}–{} (if it is a \"don't know\" code, add it to missing_codes)",
+            s.min, s.max
+        )),
+        _ => None,
+    })
 }
 
 /// The recommend score: a whole number 0–10, or a missing code.
 fn target_values(table: &Table, column: &str, survey: &Survey, coded: &mut usize) -> Result<Vec<Option<f64>>> {
-    let values = table.numbers(column, "target")?;
+    coded_values(table, column, "target", survey, coded, |x| {
+        (!(0.0..=10.0).contains(&x) || x.fract() != 0.0)
+            .then(|| format!("likelihood to recommend must be a whole number 0–10, found {x}"))
+    })
+}
+
+/// A numeric column whose missing codes become missing (counted in `coded`) and whose
+/// other values must pass `invalid` (which returns the reason a value is refused).
+fn coded_values(
+    table: &Table,
+    column: &str,
+    role: &'static str,
+    survey: &Survey,
+    coded: &mut usize,
+    invalid: impl Fn(f64) -> Option<String>,
+) -> Result<Vec<Option<f64>>> {
+    let values = table.numbers(column, role)?;
     values
         .into_iter()
         .enumerate()
@@ -230,12 +234,11 @@ fn target_values(table: &Table, column: &str, survey: &Survey, coded: &mut usize
                 *coded += 1;
                 Ok(None)
             }
-            Some(x) if !(0.0..=10.0).contains(&x) || x.fract() != 0.0 => Err(table.value_error(
-                column,
-                i,
-                format!("likelihood to recommend must be a whole number 0–10, found {x}"),
-            )),
-            v => Ok(v),
+            Some(x) => match invalid(x) {
+                Some(reason) => Err(table.value_error(column, i, reason)),
+                None => Ok(Some(x)),
+            },
+            None => Ok(None),
         })
         .collect()
 }
@@ -297,7 +300,7 @@ impl Responses {
     }
 
     /// Every driver column then the target, with gaps, for pairwise deletion; and weights.
-    pub fn model_columns(&self) -> (Vec<Vec<Option<f64>>>, Option<Vec<f64>>) {
+    pub fn model_columns(&self) -> GappyColumns {
         let mut columns: Vec<Vec<Option<f64>>> =
             self.survey.drivers.iter().map(|d| self.numbers(&d.column)).collect();
         columns.push(self.target());
