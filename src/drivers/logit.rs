@@ -17,8 +17,6 @@ use crate::load::ModelData;
 pub struct Logit {
     pub odds_ratio: Vec<f64>,
     pub pseudo_r2: f64,
-    /// Rows in the positive class.
-    pub positives: usize,
 }
 
 /// Fits P(class | ratings); `Err` explains why it could not be fitted.
@@ -50,7 +48,7 @@ pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, Strin
     if odds_ratio.iter().any(|o| !o.is_finite() || *o == 0.0) {
         return Err("the ratings separate the class perfectly: odds ratios are infinite".into());
     }
-    Ok(Logit { odds_ratio, pseudo_r2: 1.0 - ll / ll0, positives })
+    Ok(Logit { odds_ratio, pseudo_r2: 1.0 - ll / ll0 })
 }
 
 fn linfa_fit(x: &Array2<f64>, y: &Array1<bool>) -> Result<(f64, Array1<f64>), String> {

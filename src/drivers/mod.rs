@@ -336,17 +336,18 @@ impl DriverTable {
                 notes.push("promoter/detractor logits skipped: collinear drivers or too few complete rows".into());
             } else {
                 rows_used.insert("logit", data.n_used);
-                for (class, pick) in [(Category::Promoter, true), (Category::Detractor, false)] {
-                    match logit::fit(data, |s| Category::of(s) == class) {
-                        Ok(fit) => {
-                            for (d, or) in drivers.iter_mut().zip(fit.odds_ratio) {
-                                if pick { d.promoter_odds_ratio = Some(or) } else { d.detractor_odds_ratio = Some(or) }
-                            }
-                            *(if pick { &mut promoter_pseudo_r2 } else { &mut detractor_pseudo_r2 }) = Some(fit.pseudo_r2);
-                        }
-                        Err(why) => notes.push(format!("{:?} logit not fitted: {why}", class).to_lowercase()),
-                    }
+                let [promoter, detractor] = [(Category::Promoter, "promoter"), (Category::Detractor, "detractor")]
+                    .map(|(class, name)| {
+                        logit::fit(data, |s| Category::of(s) == class)
+                            .map_err(|why| notes.push(format!("{name} logit not fitted: {why}")))
+                            .ok()
+                    });
+                for (j, d) in drivers.iter_mut().enumerate() {
+                    d.promoter_odds_ratio = promoter.as_ref().map(|f| f.odds_ratio[j]);
+                    d.detractor_odds_ratio = detractor.as_ref().map(|f| f.odds_ratio[j]);
                 }
+                promoter_pseudo_r2 = promoter.map(|f| f.pseudo_r2);
+                detractor_pseudo_r2 = detractor.map(|f| f.pseudo_r2);
             }
         }
 

@@ -125,7 +125,7 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         }));
     }
     let matched = df.height();
-    let mut report = LoadReport {
+    let report = LoadReport {
         ratings_file: ratings.path.display().to_string(),
         ratings_rows: ratings.height(),
         nps_file: nps_table.as_ref().map(|t| t.path.display().to_string()),
@@ -142,15 +142,16 @@ pub fn load(survey: &Survey) -> Result<Responses> {
             .filter_map(|t| Some((t.path.display().to_string(), t.dialect.clone()?)))
             .collect(),
     };
-    let responses = Responses { survey: survey.clone(), df, report: report.clone() };
-    report.target_missing = responses.target().iter().filter(|v| v.is_none()).count();
-    report.blank_cells = survey
+    let mut responses = Responses { survey: survey.clone(), df, report };
+    let target_missing = responses.target().iter().filter(|v| v.is_none()).count();
+    let blank_drivers: usize = survey
         .drivers
         .iter()
         .map(|d| responses.numbers(&d.column).iter().filter(|v| v.is_none()).count())
-        .sum::<usize>()
-        + report.target_missing;
-    Ok(Responses { report, ..responses })
+        .sum();
+    responses.report.target_missing = target_missing;
+    responses.report.blank_cells = blank_drivers + target_missing;
+    Ok(responses)
 }
 
 fn frame(table: &Table, columns: Vec<Column>) -> Result<DataFrame> {
