@@ -305,7 +305,7 @@ fn no_panic<T>(r: std::thread::Result<T>) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Any bytes at all, as a ratings file: an error or a table, never a panic.
     #[test]
