@@ -38,16 +38,12 @@ fn cell(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
+        // `{}` on f64 is the shortest text that reads back as the same number ("1", not "1.0").
         Value::Number(n) => match n.as_f64() {
-            Some(x) if n.is_f64() => format_number(x),
+            Some(x) if n.is_f64() => format!("{x}"),
             _ => n.to_string(),
         },
         Value::Array(a) => a.iter().map(cell).collect::<Vec<_>>().join(";"),
         other => other.to_string(),
     }
-}
-
-/// Shortest text that reads back as the same f64.
-fn format_number(x: f64) -> String {
-    format!("{x}")
 }

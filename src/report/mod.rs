@@ -91,7 +91,7 @@ fn fill(a: &Analysis, dir: &Path) -> Result<()> {
     }
     let shares: Option<Vec<(String, f64)>> =
         a.drivers.drivers.iter().map(|d| Some((d.label.clone(), 100.0 * d.shapley_share?))).collect();
-    let (title, axis, bars, decimals) = match shares {
+    let (title, axis, mut bars, decimals) = match shares {
         Some(bars) => ("What drives the recommend score: share of R²", "share of explained variance (Shapley value), %", bars, 1),
         None => (
             "Correlation of each driver with the recommend score",
@@ -100,7 +100,6 @@ fn fill(a: &Analysis, dir: &Path) -> Result<()> {
             3,
         ),
     };
-    let mut bars = bars;
     bars.sort_by(|x, y| y.1.total_cmp(&x.1));
     charts::ranked_bars(&dir.join("drivers.png"), title, axis, &bars, decimals)?;
     let title = title.to_string();
