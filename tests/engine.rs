@@ -325,10 +325,12 @@ fn pairwise_non_positive_definite_is_repaired_or_refused() {
         cols[3][i] = Some(v + u / 10.0);
     }
     let listwise = data(Array2::zeros((0, 3)), Array1::zeros(0), None);
-    let opts = Options { missing: Missing::Pairwise, methods: vec![Method::Shapley, Method::Relweights], ..Options::default() };
+    let opts = Options { missing: Missing::Pairwise, ..Options::default() };
     let t = DriverTable::fit_data("y", &specs(&["a", "b", "c"]), &listwise, Some((cols.clone(), None)), &opts).unwrap();
     assert_eq!(t.correlation_matrix, "repaired");
     assert!(t.method_notes.iter().any(|n| n.contains("nearest correlation matrix")));
+    // No complete rows: the row-based methods say why they are missing instead of NaN.
+    assert!(t.method_notes.iter().any(|n| n.contains("Spearman correlations skipped")));
     assert!(t.r2 >= 0.0 && t.r2 <= 1.0);
     let json = serde_json::to_string(&t).unwrap();
     assert!(!json.contains("NaN") && !json.contains("null"));

@@ -262,11 +262,18 @@ impl DriverTable {
             })
             .collect();
 
+        // Spearman and the logits need the complete rows themselves, which pairwise
+        // deletion may leave too few of.
+        let rows_ok = data.n_used >= p + 2;
         if opts.wants(Method::Corr) {
-            for (d, s) in drivers.iter_mut().zip(corr::spearman(data)) {
-                d.spearman = Some(s);
+            if rows_ok {
+                for (d, s) in drivers.iter_mut().zip(corr::spearman(data)) {
+                    d.spearman = Some(s);
+                }
+                rows_used.insert("spearman", data.n_used);
+            } else {
+                notes.push(format!("Spearman correlations skipped: only {} complete rows", data.n_used));
             }
-            rows_used.insert("spearman", data.n_used);
         }
         if opts.wants(Method::Ols) {
             if let Some(o) = &ols {
@@ -332,7 +339,7 @@ impl DriverTable {
 
         let (mut promoter_pseudo_r2, mut detractor_pseudo_r2) = (None, None);
         if opts.wants(Method::Logit) {
-            if !redundant.is_empty() || data.n_used < p + 2 {
+            if !redundant.is_empty() || !rows_ok {
                 notes.push("promoter/detractor logits skipped: collinear drivers or too few complete rows".into());
             } else {
                 rows_used.insert("logit", data.n_used);

@@ -1,5 +1,5 @@
 //! The full linear model from the covariance matrix: standardized betas with standard
-//! errors and p-values, R², adjusted R² and VIFs. With survey weights these equal
+//! errors and p-values, unstandardized coefficients and VIFs. With survey weights these equal
 //! `lm(weights = w)` on the complete rows (the SE does not depend on the weights' scale).
 
 use linfa_linalg::cholesky::InverseC;
@@ -9,8 +9,6 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 use crate::moments::Moments;
 
 pub struct Ols {
-    pub r2: f64,
-    pub adj_r2: f64,
     /// Standardized betas.
     pub beta: Vec<f64>,
     pub beta_se: Vec<f64>,
@@ -18,12 +16,12 @@ pub struct Ols {
     /// Unstandardized coefficients (per one-point rating increase) and their SEs.
     pub coef: Vec<f64>,
     pub coef_se: Vec<f64>,
-    pub intercept: f64,
     pub vif: Vec<f64>,
 }
 
 impl Ols {
-    /// `None` when the drivers are perfectly collinear (the betas are not identified).
+    /// `r2` is the full model's R², which sets the residual variance. `None` when the
+    /// drivers are perfectly collinear (the betas are not identified).
     pub fn fit(m: &Moments, corr: &Array2<f64>, r2: f64) -> Option<Ols> {
         let p = m.p();
         let rxx_inv = corr.slice(s![..p, ..p]).to_owned().invc().ok()?;
@@ -43,13 +41,9 @@ impl Ols {
             .collect();
         let scale: Vec<f64> = (0..p).map(|j| if sd[j] > 0.0 { sd[p] / sd[j] } else { 0.0 }).collect();
         let coef: Vec<f64> = (0..p).map(|j| beta[j] * scale[j]).collect();
-        let intercept = m.mean[p] - (0..p).map(|j| coef[j] * m.mean[j]).sum::<f64>();
         Some(Ols {
-            r2,
-            adj_r2: 1.0 - (1.0 - r2) * (m.n as f64 - 1.0) / df,
             coef_se: (0..p).map(|j| beta_se[j] * scale[j]).collect(),
             coef,
-            intercept,
             beta: beta.to_vec(),
             beta_se,
             beta_p,
