@@ -5,9 +5,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use keydriver::drivers::{Method, Missing, NonPd, Options};
+use std::io::IsTerminal;
+
+use keydriver::drivers::{Method, Missing, NonPd, Options, RankBy};
+use keydriver::error::{Error, Result};
 use keydriver::export::Format;
-use keydriver::spec::{DriverSpec, Scale, Spec};
+use keydriver::spec::{DriverSpec, Scale, Spec, Survey, WeightsAre};
 
 #[derive(Parser)]
 #[command(name = "keydriver", version, about = "Key-driver analysis of customer surveys: NPS and what drives it", args_override_self = true)]
@@ -70,8 +73,8 @@ pub struct ModelArgs {
     #[arg(long, value_enum, value_delimiter = ',', action = clap::ArgAction::Set, default_value = "all")]
     pub method: Vec<Method>,
     /// Driver field to rank by [default: shapley, or corr when Shapley is not run].
-    #[arg(long)]
-    pub rank_by: Option<String>,
+    #[arg(long, value_enum)]
+    pub rank_by: Option<RankBy>,
     /// How rows with gaps enter the correlation matrix.
     #[arg(long, value_enum, default_value = "listwise")]
     pub missing: Missing,
@@ -84,19 +87,41 @@ pub struct ModelArgs {
     /// Random orderings for sampled Shapley values (above 24 drivers, or with --approx).
     #[arg(long, default_value_t = 10_000)]
     pub permutations: usize,
+    /// Bootstrap resamples for confidence intervals, rank stability and tie groups; 0 turns
+    /// it off [default: 1000 for report, 0 for drivers].
+    #[arg(long, value_name = "N")]
+    pub bootstrap: Option<usize>,
 }
 
 impl ModelArgs {
-    pub fn options(self, seed: u64) -> Options {
-        Options {
+    /// The engine's options for `survey`, checked; `bootstrap` is the command's default.
+    /// A progress bar is drawn on stderr only when it is a terminal.
+    pub fn options(self, survey: &Survey, bootstrap: usize) -> Result<Options> {
+        let bootstrap = self.bootstrap.unwrap_or(bootstrap);
+        let progress = if bootstrap > 0 && std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new(bootstrap as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("bootstrap {bar:40} {pos}/{len} resamples, {eta} left")
+                    .expect("the template is valid"),
+            );
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        let opts = Options {
             methods: self.method,
             rank_by: self.rank_by,
             missing: self.missing,
             non_pd: self.non_pd,
             approx: self.approx,
             permutations: self.permutations.max(2),
-            seed,
-        }
+            seed: survey.seed,
+            bootstrap,
+            weights_are: survey.weights_are,
+            progress,
+        };
+        opts.check().map_err(Error::Usage)?;
+        Ok(opts)
     }
 }
 
@@ -125,6 +150,10 @@ pub struct DataArgs {
     /// Survey weight column.
     #[arg(long)]
     pub weights: Option<String>,
+    /// What the weights are: sampling weights get design-based SEs (as R's survey
+    /// package); frequency weights get lm(weights = w) SEs [default: sampling].
+    #[arg(long, value_enum)]
+    pub weights_are: Option<WeightsAre>,
     /// Wave (quarter) column.
     #[arg(long)]
     pub wave: Option<String>,
@@ -167,6 +196,7 @@ impl DataArgs {
         set(&mut spec.id, self.id);
         set(&mut spec.target, self.target);
         set(&mut spec.weight, self.weights);
+        set(&mut spec.weights_are, self.weights_are);
         set(&mut spec.wave, self.wave);
         set(&mut spec.seed, self.seed);
         set(&mut spec.csv.separator, self.separator);

@@ -52,8 +52,8 @@ pub enum Error {
     #[error("{0}")]
     Data(String),
 
-    #[error("{0}")]
-    Model(String),
+    #[error(transparent)]
+    Model(#[from] crate::drivers::ModelError),
 
     #[error("{file}: {reason}")]
     Config { file: PathBuf, reason: String },

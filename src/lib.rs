@@ -4,6 +4,7 @@
 //! → [`nps`] and [`drivers`] (the statistics) → [`report`] / [`export`] (what the analyst
 //! reads). The command-line tool in `main.rs` is a thin layer over [`analyse`].
 
+pub mod bootstrap;
 pub mod drivers;
 pub mod error;
 pub mod export;
@@ -28,7 +29,9 @@ pub struct Analysis {
     pub survey: spec::Survey,
     pub load: load::LoadReport,
     pub nps: nps::NpsTable,
-    pub drivers: drivers::DriverTable,
+    /// `None` when the data cannot support a driver model; `drivers_note` says why.
+    pub drivers: Option<drivers::DriverTable>,
+    pub drivers_note: Option<String>,
 }
 
 /// Loads the survey and runs NPS and the driver engine on it.
@@ -40,7 +43,11 @@ pub fn analyse(
 ) -> Result<Analysis> {
     let responses = load::load(survey)?;
     let nps = nps_table(survey, &responses)?;
-    let drivers = drivers::DriverTable::fit(survey, &responses, opts)?;
+    // A report still gives the NPS when no driver model can be fitted, and says why.
+    let (drivers, drivers_note) = match drivers::DriverTable::fit(survey, &responses, opts) {
+        Ok(t) => (Some(t), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
     let name = name.unwrap_or_else(|| {
         nps.breakdowns
             .iter()
@@ -56,6 +63,7 @@ pub fn analyse(
         load: responses.report,
         nps,
         drivers,
+        drivers_note,
     })
 }
 
@@ -66,7 +74,7 @@ pub fn analyse_nps(survey: &spec::Survey) -> Result<nps::NpsTable> {
 
 /// The driver table only (the `drivers` command).
 pub fn analyse_drivers(survey: &spec::Survey, opts: &drivers::Options) -> Result<drivers::DriverTable> {
-    drivers::DriverTable::fit(survey, &load::load(survey)?, opts)
+    Ok(drivers::DriverTable::fit(survey, &load::load(survey)?, opts)?)
 }
 
 fn nps_table(survey: &spec::Survey, responses: &load::Responses) -> Result<nps::NpsTable> {

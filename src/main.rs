@@ -39,7 +39,7 @@ fn run(cli: Cli) -> Result<()> {
                 (data.data.is_none() && default.exists()).then_some(default)
             });
             let (survey, config) = resolve(data, config, true)?;
-            let opts = model.options(survey.seed);
+            let opts = model.options(&survey, 1000)?;
             let analysis = keydriver::analyse(&survey, &opts, name, config)?;
             let dir = keydriver::report::write(&analysis, &out, force)?;
             println!("wrote {}", dir.join("report.md").display());
@@ -64,7 +64,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Drivers { data, model, format } => {
             let config = data.config.clone();
             let (survey, _) = resolve(data, config, true)?;
-            let table = keydriver::analyse_drivers(&survey, &model.options(survey.seed))?;
+            let opts = model.options(&survey, 0)?;
+            let table = keydriver::analyse_drivers(&survey, &opts)?;
             print!(
                 "{}",
                 match format {

@@ -9,8 +9,11 @@ use crate::load::ModelData;
 /// Moments of (drivers…, target); the target is the last variable.
 #[derive(Debug, Clone)]
 pub struct Moments {
-    /// Complete rows behind these moments.
+    /// Rows behind these moments: rows of weight 0 do not count (as in R's `lm`), and a
+    /// bootstrap resample counts each row as often as it was drawn.
     pub n: usize,
+    /// Rows seen, weight 0 included: tells "no rows" from "no weight".
+    pub rows: usize,
     /// Kish's effective n, (Σw)²/Σw² (n without weights).
     pub n_eff: f64,
     pub mean: Array1<f64>,
@@ -21,24 +24,7 @@ pub struct Moments {
 
 impl Moments {
     pub fn from_data(d: &ModelData) -> Moments {
-        let n = d.y.len();
-        let p = d.x.ncols();
-        let mut z = Array2::zeros((n, p + 1));
-        z.slice_mut(ndarray::s![.., ..p]).assign(&d.x);
-        z.column_mut(p).assign(&d.y);
-        let w = match &d.w {
-            Some(w) => {
-                let total: f64 = w.sum();
-                w * (n as f64 / total)
-            }
-            None => Array1::ones(n),
-        };
-        let sum_w2: f64 = w.iter().map(|v| v * v).sum();
-        let mean = z.t().dot(&w) / n as f64;
-        let centred = &z - &mean.view().insert_axis(Axis(0));
-        let weighted = &centred * &w.view().insert_axis(Axis(1));
-        let cov = weighted.t().dot(&centred) / (n as f64 - 1.0);
-        Moments { n, n_eff: (n * n) as f64 / sum_w2, mean, cov }
+        Rows::new(d).moments(None)
     }
 
     /// Number of drivers.
@@ -65,6 +51,70 @@ impl Moments {
     }
 }
 
+/// The complete rows as one matrix (drivers, then the target), centred once on their
+/// weighted mean, with their weights. The full fit reads it once; the bootstrap reweights
+/// the same rows by how often each was drawn, so a resample costs one weighted
+/// cross-product and never copies a row.
+pub struct Rows {
+    centre: Array1<f64>,
+    /// Rows minus `centre`: centring first keeps the cross-products free of cancellation.
+    z: Array2<f64>,
+    /// Survey weights, or ones.
+    w: Array1<f64>,
+}
+
+impl Rows {
+    pub fn new(d: &ModelData) -> Rows {
+        let (n, p) = d.x.dim();
+        let mut z = Array2::zeros((n, p + 1));
+        z.slice_mut(ndarray::s![.., ..p]).assign(&d.x);
+        z.column_mut(p).assign(&d.y);
+        let w = d.w.clone().unwrap_or_else(|| Array1::ones(n));
+        let total = w.sum();
+        let centre = if total > 0.0 { z.t().dot(&w) / total } else { Array1::zeros(p + 1) };
+        z -= &centre.view().insert_axis(Axis(0));
+        Rows { centre, z, w }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.w.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.w.is_empty()
+    }
+
+    /// Moments with row i counted `counts[i]` times (a bootstrap resample), or once each.
+    /// Equal to [`Moments::from_data`] on the rows repeated that often.
+    pub fn moments(&self, counts: Option<&[u32]>) -> Moments {
+        let k = self.z.ncols();
+        let freq = |i: usize| counts.map_or(1.0, |c| c[i] as f64);
+        let v: Array1<f64> = Array1::from_shape_fn(self.len(), |i| self.w[i] * freq(i));
+        let n: f64 = (0..self.len()).filter(|&i| self.w[i] > 0.0).map(freq).sum();
+        let total = v.sum();
+        let sum_w2: f64 = (0..self.len()).map(|i| self.w[i] * self.w[i] * freq(i)).sum();
+        let weighted = &self.z * &v.view().insert_axis(Axis(1));
+        let (mean, cov) = if total > 0.0 {
+            // Mean offset from the centre, then E[zzᵀ] − m mᵀ, rescaled from "over Σw" to
+            // "weights summing to n, over n − 1".
+            let m = weighted.sum_axis(Axis(0)) / total;
+            let second = weighted.t().dot(&self.z) / total;
+            let outer = m.view().insert_axis(Axis(1)).dot(&m.view().insert_axis(Axis(0)));
+            (&self.centre + &m, (second - outer) * (n / (n - 1.0)))
+        } else {
+            (self.centre.clone(), Array2::zeros((k, k)))
+        };
+        Moments {
+            n: n as usize,
+            rows: counts.map_or(self.len(), |c| c.iter().map(|&x| x as usize).sum()),
+            n_eff: if sum_w2 > 0.0 { total * total / sum_w2 } else { 0.0 },
+            mean,
+            cov,
+        }
+    }
+}
+
 /// Correlation matrix from pairwise-complete rows: each correlation uses every row where
 /// both variables are present, with that pair's own means and SDs, as R's
 /// `cor(use = "pairwise")`. Variances use every row where the variable is present. `n` is
@@ -75,7 +125,8 @@ pub fn pairwise(columns: &[Vec<Option<f64>>], w: Option<&[f64]>) -> Moments {
     let weight = |i: usize| w.map_or(1.0, |w| w[i]);
     // Weighted (co)moments of a and b over the rows both have: (Σw, mean a, mean b, Sab, Saa, Sbb).
     let comoments = |a: usize, b: usize| {
-        let both: Vec<usize> = (0..rows).filter(|&i| columns[a][i].is_some() && columns[b][i].is_some()).collect();
+        let both: Vec<usize> =
+            (0..rows).filter(|&i| weight(i) > 0.0 && columns[a][i].is_some() && columns[b][i].is_some()).collect();
         let tw: f64 = both.iter().map(|&i| weight(i)).sum();
         let ma = both.iter().map(|&i| weight(i) * columns[a][i].unwrap()).sum::<f64>() / tw;
         let mb = both.iter().map(|&i| weight(i) * columns[b][i].unwrap()).sum::<f64>() / tw;
@@ -107,7 +158,7 @@ pub fn pairwise(columns: &[Vec<Option<f64>>], w: Option<&[f64]>) -> Moments {
             cov[[b, a]] = cov[[a, b]];
         }
     }
-    Moments { n: min_n, n_eff: min_n as f64, mean, cov }
+    Moments { n: min_n, rows, n_eff: min_n as f64, mean, cov }
 }
 
 /// Smallest eigenvalue above which a correlation matrix counts as positive definite.

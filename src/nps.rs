@@ -2,12 +2,17 @@
 //! NPS = %promoters − %detractors, on −100…100.
 //!
 //! The standard error treats each answer as +1 / 0 / −1, whose variance is
-//! pP + pD − (pP − pD)², so SE = 100·sqrt((pP + pD − (pP − pD)²) / n). With survey weights
-//! the shares are weighted and n is Kish's effective sample size (Σw)² / Σw².
+//! pP + pD − (pP − pD)², so SE = 100·sqrt((pP + pD − (pP − pD)²) / n). With weights the
+//! shares are weighted, and the SE depends on what the weights are: sampling weights get
+//! the design-based (linearization) SE of the weighted mean of the coded score, equal to
+//! R's `survey::svymean` under `svydesign(ids = ~1, weights = ~w)`:
+//! SE² = n/(n−1) · Σ wᵢ²(yᵢ − ȳ)² / (Σw)²; frequency weights put Kish's effective sample
+//! size (Σw)² / Σw² in place of n. Rows of weight 0 count nowhere.
 
 use serde::Serialize;
 
 use crate::load::Responses;
+use crate::spec::WeightsAre;
 
 /// z for a two-sided 95% interval.
 const Z95: f64 = 1.959_963_984_540_054;
@@ -55,26 +60,37 @@ pub struct NpsStats {
 
 impl NpsStats {
     /// NPS of `scores` (0–10), optionally weighted. Returns `None` for an empty group.
-    pub fn compute(group: &str, scores: &[f64], weights: Option<&[f64]>) -> Option<NpsStats> {
+    pub fn compute(group: &str, scores: &[f64], weights: Option<&[f64]>, kind: WeightsAre) -> Option<NpsStats> {
         let mut counts = [0usize; 3];
         let mut wsum = [0.0f64; 3];
-        let mut w2 = 0.0;
+        let mut w2sum = [0.0f64; 3];
         for (i, &s) in scores.iter().enumerate() {
             let w = weights.map_or(1.0, |w| w[i]);
+            if w <= 0.0 {
+                continue;
+            }
             let c = Category::of(s) as usize;
             counts[c] += 1;
             wsum[c] += w;
-            w2 += w * w;
+            w2sum[c] += w * w;
         }
-        let n = scores.len();
+        let n: usize = counts.iter().sum();
         let total: f64 = wsum.iter().sum();
         if n == 0 || total <= 0.0 {
             return None;
         }
-        let n_eff = total * total / w2;
+        let n_eff = total * total / w2sum.iter().sum::<f64>();
         let [p_d, p_pa, p_p] = wsum.map(|w| w / total);
         let nps = p_p - p_d;
-        let se = ((p_p + p_d - nps * nps).max(0.0) / n_eff).sqrt();
+        let se = match (weights, kind) {
+            (Some(_), WeightsAre::Sampling) => {
+                // Σ wᵢ²(yᵢ − ȳ)² by category, with y = −1, 0, +1.
+                let ss: f64 = [-1.0, 0.0, 1.0].iter().zip(w2sum).map(|(y, w2)| w2 * (y - nps) * (y - nps)).sum();
+                let finite = if n > 1 { n as f64 / (n as f64 - 1.0) } else { 1.0 };
+                (finite * ss).sqrt() / total
+            }
+            _ => ((p_p + p_d - nps * nps).max(0.0) / n_eff).sqrt(),
+        };
         Some(NpsStats {
             group: group.to_string(),
             n,
@@ -112,18 +128,19 @@ pub struct NpsTable {
 impl NpsTable {
     /// NPS for the responses overall, by wave and by each segment column.
     pub fn from_responses(r: &Responses, by: &[String]) -> Option<NpsTable> {
+        let kind = r.survey.weights_are;
         let target = r.target();
         let weights = r.weights();
         let rows: Vec<usize> = (0..target.len()).filter(|&i| target[i].is_some()).collect();
         let scores: Vec<f64> = rows.iter().map(|&i| target[i].unwrap()).collect();
         let w: Option<Vec<f64>> = weights.map(|w| rows.iter().map(|&i| w[i]).collect());
-        let overall = NpsStats::compute("all", &scores, w.as_deref())?;
+        let overall = NpsStats::compute("all", &scores, w.as_deref(), kind)?;
         let breakdowns = by
             .iter()
             .map(|col| {
                 let labels = r.labels(col);
                 let labels: Vec<&str> = rows.iter().map(|&i| labels[i].as_str()).collect();
-                Breakdown { by: col.clone(), rows: grouped(&labels, &scores, w.as_deref()) }
+                Breakdown { by: col.clone(), rows: grouped(&labels, &scores, w.as_deref(), kind) }
             })
             .collect();
         Some(NpsTable { overall, breakdowns })
@@ -131,7 +148,7 @@ impl NpsTable {
 }
 
 /// One NpsStats per distinct label, in sorted label order (waves such as 2025Q1 sort in time).
-pub fn grouped(labels: &[&str], scores: &[f64], weights: Option<&[f64]>) -> Vec<NpsStats> {
+pub fn grouped(labels: &[&str], scores: &[f64], weights: Option<&[f64]>, kind: WeightsAre) -> Vec<NpsStats> {
     let mut groups: Vec<&str> = labels.to_vec();
     groups.sort_unstable();
     groups.dedup();
@@ -141,7 +158,7 @@ pub fn grouped(labels: &[&str], scores: &[f64], weights: Option<&[f64]>) -> Vec<
             let idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == g).collect();
             let s: Vec<f64> = idx.iter().map(|&i| scores[i]).collect();
             let w: Option<Vec<f64>> = weights.map(|w| idx.iter().map(|&i| w[i]).collect());
-            NpsStats::compute(g, &s, w.as_deref())
+            NpsStats::compute(g, &s, w.as_deref(), kind)
         })
         .collect()
 }
@@ -169,7 +186,7 @@ mod tests {
     #[test]
     fn unweighted_by_hand() {
         let s = [10., 9., 9., 10., 9., 8., 7., 7., 3., 0.];
-        let r = NpsStats::compute("all", &s, None).unwrap();
+        let r = NpsStats::compute("all", &s, None, WeightsAre::Sampling).unwrap();
         assert_eq!((r.promoters, r.passives, r.detractors, r.n), (5, 3, 2, 10));
         close(r.nps, 30.0);
         close(r.pct_passives, 30.0);
@@ -178,30 +195,47 @@ mod tests {
         close(r.n_eff, 10.0);
     }
 
-    /// By hand: weights 2,2,1,1 on scores 10,0,8,9.
+    /// By hand: frequency weights 2,2,1,1 on scores 10,0,8,9.
     /// Σw = 6, pP = 3/6 = .5, pD = 2/6, NPS = 16.667; n_eff = 36/10 = 3.6;
     /// var = (.5 + 1/3 − (1/6)²)/3.6 = (0.833333 − 0.027778)/3.6 = 0.223765.
     #[test]
-    fn weighted_by_hand() {
-        let r = NpsStats::compute("all", &[10., 0., 8., 9.], Some(&[2., 2., 1., 1.])).unwrap();
+    fn frequency_weighted_by_hand() {
+        let r = NpsStats::compute("all", &[10., 0., 8., 9.], Some(&[2., 2., 1., 1.]), WeightsAre::Frequency).unwrap();
         close(r.nps, 100.0 / 6.0);
         close(r.n_eff, 3.6);
         close(r.se, 100.0 * ((0.5 + 1.0 / 3.0 - 1.0 / 36.0) / 3.6f64).sqrt());
         assert_eq!(r.n, 4);
     }
 
+    /// By hand, the linearization SE: y = +1, −1, 0, +1, ȳ = 1/6;
+    /// Σw²(y − ȳ)² = 4(5/6)² + 4(7/6)² + (1/6)² + (5/6)² = 322/36;
+    /// SE² = 4/3 · (322/36) / 6² = 1288/3888.
+    #[test]
+    fn sampling_weighted_by_hand() {
+        let r = NpsStats::compute("all", &[10., 0., 8., 9.], Some(&[2., 2., 1., 1.]), WeightsAre::Sampling).unwrap();
+        close(r.nps, 100.0 / 6.0);
+        close(r.se, 100.0 * (1288.0f64 / 3888.0).sqrt());
+    }
+
+    #[test]
+    fn zero_weight_rows_count_nowhere() {
+        let with = NpsStats::compute("all", &[10., 0., 3., 8., 9.], Some(&[2., 2., 0., 1., 1.]), WeightsAre::Sampling);
+        let without = NpsStats::compute("all", &[10., 0., 8., 9.], Some(&[2., 2., 1., 1.]), WeightsAre::Sampling);
+        assert_eq!(with, without);
+    }
+
     #[test]
     fn unit_weights_equal_unweighted() {
         let s = [10., 9., 3., 7., 6., 10.];
         assert_eq!(
-            NpsStats::compute("all", &s, None),
-            NpsStats::compute("all", &s, Some(&[1.0; 6]))
+            NpsStats::compute("all", &s, None, WeightsAre::Sampling),
+            NpsStats::compute("all", &s, Some(&[1.0; 6]), WeightsAre::Frequency)
         );
     }
 
     #[test]
     fn all_promoters_has_zero_se_and_clamped_ci() {
-        let r = NpsStats::compute("all", &[9., 10.], None).unwrap();
+        let r = NpsStats::compute("all", &[9., 10.], None, WeightsAre::Sampling).unwrap();
         close(r.nps, 100.0);
         close(r.se, 0.0);
         close(r.ci_high, 100.0);
@@ -209,7 +243,7 @@ mod tests {
 
     #[test]
     fn groups_are_sorted_and_complete() {
-        let g = grouped(&["b", "a", "b"], &[10., 0., 9.], None);
+        let g = grouped(&["b", "a", "b"], &[10., 0., 9.], None, WeightsAre::Sampling);
         assert_eq!(g.iter().map(|s| s.group.as_str()).collect::<Vec<_>>(), ["a", "b"]);
         close(g[0].nps, -100.0);
         close(g[1].nps, 100.0);

@@ -29,6 +29,8 @@ pub struct Spec {
     pub segments: Vec<String>,
     /// Survey weight column.
     pub weight: Option<String>,
+    /// What the weights are: "sampling" (default; design-based SEs) or "frequency".
+    pub weights_are: Option<WeightsAre>,
     /// Rating scale of the drivers.
     pub scale: Option<Scale>,
     /// Codes such as 99 ("don't know") that mean "missing" in any rating or target column.
@@ -41,6 +43,19 @@ pub struct Spec {
     pub seed: Option<u64>,
     #[serde(default)]
     pub drivers: Vec<DriverSpec>,
+}
+
+/// How survey weights enter standard errors (`--weights-are`, `weights_are`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightsAre {
+    /// Sampling (inverse-probability) weights: design-based SEs, as R's `survey` package
+    /// (`svyglm`, `svymean`) with `svydesign(ids = ~1, weights = ~w)`.
+    #[default]
+    Sampling,
+    /// Frequency/precision weights: betas' SEs as `lm(weights = w)`, NPS SE from Kish's
+    /// effective sample size.
+    Frequency,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
@@ -147,6 +162,7 @@ impl Spec {
             wave: self.wave,
             segments: self.segments,
             weight: self.weight,
+            weights_are: self.weights_are.unwrap_or_default(),
             scale: self.scale,
             missing_codes: self.missing_codes,
             csv: self.csv,
@@ -166,6 +182,7 @@ pub struct Survey {
     pub wave: Option<String>,
     pub segments: Vec<String>,
     pub weight: Option<String>,
+    pub weights_are: WeightsAre,
     pub scale: Option<Scale>,
     pub missing_codes: Vec<f64>,
     pub csv: CsvOptions,

@@ -1,9 +1,9 @@
 //! The driver engine against published and peer-computed values (tests/data/README.md),
 //! and the identities relative importance must satisfy.
 
-use keydriver::drivers::{self, subsets, DriverTable, Method, Missing, NonPd, Options};
+use keydriver::drivers::{self, subsets, DriverTable, Method, Missing, NonPd, Options, RankBy};
 use keydriver::load::ModelData;
-use keydriver::spec::DriverSpec;
+use keydriver::spec::{DriverSpec, WeightsAre};
 use ndarray::{Array1, Array2};
 use serde_json::Value;
 
@@ -151,7 +151,9 @@ fn weights_of_one_equal_unweighted_and_weights_matter() {
     let nr = ["a", "b", "c", "d"];
     let weighted = fit(&d, &nr, &Options::default());
     d.w = Some(Array1::ones(200));
-    let ones = fit(&d, &nr, &Options::default());
+    let frequency = Options { weights_are: WeightsAre::Frequency, ..Options::default() };
+    let ones = fit(&d, &nr, &frequency);
+    let ones_sampling = fit(&d, &nr, &Options::default());
     d.w = None;
     let none = fit(&d, &nr, &Options::default());
     for (a, b) in by_name(&ones, &nr).iter().zip(by_name(&none, &nr)) {
@@ -159,6 +161,14 @@ fn weights_of_one_equal_unweighted_and_weights_matter() {
             close(field(a, f), field(b, f), 1e-6, f);
         }
     }
+    // Unit sampling weights: the same estimates, but design-based (sandwich) SEs.
+    for (a, b) in by_name(&ones_sampling, &nr).iter().zip(by_name(&none, &nr)) {
+        close(field(a, "beta"), field(b, "beta"), 1e-9, "beta");
+        assert!((field(a, "beta_se") - field(b, "beta_se")).abs() > 1e-6, "sandwich SE equals the model-based one");
+    }
+    assert_eq!(ones_sampling.standard_errors, Some(drivers::StandardErrors::DesignBased));
+    assert_eq!(ones.standard_errors, Some(drivers::StandardErrors::WeightedLm));
+    assert_eq!(none.standard_errors, Some(drivers::StandardErrors::Ols));
     assert!((weighted.r2 - none.r2).abs() > 1e-4, "weights must change the fit");
 }
 
@@ -326,7 +336,7 @@ fn pairwise_non_positive_definite_is_repaired_or_refused() {
     }
     let listwise = data(Array2::zeros((0, 3)), Array1::zeros(0), None);
     let opts = Options { missing: Missing::Pairwise, ..Options::default() };
-    let t = DriverTable::fit_data("y", &specs(&["a", "b", "c"]), &listwise, Some((cols.clone(), None)), &opts).unwrap();
+    let t = DriverTable::fit_data("y", &specs(&["a", "b", "c"]), &listwise, Some(&(cols.clone(), None)), &opts).unwrap();
     assert_eq!(t.correlation_matrix, "repaired");
     assert!(t.method_notes.iter().any(|n| n.contains("nearest correlation matrix")));
     // No complete rows: the row-based methods say why they are missing instead of NaN.
@@ -335,17 +345,24 @@ fn pairwise_non_positive_definite_is_repaired_or_refused() {
     let json = serde_json::to_string(&t).unwrap();
     assert!(!json.contains("NaN") && !json.contains("null"));
     let refuse = Options { non_pd: NonPd::Refuse, ..opts };
-    let err = DriverTable::fit_data("y", &specs(&["a", "b", "c"]), &listwise, Some((cols, None)), &refuse).unwrap_err();
+    let err = DriverTable::fit_data("y", &specs(&["a", "b", "c"]), &listwise, Some(&(cols, None)), &refuse).unwrap_err();
     assert!(err.to_string().contains("not positive definite"), "{err}");
 }
 
 #[test]
-fn rank_by_another_field_and_unknown_field() {
+fn rank_by_another_field_or_one_not_run() {
     let d = swiss();
-    let t = fit(&d, &SWISS_DRIVERS, &Options { rank_by: Some("relative_weight".into()), ..Options::default() });
-    assert_eq!(t.rank_by, "relative_weight");
+    let t = fit(&d, &SWISS_DRIVERS, &Options { rank_by: Some(RankBy::RelativeWeight), ..Options::default() });
+    assert_eq!(t.rank_by, RankBy::RelativeWeight);
     assert!(t.drivers.windows(2).all(|w| w[0].relative_weight >= w[1].relative_weight));
-    let err = DriverTable::fit_data("y", &specs(&SWISS_DRIVERS), &d, None, &Options { rank_by: Some("nope".into()), ..Options::default() })
-        .unwrap_err();
-    assert!(err.to_string().contains("--rank-by nope"), "{err}");
+    // Asked for a field whose method is not run: refused before any data is read.
+    let opts = Options { rank_by: Some(RankBy::Beta), methods: vec![Method::Shapley], ..Options::default() };
+    assert!(opts.check().unwrap_err().contains("--rank-by beta"));
+    // Asked for betas that collinear data cannot give: ranked by Shapley, with a note.
+    let mut x = d.x.clone();
+    let twin = x.column(0).to_owned();
+    x.column_mut(1).assign(&twin);
+    let t = fit(&data(x, d.y.clone(), None), &SWISS_DRIVERS, &Options { rank_by: Some(RankBy::Beta), ..Options::default() });
+    assert_eq!(t.rank_by, RankBy::Shapley);
+    assert!(t.method_notes.iter().any(|n| n.contains("ranked by shapley instead of beta")), "{:?}", t.method_notes);
 }

@@ -1,13 +1,16 @@
 //! The driver engine: from the survey's responses to one table with a row per driver and
-//! a field per method. Each method lives in its own module and returns plain numbers from
-//! the correlation matrix (or, for Spearman and the logits, the complete rows); this
-//! module checks the data can support a model, runs the methods asked for and ranks.
+//! a field per method, in three steps that the bootstrap (and waves and segments) call
+//! again: [`prepare`] (moments → a checked correlation matrix, or a typed [`ModelError`]),
+//! [`estimate`] (each method a pure function returning plain numbers) and `assemble`
+//! here (labels, notes, ranking → [`DriverTable`]).
 
 pub mod corr;
 pub mod dominance;
+pub mod estimate;
 pub mod kruskal;
 pub mod logit;
 pub mod ols;
+pub mod prepare;
 pub mod relweights;
 pub mod shapley;
 pub mod subsets;
@@ -16,11 +19,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+pub use prepare::{ModelError, Prepared};
+
+use crate::bootstrap::{self, Uncertainty};
 use crate::load::{GappyColumns, ModelData, Responses};
-use crate::moments::{self, Moments, PD_TOL};
-use crate::nps::Category;
-use crate::spec::{DriverSpec, Survey};
+use crate::moments::{self, Moments, Rows};
+use crate::spec::{DriverSpec, Survey, WeightsAre};
+use estimate::Estimates;
 
 /// `--method`: which methods to run (correlations and R² always are).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -53,17 +58,70 @@ pub enum NonPd {
     Refuse,
 }
 
+/// `--rank-by`: the driver field the table is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RankBy {
+    Shapley,
+    #[value(name = "relative_weight", alias = "relweights")]
+    RelativeWeight,
+    Kruskal,
+    Beta,
+    Corr,
+    Spearman,
+}
+
+impl RankBy {
+    /// The method that computes this field.
+    pub fn method(self) -> Method {
+        match self {
+            RankBy::Shapley | RankBy::Kruskal => Method::Shapley,
+            RankBy::RelativeWeight => Method::Relweights,
+            RankBy::Beta => Method::Ols,
+            RankBy::Corr | RankBy::Spearman => Method::Corr,
+        }
+    }
+
+    pub fn key(self, d: &Driver) -> Option<f64> {
+        match self {
+            RankBy::Shapley => d.shapley,
+            RankBy::RelativeWeight => d.relative_weight,
+            RankBy::Kruskal => d.kruskal,
+            RankBy::Beta => d.beta,
+            RankBy::Corr => Some(d.corr),
+            RankBy::Spearman => d.spearman,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RankBy::Shapley => "shapley",
+            RankBy::RelativeWeight => "relative_weight",
+            RankBy::Kruskal => "kruskal",
+            RankBy::Beta => "beta",
+            RankBy::Corr => "corr",
+            RankBy::Spearman => "spearman",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
     pub methods: Vec<Method>,
-    /// Field to rank by; default `shapley`, or `corr` when Shapley is not run.
-    pub rank_by: Option<String>,
+    /// Default: Shapley, or the correlation when Shapley is not run.
+    pub rank_by: Option<RankBy>,
     pub missing: Missing,
     pub non_pd: NonPd,
     /// Sample orderings for Shapley even when exact enumeration is possible.
     pub approx: bool,
     pub permutations: usize,
     pub seed: u64,
+    /// Bootstrap resamples for intervals and rank stability (0: none).
+    pub bootstrap: usize,
+    /// How survey weights enter the standard errors.
+    pub weights_are: WeightsAre,
+    /// Advanced once per bootstrap resample; hidden unless the CLI draws it.
+    pub progress: indicatif::ProgressBar,
 }
 
 impl Default for Options {
@@ -76,14 +134,46 @@ impl Default for Options {
             approx: false,
             permutations: 10_000,
             seed: crate::spec::DEFAULT_SEED,
+            bootstrap: 0,
+            weights_are: WeightsAre::Sampling,
+            progress: indicatif::ProgressBar::hidden(),
         }
     }
 }
 
 impl Options {
-    fn wants(&self, m: Method) -> bool {
+    pub fn wants(&self, m: Method) -> bool {
         self.methods.contains(&Method::All) || self.methods.contains(&m)
     }
+
+    /// The ranking key: asked for, or Shapley when run, or the correlation.
+    pub fn rank_by(&self) -> RankBy {
+        self.rank_by.unwrap_or(if self.wants(Method::Shapley) { RankBy::Shapley } else { RankBy::Corr })
+    }
+
+    /// A `--rank-by` whose method is not run is a usage error, caught before any data is read.
+    pub fn check(&self) -> Result<(), String> {
+        let key = self.rank_by();
+        if !self.wants(key.method()) {
+            return Err(format!(
+                "--rank-by {}: its method is not run; add it to --method or rank by another field",
+                key.name()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// How the betas' standard errors were computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StandardErrors {
+    /// Unweighted ordinary least squares.
+    Ols,
+    /// `lm(weights = w)`: weights as frequency/precision weights.
+    WeightedLm,
+    /// Linearization (sandwich), as `survey::svyglm`: weights as sampling weights.
+    DesignBased,
 }
 
 /// One driver's results. Field names are the `drivers --format json` contract: later
@@ -104,15 +194,40 @@ pub struct Driver {
     /// Shapley value / LMG in R² units; the drivers' values sum to `r2`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shapley: Option<f64>,
+    /// Bootstrap percentile 95% interval of `shapley`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci_high: Option<f64>,
     /// Shapley value as a share of R² (sums to 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shapley_share: Option<f64>,
+    /// Bootstrap percentile 95% interval of `shapley_share`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_ci_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_ci_high: Option<f64>,
     /// Monte-Carlo SE of `shapley` when it was sampled rather than exact.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shapley_se: Option<f64>,
     /// Johnson's relative weight in R² units (sums to `r2`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relative_weight: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relative_weight_ci_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relative_weight_ci_high: Option<f64>,
+    /// Share of bootstrap resamples in which this driver ranks first / in the top three.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_rank1: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_top3: Option<f64>,
+    /// [2.5%, 97.5%] percentiles of its rank over the resamples.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank_ci: Option<[usize; 2]>,
+    /// Letters of `tie_groups`: drivers sharing a letter are not distinguishable at 95%.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tie_group: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kruskal: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -160,7 +275,9 @@ pub struct DriverTable {
     /// smallest pairwise count) and the row-based methods.
     pub rows_used: BTreeMap<&'static str, usize>,
     /// The field the ranking is by.
-    pub rank_by: String,
+    pub rank_by: RankBy,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standard_errors: Option<StandardErrors>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shapley_method: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -169,17 +286,76 @@ pub struct DriverTable {
     pub promoter_pseudo_r2: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detractor_pseudo_r2: Option<f64>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<Uncertainty>,
     /// Warnings and explanations a reader of the numbers needs.
     pub method_notes: Vec<String>,
     /// Sorted by rank.
     pub drivers: Vec<Driver>,
 }
 
+/// Where a fit's moments come from: the complete rows, or every row with its gaps for
+/// pairwise deletion. The bootstrap resamples the same source.
+pub enum Source<'a> {
+    Listwise(Rows),
+    Pairwise(&'a GappyColumns),
+}
+
+impl Source<'_> {
+    /// Rows a resample draws from.
+    pub fn len(&self) -> usize {
+        match self {
+            Source::Listwise(rows) => rows.len(),
+            Source::Pairwise((columns, _)) => columns.first().map_or(0, Vec::len),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Moments with row i counted `counts[i]` times, or once each.
+    pub fn moments(&self, counts: Option<&[u32]>) -> Moments {
+        match self {
+            Source::Listwise(rows) => rows.moments(counts),
+            Source::Pairwise((columns, w)) => match counts {
+                None => moments::pairwise(columns, w.as_deref()),
+                Some(c) => {
+                    let v: Vec<f64> = (0..c.len()).map(|i| c[i] as f64 * w.as_ref().map_or(1.0, |w| w[i])).collect();
+                    moments::pairwise(columns, Some(&v))
+                }
+            },
+        }
+    }
+
+    fn is_pairwise(&self) -> bool {
+        matches!(self, Source::Pairwise(_))
+    }
+}
+
+/// Everything a fit needs to know about its variables.
+pub struct Model<'a> {
+    pub target: &'a str,
+    pub specs: &'a [DriverSpec],
+    pub opts: &'a Options,
+}
+
+impl Model<'_> {
+    fn names(&self) -> Vec<&str> {
+        self.specs.iter().map(|d| d.column.as_str()).collect()
+    }
+
+    /// Step one on any moments: what the bootstrap calls per resample.
+    pub fn prepare(&self, m: Moments, pairwise: bool) -> Result<Prepared, ModelError> {
+        prepare::prepare(m, pairwise, self.opts.non_pd, &self.names(), self.target)
+    }
+}
+
 impl DriverTable {
     /// Runs the methods in `opts` on the survey's responses.
-    pub fn fit(survey: &Survey, responses: &Responses, opts: &Options) -> Result<DriverTable> {
+    pub fn fit(survey: &Survey, responses: &Responses, opts: &Options) -> Result<DriverTable, ModelError> {
         let pairwise = (opts.missing == Missing::Pairwise).then(|| responses.model_columns());
-        Self::fit_data(&survey.target, &survey.drivers, &responses.model_data(), pairwise, opts)
+        Self::fit_data(&survey.target, &survey.drivers, &responses.model_data(), pairwise.as_ref(), opts)
     }
 
     /// The engine proper, on complete rows (and, for `--missing pairwise`, the columns
@@ -188,197 +364,197 @@ impl DriverTable {
         target: &str,
         specs: &[DriverSpec],
         data: &ModelData,
-        pairwise: Option<GappyColumns>,
+        pairwise: Option<&GappyColumns>,
         opts: &Options,
-    ) -> Result<DriverTable> {
-        let p = specs.len();
-        let names: Vec<&str> = specs.iter().map(|d| d.column.as_str()).collect();
-        let list = |idx: &[usize]| idx.iter().map(|&j| names[j]).collect::<Vec<_>>().join(", ");
-        let mut notes = Vec::new();
-
-        let m = match &pairwise {
-            None => Moments::from_data(data),
-            Some((columns, w)) => moments::pairwise(columns, w.as_deref()),
+    ) -> Result<DriverTable, ModelError> {
+        let model = Model { target, specs, opts };
+        let source = match pairwise {
+            Some(columns) => Source::Pairwise(columns),
+            None => Source::Listwise(Rows::new(data)),
         };
-        if m.n < p + 2 {
-            return Err(Error::Model(format!(
-                "only {} {} rows for {p} drivers: a model needs at least {} (p + 2); add data or drop drivers",
-                m.n,
-                if pairwise.is_none() { "complete" } else { "pairwise-complete" },
-                p + 2
-            )));
-        }
-        let sd = m.sd();
-        if sd[p] <= 0.0 {
-            return Err(Error::Model(format!(
-                "every respondent in the model gave the same {target} score: there is nothing to explain"
-            )));
-        }
-        let constant: Vec<usize> = (0..p).filter(|&j| sd[j] <= 0.0).collect();
-        if constant.len() == p {
-            return Err(Error::Model(format!("every driver is constant in the rows used ({})", list(&constant))));
-        }
-        if !constant.is_empty() {
-            notes.push(format!("constant in the rows used, so importance 0: {}", list(&constant)));
-        }
-
-        let mut corr = m.corr();
-        let mut matrix = "as computed";
-        if pairwise.is_some() && moments::min_eigenvalue(&corr) <= PD_TOL {
-            if opts.non_pd == NonPd::Refuse {
-                return Err(Error::Model(
-                    "the pairwise correlation matrix is not positive definite: use --missing listwise, or --non-pd repair".into(),
-                ));
-            }
-            corr = moments::nearest_correlation(&corr);
-            matrix = "repaired";
-            notes.push("the pairwise correlation matrix was not positive definite and was replaced by the nearest correlation matrix (Higham 2002)".into());
-        }
-        let redundant: Vec<usize> =
-            subsets::redundant(&corr).into_iter().filter(|j| !constant.contains(j)).collect();
-        if !redundant.is_empty() {
-            notes.push(format!(
-                "perfectly collinear: {} duplicate(s) a combination of other drivers; betas, SEs, VIFs and logits are not identified and left out, and the relative-importance methods share importance among the collinear drivers",
-                list(&redundant)
-            ));
-        }
-
-        let all: Vec<usize> = (0..p).collect();
-        let r2 = subsets::subset_r2(&corr, &all);
-        let ols = if redundant.is_empty() { ols::Ols::fit(&m, &corr, r2) } else { None };
-        let adj_r2 = 1.0 - (1.0 - r2) * (m.n as f64 - 1.0) / (m.n as f64 - p as f64 - 1.0);
-        let pearson = corr::pearson(&corr);
-        let mut rows_used = BTreeMap::from([("correlation_matrix", m.n)]);
-
-        let mut drivers: Vec<Driver> = specs
-            .iter()
-            .enumerate()
-            .map(|(j, d)| Driver {
-                name: d.column.clone(),
-                label: d.label().to_string(),
-                corr: pearson[j],
-                direction: direction(pearson[j], ols.as_ref().map(|o| o.beta[j])),
-                ..Default::default()
-            })
-            .collect();
-
+        let prep = model.prepare(source.moments(None), source.is_pairwise())?;
         // Spearman and the logits need the complete rows themselves, which pairwise
         // deletion may leave too few of.
-        let rows_ok = data.n_used >= p + 2;
-        if opts.wants(Method::Corr) {
-            if rows_ok {
-                for (d, s) in drivers.iter_mut().zip(corr::spearman(data)) {
-                    d.spearman = Some(s);
-                }
-                rows_used.insert("spearman", data.n_used);
-            } else {
-                notes.push(format!("Spearman correlations skipped: only {} complete rows", data.n_used));
-            }
-        }
-        if opts.wants(Method::Ols) {
-            if let Some(o) = &ols {
-                for (j, d) in drivers.iter_mut().enumerate() {
-                    d.beta = Some(o.beta[j]);
-                    d.beta_se = Some(o.beta_se[j]);
-                    d.beta_p = Some(o.beta_p[j]);
-                    d.coef = Some(o.coef[j]);
-                    d.coef_se = Some(o.coef_se[j]);
-                    d.vif = Some(o.vif[j]);
-                }
-            }
-        }
-        if opts.wants(Method::Relweights) {
-            for (d, w) in drivers.iter_mut().zip(relweights::relative_weights(&corr)?) {
-                d.relative_weight = Some(w);
-            }
-        }
-
-        let exact = p <= shapley::MAX_EXACT && !opts.approx;
-        let needs_subsets = opts.wants(Method::Shapley) || opts.wants(Method::Dominance);
-        let table = (exact && needs_subsets).then(|| subsets::SubsetTable::exact(&corr));
-        let gains = table.as_ref().map(subsets::SubsetTable::gains);
-        let mut shapley_method = None;
-        if opts.wants(Method::Shapley) {
-            let s = match &gains {
-                Some(g) => shapley::Shapley::exact(g),
-                None => shapley::Shapley::sampled(&corr, opts.permutations, opts.seed),
+        let rows = (data.n_used >= specs.len() + 2).then_some(data);
+        let est = estimate::estimate(&prep, rows, source.is_pairwise(), opts);
+        let mut table = assemble(&model, &prep, &est, data);
+        if opts.bootstrap > 0 {
+            let ranked_by = match (table.rank_by, &est.shapley, &est.relative_weights) {
+                (RankBy::RelativeWeight, _, Some(_)) | (_, None, Some(_)) => RankBy::RelativeWeight,
+                _ => RankBy::Shapley,
             };
-            shapley_method = Some(match s.permutations {
-                0 => format!("exact, all {} subsets", 1u64 << p),
-                k => format!("sampled, {k} random orderings (seed {}); see shapley_se", opts.seed),
-            });
-            let total: f64 = s.values.iter().sum();
-            for (j, d) in drivers.iter_mut().enumerate() {
-                d.shapley = Some(s.values[j]);
-                d.shapley_share = Some(if total > 0.0 { s.values[j] / total } else { 0.0 });
-                d.shapley_se = s.se.as_ref().map(|se| se[j]);
+            match bootstrap::run(&model, &source, &est, ranked_by) {
+                Ok(u) => table.attach(u),
+                Err(why) => table.method_notes.push(why),
             }
         }
-        let mut complete_dominance = None;
-        match (&table, &gains) {
-            (Some(t), Some(g)) => {
-                for (d, k) in drivers.iter_mut().zip(kruskal::kruskal(g)) {
-                    d.kruskal = Some(k);
-                }
-                if opts.wants(Method::Dominance) {
-                    let dom = dominance::Dominance::fit(t, g);
-                    for (j, d) in drivers.iter_mut().enumerate() {
-                        d.general_dominance = Some(dom.general[j]);
-                        d.conditional_dominance = Some(dom.conditional[j].clone());
-                    }
-                    complete_dominance =
-                        Some(dom.complete.iter().map(|&(a, b)| [names[a].to_string(), names[b].to_string()]).collect());
-                }
-            }
-            _ if needs_subsets => notes.push(format!(
-                "dominance analysis and Kruskal's measure need all 2^p subsets and were skipped ({p} drivers; exact up to {})",
-                shapley::MAX_EXACT
-            )),
-            _ => {}
-        }
+        Ok(table)
+    }
 
-        let (mut promoter_pseudo_r2, mut detractor_pseudo_r2) = (None, None);
-        if opts.wants(Method::Logit) {
-            if !redundant.is_empty() || !rows_ok {
-                notes.push("promoter/detractor logits skipped: collinear drivers or too few complete rows".into());
-            } else {
-                rows_used.insert("logit", data.n_used);
-                let [promoter, detractor] = [(Category::Promoter, "promoter"), (Category::Detractor, "detractor")]
-                    .map(|(class, name)| {
-                        logit::fit(data, |s| Category::of(s) == class)
-                            .map_err(|why| notes.push(format!("{name} logit not fitted: {why}")))
-                            .ok()
-                    });
-                for (j, d) in drivers.iter_mut().enumerate() {
-                    d.promoter_odds_ratio = promoter.as_ref().map(|f| f.odds_ratio[j]);
-                    d.detractor_odds_ratio = detractor.as_ref().map(|f| f.odds_ratio[j]);
-                }
-                promoter_pseudo_r2 = promoter.map(|f| f.pseudo_r2);
-                detractor_pseudo_r2 = detractor.map(|f| f.pseudo_r2);
-            }
+    /// Copies the bootstrap's per-driver results onto the rows and keeps the rest.
+    fn attach(&mut self, mut u: Uncertainty) {
+        for d in &mut self.drivers {
+            let j = u.index(&d.name);
+            let b = &u.drivers[j];
+            (d.ci_low, d.ci_high) = split(b.shapley);
+            (d.share_ci_low, d.share_ci_high) = split(b.share);
+            (d.relative_weight_ci_low, d.relative_weight_ci_high) = split(b.relative_weight);
+            d.p_rank1 = Some(b.p_rank1);
+            d.p_top3 = Some(b.p_top3);
+            d.rank_ci = Some(b.rank_ci);
+            d.tie_group = Some(b.letters.clone());
         }
+        self.method_notes.append(&mut u.notes);
+        self.uncertainty = Some(u);
+    }
+}
 
-        let rank_by = opts.rank_by.clone().unwrap_or_else(|| {
-            if opts.wants(Method::Shapley) { "shapley" } else { "corr" }.to_string()
-        });
-        rank(&mut drivers, &rank_by)?;
-        Ok(DriverTable {
-            target: target.to_string(),
-            n_used: data.n_used,
-            n_dropped: data.n_dropped,
-            r2,
-            adj_r2,
-            missing: if pairwise.is_some() { Missing::Pairwise } else { Missing::Listwise },
-            correlation_matrix: matrix,
-            rows_used,
-            rank_by,
-            shapley_method,
-            complete_dominance,
-            promoter_pseudo_r2,
-            detractor_pseudo_r2,
-            method_notes: notes,
-            drivers,
+fn split(ci: Option<[f64; 2]>) -> (Option<f64>, Option<f64>) {
+    (ci.map(|c| c[0]), ci.map(|c| c[1]))
+}
+
+/// Step three: labels, notes and the ranking.
+fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &ModelData) -> DriverTable {
+    let opts = model.opts;
+    let names = model.names();
+    let p = names.len();
+    let list = |idx: &[usize]| prepare::list(&names, idx);
+    let m = &prep.moments;
+    let mut notes = Vec::new();
+    if !prep.constant.is_empty() {
+        notes.push(format!("constant in the rows used, so importance 0: {}", list(&prep.constant)));
+    }
+    if prep.repaired {
+        notes.push("the pairwise correlation matrix was not positive definite and was replaced by the nearest correlation matrix (Higham 2002)".into());
+    }
+    if !prep.identified() {
+        notes.push(format!(
+            "perfectly collinear: {} duplicate(s) a combination of other drivers; betas, SEs, VIFs and logits are not identified and left out, and the relative-importance methods share importance among the collinear drivers",
+            list(&prep.redundant)
+        ));
+    }
+
+    let mut drivers: Vec<Driver> = model
+        .specs
+        .iter()
+        .enumerate()
+        .map(|(j, d)| Driver {
+            name: d.column.clone(),
+            label: d.label().to_string(),
+            corr: est.pearson[j],
+            direction: direction(est.pearson[j], est.ols.as_ref().map(|o| o.beta[j])),
+            ..Default::default()
         })
+        .collect();
+    let mut rows_used = BTreeMap::from([("correlation_matrix", m.n)]);
+
+    if let Some(s) = &est.spearman {
+        for (d, v) in drivers.iter_mut().zip(s) {
+            d.spearman = Some(*v);
+        }
+        rows_used.insert("spearman", data.n_used);
+    } else if opts.wants(Method::Corr) {
+        notes.push(format!("Spearman correlations skipped: only {} complete rows", data.n_used));
+    }
+    let mut standard_errors = None;
+    if let Some(o) = &est.ols {
+        for (j, d) in drivers.iter_mut().enumerate() {
+            d.beta = Some(o.beta[j]);
+            d.beta_se = Some(o.beta_se[j]);
+            d.beta_p = Some(o.beta_p[j]);
+            d.coef = Some(o.coef[j]);
+            d.coef_se = Some(o.coef_se[j]);
+            d.vif = Some(o.vif[j]);
+        }
+        standard_errors = Some(match (&data.w, opts.weights_are) {
+            (None, _) => StandardErrors::Ols,
+            (Some(_), WeightsAre::Sampling) if opts.missing == Missing::Listwise => StandardErrors::DesignBased,
+            (Some(_), WeightsAre::Sampling) => {
+                notes.push("design-based standard errors need complete rows: with pairwise deletion the betas' SEs are model-based, as lm(weights = w)".into());
+                StandardErrors::WeightedLm
+            }
+            (Some(_), WeightsAre::Frequency) => StandardErrors::WeightedLm,
+        });
+    }
+    if let Some(w) = &est.relative_weights {
+        for (d, v) in drivers.iter_mut().zip(w) {
+            d.relative_weight = Some(*v);
+        }
+    } else if opts.wants(Method::Relweights) {
+        notes.push("relative weights not computed: the eigen-decomposition of the driver correlations failed".into());
+    }
+
+    let mut shapley_method = None;
+    if let Some(s) = &est.shapley {
+        shapley_method = Some(match s.permutations {
+            0 => format!("exact, all {} subsets", 1u64 << p),
+            k => format!("sampled, {k} random orderings (seed {}); see shapley_se", opts.seed),
+        });
+        let total: f64 = s.values.iter().sum();
+        for (j, d) in drivers.iter_mut().enumerate() {
+            d.shapley = Some(s.values[j]);
+            d.shapley_share = Some(if total > 0.0 { s.values[j] / total } else { 0.0 });
+            d.shapley_se = s.se.as_ref().map(|se| se[j]);
+        }
+    }
+    if let Some(k) = &est.kruskal {
+        for (d, v) in drivers.iter_mut().zip(k) {
+            d.kruskal = Some(*v);
+        }
+    }
+    let complete_dominance = est.dominance.as_ref().map(|dom| {
+        for (j, d) in drivers.iter_mut().enumerate() {
+            d.general_dominance = Some(dom.general[j]);
+            d.conditional_dominance = Some(dom.conditional[j].clone());
+        }
+        dom.complete.iter().map(|&(a, b)| [names[a].to_string(), names[b].to_string()]).collect()
+    });
+    if est.kruskal.is_none() && (opts.wants(Method::Shapley) || opts.wants(Method::Dominance)) {
+        notes.push(format!(
+            "dominance analysis and Kruskal's measure need all 2^p subsets and were skipped ({p} drivers; exact up to {})",
+            shapley::MAX_EXACT
+        ));
+    }
+
+    if opts.wants(Method::Logit) && (est.promoter.is_none() || est.detractor.is_none()) {
+        notes.push("promoter/detractor logits skipped: collinear drivers or too few complete rows".into());
+    }
+    let mut pseudo_r2 = [None, None];
+    for (k, (fit, name)) in [(&est.promoter, "promoter"), (&est.detractor, "detractor")].into_iter().enumerate() {
+        match fit {
+            Some(Ok(f)) => {
+                for (j, d) in drivers.iter_mut().enumerate() {
+                    let or = Some(f.odds_ratio[j]);
+                    if k == 0 { d.promoter_odds_ratio = or } else { d.detractor_odds_ratio = or }
+                }
+                pseudo_r2[k] = Some(f.pseudo_r2);
+                rows_used.insert("logit", data.n_used);
+            }
+            Some(Err(why)) => notes.push(format!("{name} logit not fitted: {why}")),
+            None => {}
+        }
+    }
+
+    let rank_by = rank(&mut drivers, opts.rank_by(), &mut notes);
+    let n = m.n as f64;
+    DriverTable {
+        target: model.target.to_string(),
+        n_used: data.n_used,
+        n_dropped: data.n_dropped,
+        r2: est.r2,
+        adj_r2: 1.0 - (1.0 - est.r2) * (n - 1.0) / (n - p as f64 - 1.0),
+        missing: opts.missing,
+        correlation_matrix: if prep.repaired { "repaired" } else { "as computed" },
+        rows_used,
+        rank_by,
+        standard_errors,
+        shapley_method,
+        complete_dominance,
+        promoter_pseudo_r2: pseudo_r2[0],
+        detractor_pseudo_r2: pseudo_r2[1],
+        uncertainty: None,
+        method_notes: notes,
+        drivers,
     }
 }
 
@@ -390,23 +566,22 @@ fn direction(corr: f64, beta: Option<f64>) -> &'static str {
     }
 }
 
-/// Sorts by the named numeric field, largest first, and numbers the ranks.
-fn rank(drivers: &mut [Driver], field: &str) -> Result<()> {
-    let keys: Vec<f64> = drivers
-        .iter()
-        .map(|d| serde_json::to_value(d).ok().and_then(|v| v.get(field).and_then(|x| x.as_f64())))
-        .collect::<Option<_>>()
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "--rank-by {field}: no such numeric field was computed; run its method (--method) or pick one of shapley, relative_weight, kruskal, beta, corr, spearman"
-            ))
-        })?;
-    let mut order: Vec<usize> = (0..drivers.len()).collect();
-    order.sort_by(|&a, &b| keys[b].total_cmp(&keys[a]));
-    let sorted: Vec<Driver> = order.iter().map(|&i| drivers[i].clone()).collect();
-    for (i, mut d) in sorted.into_iter().enumerate() {
+/// Sorts by `key`, largest first, and numbers the ranks. A key these data could not give
+/// (betas of collinear drivers, Spearman without complete rows) falls back to Shapley or
+/// the correlation, with a note.
+fn rank(drivers: &mut Vec<Driver>, key: RankBy, notes: &mut Vec<String>) -> RankBy {
+    let usable = |k: RankBy| drivers.iter().all(|d| k.key(d).is_some());
+    let key = if usable(key) {
+        key
+    } else {
+        let fallback = if usable(RankBy::Shapley) { RankBy::Shapley } else { RankBy::Corr };
+        notes.push(format!("ranked by {} instead of {}: {} could not be computed on these data", fallback.name(), key.name(), key.name()));
+        fallback
+    };
+    let k = |d: &Driver| key.key(d).unwrap_or(f64::NEG_INFINITY);
+    drivers.sort_by(|a, b| k(b).total_cmp(&k(a)));
+    for (i, d) in drivers.iter_mut().enumerate() {
         d.rank = i + 1;
-        drivers[i] = d;
     }
-    Ok(())
+    key
 }

@@ -36,6 +36,8 @@ pub struct LoadReport {
     pub blank_cells: usize,
     /// Matched respondents with no usable target.
     pub target_missing: usize,
+    /// Matched respondents with weight 0: left out of every statistic, as if not in the file.
+    pub zero_weight: usize,
     pub dialects: Vec<(String, Dialect)>,
 }
 
@@ -125,6 +127,7 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         }));
     }
     let matched = df.height();
+    let (df, zero_weight) = drop_zero_weights(df, survey, &ratings)?;
     let report = LoadReport {
         ratings_file: ratings.path.display().to_string(),
         ratings_rows: ratings.height(),
@@ -136,6 +139,7 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         missing_coded,
         blank_cells: 0,
         target_missing: 0,
+        zero_weight,
         dialects: [Some(&ratings), nps_table.as_ref()]
             .into_iter()
             .flatten()
@@ -152,6 +156,22 @@ pub fn load(survey: &Survey) -> Result<Responses> {
     responses.report.target_missing = target_missing;
     responses.report.blank_cells = blank_drivers + target_missing;
     Ok(responses)
+}
+
+/// Rows of weight 0 contribute nothing to any estimate, and R's `lm` and the survey
+/// package leave them out of n and the degrees of freedom: so does keydriver, here, once.
+fn drop_zero_weights(df: DataFrame, survey: &Survey, ratings: &Table) -> Result<(DataFrame, usize)> {
+    if survey.weight.is_none() {
+        return Ok((df, 0));
+    }
+    let before = df.height();
+    let kept = df
+        .column(WEIGHT)
+        .and_then(|c| c.f64().map(|w| w.gt(0.0)))
+        .and_then(|mask| df.filter(&mask))
+        .map_err(|e| Error::BadFile { file: ratings.path.clone(), reason: e.to_string() })?;
+    let dropped = before - kept.height();
+    Ok((kept, dropped))
 }
 
 fn frame(table: &Table, columns: Vec<Column>) -> Result<DataFrame> {

@@ -130,18 +130,27 @@ pub fn nps_composition(path: &Path, title: &str, rows: &[NpsStats]) -> Result<()
     root.present().map_err(|e| err(&e))
 }
 
-/// Horizontal bars, largest on top; negative values extend left of zero.
-pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[(String, f64)], decimals: usize) -> Result<()> {
+/// One bar of [`ranked_bars`], with its 95% interval when there is one.
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+    pub ci: Option<(f64, f64)>,
+}
+
+/// Horizontal bars, largest on top; negative values extend left of zero. An interval is
+/// drawn as a whisker across the bar's end, and the value label moves past it.
+pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[Bar], decimals: usize) -> Result<()> {
     register_font();
     let err = |e: &dyn std::fmt::Display| draw_error(path, e);
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let k = bars.len().max(1) as f64;
-    let lo = bars.iter().map(|b| b.1).fold(0.0f64, f64::min);
-    let hi = bars.iter().map(|b| b.1).fold(0.0f64, f64::max);
+    let ends = |b: &Bar| b.ci.map_or((b.value, b.value), |(l, h)| (l.min(b.value), h.max(b.value)));
+    let lo = bars.iter().map(|b| ends(b).0).fold(0.0f64, f64::min);
+    let hi = bars.iter().map(|b| ends(b).1).fold(0.0f64, f64::max);
     let pad = 0.18 * (hi - lo).max(1e-9);
     let x_range = (lo - if lo < 0.0 { pad } else { 0.0 })..(hi + pad);
-    let longest = bars.iter().map(|b| b.0.chars().count()).max().unwrap_or(5) as u32;
+    let longest = bars.iter().map(|b| b.label.chars().count()).max().unwrap_or(5) as u32;
     let mut chart = ChartBuilder::on(&root)
         .caption(display(title), (FONT, 30).into_font().style(FontStyle::Bold))
         .margin(20)
@@ -149,7 +158,7 @@ pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[(String, f64)
         .y_label_area_size((longest * 11 + 20).clamp(80, 420))
         .build_cartesian_2d(x_range, 0.0..k)
         .map_err(|e| err(&e))?;
-    let names: Vec<String> = bars.iter().map(|b| display(&b.0)).collect();
+    let names: Vec<String> = bars.iter().map(|b| display(&b.label)).collect();
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -164,13 +173,24 @@ pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[(String, f64)
         .axis_desc_style((FONT, 20))
         .draw()
         .map_err(|e| err(&e))?;
-    for (i, (_, v)) in bars.iter().enumerate() {
+    for (i, bar) in bars.iter().enumerate() {
+        let v = &bar.value;
         let y = k - i as f64 - 1.0;
         let colour = if *v < 0.0 { RED } else { BLUE };
         chart
             .draw_series(std::iter::once(Rectangle::new([(0.0, y + 0.18), (*v, y + 0.82)], colour.filled())))
             .map_err(|e| err(&e))?;
-        let at = if *v < 0.0 { *v - pad * 0.6 } else { *v + pad * 0.05 };
+        if let Some((l, h)) = bar.ci {
+            let ink = BLACK.stroke_width(2);
+            let whisker = [
+                vec![(l, y + 0.5), (h, y + 0.5)],
+                vec![(l, y + 0.32), (l, y + 0.68)],
+                vec![(h, y + 0.32), (h, y + 0.68)],
+            ];
+            chart.draw_series(whisker.into_iter().map(|pts| PathElement::new(pts, ink))).map_err(|e| err(&e))?;
+        }
+        let (low_end, high_end) = ends(bar);
+        let at = if *v < 0.0 { low_end - pad * 0.6 } else { high_end + pad * 0.05 };
         chart
             .draw_series(std::iter::once(Text::new(format!("{v:.decimals$}"), (at, y + 0.62), (FONT, 19))))
             .map_err(|e| err(&e))?;
@@ -208,11 +228,12 @@ mod render_tests {
         let path = std::env::var("KEYDRIVER_KEEP_CHART")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|_| dir.path().join("scripts.png"));
+        let bar = |label: &str, value: f64, ci| super::Bar { label: label.to_string(), value, ci };
         let bars = [
-            ("Χρόνος αναμονής".to_string(), 31.2),
-            ("Качество".to_string(), 24.0),
-            ("کیفیت خدمات".to_string(), 18.5),
-            ("Problem solving".to_string(), 9.1),
+            bar("Χρόνος αναμονής", 31.2, Some((27.0, 35.5))),
+            bar("Качество", 24.0, Some((20.1, 28.0))),
+            bar("کیفیت خدمات", 18.5, None),
+            bar("Problem solving", 9.1, Some((6.0, 12.2))),
         ];
         super::ranked_bars(&path, "Drivers · Οδηγοί · Факторы · عوامل", "share, %", &bars, 1).unwrap();
         let png = std::fs::read(&path).unwrap();

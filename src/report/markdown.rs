@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use crate::drivers::DriverTable;
 use crate::nps::NpsStats;
+use crate::spec::WeightsAre;
 use crate::Analysis;
 
 pub fn render(a: &Analysis, charts: &[(String, String)]) -> String {
@@ -34,15 +35,20 @@ pub fn render(a: &Analysis, charts: &[(String, String)]) -> String {
         writeln!(w, "| in NPS only (unmatched) | {} |", l.unmatched_nps).unwrap();
     }
     writeln!(w, "| without a recommend score | {} |", l.target_missing).unwrap();
-    writeln!(w, "| used in the driver model (complete rows) | {} |", a.drivers.n_used).unwrap();
-    writeln!(w, "| dropped from the model (a driver or the score missing) | {} |", a.drivers.n_dropped).unwrap();
+    if s.weight.is_some() {
+        writeln!(w, "| weight 0, left out of every statistic | {} |", l.zero_weight).unwrap();
+    }
+    if let Some(d) = &a.drivers {
+        writeln!(w, "| used in the driver model (complete rows) | {} |", d.n_used).unwrap();
+        writeln!(w, "| dropped from the model (a driver or the score missing) | {} |", d.n_dropped).unwrap();
+    }
     writeln!(
         w,
         "\nMissing codes {:?} recoded to missing in {} cells; {} driver/score cells blank after that.{}\n",
         s.missing_codes,
         l.missing_coded,
         l.blank_cells,
-        s.weight.as_ref().map(|c| format!(" Weighted by `{c}`.")).unwrap_or_default()
+        s.weight.as_ref().map(|c| weights_sentence(c, s.weights_are)).unwrap_or_default()
     )
     .unwrap();
 
@@ -62,7 +68,15 @@ pub fn render(a: &Analysis, charts: &[(String, String)]) -> String {
         nps_table(w, &b.rows);
     }
 
-    drivers_section(w, &a.drivers);
+    match (&a.drivers, &a.drivers_note) {
+        (Some(d), _) => drivers_section(w, d),
+        (None, note) => writeln!(
+            w,
+            "## Drivers of the recommend score\n\nNo driver model: {}.\n",
+            note.as_deref().unwrap_or("not run")
+        )
+        .unwrap(),
+    }
     for (title, file) in charts.iter().filter(|(_, f)| f.starts_with("drivers")) {
         writeln!(w, "![{title}]({file})\n").unwrap();
     }
@@ -86,7 +100,7 @@ fn drivers_section(w: &mut String, d: &DriverTable) {
         d.n_used,
         d.n_dropped,
         serde_json::to_value(d.missing).unwrap().as_str().unwrap_or(""),
-        d.rank_by
+        d.rank_by.name()
     )
     .unwrap();
     writeln!(
@@ -94,16 +108,36 @@ fn drivers_section(w: &mut String, d: &DriverTable) {
         "*Share of R²* is each driver's Shapley value (LMG): its average gain in R² over every order in which the drivers could enter the model, so the shares add to 100% and correlated drivers split what they explain together. *Relative weight* is Johnson's (2000) alternative, in R² points. *Beta* is the standardized regression coefficient; with correlated ratings it can shrink or flip sign, which is why it is not used to rank. *Promoter OR* is the odds ratio of being a promoter per one-point higher rating.\n"
     )
     .unwrap();
-    writeln!(w, "| rank | driver | share of R² | Shapley (R²) | relative weight | beta | p | correlation | promoter OR | direction |").unwrap();
-    writeln!(w, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|").unwrap();
+    if let Some(u) = &d.uncertainty {
+        let b = &u.bootstrap;
+        writeln!(
+            w,
+            "*How sure*: {} bootstrap resamples of the respondents (seed {}{}). *95% CI* is the percentile interval of the share; *P(top)* is how often the driver ranked first; *rank range* holds 95% of its bootstrap ranks. Drivers that share a *tie group* letter cannot be told apart at 95% (the interval of their difference in {} includes zero).\n",
+            b.resamples,
+            b.seed,
+            if b.failed > 0 { format!("; {} could not be fitted and were left out", b.failed) } else { String::new() },
+            b.ranked_by.name()
+        )
+        .unwrap();
+    }
+    writeln!(w, "| rank | driver | share of R² | 95% CI | P(top) | rank range | tie group | Shapley (R²) | relative weight | beta | p | correlation | promoter OR | direction |").unwrap();
+    writeln!(w, "|---:|---|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|").unwrap();
     let num = |v: Option<f64>, digits: usize| v.map_or("—".to_string(), |x| format!("{x:.digits$}"));
+    let pct = |v: Option<f64>| v.map_or("—".to_string(), |s| format!("{:.1}%", 100.0 * s));
     for dr in &d.drivers {
         writeln!(
             w,
-            "| {} | {} | {} | {} | {} | {} | {} | {:.3} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.3} | {} | {} |",
             dr.rank,
             dr.label,
-            dr.shapley_share.map_or("—".to_string(), |s| format!("{:.1}%", 100.0 * s)),
+            pct(dr.shapley_share),
+            match (dr.share_ci_low, dr.share_ci_high) {
+                (Some(l), Some(h)) => format!("{:.1}–{:.1}%", 100.0 * l, 100.0 * h),
+                _ => "—".to_string(),
+            },
+            pct(dr.p_rank1),
+            dr.rank_ci.map_or("—".to_string(), |[l, h]| if l == h { l.to_string() } else { format!("{l}–{h}") }),
+            dr.tie_group.as_deref().unwrap_or("—"),
             num(dr.shapley, 4),
             num(dr.relative_weight, 4),
             num(dr.beta, 3),
@@ -135,6 +169,13 @@ fn drivers_section(w: &mut String, d: &DriverTable) {
         writeln!(w, "\n> **Note:** {note}.").unwrap();
     }
     writeln!(w).unwrap();
+}
+
+fn weights_sentence(column: &str, kind: WeightsAre) -> String {
+    match kind {
+        WeightsAre::Sampling => format!(" Weighted by `{column}` as sampling weights: standard errors are design-based (linearization, as R's survey package), for the betas and the NPS."),
+        WeightsAre::Frequency => format!(" Weighted by `{column}` as frequency weights: the betas' standard errors are those of `lm(weights = {column})`, the NPS SE uses Kish's effective sample size."),
+    }
 }
 
 fn p_value(p: f64) -> String {

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::export;
+use crate::drivers::DriverTable;
 use crate::nps::{NpsStats, NpsTable};
 use crate::Analysis;
 
@@ -89,28 +90,45 @@ fn fill(a: &Analysis, dir: &Path) -> Result<()> {
         charts::nps_composition(&dir.join("nps_by_wave.png"), &title, &wave.rows)?;
         charts.push((title, "nps_by_wave.png".to_string()));
     }
-    let shares: Option<Vec<(String, f64)>> =
-        a.drivers.drivers.iter().map(|d| Some((d.label.clone(), 100.0 * d.shapley_share?))).collect();
+    if let Some(drivers) = &a.drivers {
+        let (title, file) = driver_chart(drivers, dir)?;
+        charts.push((title.to_string(), file.to_string()));
+    }
+
+    put("report.md", markdown::render(a, &charts))?;
+    if let Some(d) = &a.drivers {
+        put("drivers.json", export::json::render(d))?;
+        put("drivers.csv", export::csv::render(&d.drivers))?;
+    }
+    put("nps.json", export::json::render(&a.nps))?;
+    put("nps.csv", export::csv::render(&nps_rows(&a.nps)))?;
+    put("run.json", export::json::render(&RunInfo { version: &a.version, seed: a.survey.seed, config: a.config.as_deref(), survey: &a.survey, load: &a.load }))
+}
+
+/// Shapley shares with their bootstrap intervals, or the correlations when Shapley was
+/// not run. Returns the chart's title and file name.
+fn driver_chart(d: &DriverTable, dir: &Path) -> Result<(&'static str, &'static str)> {
+    let file = "drivers.png";
+    let shares: Option<Vec<charts::Bar>> = d
+        .drivers
+        .iter()
+        .map(|x| {
+            let ci = x.share_ci_low.zip(x.share_ci_high).map(|(l, h)| (100.0 * l, 100.0 * h));
+            Some(charts::Bar { label: x.label.clone(), value: 100.0 * x.shapley_share?, ci })
+        })
+        .collect();
     let (title, axis, mut bars, decimals) = match shares {
         Some(bars) => ("What drives the recommend score: share of R²", "share of explained variance (Shapley value), %", bars, 1),
         None => (
             "Correlation of each driver with the recommend score",
             "Pearson correlation",
-            a.drivers.drivers.iter().map(|d| (d.label.clone(), d.corr)).collect(),
+            d.drivers.iter().map(|x| charts::Bar { label: x.label.clone(), value: x.corr, ci: None }).collect(),
             3,
         ),
     };
-    bars.sort_by(|x, y| y.1.total_cmp(&x.1));
-    charts::ranked_bars(&dir.join("drivers.png"), title, axis, &bars, decimals)?;
-    let title = title.to_string();
-    charts.push((title, "drivers.png".to_string()));
-
-    put("report.md", markdown::render(a, &charts))?;
-    put("drivers.json", export::json::render(&a.drivers))?;
-    put("drivers.csv", export::csv::render(&a.drivers.drivers))?;
-    put("nps.json", export::json::render(&a.nps))?;
-    put("nps.csv", export::csv::render(&nps_rows(&a.nps)))?;
-    put("run.json", export::json::render(&RunInfo { version: &a.version, seed: a.survey.seed, config: a.config.as_deref(), survey: &a.survey, load: &a.load }))
+    bars.sort_by(|x, y| y.value.total_cmp(&x.value));
+    charts::ranked_bars(&dir.join(file), title, axis, &bars, decimals)?;
+    Ok((title, file))
 }
 
 #[derive(Serialize)]

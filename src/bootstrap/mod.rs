@@ -1,0 +1,325 @@
+//! How sure the ranking is: the nonparametric bootstrap (Efron & Tibshirani 1993) over
+//! respondents. Each resample draws n respondents with replacement, carrying their
+//! weights; it costs one weighted cross-product of the rows already in memory (the draw
+//! counts become frequencies, see [`crate::moments::Rows::moments`]) and reruns only
+//! `prepare` and the interval methods (Shapley/LMG, relative weights): never the logits,
+//! Spearman or dominance. Intervals are percentile intervals (R's `quantile` type 7).
+//!
+//! Resample k draws from its own ChaCha8 stream of the seed, and results are gathered in
+//! resample order, so the output is the same whatever the number of threads.
+
+pub mod letters;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::drivers::estimate::{estimate, Estimates};
+use crate::drivers::{Method, Model, RankBy, Source};
+
+/// Two-sided level of every interval.
+pub const LEVEL: f64 = 0.95;
+
+/// The bootstrap's findings. Serialised at the top level of the driver table; the
+/// per-driver parts are copied onto the drivers' rows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Uncertainty {
+    pub bootstrap: BootstrapInfo,
+    /// Every pair of drivers (better-ranked first): the CI of the difference in the
+    /// ranking statistic, and whether it excludes 0.
+    pub differences: Vec<Difference>,
+    /// Compact letter display: drivers sharing a letter are not distinguishable at 95%.
+    pub tie_groups: Vec<TieGroup>,
+    /// Per driver, in column order.
+    #[serde(skip)]
+    pub drivers: Vec<DriverIntervals>,
+    #[serde(skip)]
+    names: Vec<String>,
+    #[serde(skip)]
+    pub notes: Vec<String>,
+}
+
+impl Uncertainty {
+    /// Column index of a driver by name.
+    pub fn index(&self, name: &str) -> usize {
+        self.names.iter().position(|n| n == name).expect("the bootstrap ran on these drivers")
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BootstrapInfo {
+    pub resamples: usize,
+    pub seed: u64,
+    /// Resamples that could not be fitted (e.g. a constant target); left out.
+    pub failed: usize,
+    /// The statistic ranks, rank stability and tie groups are about.
+    pub ranked_by: RankBy,
+    pub level: f64,
+    pub interval: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    pub a: String,
+    pub b: String,
+    /// a − b on the full sample.
+    pub difference: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// The interval excludes 0: a really ranks above (or below) b.
+    pub distinguishable: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TieGroup {
+    pub letter: String,
+    pub drivers: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DriverIntervals {
+    pub shapley: Option<[f64; 2]>,
+    pub share: Option<[f64; 2]>,
+    pub relative_weight: Option<[f64; 2]>,
+    pub p_rank1: f64,
+    pub p_top3: f64,
+    pub rank_ci: [usize; 2],
+    pub letters: String,
+}
+
+/// What one resample keeps.
+struct Sample {
+    shapley: Option<Vec<f64>>,
+    relative_weights: Option<Vec<f64>>,
+}
+
+/// Runs `model.opts.bootstrap` resamples of `source`. `full` is the fit on all rows (its
+/// point estimates order the differences). `Err` is a note: why there are no intervals.
+pub fn run(model: &Model, source: &Source, full: &Estimates, ranked_by: RankBy) -> Result<Uncertainty, String> {
+    let opts = model.opts;
+    let mut inner = opts.clone();
+    inner.methods = [(Method::Shapley, full.shapley.is_some()), (Method::Relweights, full.relative_weights.is_some())]
+        .into_iter()
+        .filter_map(|(m, run)| run.then_some(m))
+        .collect();
+    if inner.methods.is_empty() {
+        return Err("no bootstrap: it resamples Shapley values and relative weights, and neither was run (--method)".into());
+    }
+    let b = opts.bootstrap;
+    let n = source.len();
+    let pairwise = matches!(source, Source::Pairwise(_));
+    opts.progress.set_length(b as u64);
+    let samples: Vec<Result<Sample, String>> = (0..b)
+        .into_par_iter()
+        .map(|k| {
+            let counts = draw(n, opts.seed, k);
+            let result = model.prepare(source.moments(Some(&counts)), pairwise).map_err(|e| e.to_string()).and_then(|prep| {
+                let mut o = inner.clone();
+                o.seed = opts.seed ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                let e = estimate(&prep, None, pairwise, &o);
+                let sample = Sample { shapley: e.shapley.map(|s| s.values), relative_weights: e.relative_weights };
+                let complete = sample.shapley.is_some() == full.shapley.is_some()
+                    && sample.relative_weights.is_some() == full.relative_weights.is_some();
+                complete.then_some(sample).ok_or_else(|| "a numerical failure".to_string())
+            });
+            opts.progress.inc(1);
+            result
+        })
+        .collect();
+    opts.progress.finish_and_clear();
+
+    let failed: Vec<&String> = samples.iter().filter_map(|s| s.as_ref().err()).collect();
+    let ok: Vec<&Sample> = samples.iter().filter_map(|s| s.as_ref().ok()).collect();
+    let mut notes = Vec::new();
+    if let Some(first) = failed.first() {
+        if ok.is_empty() {
+            return Err(format!("no bootstrap intervals: none of the {b} resamples could be fitted (e.g. {first})"));
+        }
+        notes.push(format!(
+            "{} of {b} bootstrap resamples could not be fitted (e.g. {first}) and were left out of the intervals",
+            failed.len()
+        ));
+    }
+    let statistic = |s: &Sample| -> Vec<f64> {
+        match ranked_by {
+            RankBy::RelativeWeight => s.relative_weights.clone(),
+            _ => s.shapley.clone(),
+        }
+        .expect("the ranking statistic was resampled")
+    };
+    let point: Vec<f64> = match ranked_by {
+        RankBy::RelativeWeight => full.relative_weights.clone(),
+        _ => full.shapley.as_ref().map(|s| s.values.clone()),
+    }
+    .expect("the ranking statistic was estimated");
+    let p = point.len();
+    let stats: Vec<Vec<f64>> = ok.iter().map(|s| statistic(s)).collect();
+    let ranks: Vec<Vec<usize>> = stats.iter().map(|s| ranks(s)).collect();
+    let m = ok.len() as f64;
+
+    let interval = |f: &dyn Fn(&Sample) -> Option<f64>| -> Option<[f64; 2]> {
+        let mut v: Vec<f64> = ok.iter().map(|s| f(s)).collect::<Option<_>>()?;
+        Some(percentile_interval(&mut v))
+    };
+    let order = descending(&point);
+    let position: Vec<usize> = {
+        let mut pos = vec![0; p];
+        for (i, &j) in order.iter().enumerate() {
+            pos[j] = i;
+        }
+        pos
+    };
+    let mut differences = Vec::new();
+    let mut distinct = vec![vec![false; p]; p];
+    for (i, &a) in order.iter().enumerate() {
+        for &b in &order[i + 1..] {
+            let mut d: Vec<f64> = stats.iter().map(|s| s[a] - s[b]).collect();
+            let [lo, hi] = percentile_interval(&mut d);
+            let yes = lo > 0.0 || hi < 0.0;
+            distinct[a][b] = yes;
+            distinct[b][a] = yes;
+            differences.push(Difference {
+                a: model.specs[a].column.clone(),
+                b: model.specs[b].column.clone(),
+                difference: point[a] - point[b],
+                ci_low: lo,
+                ci_high: hi,
+                distinguishable: yes,
+            });
+        }
+    }
+    let groups = letters::groups(p, |x, y| distinct[order[x]][order[y]]);
+    let by_position = letters::per_item(p, &groups);
+
+    let drivers: Vec<DriverIntervals> = (0..p)
+        .map(|j| {
+            let mut r: Vec<usize> = ranks.iter().map(|r| r[j]).collect();
+            r.sort_unstable();
+            DriverIntervals {
+                shapley: interval(&|s| Some(s.shapley.as_ref()?[j])),
+                share: interval(&|s| {
+                    let v = s.shapley.as_ref()?;
+                    let total: f64 = v.iter().sum();
+                    Some(if total > 0.0 { v[j] / total } else { 0.0 })
+                }),
+                relative_weight: interval(&|s| Some(s.relative_weights.as_ref()?[j])),
+                p_rank1: ranks.iter().filter(|r| r[j] == 1).count() as f64 / m,
+                p_top3: ranks.iter().filter(|r| r[j] <= 3).count() as f64 / m,
+                rank_ci: [order_statistic(&r, (1.0 - LEVEL) / 2.0), order_statistic(&r, (1.0 + LEVEL) / 2.0)],
+                letters: by_position[position[j]].clone(),
+            }
+        })
+        .collect();
+    let tie_groups = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| TieGroup {
+            letter: letters::name(i),
+            drivers: g.iter().map(|&x| model.specs[order[x]].column.clone()).collect(),
+        })
+        .collect();
+    Ok(Uncertainty {
+        bootstrap: BootstrapInfo {
+            resamples: b,
+            seed: opts.seed,
+            failed: failed.len(),
+            ranked_by,
+            level: LEVEL,
+            interval: "percentile",
+        },
+        differences,
+        tie_groups,
+        drivers,
+        names: model.specs.iter().map(|d| d.column.clone()).collect(),
+        notes,
+    })
+}
+
+/// How often each of n rows is drawn in resample k: n draws with replacement.
+pub fn draw(n: usize, seed: u64, k: usize) -> Vec<u32> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(k as u64 + 1);
+    let mut counts = vec![0u32; n];
+    for _ in 0..n {
+        counts[rng.gen_range(0..n)] += 1;
+    }
+    counts
+}
+
+/// Indices by value, largest first; ties keep column order.
+fn descending(v: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|&a, &b| v[b].total_cmp(&v[a]));
+    order
+}
+
+/// Rank of each entry (1 = largest).
+fn ranks(v: &[f64]) -> Vec<usize> {
+    let mut r = vec![0; v.len()];
+    for (i, j) in descending(v).into_iter().enumerate() {
+        r[j] = i + 1;
+    }
+    r
+}
+
+/// [2.5%, 97.5%] percentiles (sorts `v`).
+fn percentile_interval(v: &mut [f64]) -> [f64; 2] {
+    v.sort_by(f64::total_cmp);
+    [quantile(v, (1.0 - LEVEL) / 2.0), quantile(v, (1.0 + LEVEL) / 2.0)]
+}
+
+/// R's default quantile (type 7) of sorted values: linear between order statistics.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// The smallest value with at least a share q of values at or below it (type 1): a rank
+/// interval made of ranks that occurred.
+fn order_statistic(sorted: &[usize], q: f64) -> usize {
+    let k = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[k - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantile_matches_r_type_7() {
+        // R: quantile(c(1, 2, 4, 8, 16), c(.025, .5, .975)) = 1.1, 4, 15.2
+        let v = [1.0, 2.0, 4.0, 8.0, 16.0];
+        assert!((quantile(&v, 0.025) - 1.1).abs() < 1e-12);
+        assert_eq!(quantile(&v, 0.5), 4.0);
+        assert!((quantile(&v, 0.975) - 15.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn order_statistic_of_ranks() {
+        // 40 ranks: one 1, 38 2s, one 3 → 2.5% is the 1st value (1), 97.5% the 39th (2).
+        let mut r = vec![2; 38];
+        r.insert(0, 1);
+        r.push(3);
+        assert_eq!(order_statistic(&r, 0.025), 1);
+        assert_eq!(order_statistic(&r, 0.975), 2);
+    }
+
+    #[test]
+    fn draws_are_n_with_replacement_and_reproducible() {
+        let c = draw(500, 9, 3);
+        assert_eq!(c.iter().sum::<u32>(), 500);
+        assert_eq!(c, draw(500, 9, 3));
+        assert_ne!(c, draw(500, 9, 4));
+        // About 1 − 1/e of rows are drawn at least once.
+        let seen = c.iter().filter(|&&x| x > 0).count() as f64 / 500.0;
+        assert!((seen - 0.632).abs() < 0.05, "{seen}");
+    }
+
+    #[test]
+    fn ranks_largest_first_ties_in_column_order() {
+        assert_eq!(ranks(&[0.1, 0.3, 0.1, 0.2]), vec![3, 1, 4, 2]);
+    }
+}

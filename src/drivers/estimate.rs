@@ -1,0 +1,78 @@
+//! Step two of a fit: every method asked for, as plain numbers, from the prepared matrix
+//! (and, for Spearman, the logits and design-based SEs, from the complete rows when
+//! given). Nothing here writes a note or knows a label: the bootstrap calls it a thousand
+//! times with only the interval methods on and no rows.
+
+use super::dominance::Dominance;
+use super::logit::{self, Logit};
+use super::ols::Ols;
+use super::prepare::Prepared;
+use super::shapley::{self, Shapley};
+use super::subsets::{self, SubsetTable};
+use super::{corr, kruskal, relweights, Method, Options};
+use crate::load::ModelData;
+use crate::nps::Category;
+use crate::spec::WeightsAre;
+
+/// The raw results of one fit, in driver column order. `None`: not asked for, or not
+/// possible on these data (`assemble` says which).
+#[derive(Default)]
+pub struct Estimates {
+    pub r2: f64,
+    pub pearson: Vec<f64>,
+    pub spearman: Option<Vec<f64>>,
+    pub ols: Option<Ols>,
+    pub relative_weights: Option<Vec<f64>>,
+    pub shapley: Option<Shapley>,
+    pub kruskal: Option<Vec<f64>>,
+    pub dominance: Option<Dominance>,
+    /// `Err` says why a logit was not fitted.
+    pub promoter: Option<Result<Logit, String>>,
+    pub detractor: Option<Result<Logit, String>>,
+}
+
+/// Runs the methods in `opts`. `rows` are the complete rows (enough of them for a model)
+/// when the row-based methods should run; `pairwise` says the matrix did not come from
+/// those rows alone.
+pub fn estimate(prep: &Prepared, rows: Option<&ModelData>, pairwise: bool, opts: &Options) -> Estimates {
+    let p = prep.p();
+    let corr = &prep.corr;
+    let all: Vec<usize> = (0..p).collect();
+    let r2 = subsets::subset_r2(corr, &all);
+    let mut est = Estimates { r2, pearson: corr::pearson(corr), ..Default::default() };
+
+    if opts.wants(Method::Corr) {
+        est.spearman = rows.map(corr::spearman);
+    }
+    if opts.wants(Method::Ols) && prep.identified() {
+        // Design-based SEs need the very rows behind the matrix: not so under pairwise deletion.
+        let design = rows.filter(|d| d.w.is_some() && opts.weights_are == WeightsAre::Sampling && !pairwise);
+        est.ols = Ols::fit(&prep.moments, corr, r2, design);
+    }
+    if opts.wants(Method::Relweights) {
+        est.relative_weights = relweights::relative_weights(corr);
+    }
+
+    let exact = p <= shapley::MAX_EXACT && !opts.approx;
+    let table = (exact && (opts.wants(Method::Shapley) || opts.wants(Method::Dominance))).then(|| SubsetTable::exact(corr));
+    let gains = table.as_ref().map(SubsetTable::gains);
+    if opts.wants(Method::Shapley) {
+        est.shapley = Some(match &gains {
+            Some(g) => Shapley::exact(g),
+            None => Shapley::sampled(corr, opts.permutations, opts.seed),
+        });
+    }
+    if let (Some(t), Some(g)) = (&table, &gains) {
+        est.kruskal = Some(kruskal::kruskal(g));
+        if opts.wants(Method::Dominance) {
+            est.dominance = Some(Dominance::fit(t, g));
+        }
+    }
+
+    if let (true, true, Some(d)) = (opts.wants(Method::Logit), prep.identified(), rows) {
+        let fit = |class: Category| Some(logit::fit(d, |s| Category::of(s) == class));
+        est.promoter = fit(Category::Promoter);
+        est.detractor = fit(Category::Detractor);
+    }
+    est
+}
