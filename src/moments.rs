@@ -243,6 +243,46 @@ mod tests {
         assert!((m.corr()[[0, 1]] - 0.6).abs() < 1e-12);
     }
 
+    /// A bootstrap resample's moments equal those of the rows actually repeated.
+    #[test]
+    fn counts_equal_repeated_rows() {
+        let d = data(Some(array![1.0, 2.0, 0.5, 3.0]));
+        let counts = [2u32, 0, 1, 3];
+        let rows: Vec<usize> = counts.iter().enumerate().flat_map(|(i, &c)| std::iter::repeat_n(i, c as usize)).collect();
+        let repeated = ModelData {
+            names: d.names.clone(),
+            x: d.x.select(Axis(0), &rows),
+            y: d.y.select(Axis(0), &rows),
+            w: d.w.as_ref().map(|w| w.select(Axis(0), &rows)),
+            n_used: rows.len(),
+            n_dropped: 0,
+        };
+        let a = Rows::new(&d).moments(Some(&counts));
+        let b = Moments::from_data(&repeated);
+        assert_eq!((a.n, a.rows), (6, 6));
+        assert!((&a.cov - &b.cov).iter().all(|v| v.abs() < 1e-12));
+        assert!((&a.mean - &b.mean).iter().all(|v| v.abs() < 1e-12));
+        assert!((a.n_eff - b.n_eff).abs() < 1e-12);
+    }
+
+    /// Weight 0 rows count neither in n nor in the covariance's n − 1.
+    #[test]
+    fn zero_weight_rows_do_not_count() {
+        let with = Moments::from_data(&data(Some(array![1.0, 0.0, 2.0, 1.0])));
+        let d = data(None);
+        let keep = [0usize, 2, 3];
+        let without = Moments::from_data(&ModelData {
+            names: d.names.clone(),
+            x: d.x.select(Axis(0), &keep),
+            y: d.y.select(Axis(0), &keep),
+            w: Some(array![1.0, 2.0, 1.0]),
+            n_used: 3,
+            n_dropped: 0,
+        });
+        assert_eq!((with.n, with.rows), (3, 4));
+        assert!((&with.cov - &without.cov).iter().all(|v| v.abs() < 1e-12));
+    }
+
     #[test]
     fn integer_weights_equal_repeated_rows_for_the_mean_and_correlation() {
         let m = Moments::from_data(&data(Some(array![2.0, 1.0, 1.0, 1.0])));

@@ -226,6 +226,9 @@ fn report_end_to_end_then_refuses_to_overwrite() {
     assert!(is_png(dir.join("nps_by_wave.png")) && is_png(dir.join("drivers.png")));
     let drivers: Value = serde_json::from_str(&fs::read_to_string(dir.join("drivers.json")).unwrap()).unwrap();
     assert!(drivers["n_used"].as_u64().unwrap() > 3000);
+    // The report bootstraps by default, and says so.
+    assert_eq!(drivers["bootstrap"]["resamples"], 1000);
+    assert!(md.contains("1000 bootstrap resamples") && md.contains("tie group"), "{md}");
     // Nothing else is left in the output folder (no staging folder).
     assert_eq!(fs::read_dir(out.path()).unwrap().count(), 1);
 
@@ -237,7 +240,7 @@ fn report_end_to_end_then_refuses_to_overwrite() {
     assert_eq!(fs::read_dir(out.path()).unwrap().count(), 1);
 
     // With --force it is replaced, whole.
-    let run = report_cmd(out.path()).arg("--force").output().unwrap();
+    let run = report_cmd(out.path()).args(["--force", "--bootstrap", "20"]).output().unwrap();
     assert!(run.status.success());
     assert!(fs::read_to_string(&marker).unwrap().starts_with("# Key-driver report"));
     assert_eq!(fs::read_dir(out.path()).unwrap().count(), 1);
@@ -290,4 +293,171 @@ fn pairwise_deletion_uses_more_rows_and_says_so() {
     assert!(pn > ln + 500, "pairwise {pn} vs listwise {ln}");
     let sum: f64 = p["drivers"].as_array().unwrap().iter().map(|d| d["shapley"].as_f64().unwrap()).sum();
     assert!((sum - p["r2"].as_f64().unwrap()).abs() < 1e-12);
+}
+
+// ---- uncertainty (bootstrap) and weights ----
+
+/// `drivers --format json` on the bundled example with a bootstrap, under a thread count.
+fn bootstrap_json(threads: &str, extra: &[&str]) -> Value {
+    common::json(
+        keydriver()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["drivers", "--config", "notebooks-data/survey.toml", "--format", "json", "--bootstrap", "200"])
+            .args(extra),
+    )
+}
+
+#[test]
+fn bootstrap_is_identical_whatever_the_thread_count() {
+    let one = bootstrap_json("1", &[]);
+    let two = bootstrap_json("2", &[]);
+    assert_eq!(one, two);
+    assert_eq!(one["bootstrap"]["resamples"], 200);
+    assert_eq!(one["bootstrap"]["seed"], 20251231);
+    // Another seed gives other intervals.
+    let other = bootstrap_json("2", &["--seed", "7"]);
+    assert_ne!(one["drivers"][0]["ci_low"], other["drivers"][0]["ci_low"]);
+}
+
+#[test]
+fn bootstrap_fields_are_consistent() {
+    let v = bootstrap_json("2", &[]);
+    let drivers = v["drivers"].as_array().unwrap();
+    let f = |d: &Value, k: &str| d[k].as_f64().unwrap_or_else(|| panic!("{k} missing in {d}"));
+    let p_rank1: f64 = drivers.iter().map(|d| f(d, "p_rank1")).sum();
+    assert!((p_rank1 - 1.0).abs() < 1e-12, "Σ p_rank1 = {p_rank1}");
+    let p_top3: f64 = drivers.iter().map(|d| f(d, "p_top3")).sum();
+    assert!((p_top3 - 3.0).abs() < 1e-12, "Σ p_top3 = {p_top3}");
+    for d in drivers {
+        for (lo, mid, hi) in [("ci_low", "shapley", "ci_high"), ("share_ci_low", "shapley_share", "share_ci_high"), ("relative_weight_ci_low", "relative_weight", "relative_weight_ci_high")] {
+            assert!(f(d, lo) <= f(d, hi), "{lo} > {hi}");
+            // A percentile interval of 200 resamples almost surely holds the estimate here.
+            assert!(f(d, lo) < f(d, mid) && f(d, mid) < f(d, hi), "{mid} outside its CI in {d}");
+        }
+        let r = d["rank_ci"].as_array().unwrap();
+        let (lo, hi) = (r[0].as_u64().unwrap(), r[1].as_u64().unwrap());
+        assert!(lo <= hi && hi <= drivers.len() as u64);
+    }
+    // Tie groups agree with the pairwise difference intervals: two drivers share a letter
+    // exactly when the interval of their difference includes zero.
+    let letters = |name: &str| -> String {
+        drivers.iter().find(|d| d["name"] == name).unwrap()["tie_group"].as_str().unwrap().to_string()
+    };
+    let diffs = v["differences"].as_array().unwrap();
+    assert_eq!(diffs.len(), drivers.len() * (drivers.len() - 1) / 2);
+    let mut distinct_pairs = 0;
+    for d in diffs {
+        let (a, b) = (letters(d["a"].as_str().unwrap()), letters(d["b"].as_str().unwrap()));
+        let share = a.chars().any(|c| b.contains(c));
+        let (lo, hi) = (f(d, "ci_low"), f(d, "ci_high"));
+        assert_eq!(d["distinguishable"].as_bool().unwrap(), lo > 0.0 || hi < 0.0);
+        assert_eq!(share, !d["distinguishable"].as_bool().unwrap(), "{d}: {a} vs {b}");
+        distinct_pairs += usize::from(!share);
+    }
+    assert!(distinct_pairs > 0 && distinct_pairs < diffs.len(), "the example has both ties and clear gaps");
+    // The top-level groups list the same letters.
+    for g in v["tie_groups"].as_array().unwrap() {
+        let letter = g["letter"].as_str().unwrap();
+        for name in g["drivers"].as_array().unwrap() {
+            assert!(letters(name.as_str().unwrap()).contains(letter));
+        }
+    }
+}
+
+#[test]
+fn drivers_runs_no_bootstrap_unless_asked_and_keeps_its_contract() {
+    let v = common::json(keydriver().args(["drivers", "--config", "notebooks-data/survey.toml", "--format", "json"]));
+    assert!(v.get("bootstrap").is_none() && v["drivers"][0].get("ci_low").is_none());
+    assert!(v["drivers"][0]["shapley"].is_f64());
+}
+
+#[test]
+fn rank_by_is_checked_when_flags_are_parsed() {
+    let dir = folder(&[("ratings.csv", RATINGS), ("nps.csv", NPS)]);
+    // clap's own message: what was wrong, and the possible values.
+    let out = drivers_cmd(&dir).args(["--rank-by", "nope"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("'nope'") && stderr.contains("relative_weight"), "{stderr}");
+    fails(drivers_cmd(&dir).args(["--rank-by", "beta", "--method", "shapley"]), 2, &["--rank-by beta", "--method"]);
+}
+
+const SVY_CSV: &str = include_str!("data/svy-weighted.csv");
+
+fn svy_expected() -> Value {
+    serde_json::from_str(include_str!("data/svy-expected.json")).unwrap()
+}
+
+fn svy_drivers(dir: &tempfile::TempDir, extra: &[&str]) -> Value {
+    common::json(
+        keydriver()
+            .args(["drivers", "--data", &p(dir, "svy.csv"), "--target", "ltr", "--drivers", "a,b,c", "--weights", "w"])
+            .args(["--format", "json", "--method", "ols"])
+            .args(extra),
+    )
+}
+
+fn by_name<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["drivers"].as_array().unwrap().iter().find(|d| d["name"] == name).unwrap()
+}
+
+/// Sampling weights: SEs and p-values equal survey::svyglm; frequency weights: lm(weights =).
+#[test]
+fn weighted_standard_errors_match_r_survey_and_lm() {
+    let dir = folder(&[("svy.csv", SVY_CSV)]);
+    let want = svy_expected();
+    let sampling = svy_drivers(&dir, &[]);
+    let frequency = svy_drivers(&dir, &["--weights-are", "frequency"]);
+    assert_eq!(sampling["standard_errors"], "design_based");
+    assert_eq!(frequency["standard_errors"], "weighted_lm");
+    for (j, name) in ["a", "b", "c"].iter().enumerate() {
+        let w = |k: &str| want[k][j].as_f64().unwrap();
+        let (s, f) = (by_name(&sampling, name), by_name(&frequency, name));
+        let got = |d: &Value, k: &str| d[k].as_f64().unwrap();
+        for (g, wv, what) in [
+            (got(s, "coef"), w("coef"), "coefficient"),
+            (got(s, "coef_se"), w("svyglm_se"), "svyglm SE"),
+            (got(s, "beta_p"), w("svyglm_p"), "svyglm p"),
+            (got(f, "coef_se"), w("lm_se"), "lm SE"),
+            (got(f, "beta_p"), w("lm_p"), "lm p"),
+        ] {
+            assert!((g - wv).abs() < 1e-6, "{name} {what}: got {g}, want {wv}");
+        }
+    }
+}
+
+#[test]
+fn weighted_nps_se_matches_svymean() {
+    let dir = folder(&[("svy.csv", SVY_CSV)]);
+    let want = svy_expected();
+    let v = common::json(keydriver().args(["nps", "--data", &p(&dir, "svy.csv"), "--target", "ltr", "--weights", "w", "--format", "json"]));
+    let o = &v["overall"];
+    assert!((o["nps"].as_f64().unwrap() - want["nps"].as_f64().unwrap()).abs() < 1e-6);
+    assert!((o["se"].as_f64().unwrap() - want["nps_se"].as_f64().unwrap()).abs() < 1e-6, "{o}");
+}
+
+/// Rows of weight 0 are as if they were not in the file: every statistic, the bootstrap
+/// included, is unchanged by removing them.
+#[test]
+fn zero_weight_rows_change_no_statistic() {
+    let mut with_zeros = String::new();
+    for (i, line) in SVY_CSV.lines().enumerate() {
+        with_zeros += line;
+        with_zeros.push('\n');
+        if i > 0 && i % 10 == 0 {
+            // A respondent nobody should count, with an extreme score.
+            with_zeros += &format!("z{i},1,10,1,10,0\n");
+        }
+    }
+    let dir = folder(&[("svy.csv", SVY_CSV), ("zeros.csv", &with_zeros)]);
+    let run = |file: &str, cmd: &str| {
+        let mut c = keydriver();
+        c.args([cmd, "--data", &p(&dir, file), "--target", "ltr", "--weights", "w", "--format", "json"]);
+        if cmd == "drivers" {
+            c.args(["--drivers", "a,b,c", "--bootstrap", "50"]);
+        }
+        common::json(&mut c)
+    };
+    assert_eq!(run("svy.csv", "drivers"), run("zeros.csv", "drivers"));
+    assert_eq!(run("svy.csv", "nps"), run("zeros.csv", "nps"));
 }

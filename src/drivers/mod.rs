@@ -72,13 +72,14 @@ pub enum RankBy {
 }
 
 impl RankBy {
-    /// The method that computes this field.
-    pub fn method(self) -> Method {
+    /// The method that computes this field (the Pearson correlation always is).
+    pub fn method(self) -> Option<Method> {
         match self {
-            RankBy::Shapley | RankBy::Kruskal => Method::Shapley,
-            RankBy::RelativeWeight => Method::Relweights,
-            RankBy::Beta => Method::Ols,
-            RankBy::Corr | RankBy::Spearman => Method::Corr,
+            RankBy::Shapley | RankBy::Kruskal => Some(Method::Shapley),
+            RankBy::RelativeWeight => Some(Method::Relweights),
+            RankBy::Beta => Some(Method::Ols),
+            RankBy::Spearman => Some(Method::Corr),
+            RankBy::Corr => None,
         }
     }
 
@@ -154,7 +155,7 @@ impl Options {
     /// A `--rank-by` whose method is not run is a usage error, caught before any data is read.
     pub fn check(&self) -> Result<(), String> {
         let key = self.rank_by();
-        if !self.wants(key.method()) {
+        if key.method().is_some_and(|m| !self.wants(m)) {
             return Err(format!(
                 "--rank-by {}: its method is not run; add it to --method or rank by another field",
                 key.name()

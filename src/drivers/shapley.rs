@@ -29,13 +29,13 @@ impl Shapley {
     }
 
     /// Averages each driver's R² gain over `permutations` random orderings. Each block of
-    /// orderings has its own seed derived from `seed`, so the result does not depend on
-    /// how rayon schedules the blocks.
+    /// orderings has its own seed derived from `seed` and blocks are summed in order, so
+    /// the result does not depend on how rayon schedules them.
     pub fn sampled(corr: &Array2<f64>, permutations: usize, seed: u64) -> Shapley {
         const BLOCK: usize = 256;
         let p = corr.nrows() - 1;
         let blocks = permutations.div_ceil(BLOCK);
-        let (sum, sum_sq) = (0..blocks)
+        let per_block: Vec<(Vec<f64>, Vec<f64>)> = (0..blocks)
             .into_par_iter()
             .map(|b| {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
@@ -54,14 +54,13 @@ impl Shapley {
                 }
                 (sum, sum_sq)
             })
-            .reduce(
-                || (vec![0.0; p], vec![0.0; p]),
-                |(mut a, mut b), (c, d)| {
-                    a.iter_mut().zip(c).for_each(|(x, y)| *x += y);
-                    b.iter_mut().zip(d).for_each(|(x, y)| *x += y);
-                    (a, b)
-                },
-            );
+            .collect();
+        // Added in block order, so the sums do not depend on the thread count.
+        let (mut sum, mut sum_sq) = (vec![0.0; p], vec![0.0; p]);
+        for (s, sq) in per_block {
+            sum.iter_mut().zip(s).for_each(|(x, y)| *x += y);
+            sum_sq.iter_mut().zip(sq).for_each(|(x, y)| *x += y);
+        }
         let m = permutations as f64;
         let values: Vec<f64> = sum.iter().map(|s| s / m).collect();
         let se = sum_sq
