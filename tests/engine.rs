@@ -98,7 +98,7 @@ fn azen_budescu_from_the_correlation_matrix() {
     close(table.full(), want["r2"].as_f64().unwrap(), 1e-12, "R²");
     let gains = table.gains();
     let dom = drivers::dominance::Dominance::fit(&table, &gains);
-    let kr = drivers::kruskal::kruskal(&gains);
+    let kr = drivers::kruskal::kruskal(&table);
     for (j, x) in ["x1", "x2", "x3", "x4"].iter().enumerate() {
         close(dom.general[j], want["general_dominance"][x].as_f64().unwrap(), 1e-12, &format!("{x} general"));
         close(kr[j], want["kruskal"][x].as_f64().unwrap(), 1e-12, &format!("{x} Kruskal"));
@@ -320,6 +320,7 @@ fn promoter_odds_ratios_point_the_right_way_and_weighted_fit_matches_linfa() {
 }
 
 #[test]
+#[allow(clippy::needless_range_loop)] // one index across four columns reads best here
 fn pairwise_non_positive_definite_is_repaired_or_refused() {
     // Three drivers observed in disjoint pairs so pairwise correlations are incompatible.
     let n = 60;

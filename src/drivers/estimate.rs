@@ -54,19 +54,20 @@ pub fn estimate(prep: &Prepared, rows: Option<&ModelData>, pairwise: bool, opts:
     }
 
     let exact = p <= shapley::MAX_EXACT && !opts.approx;
-    let table = (exact && (opts.wants(Method::Shapley) || opts.wants(Method::Dominance))).then(|| SubsetTable::exact(corr));
-    let gains = table.as_ref().map(SubsetTable::gains);
+    let needs_table = [Method::Shapley, Method::Dominance, Method::Kruskal].iter().any(|&m| opts.wants(m));
+    let table = (exact && needs_table).then(|| SubsetTable::exact(corr));
+    let gains = table.as_ref().filter(|_| opts.wants(Method::Shapley) || opts.wants(Method::Dominance)).map(SubsetTable::gains);
     if opts.wants(Method::Shapley) {
         est.shapley = Some(match &gains {
             Some(g) => Shapley::exact(g),
             None => Shapley::sampled(corr, opts.permutations, opts.seed),
         });
     }
-    if let (Some(t), Some(g)) = (&table, &gains) {
-        est.kruskal = Some(kruskal::kruskal(g));
-        if opts.wants(Method::Dominance) {
-            est.dominance = Some(Dominance::fit(t, g));
-        }
+    if let Some(t) = table.as_ref().filter(|_| opts.wants(Method::Kruskal)) {
+        est.kruskal = Some(kruskal::kruskal(t));
+    }
+    if let (Some(t), Some(g), true) = (&table, &gains, opts.wants(Method::Dominance)) {
+        est.dominance = Some(Dominance::fit(t, g));
     }
 
     if let (true, true, Some(d)) = (opts.wants(Method::Logit), prep.identified(), rows) {

@@ -34,6 +34,7 @@ pub enum Method {
     Shapley,
     Relweights,
     Dominance,
+    Kruskal,
     Ols,
     Corr,
     Logit,
@@ -75,7 +76,8 @@ impl RankBy {
     /// The method that computes this field (the Pearson correlation always is).
     pub fn method(self) -> Option<Method> {
         match self {
-            RankBy::Shapley | RankBy::Kruskal => Some(Method::Shapley),
+            RankBy::Shapley => Some(Method::Shapley),
+            RankBy::Kruskal => Some(Method::Kruskal),
             RankBy::RelativeWeight => Some(Method::Relweights),
             RankBy::Beta => Some(Method::Ols),
             RankBy::Spearman => Some(Method::Corr),
@@ -510,7 +512,8 @@ fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &ModelData) -
         }
         dom.complete.iter().map(|&(a, b)| [names[a].to_string(), names[b].to_string()]).collect()
     });
-    if est.kruskal.is_none() && (opts.wants(Method::Shapley) || opts.wants(Method::Dominance)) {
+    let subsets_wanted = opts.wants(Method::Dominance) || opts.wants(Method::Kruskal);
+    if subsets_wanted && est.kruskal.is_none() && est.dominance.is_none() {
         notes.push(format!(
             "dominance analysis and Kruskal's measure need all 2^p subsets and were skipped ({p} drivers; exact up to {})",
             shapley::MAX_EXACT
@@ -570,7 +573,7 @@ fn direction(corr: f64, beta: Option<f64>) -> &'static str {
 /// Sorts by `key`, largest first, and numbers the ranks. A key these data could not give
 /// (betas of collinear drivers, Spearman without complete rows) falls back to Shapley or
 /// the correlation, with a note.
-fn rank(drivers: &mut Vec<Driver>, key: RankBy, notes: &mut Vec<String>) -> RankBy {
+fn rank(drivers: &mut [Driver], key: RankBy, notes: &mut Vec<String>) -> RankBy {
     let usable = |k: RankBy| drivers.iter().all(|d| k.key(d).is_some());
     let key = if usable(key) {
         key

@@ -61,10 +61,10 @@ pub fn prepare(m: Moments, pairwise: bool, non_pd: NonPd, names: &[&str], target
         return Err(ModelError::TooFewRows { n: m.n, p, kind });
     }
     let sd = m.sd();
-    if !(sd[p] > 0.0) {
+    if !varies(sd[p]) {
         return Err(ModelError::ConstantTarget { target: target.to_string() });
     }
-    let constant: Vec<usize> = (0..p).filter(|&j| !(sd[j] > 0.0)).collect();
+    let constant: Vec<usize> = (0..p).filter(|&j| !varies(sd[j])).collect();
     if constant.len() == p {
         return Err(ModelError::AllDriversConstant { drivers: list(names, &constant) });
     }
@@ -79,6 +79,11 @@ pub fn prepare(m: Moments, pairwise: bool, non_pd: NonPd, names: &[&str], target
     }
     let redundant = subsets::redundant(&corr).into_iter().filter(|j| !constant.contains(j)).collect();
     Ok(Prepared { moments: m, corr, constant, redundant, repaired })
+}
+
+/// A standard deviation that is positive (not zero, not NaN from zero weight).
+fn varies(sd: f64) -> bool {
+    sd > 0.0
 }
 
 /// Driver names for a message: "a, b, c".

@@ -113,36 +113,75 @@ impl SubsetTable {
         self.r2[(1 << self.p) - 1]
     }
 
-    /// Each driver's gain in R² (and in squared partial correlation) averaged over the
-    /// subsets of the other drivers of each size: the one pass that Shapley/LMG,
-    /// dominance and Kruskal's measure all read from.
+    /// Each driver's gain in R² averaged over the subsets of the other drivers of each
+    /// size: the one pass that Shapley/LMG and dominance read from. The gain sums need no
+    /// pairing of S with S∪j: with `inside[s][j]` = Σ R²(S) over |S| = s, j ∈ S, and
+    /// `total[s]` = Σ R²(S) over |S| = s, the gains of j over size-s subsets sum to
+    /// `inside[s+1][j] − (total[s] − inside[s][j])`. So one sequential sweep of the table
+    /// with additions only, in fixed chunks summed in order (the same result on any
+    /// number of threads).
     pub fn gains(&self) -> Gains {
         let p = self.p;
-        let per_driver: Vec<(Vec<f64>, Vec<f64>)> = (0..p)
+        const CHUNK: usize = 1 << 14;
+        let width = p + 1;
+        let partials: Vec<(Vec<f64>, Vec<f64>)> = self
+            .r2
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let mut inside = vec![0.0; (p + 1) * width];
+                let mut total = vec![0.0; p + 1];
+                for (k, &r) in chunk.iter().enumerate() {
+                    let mask = c * CHUNK + k;
+                    let size = mask.count_ones() as usize;
+                    total[size] += r;
+                    let row = &mut inside[size * width..size * width + p];
+                    for (j, cell) in row.iter_mut().enumerate() {
+                        // Branch-free, so the compiler can vectorise the row.
+                        *cell += r * ((mask >> j) & 1) as f64;
+                    }
+                }
+                (inside, total)
+            })
+            .collect();
+        let mut inside = vec![0.0; (p + 1) * width];
+        let mut total = vec![0.0; p + 1];
+        for (i, t) in partials {
+            inside.iter_mut().zip(i).for_each(|(a, b)| *a += b);
+            total.iter_mut().zip(t).for_each(|(a, b)| *a += b);
+        }
+        let r2 = (0..p)
+            .map(|j| {
+                (0..p)
+                    .map(|s| (inside[(s + 1) * width + j] - (total[s] - inside[s * width + j])) / binomial(p - 1, s))
+                    .collect()
+            })
+            .collect();
+        Gains { r2 }
+    }
+
+    /// `[j][s]`: mean over subsets S of the other drivers with |S| = s of the squared
+    /// partial correlation of j with the target given S, (R²(S∪j) − R²(S)) / (1 − R²(S)):
+    /// what Kruskal's measure averages. A division per pair, so only computed when asked.
+    pub fn partial_gains(&self) -> Vec<Vec<f64>> {
+        let p = self.p;
+        (0..p)
             .into_par_iter()
             .map(|j| {
                 let bit = 1usize << j;
-                let mut r2 = vec![0.0; p];
                 let mut partial = vec![0.0; p];
                 for mask in (0..1usize << p).filter(|m| m & bit == 0) {
-                    let s = mask.count_ones() as usize;
                     let base = self.r2[mask];
-                    let gain = self.r2[mask | bit] - base;
-                    r2[s] += gain;
                     if 1.0 - base > COLLINEAR_TOL {
-                        partial[s] += gain / (1.0 - base);
+                        partial[mask.count_ones() as usize] += (self.r2[mask | bit] - base) / (1.0 - base);
                     }
                 }
-                for s in 0..p {
-                    let count = binomial(p - 1, s);
-                    r2[s] /= count;
-                    partial[s] /= count;
+                for (s, v) in partial.iter_mut().enumerate() {
+                    *v /= binomial(p - 1, s);
                 }
-                (r2, partial)
+                partial
             })
-            .collect();
-        let (r2, partial) = per_driver.into_iter().unzip();
-        Gains { r2, partial }
+            .collect()
     }
 }
 
@@ -150,9 +189,6 @@ impl SubsetTable {
 pub struct Gains {
     /// `r2[j][s]`: mean of R²(S∪j) − R²(S) over subsets S of the other drivers, |S| = s.
     pub r2: Vec<Vec<f64>>,
-    /// `partial[j][s]`: the same mean of the squared partial correlation of j with the
-    /// target given S, (R²(S∪j) − R²(S)) / (1 − R²(S)).
-    pub partial: Vec<Vec<f64>>,
 }
 
 /// Averaging the by-size means with equal weight is averaging over all p! orderings,
@@ -248,5 +284,17 @@ mod tests {
         }
         let all: Vec<usize> = (0..p).collect();
         assert!((path_r2(&c, &all)[p - 1] - t.full()).abs() < 1e-12);
+        // The summed-table gains equal the direct pairing of each S with S∪j.
+        let g = t.gains();
+        for j in 0..p {
+            for s in 0..p {
+                let pairs: Vec<f64> = (0..1usize << p)
+                    .filter(|m| m >> j & 1 == 0 && m.count_ones() as usize == s)
+                    .map(|m| t.r2[m | 1 << j] - t.r2[m])
+                    .collect();
+                let direct = pairs.iter().sum::<f64>() / pairs.len() as f64;
+                assert!((g.r2[j][s] - direct).abs() < 1e-12, "driver {j}, size {s}");
+            }
+        }
     }
 }
