@@ -117,43 +117,64 @@ impl SubsetTable {
     /// size: the one pass that Shapley/LMG and dominance read from. The gain sums need no
     /// pairing of S with S∪j: with `inside[s][j]` = Σ R²(S) over |S| = s, j ∈ S, and
     /// `total[s]` = Σ R²(S) over |S| = s, the gains of j over size-s subsets sum to
-    /// `inside[s+1][j] − (total[s] − inside[s][j])`. So one sequential sweep of the table
-    /// with additions only, in fixed chunks summed in order (the same result on any
-    /// number of threads).
+    /// `inside[s+1][j] − (total[s] − inside[s][j])`.
+    ///
+    /// Those sums take about two additions per subset, not p/2: the table is read in runs
+    /// of 2^L subsets that share their high bits. A run's values summed by the size of
+    /// their low part serve every high driver of the run at once; each value is also added
+    /// into a small table keyed by (size of the high part, low part), which is spread over
+    /// the low drivers once at the end. Runs go in fixed blocks summed in order, so the
+    /// result is the same on any number of threads.
     pub fn gains(&self) -> Gains {
         let p = self.p;
-        const CHUNK: usize = 1 << 14;
-        let width = p + 1;
-        let partials: Vec<(Vec<f64>, Vec<f64>)> = self
-            .r2
-            .par_chunks(CHUNK)
-            .enumerate()
-            .map(|(c, chunk)| {
-                let mut inside = vec![0.0; (p + 1) * width];
+        let low = p.min(8);
+        let run = 1usize << low;
+        let runs = 1usize << (p - low);
+        let pc: Vec<usize> = (0..run).map(|lo| lo.count_ones() as usize).collect();
+        const RUNS_PER_BLOCK: usize = 64;
+        let blocks: Vec<(Vec<f64>, Vec<f64>)> = (0..runs.div_ceil(RUNS_PER_BLOCK))
+            .into_par_iter()
+            .map(|b| {
+                let mut inside = vec![0.0; (p + 1) * p];
                 let mut total = vec![0.0; p + 1];
-                for (k, &r) in chunk.iter().enumerate() {
-                    let mask = c * CHUNK + k;
-                    let size = mask.count_ones() as usize;
-                    total[size] += r;
-                    let row = &mut inside[size * width..size * width + p];
-                    for (j, cell) in row.iter_mut().enumerate() {
-                        // Branch-free, so the compiler can vectorise the row.
-                        *cell += r * ((mask >> j) & 1) as f64;
+                // by_high[ph * run + lo]: Σ R² of subsets with low part lo and ph high drivers.
+                let mut by_high = vec![0.0; (p - low + 1) * run];
+                for h in b * RUNS_PER_BLOCK..((b + 1) * RUNS_PER_BLOCK).min(runs) {
+                    let ph = h.count_ones() as usize;
+                    let mut by_size = [0.0; 9];
+                    let cells = &mut by_high[ph * run..(ph + 1) * run];
+                    for (lo, (&r, cell)) in self.r2[h * run..(h + 1) * run].iter().zip(cells).enumerate() {
+                        by_size[pc[lo]] += r;
+                        *cell += r;
+                    }
+                    for (sl, &v) in by_size.iter().enumerate().take(low + 1) {
+                        total[ph + sl] += v;
+                        for j in (0..p - low).filter(|j| h >> j & 1 == 1) {
+                            inside[(ph + sl) * p + low + j] += v;
+                        }
+                    }
+                }
+                for ph in 0..=p - low {
+                    for lo in 0..run {
+                        let v = by_high[ph * run + lo];
+                        for j in (0..low).filter(|j| lo >> j & 1 == 1) {
+                            inside[(ph + pc[lo]) * p + j] += v;
+                        }
                     }
                 }
                 (inside, total)
             })
             .collect();
-        let mut inside = vec![0.0; (p + 1) * width];
+        let mut inside = vec![0.0; (p + 1) * p];
         let mut total = vec![0.0; p + 1];
-        for (i, t) in partials {
+        for (i, t) in blocks {
             inside.iter_mut().zip(i).for_each(|(a, b)| *a += b);
             total.iter_mut().zip(t).for_each(|(a, b)| *a += b);
         }
         let r2 = (0..p)
             .map(|j| {
                 (0..p)
-                    .map(|s| (inside[(s + 1) * width + j] - (total[s] - inside[s * width + j])) / binomial(p - 1, s))
+                    .map(|s| (inside[(s + 1) * p + j] - (total[s] - inside[s * p + j])) / binomial(p - 1, s))
                     .collect()
             })
             .collect();
