@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::drivers::DriverTable;
+use crate::drivers::{DriverTable, RankBy};
 use crate::nps::NpsStats;
 use crate::spec::WeightsAre;
 use crate::Analysis;
@@ -116,7 +116,7 @@ fn drivers_section(w: &mut String, d: &DriverTable) {
             b.resamples,
             b.seed,
             if b.failed > 0 { format!("; {} could not be fitted and were left out", b.failed) } else { String::new() },
-            b.ranked_by.name()
+            if b.ranked_by == RankBy::RelativeWeight { "relative weight" } else { "Shapley value" }
         )
         .unwrap();
     }

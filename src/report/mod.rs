@@ -118,6 +118,12 @@ fn driver_chart(d: &DriverTable, dir: &Path) -> Result<(&'static str, &'static s
         })
         .collect();
     let (title, axis, mut bars, decimals) = match shares {
+        Some(bars) if bars.iter().all(|b| b.ci.is_some()) => (
+            "What drives the recommend score: share of R²",
+            "share of explained variance (Shapley value), %; whiskers: 95% bootstrap interval",
+            bars,
+            1,
+        ),
         Some(bars) => ("What drives the recommend score: share of R²", "share of explained variance (Shapley value), %", bars, 1),
         None => (
             "Correlation of each driver with the recommend score",
