@@ -11,6 +11,7 @@ use keydriver::drivers::{Method, Missing, NonPd, Options, RankBy};
 use keydriver::error::{Error, Result};
 use keydriver::export::Format;
 use keydriver::spec::{DriverSpec, Scale, Spec, Survey, WeightsAre};
+use keydriver::waves::PeriodKind;
 
 #[derive(Parser)]
 #[command(name = "keydriver", version, about = "Key-driver analysis of customer surveys: NPS and what drives it", args_override_self = true)]
@@ -154,12 +155,19 @@ pub struct DataArgs {
     /// package); frequency weights get lm(weights = w) SEs [default: sampling].
     #[arg(long, value_enum)]
     pub weights_are: Option<WeightsAre>,
-    /// Wave (quarter) column.
+    /// Wave (quarter) column: period labels such as 2025Q1, or dates with --wave-period.
     #[arg(long)]
     pub wave: Option<String>,
-    /// Columns to break NPS down by, comma-separated.
+    /// Derive the wave from the --wave date column: its quarter, month or year.
+    #[arg(long, value_enum)]
+    pub wave_period: Option<PeriodKind>,
+    /// Columns to break NPS and the drivers down by, comma-separated.
     #[arg(long, alias = "by", value_delimiter = ',', action = clap::ArgAction::Set)]
     pub segments: Option<Vec<String>>,
+    /// Fewest complete responses for a wave or segment's own driver ranking
+    /// [default: max(100, 10 × drivers)].
+    #[arg(long, value_name = "N")]
+    pub min_group_n: Option<usize>,
     /// Lowest valid rating.
     #[arg(long, requires = "scale_max")]
     pub scale_min: Option<f64>,
@@ -198,6 +206,8 @@ impl DataArgs {
         set(&mut spec.weight, self.weights);
         set(&mut spec.weights_are, self.weights_are);
         set(&mut spec.wave, self.wave);
+        set(&mut spec.wave_period, self.wave_period);
+        set(&mut spec.min_group_n, self.min_group_n);
         set(&mut spec.seed, self.seed);
         set(&mut spec.csv.separator, self.separator);
         set(&mut spec.csv.header_rows, self.header_rows);

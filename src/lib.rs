@@ -5,15 +5,18 @@
 //! reads). The command-line tool in `main.rs` is a thin layer over [`analyse`].
 
 pub mod bootstrap;
+pub mod change;
 pub mod drivers;
 pub mod error;
 pub mod export;
+pub mod groups;
 pub mod load;
 pub mod moments;
 pub mod nps;
 pub mod report;
 pub mod simulate;
 pub mod spec;
+pub mod waves;
 
 use serde::Serialize;
 
@@ -32,6 +35,18 @@ pub struct Analysis {
     /// `None` when the data cannot support a driver model; `drivers_note` says why.
     pub drivers: Option<drivers::DriverTable>,
     pub drivers_note: Option<String>,
+    /// The engine per wave and segment, what moved, and why NPS moved.
+    pub groups: groups::GroupAnalysis,
+}
+
+/// What `drivers --format json` prints and `drivers.json` holds: the pooled table, then
+/// the per-wave and per-segment analyses beside its fields.
+#[derive(Serialize)]
+pub struct DriverReport<'a> {
+    #[serde(flatten)]
+    pub table: &'a drivers::DriverTable,
+    #[serde(flatten)]
+    pub groups: &'a groups::GroupAnalysis,
 }
 
 /// Loads the survey and runs NPS and the driver engine on it.
@@ -44,16 +59,14 @@ pub fn analyse(
     let responses = load::load(survey)?;
     let nps = nps_table(survey, &responses)?;
     // A report still gives the NPS when no driver model can be fitted, and says why.
-    let (drivers, drivers_note) = match drivers::DriverTable::fit(survey, &responses, opts) {
+    let (drivers, drivers_note) = match drivers::DriverTable::fit(survey, &responses, None, opts) {
         Ok(t) => (Some(t), None),
         Err(e) => (None, Some(e.to_string())),
     };
+    let groups = groups::analyse(survey, &responses, &nps, opts);
+    // The folder is named after the latest wave in time, made safe for any filesystem.
     let name = name.unwrap_or_else(|| {
-        nps.breakdowns
-            .iter()
-            .find(|b| Some(&b.by) == survey.wave.as_ref())
-            .and_then(|b| b.rows.iter().map(|r| r.group.clone()).filter(|g| g != "(missing)").max())
-            .unwrap_or_else(|| "report".to_string())
+        waves::safe_name(responses.waves.as_ref().and_then(|w| w.latest()).unwrap_or("report"))
     });
     Ok(Analysis {
         name,
@@ -64,6 +77,7 @@ pub fn analyse(
         nps,
         drivers,
         drivers_note,
+        groups,
     })
 }
 
@@ -72,9 +86,13 @@ pub fn analyse_nps(survey: &spec::Survey) -> Result<nps::NpsTable> {
     nps_table(survey, &load::load(survey)?)
 }
 
-/// The driver table only (the `drivers` command).
-pub fn analyse_drivers(survey: &spec::Survey, opts: &drivers::Options) -> Result<drivers::DriverTable> {
-    Ok(drivers::DriverTable::fit(survey, &load::load(survey)?, opts)?)
+/// The driver analysis without NPS charts or files (the `drivers` command): the pooled
+/// table, which must fit, and the per-wave and per-segment analyses.
+pub fn analyse_drivers(survey: &spec::Survey, opts: &drivers::Options) -> Result<(drivers::DriverTable, groups::GroupAnalysis)> {
+    let responses = load::load(survey)?;
+    let table = drivers::DriverTable::fit(survey, &responses, None, opts)?;
+    let nps = nps_table(survey, &responses)?;
+    Ok((table, groups::analyse(survey, &responses, &nps, opts)))
 }
 
 fn nps_table(survey: &spec::Survey, responses: &load::Responses) -> Result<nps::NpsTable> {

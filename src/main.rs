@@ -40,7 +40,9 @@ fn run(cli: Cli) -> Result<()> {
             });
             let (survey, config) = resolve(data, config, true)?;
             let opts = model.options(&survey, 1000)?;
-            let analysis = keydriver::analyse(&survey, &opts, name, config)?;
+            let analysis = keydriver::analyse(&survey, &opts, name, config);
+            opts.progress.finish_and_clear();
+            let analysis = analysis?;
             let dir = keydriver::report::write(&analysis, &out, force)?;
             println!("wrote {}", dir.join("report.md").display());
             Ok(())
@@ -65,13 +67,15 @@ fn run(cli: Cli) -> Result<()> {
             let config = data.config.clone();
             let (survey, _) = resolve(data, config, true)?;
             let opts = model.options(&survey, 0)?;
-            let table = keydriver::analyse_drivers(&survey, &opts)?;
+            let result = keydriver::analyse_drivers(&survey, &opts);
+            opts.progress.finish_and_clear();
+            let (table, groups) = result?;
             print!(
                 "{}",
                 match format {
                     Format::Table => export::table::render(&table.drivers),
                     Format::Csv => export::csv::render(&table.drivers),
-                    Format::Json => export::json::render(&table),
+                    Format::Json => export::json::render(&keydriver::DriverReport { table: &table, groups: &groups }),
                 }
             );
             Ok(())

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::load::Responses;
 use crate::spec::WeightsAre;
+use crate::waves::WaveOrder;
 
 /// z for a two-sided 95% interval.
 const Z95: f64 = 1.959_963_984_540_054;
@@ -56,6 +57,41 @@ pub struct NpsStats {
     pub se: f64,
     pub ci_low: f64,
     pub ci_high: f64,
+    /// For a wave: the change from the previous wave.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<NpsChange>,
+    /// For a wave: the change from the same period a year earlier, when the data has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year_change: Option<NpsChange>,
+}
+
+/// The change in NPS between two independent samples (two waves): difference, its SE
+/// √(SE₁² + SE₂²) from the two groups' own SEs (design-based where weighted), a 95% CI
+/// and the two-sided z-test p-value.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NpsChange {
+    pub from: String,
+    pub nps_change: f64,
+    pub se: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub p_value: f64,
+}
+
+impl NpsChange {
+    pub fn between(before: &NpsStats, after: &NpsStats) -> NpsChange {
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let d = after.nps - before.nps;
+        let se = before.se.hypot(after.se);
+        let p_value = if se > 0.0 {
+            2.0 * (1.0 - Normal::new(0.0, 1.0).expect("standard normal").cdf((d / se).abs()))
+        } else if d == 0.0 {
+            1.0
+        } else {
+            0.0
+        };
+        NpsChange { from: before.group.clone(), nps_change: d, se, ci_low: d - Z95 * se, ci_high: d + Z95 * se, p_value }
+    }
 }
 
 impl NpsStats {
@@ -105,6 +141,8 @@ impl NpsStats {
             se: 100.0 * se,
             ci_low: (100.0 * (nps - Z95 * se)).max(-100.0),
             ci_high: (100.0 * (nps + Z95 * se)).min(100.0),
+            change: None,
+            year_change: None,
         })
     }
 }
@@ -121,7 +159,7 @@ pub struct Breakdown {
 #[derive(Debug, Clone, Serialize)]
 pub struct NpsTable {
     pub overall: NpsStats,
-    /// The wave breakdown first (in wave order), then each segment.
+    /// The wave breakdown first (in time order, with changes), then each segment.
     pub breakdowns: Vec<Breakdown>,
 }
 
@@ -140,14 +178,35 @@ impl NpsTable {
             .map(|col| {
                 let labels = r.labels(col);
                 let labels: Vec<&str> = rows.iter().map(|&i| labels[i].as_str()).collect();
-                Breakdown { by: col.clone(), rows: grouped(&labels, &scores, w.as_deref(), kind) }
+                let mut rows = grouped(&labels, &scores, w.as_deref(), kind);
+                if let Some(order) = r.waves.as_ref().filter(|_| Some(col) == r.survey.wave.as_ref()) {
+                    in_time_order(&mut rows, order);
+                }
+                Breakdown { by: col.clone(), rows }
             })
             .collect();
         Some(NpsTable { overall, breakdowns })
     }
 }
 
-/// One NpsStats per distinct label, in sorted label order (waves such as 2025Q1 sort in time).
+/// Puts wave rows in time order (a blank wave last) and adds each one's change from the
+/// wave before it and from the same period a year earlier.
+fn in_time_order(rows: &mut Vec<NpsStats>, order: &WaveOrder) {
+    let position = |g: &str| order.labels.iter().position(|l| l == g).unwrap_or(usize::MAX);
+    rows.sort_by_key(|r| position(&r.group));
+    let find = |rows: &[NpsStats], g: &str| rows.iter().find(|r| r.group == g).cloned();
+    for i in 1..rows.len() {
+        if position(&rows[i].group) == usize::MAX {
+            break;
+        }
+        rows[i].change = Some(NpsChange::between(&rows[i - 1], &rows[i]));
+        if let Some(before) = order.year_earlier(&rows[i].group).and_then(|g| find(rows, g)) {
+            rows[i].year_change = Some(NpsChange::between(&before, &rows[i]));
+        }
+    }
+}
+
+/// One NpsStats per distinct label, in sorted label order.
 pub fn grouped(labels: &[&str], scores: &[f64], weights: Option<&[f64]>, kind: WeightsAre) -> Vec<NpsStats> {
     let mut groups: Vec<&str> = labels.to_vec();
     groups.sort_unstable();
@@ -231,6 +290,19 @@ mod tests {
             NpsStats::compute("all", &s, None, WeightsAre::Sampling),
             NpsStats::compute("all", &s, Some(&[1.0; 6]), WeightsAre::Frequency)
         );
+    }
+
+    /// By hand: NPS 30 (SE 4) then 40 (SE 3): change 10, SE 5, CI 10 ± 1.96·5,
+    /// z = 2, p = 2(1 − Φ(2)) = 0.0455003.
+    #[test]
+    fn change_between_two_waves_by_hand() {
+        let wave = |g: &str, nps: f64, se: f64| NpsStats { group: g.into(), nps, se, ..NpsStats::compute("x", &[9.0], None, WeightsAre::Sampling).unwrap() };
+        let c = NpsChange::between(&wave("2025Q1", 30.0, 4.0), &wave("2025Q2", 40.0, 3.0));
+        assert_eq!(c.from, "2025Q1");
+        close(c.nps_change, 10.0);
+        close(c.se, 5.0);
+        close(c.ci_low, 10.0 - 1.959963984540054 * 5.0);
+        assert!((c.p_value - 0.045500263896358).abs() < 1e-9, "{}", c.p_value);
     }
 
     #[test]

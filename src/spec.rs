@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::waves::PeriodKind;
 
 /// `survey.toml`, as written. Every field is optional here so that the command line can
 /// supply or replace it; [`Spec::resolve`] says which ones are missing.
@@ -22,11 +23,16 @@ pub struct Spec {
     pub id: Option<String>,
     /// The 0–10 likelihood-to-recommend column.
     pub target: Option<String>,
-    /// Wave (e.g. quarter) column.
+    /// Wave (e.g. quarter) column: period labels, or dates when `wave_period` is set.
     pub wave: Option<String>,
-    /// Columns to break NPS down by.
+    /// Derive the wave from a date column: the quarter, month or year of each date.
+    pub wave_period: Option<PeriodKind>,
+    /// Columns to break NPS and the drivers down by.
     #[serde(default)]
     pub segments: Vec<String>,
+    /// Fewest complete responses a wave or segment needs for its own driver ranking
+    /// (default max(100, 10 × drivers)); smaller groups get their NPS and a note.
+    pub min_group_n: Option<usize>,
     /// Survey weight column.
     pub weight: Option<String>,
     /// What the weights are: "sampling" (default; design-based SEs) or "frequency".
@@ -142,6 +148,21 @@ impl Spec {
                 "separator {sep:?} cannot be used: give one ASCII punctuation or whitespace character such as ',', ';', '|' or a tab"
             )));
         }
+        if self.wave_period.is_some() && self.wave.is_none() {
+            return Err(Error::Usage("--wave-period needs the date column it applies to: pass --wave COLUMN or set `wave`".into()));
+        }
+        for seg in &self.segments {
+            let clash = |role: &str| Error::Usage(format!("segment column \"{seg}\" is also the {role}: a column can be one or the other"));
+            if Some(seg) == self.wave.as_ref() {
+                return Err(clash("wave"));
+            }
+            if *seg == target {
+                return Err(clash("target"));
+            }
+            if self.drivers.iter().any(|d| d.column == *seg) {
+                return Err(clash("driver of the same name"));
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         for d in &self.drivers {
             if !seen.insert(d.column.as_str()) {
@@ -160,7 +181,9 @@ impl Spec {
             id: self.id,
             target,
             wave: self.wave,
+            wave_period: self.wave_period,
             segments: self.segments,
+            min_group_n: self.min_group_n,
             weight: self.weight,
             weights_are: self.weights_are.unwrap_or_default(),
             scale: self.scale,
@@ -180,7 +203,9 @@ pub struct Survey {
     pub id: Option<String>,
     pub target: String,
     pub wave: Option<String>,
+    pub wave_period: Option<PeriodKind>,
     pub segments: Vec<String>,
+    pub min_group_n: Option<usize>,
     pub weight: Option<String>,
     pub weights_are: WeightsAre,
     pub scale: Option<Scale>,
@@ -191,6 +216,11 @@ pub struct Survey {
 }
 
 impl Survey {
+    /// Complete responses a wave or segment needs for its own driver ranking.
+    pub fn min_group_n(&self) -> usize {
+        self.min_group_n.unwrap_or((10 * self.drivers.len()).max(100))
+    }
+
     pub fn driver_columns(&self) -> Vec<&str> {
         self.drivers.iter().map(|d| d.column.as_str()).collect()
     }

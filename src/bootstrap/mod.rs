@@ -34,6 +34,14 @@ pub struct Uncertainty {
     /// Per driver, in column order.
     #[serde(skip)]
     pub drivers: Vec<DriverIntervals>,
+    /// Per resample k (`None` if it failed): each driver's share of the ranking
+    /// statistic's total. Two groups' resamples pair by k to give intervals of their
+    /// difference.
+    #[serde(skip)]
+    pub shares: Vec<Option<Vec<f64>>>,
+    /// The full-sample shares, in column order.
+    #[serde(skip)]
+    pub point_shares: Vec<f64>,
     #[serde(skip)]
     names: Vec<String>,
     #[serde(skip)]
@@ -42,6 +50,7 @@ pub struct Uncertainty {
 
 impl Uncertainty {
     /// Column index of a driver by name.
+    /// (The drivers are the same in every group, so an index serves all of them.)
     pub fn index(&self, name: &str) -> usize {
         self.names.iter().position(|n| n == name).expect("the bootstrap ran on these drivers")
     }
@@ -109,7 +118,8 @@ pub fn run(model: &Model, source: &Source, full: &Estimates, ranked_by: RankBy) 
     let b = opts.bootstrap;
     let n = source.len();
     let pairwise = matches!(source, Source::Pairwise(_));
-    opts.progress.set_length(b as u64);
+    // Several fits (waves, segments) may share one bar: each adds its resamples to it.
+    opts.progress.inc_length(b as u64);
     let samples: Vec<Result<Sample, String>> = (0..b)
         .into_par_iter()
         .map(|k| {
@@ -127,7 +137,6 @@ pub fn run(model: &Model, source: &Source, full: &Estimates, ranked_by: RankBy) 
             result
         })
         .collect();
-    opts.progress.finish_and_clear();
 
     let failed: Vec<&String> = samples.iter().filter_map(|s| s.as_ref().err()).collect();
     let ok: Vec<&Sample> = samples.iter().filter_map(|s| s.as_ref().ok()).collect();
@@ -219,7 +228,18 @@ pub fn run(model: &Model, source: &Source, full: &Estimates, ranked_by: RankBy) 
             drivers: g.iter().map(|&x| model.specs[order[x]].column.clone()).collect(),
         })
         .collect();
+    let shares = samples
+        .iter()
+        .map(|s| {
+            let v = statistic(s.as_ref().ok()?);
+            let total: f64 = v.iter().sum();
+            Some(v.iter().map(|x| if total > 0.0 { x / total } else { 0.0 }).collect())
+        })
+        .collect();
+    let total: f64 = point.iter().sum();
     Ok(Uncertainty {
+        shares,
+        point_shares: point.iter().map(|x| if total > 0.0 { x / total } else { 0.0 }).collect(),
         bootstrap: BootstrapInfo {
             resamples: b,
             seed: opts.seed,
@@ -234,6 +254,13 @@ pub fn run(model: &Model, source: &Source, full: &Estimates, ranked_by: RankBy) 
         names: model.specs.iter().map(|d| d.column.clone()).collect(),
         notes,
     })
+}
+
+/// Percentile interval of the difference between two groups' shares of driver j, pairing
+/// their independent resamples by index; `None` when fewer than two pairs exist.
+pub fn share_difference(a: &Uncertainty, b: &Uncertainty, j: usize) -> Option<[f64; 2]> {
+    let mut d: Vec<f64> = a.shares.iter().zip(&b.shares).filter_map(|(x, y)| Some(x.as_ref()?[j] - y.as_ref()?[j])).collect();
+    (d.len() >= 2).then(|| percentile_interval(&mut d))
 }
 
 /// How often each of n rows is drawn in resample k: n draws with replacement.

@@ -355,10 +355,10 @@ impl Model<'_> {
 }
 
 impl DriverTable {
-    /// Runs the methods in `opts` on the survey's responses.
-    pub fn fit(survey: &Survey, responses: &Responses, opts: &Options) -> Result<DriverTable, ModelError> {
-        let pairwise = (opts.missing == Missing::Pairwise).then(|| responses.model_columns());
-        Self::fit_data(&survey.target, &survey.drivers, &responses.model_data(), pairwise.as_ref(), opts)
+    /// Runs the methods in `opts` on the survey's responses (the rows `keep` selects, or all).
+    pub fn fit(survey: &Survey, responses: &Responses, keep: Option<&[bool]>, opts: &Options) -> Result<DriverTable, ModelError> {
+        let pairwise = (opts.missing == Missing::Pairwise).then(|| responses.model_columns(keep));
+        Self::fit_data(&survey.target, &survey.drivers, &responses.model_data(keep), pairwise.as_ref(), opts)
     }
 
     /// The engine proper, on complete rows (and, for `--missing pairwise`, the columns

@@ -17,21 +17,41 @@ pub enum Format {
 }
 
 /// Rows of a table: the serialized records, flattened to one text cell per field.
-/// Arrays become `;`-separated lists so a CSV keeps them in one cell.
+/// Nested objects become `parent.field` columns; the header is every field any row has,
+/// in the order first seen, and a row without one gets an empty cell. Arrays become
+/// `;`-separated lists so a CSV keeps them in one cell.
 pub fn records<T: Serialize>(rows: &[T]) -> (Vec<String>, Vec<Vec<String>>) {
-    let values: Vec<Value> = rows
+    let flat: Vec<Vec<(String, String)>> = rows
         .iter()
-        .map(|r| serde_json::to_value(r).expect("tables serialize"))
+        .map(|r| {
+            let mut out = Vec::new();
+            flatten("", &serde_json::to_value(r).expect("tables serialize"), &mut out);
+            out
+        })
         .collect();
-    let header: Vec<String> = match values.first() {
-        Some(Value::Object(m)) => m.keys().cloned().collect(),
-        _ => Vec::new(),
-    };
-    let cells = values
+    let mut header: Vec<String> = Vec::new();
+    for (k, _) in flat.iter().flatten() {
+        if !header.contains(k) {
+            header.push(k.clone());
+        }
+    }
+    let cells = flat
         .iter()
-        .map(|v| header.iter().map(|k| cell(&v[k])).collect())
+        .map(|row| header.iter().map(|k| row.iter().find(|(rk, _)| rk == k).map(|(_, c)| c.clone()).unwrap_or_default()).collect())
         .collect();
     (header, cells)
+}
+
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten(&key, x, out);
+            }
+        }
+        other => out.push((prefix.to_string(), cell(other))),
+    }
 }
 
 fn cell(v: &Value) -> String {

@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::spec::Survey;
+use crate::waves::{self, Period, PeriodKind, WaveOrder};
 
 /// What the loader did, for the report's data summary: nothing is dropped unseen.
 #[derive(Debug, Clone, Serialize)]
@@ -38,6 +39,8 @@ pub struct LoadReport {
     pub target_missing: usize,
     /// Matched respondents with weight 0: left out of every statistic, as if not in the file.
     pub zero_weight: usize,
+    /// How waves were read and ordered, when a reader needs to know.
+    pub notes: Vec<String>,
     pub dialects: Vec<(String, Dialect)>,
 }
 
@@ -46,7 +49,12 @@ pub struct Responses {
     pub survey: Survey,
     pub df: DataFrame,
     pub report: LoadReport,
+    /// The wave labels in time order, when there is a wave column.
+    pub waves: Option<WaveOrder>,
 }
+
+/// How a blank wave or segment cell reads.
+pub const MISSING_LABEL: &str = "(missing)";
 
 /// Complete rows for a linear model (listwise deletion), as matrices.
 pub struct ModelData {
@@ -75,13 +83,16 @@ pub fn load(survey: &Survey) -> Result<Responses> {
     if let Some(id) = &survey.id {
         columns.push(Column::new(ID.into(), unique_ids(&ratings, id)?));
     }
-    for (name, role) in survey
-        .wave
-        .iter()
-        .map(|w| (w, "wave"))
-        .chain(survey.segments.iter().map(|s| (s, "segment")))
-    {
-        columns.push(Column::new(name.as_str().into(), ratings.strings(name, role)?));
+    if let Some(wave) = &survey.wave {
+        let labels = ratings.strings(wave, "wave")?;
+        let labels = match survey.wave_period {
+            Some(kind) => wave_from_dates(&ratings, wave, labels, kind)?,
+            None => labels,
+        };
+        columns.push(Column::new(wave.as_str().into(), labels));
+    }
+    for name in &survey.segments {
+        columns.push(Column::new(name.as_str().into(), ratings.strings(name, "segment")?));
     }
     for d in &survey.drivers {
         let values = rating_values(&ratings, &d.column, survey, &mut missing_coded)?;
@@ -140,13 +151,25 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         blank_cells: 0,
         target_missing: 0,
         zero_weight,
+        notes: Vec::new(),
         dialects: [Some(&ratings), nps_table.as_ref()]
             .into_iter()
             .flatten()
             .filter_map(|t| Some((t.path.display().to_string(), t.dialect.clone()?)))
             .collect(),
     };
-    let mut responses = Responses { survey: survey.clone(), df, report };
+    let mut responses = Responses { survey: survey.clone(), df, report, waves: None };
+    if let Some(wave) = &survey.wave {
+        let labels = responses.labels(wave);
+        let present: Vec<&str> = labels.iter().map(String::as_str).filter(|l| *l != MISSING_LABEL).collect();
+        let order = waves::order(wave, &present)
+            .map_err(|reason| Error::BadColumn { file: ratings.path.clone(), column: wave.clone(), reason })?;
+        if let Some(kind) = survey.wave_period {
+            responses.report.notes.push(format!("waves are the {} of the dates in \"{wave}\"", serde_json::to_value(kind).unwrap_or_default().as_str().unwrap_or("period")));
+        }
+        responses.report.notes.extend(order.note.clone());
+        responses.waves = Some(order);
+    }
     let target_missing = responses.target().iter().filter(|v| v.is_none()).count();
     let blank_drivers: usize = survey
         .drivers
@@ -156,6 +179,29 @@ pub fn load(survey: &Survey) -> Result<Responses> {
     responses.report.target_missing = target_missing;
     responses.report.blank_cells = blank_drivers + target_missing;
     Ok(responses)
+}
+
+/// Dates → period labels (`2025Q1`, `2025-03`, `2025`); a value that is no date is an
+/// error naming its row, blanks stay blank.
+fn wave_from_dates(table: &Table, column: &str, values: Vec<Option<String>>, kind: PeriodKind) -> Result<Vec<Option<String>>> {
+    let texts: Vec<&str> = values.iter().flatten().map(String::as_str).collect();
+    let day_first = waves::slash_order(&texts)
+        .map_err(|reason| Error::BadColumn { file: table.path.clone(), column: column.to_string(), reason })?;
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            None => Ok(None),
+            Some(text) => match waves::parse_date(&text, day_first) {
+                Some(date) => Ok(Some(Period::of_date(date, kind).label())),
+                None => Err(table.value_error(
+                    column,
+                    i,
+                    format!("\"{text}\" is not a date (expected e.g. 2025-03-15, 2025-03-15 10:22:01 or 15/03/2025)"),
+                )),
+            },
+        })
+        .collect()
 }
 
 /// Rows of weight 0 contribute nothing to any estimate, and R's `lm` and the survey
@@ -316,26 +362,35 @@ impl Responses {
         col.str()
             .expect("the loader built this column as text")
             .iter()
-            .map(|v| v.unwrap_or("(missing)").to_string())
+            .map(|v| v.unwrap_or(MISSING_LABEL).to_string())
             .collect()
     }
 
     /// Every driver column then the target, with gaps, for pairwise deletion; and weights.
-    pub fn model_columns(&self) -> GappyColumns {
-        let mut columns: Vec<Vec<Option<f64>>> =
-            self.survey.drivers.iter().map(|d| self.numbers(&d.column)).collect();
-        columns.push(self.target());
-        (columns, self.weights())
+    /// `keep` selects the rows of one group (a wave, a segment level); `None` is all rows.
+    pub fn model_columns(&self, keep: Option<&[bool]>) -> GappyColumns {
+        let pick = |v: Vec<Option<f64>>| -> Vec<Option<f64>> {
+            match keep {
+                None => v,
+                Some(k) => v.into_iter().zip(k).filter(|(_, &k)| k).map(|(x, _)| x).collect(),
+            }
+        };
+        let mut columns: Vec<Vec<Option<f64>>> = self.survey.drivers.iter().map(|d| pick(self.numbers(&d.column))).collect();
+        columns.push(pick(self.target()));
+        let weights = self.weights().map(|w| pick(w.into_iter().map(Some).collect()).into_iter().flatten().collect());
+        (columns, weights)
     }
 
-    /// Rows where the target and every driver are present (listwise deletion).
-    pub fn model_data(&self) -> ModelData {
+    /// Rows where the target and every driver are present (listwise deletion), among the
+    /// rows `keep` selects (`None`: all).
+    pub fn model_data(&self, keep: Option<&[bool]>) -> ModelData {
         let drivers: Vec<Vec<Option<f64>>> =
             self.survey.drivers.iter().map(|d| self.numbers(&d.column)).collect();
         let target = self.target();
         let weights = self.weights();
+        let kept = |i: usize| keep.is_none_or(|k| k[i]);
         let rows: Vec<usize> = (0..self.height())
-            .filter(|&i| target[i].is_some() && drivers.iter().all(|d| d[i].is_some()))
+            .filter(|&i| kept(i) && target[i].is_some() && drivers.iter().all(|d| d[i].is_some()))
             .collect();
         let x = Array2::from_shape_fn((rows.len(), drivers.len()), |(r, j)| drivers[j][rows[r]].unwrap());
         ModelData {
@@ -344,7 +399,7 @@ impl Responses {
             y: rows.iter().map(|&i| target[i].unwrap()).collect(),
             w: weights.map(|w| rows.iter().map(|&i| w[i]).collect()),
             n_used: rows.len(),
-            n_dropped: self.height() - rows.len(),
+            n_dropped: (0..self.height()).filter(|&i| kept(i)).count() - rows.len(),
         }
     }
 }

@@ -97,7 +97,7 @@ fn fill(a: &Analysis, dir: &Path) -> Result<()> {
 
     put("report.md", markdown::render(a, &charts))?;
     if let Some(d) = &a.drivers {
-        put("drivers.json", export::json::render(d))?;
+        put("drivers.json", export::json::render(&crate::DriverReport { table: d, groups: &a.groups }))?;
         put("drivers.csv", export::csv::render(&d.drivers))?;
     }
     put("nps.json", export::json::render(&a.nps))?;

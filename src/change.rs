@@ -1,0 +1,186 @@
+//! Why NPS moved between two waves: an Oaxaca–Blinder decomposition with a pooled
+//! reference (Oaxaca 1973; Blinder 1973; Neumark 1988). With the score coded −100 / 0 /
+//! +100 its mean is the NPS, and a least-squares line passes through the means, so with
+//! the pooled two-wave coefficients b:
+//!
+//!   ΔNPS = Σ_j b_j · Δ(mean rating_j) + unexplained,
+//!
+//! each driver's part being what its change in mean rating is worth at the pooled
+//! importance, and the rest what better ratings do not explain (changed importance, other
+//! causes). The parts add up to the change by construction. Intervals come from
+//! resampling each wave's respondents independently (with their weights) and redoing the
+//! decomposition: means and the pooled fit from one weighted cross-product each.
+
+use linfa_linalg::cholesky::InverseC;
+use ndarray::{concatenate, s, Axis};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::bootstrap::{self, LEVEL};
+use crate::drivers::Options;
+use crate::groups::group_seed;
+use crate::load::{ModelData, Responses};
+use crate::moments::Rows;
+use crate::nps::Category;
+use crate::spec::Survey;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Explained {
+    pub from: String,
+    pub to: String,
+    /// NPS change among the complete responses of the two waves (what is decomposed).
+    pub nps_change: f64,
+    pub n_from: usize,
+    pub n_to: usize,
+    pub drivers: Vec<Contribution>,
+    /// The part of the change the ratings' changes do not account for.
+    pub unexplained: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unexplained_ci_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unexplained_ci_high: Option<f64>,
+    /// Bootstrap resamples behind the intervals (0: none).
+    pub resamples: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Contribution {
+    pub name: String,
+    pub label: String,
+    /// NPS points this driver's change in mean rating accounts for.
+    pub points: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci_high: Option<f64>,
+    pub mean_from: f64,
+    pub mean_to: f64,
+    /// Pooled coefficient: NPS points per rating point.
+    pub coefficient: f64,
+}
+
+/// One decomposition: per-driver points, then the unexplained rest, and the parts behind them.
+struct Parts {
+    points: Vec<f64>,
+    unexplained: f64,
+    change: f64,
+    mean_from: Vec<f64>,
+    mean_to: Vec<f64>,
+    coef: Vec<f64>,
+}
+
+/// The rows of two waves with the score coded −100/0/+100, ready to be reweighted.
+struct Waves {
+    from: Rows,
+    to: Rows,
+    pooled: Rows,
+    p: usize,
+}
+
+impl Waves {
+    fn parts(&self, counts: Option<(&[u32], &[u32])>) -> Option<Parts> {
+        let p = self.p;
+        let (a, b) = match counts {
+            Some((ca, cb)) => (self.from.moments(Some(ca)), self.to.moments(Some(cb))),
+            None => (self.from.moments(None), self.to.moments(None)),
+        };
+        let both: Option<Vec<u32>> = counts.map(|(ca, cb)| ca.iter().chain(cb).copied().collect());
+        let m = self.pooled.moments(both.as_deref());
+        let sxx_inv = m.cov.slice(s![..p, ..p]).to_owned().invc().ok()?;
+        let coef = sxx_inv.dot(&m.cov.slice(s![..p, p]));
+        if coef.iter().any(|c| !c.is_finite()) {
+            return None;
+        }
+        let points: Vec<f64> = (0..p).map(|j| coef[j] * (b.mean[j] - a.mean[j])).collect();
+        let change = b.mean[p] - a.mean[p];
+        Some(Parts {
+            unexplained: change - points.iter().sum::<f64>(),
+            points,
+            change,
+            mean_from: a.mean.slice(s![..p]).to_vec(),
+            mean_to: b.mean.slice(s![..p]).to_vec(),
+            coef: coef.to_vec(),
+        })
+    }
+}
+
+/// The score as −100 (detractor), 0 (passive) or +100 (promoter): its mean is the NPS.
+fn coded(d: ModelData) -> ModelData {
+    let y = d.y.mapv(|s| match Category::of(s) {
+        Category::Detractor => -100.0,
+        Category::Passive => 0.0,
+        Category::Promoter => 100.0,
+    });
+    ModelData { y, ..d }
+}
+
+/// Decomposes the NPS change from wave `from` to wave `to` of column `wave`.
+pub fn explain(survey: &Survey, responses: &Responses, wave: &str, from: &str, to: &str, opts: &Options) -> Result<Explained, String> {
+    let labels = responses.labels(wave);
+    let data = |w: &str| coded(responses.model_data(Some(&labels.iter().map(|l| l == w).collect::<Vec<_>>())));
+    let (a, b) = (data(from), data(to));
+    let p = survey.drivers.len();
+    if a.n_used < p + 2 || b.n_used < p + 2 {
+        return Err(format!("too few complete responses ({} and {}) for {p} drivers", a.n_used, b.n_used));
+    }
+    let pooled = ModelData {
+        names: a.names.clone(),
+        x: concatenate![Axis(0), a.x, b.x],
+        y: concatenate![Axis(0), a.y, b.y],
+        w: a.w.as_ref().zip(b.w.as_ref()).map(|(wa, wb)| concatenate![Axis(0), *wa, *wb]),
+        n_used: a.n_used + b.n_used,
+        n_dropped: 0,
+    };
+    let waves = Waves { from: Rows::new(&a), to: Rows::new(&b), pooled: Rows::new(&pooled), p };
+    let full = waves.parts(None).ok_or("the pooled model's drivers are collinear or constant")?;
+
+    let resamples = opts.bootstrap;
+    let (seed_a, seed_b) = (group_seed(opts.seed, from), group_seed(opts.seed, to));
+    let samples: Vec<Parts> = (0..resamples)
+        .into_par_iter()
+        .filter_map(|k| {
+            let ca = bootstrap::draw(a.n_used, seed_a, k);
+            let cb = bootstrap::draw(b.n_used, seed_b, k);
+            waves.parts(Some((&ca, &cb)))
+        })
+        .collect();
+    let interval = |f: &dyn Fn(&Parts) -> f64| -> (Option<f64>, Option<f64>) {
+        if samples.len() < 2 {
+            return (None, None);
+        }
+        let mut v: Vec<f64> = samples.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        (Some(bootstrap::quantile(&v, (1.0 - LEVEL) / 2.0)), Some(bootstrap::quantile(&v, (1.0 + LEVEL) / 2.0)))
+    };
+    let drivers = survey
+        .drivers
+        .iter()
+        .enumerate()
+        .map(|(j, d)| {
+            let (ci_low, ci_high) = interval(&|s| s.points[j]);
+            Contribution {
+                name: d.column.clone(),
+                label: d.label().to_string(),
+                points: full.points[j],
+                ci_low,
+                ci_high,
+                mean_from: full.mean_from[j],
+                mean_to: full.mean_to[j],
+                coefficient: full.coef[j],
+            }
+        })
+        .collect();
+    let (unexplained_ci_low, unexplained_ci_high) = interval(&|s| s.unexplained);
+    Ok(Explained {
+        from: from.to_string(),
+        to: to.to_string(),
+        nps_change: full.change,
+        n_from: a.n_used,
+        n_to: b.n_used,
+        drivers,
+        unexplained: full.unexplained,
+        unexplained_ci_low,
+        unexplained_ci_high,
+        resamples: samples.len(),
+    })
+}

@@ -1,0 +1,214 @@
+//! The engine again for every wave and every level of each segment column: what changed,
+//! and for whom. A group with too few complete responses gets its NPS and a note, never
+//! an abort. Between the last two waves, and between each segment level and the rest of
+//! the sample, drivers' shares are compared through their independent bootstrap
+//! resamples, paired by index, so "moved" means beyond the uncertainty.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::bootstrap::{self, Uncertainty};
+use crate::change::{self, Explained};
+use crate::drivers::{DriverTable, Missing, Options};
+use crate::load::{Responses, MISSING_LABEL};
+use crate::nps::{NpsChange, NpsStats, NpsTable};
+use crate::spec::Survey;
+
+/// One group: its NPS (with changes, for a wave) and its own driver table or why not.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupFit {
+    /// Respondents with a score.
+    pub n: usize,
+    pub nps: f64,
+    pub nps_ci_low: f64,
+    pub nps_ci_high: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<NpsChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year_change: Option<NpsChange>,
+    /// Why there is no driver ranking for this group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub table: Option<DriverTable>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WaveGroup {
+    pub wave: String,
+    #[serde(flatten)]
+    pub fit: GroupFit,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentGroup {
+    pub group: String,
+    #[serde(flatten)]
+    pub fit: GroupFit,
+    /// Each driver's share here against its share in the rest of the sample.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versus_rest: Option<Vec<ShareDifference>>,
+}
+
+/// A driver's share of explained variance in two independent groups.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareDifference {
+    pub name: String,
+    pub label: String,
+    /// Share in this group (or the later wave).
+    pub share: f64,
+    /// Share in the other group (the rest of the sample, or the earlier wave).
+    pub other_share: f64,
+    pub difference: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// The interval excludes 0.
+    pub significant: bool,
+}
+
+/// Drivers' shares in the latest wave against the wave before.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareShift {
+    pub from: String,
+    pub to: String,
+    pub drivers: Vec<ShareDifference>,
+}
+
+/// Everything by wave and segment.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GroupAnalysis {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waves: Vec<WaveGroup>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub segments: BTreeMap<String, Vec<SegmentGroup>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_shift: Option<ShareShift>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nps_change_explained: Option<Explained>,
+    /// Why a comparison or the decomposition is missing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Runs the engine per wave and per segment level of `responses`.
+pub fn analyse(survey: &Survey, responses: &Responses, nps: &NpsTable, opts: &Options) -> GroupAnalysis {
+    let mut out = GroupAnalysis::default();
+    let breakdown = |col: &str| nps.breakdowns.iter().find(|b| b.by == col).map(|b| b.rows.as_slice()).unwrap_or(&[]);
+    if let (Some(wave), Some(order)) = (&survey.wave, &responses.waves) {
+        let labels = responses.labels(wave);
+        let stats = breakdown(wave);
+        for w in &order.labels {
+            let keep: Vec<bool> = labels.iter().map(|l| l == w).collect();
+            if let Some(s) = stats.iter().find(|s| &s.group == w) {
+                out.waves.push(WaveGroup { wave: w.clone(), fit: fit_group(survey, responses, s, &keep, w, opts) });
+            }
+        }
+        if let [.., a, b] = &out.waves[..] {
+            match (uncertainty(&a.fit), uncertainty(&b.fit)) {
+                (Some(ua), Some(ub)) => {
+                    let table = b.fit.table.as_ref().expect("has uncertainty");
+                    out.share_shift =
+                        Some(ShareShift { from: a.wave.clone(), to: b.wave.clone(), drivers: compare(table, ub, ua) });
+                }
+                _ => out.notes.push(format!(
+                    "no comparison of driver shares between {} and {}: both waves need a ranking with bootstrap intervals",
+                    a.wave, b.wave
+                )),
+            }
+            match change::explain(survey, responses, wave, &a.wave, &b.wave, opts) {
+                Ok(e) => out.nps_change_explained = Some(e),
+                Err(why) => out.notes.push(format!("why NPS moved between {} and {} is not decomposed: {why}", a.wave, b.wave)),
+            }
+        }
+    }
+    for col in &survey.segments {
+        let labels = responses.labels(col);
+        let groups = breakdown(col)
+            .iter()
+            .map(|s| {
+                let keep: Vec<bool> = labels.iter().map(|l| *l == s.group).collect();
+                let fit = fit_group(survey, responses, s, &keep, &format!("{col}={}", s.group), opts);
+                let versus_rest = uncertainty(&fit).and_then(|u| {
+                    let rest: Vec<bool> = keep.iter().map(|k| !k).collect();
+                    let data = responses.model_data(Some(&rest));
+                    let rest_opts = Options { seed: group_seed(opts.seed, &format!("{col}!={}", s.group)), ..opts.clone() };
+                    let rest_table = fit_rows(survey, responses, &rest, &data, &rest_opts).ok()?;
+                    Some(compare(fit.table.as_ref()?, u, rest_table.uncertainty.as_ref()?))
+                });
+                SegmentGroup { group: s.group.clone(), fit, versus_rest }
+            })
+            .collect();
+        out.segments.insert(col.clone(), groups);
+    }
+    out
+}
+
+fn uncertainty(fit: &GroupFit) -> Option<&Uncertainty> {
+    fit.table.as_ref()?.uncertainty.as_ref()
+}
+
+/// One group's driver table when it has enough complete rows, else a note.
+fn fit_group(survey: &Survey, responses: &Responses, stats: &NpsStats, keep: &[bool], name: &str, opts: &Options) -> GroupFit {
+    let data = responses.model_data(Some(keep));
+    let min = survey.min_group_n();
+    let (table, note) = if stats.group == MISSING_LABEL {
+        (None, Some("respondents without a value here: NPS only".to_string()))
+    } else if data.n_used < min {
+        (None, Some(format!("only {} complete responses, fewer than the {min} a ranking needs (min_group_n): NPS only", data.n_used)))
+    } else {
+        let group_opts = Options { seed: group_seed(opts.seed, name), ..opts.clone() };
+        match fit_rows(survey, responses, keep, &data, &group_opts) {
+            Ok(t) => (Some(t), None),
+            Err(e) => (None, Some(format!("no driver model: {e}"))),
+        }
+    };
+    GroupFit {
+        n: stats.n,
+        nps: stats.nps,
+        nps_ci_low: stats.ci_low,
+        nps_ci_high: stats.ci_high,
+        change: stats.change.clone(),
+        year_change: stats.year_change.clone(),
+        note,
+        table,
+    }
+}
+
+fn fit_rows(
+    survey: &Survey,
+    responses: &Responses,
+    keep: &[bool],
+    data: &crate::load::ModelData,
+    opts: &Options,
+) -> Result<DriverTable, crate::drivers::ModelError> {
+    let pairwise = (opts.missing == Missing::Pairwise).then(|| responses.model_columns(Some(keep)));
+    DriverTable::fit_data(&survey.target, &survey.drivers, data, pairwise.as_ref(), opts)
+}
+
+/// Shares in `this` against `other`, driver by driver (in `this` table's rank order).
+fn compare(this: &DriverTable, u: &Uncertainty, other: &Uncertainty) -> Vec<ShareDifference> {
+    this.drivers
+        .iter()
+        .filter_map(|d| {
+            let j = u.index(&d.name);
+            let [ci_low, ci_high] = bootstrap::share_difference(u, other, j)?;
+            Some(ShareDifference {
+                name: d.name.clone(),
+                label: d.label.clone(),
+                share: u.point_shares[j],
+                other_share: other.point_shares[j],
+                difference: u.point_shares[j] - other.point_shares[j],
+                ci_low,
+                ci_high,
+                significant: ci_low > 0.0 || ci_high < 0.0,
+            })
+        })
+        .collect()
+}
+
+/// Each group resamples from its own stream: the run's seed mixed with the group's name
+/// (FNV-1a), so groups are independent and every run is reproducible.
+pub fn group_seed(seed: u64, name: &str) -> u64 {
+    name.bytes().fold(seed ^ 0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+}
