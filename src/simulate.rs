@@ -5,8 +5,10 @@
 //! opinion is z_j = √ρ·g + √(1−ρ)·e_j (so attributes correlate, as real ratings do), and
 //! the latent recommend propensity is Σ β_j z_j + ε. Ratings and the 0–10 score are those
 //! latents shifted, scaled, rounded and clipped to their scales. Wave and region move g,
-//! so NPS trends upward through 2025. Some ratings are blank and some are 99
-//! ("don't know"); a few respondents are in only one of the two files.
+//! so NPS trends upward through 2025; on top of that wait time improves quarter by
+//! quarter while transparency slips, and in the West region wait time, not problem
+//! solving, matters most. Some ratings are blank and some are 99 ("don't know"); a few
+//! respondents are in only one of the two files.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,7 +22,7 @@ use crate::error::{Error, Result};
 
 pub const DEFAULT_SEED: u64 = 2025;
 
-/// (column, true standardized weight β_j), strongest first.
+/// (column, true standardized weight β_j) outside the West region, strongest first.
 pub const TRUE_WEIGHTS: [(&str, f64); 8] = [
     ("problem_solving", 0.40),
     ("quality", 0.32),
@@ -43,6 +45,12 @@ const RATING_COLUMNS: [&str; 8] = [
     "expertise",
     "follow_up",
 ];
+/// In the West, wait time leads: these weights replace the ones above there.
+pub const WEST_WEIGHTS: [(&str, f64); 2] = [("problem_solving", 0.20), ("wait_time", 0.45)];
+/// Shift of an attribute's latent opinion in each wave (in SD units): wait time improves
+/// through the year, transparency slips.
+pub const WAVE_SHIFTS: [(&str, [f64; 4]); 2] =
+    [("wait_time", [-0.30, -0.10, 0.10, 0.30]), ("transparency", [0.30, 0.10, -0.10, -0.30])];
 const RHO: f64 = 0.5;
 const NOISE_SD: f64 = 1.0;
 const WAVES: [(&str, f64); 4] = [("2025Q1", -0.20), ("2025Q2", -0.05), ("2025Q3", 0.05), ("2025Q4", 0.20)];
@@ -75,21 +83,29 @@ pub fn write(dir: &Path, respondents: usize, seed: u64) -> Result<Vec<PathBuf>> 
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut ratings = format!("respondent_id,quarter,region,channel,{}\n", RATING_COLUMNS.join(","));
     let mut nps_rows: Vec<String> = Vec::new();
-    let beta = |c: &str| TRUE_WEIGHTS.iter().find(|w| w.0 == c).map_or(0.0, |w| w.1);
-    // Var(Σβz) for equicorrelated z: (1−ρ)Σβ² + ρ(Σβ)²; used to put the score on scale.
+    let beta = |c: &str, west: bool| {
+        let base = TRUE_WEIGHTS.iter().find(|w| w.0 == c).map_or(0.0, |w| w.1);
+        let west_w = WEST_WEIGHTS.iter().find(|w| w.0 == c).map(|w| w.1);
+        if west { west_w.unwrap_or(base) } else { base }
+    };
+    // Var(Σβz) for equicorrelated z: (1−ρ)Σβ² + ρ(Σβ)²; puts the score on scale (the
+    // same scale in every region, so regions differ in what drives the score, not in noise).
     let (sb, sb2) = TRUE_WEIGHTS.iter().fold((0.0, 0.0), |(s, s2), w| (s + w.1, s2 + w.1 * w.1));
     let sd_latent = ((1.0 - RHO) * sb2 + RHO * sb * sb + NOISE_SD * NOISE_SD).sqrt();
     for i in 1..=respondents {
-        let wave = WAVES[rng.gen_range(0..WAVES.len())];
+        let w = rng.gen_range(0..WAVES.len());
+        let wave = WAVES[w];
         let region = pick(&mut rng, &REGIONS, |r| r.1);
+        let west = region.0 == "West";
         let channel = pick(&mut rng, &CHANNELS, |c| c.1);
         let g: f64 = rng.sample::<f64, _>(StandardNormal) + wave.1 + region.2;
         let mut latent = 0.0;
         let mut cells = Vec::with_capacity(RATING_COLUMNS.len());
         for col in RATING_COLUMNS {
             let e: f64 = rng.sample(StandardNormal);
-            let z = RHO.sqrt() * g + (1.0 - RHO).sqrt() * e;
-            latent += beta(col) * z;
+            let shift = WAVE_SHIFTS.iter().find(|s| s.0 == col).map_or(0.0, |s| s.1[w]);
+            let z = RHO.sqrt() * g + (1.0 - RHO).sqrt() * e + shift;
+            latent += beta(col, west) * z;
             let rating = (6.9 + 1.7 * z).round().clamp(1.0, 10.0);
             let u: f64 = rng.gen();
             cells.push(if u < P_BLANK {
