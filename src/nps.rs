@@ -191,7 +191,7 @@ impl NpsTable {
 
 /// Puts wave rows in time order (a blank wave last) and adds each one's change from the
 /// wave before it and from the same period a year earlier.
-fn in_time_order(rows: &mut Vec<NpsStats>, order: &WaveOrder) {
+fn in_time_order(rows: &mut [NpsStats], order: &WaveOrder) {
     let position = |g: &str| order.labels.iter().position(|l| l == g).unwrap_or(usize::MAX);
     rows.sort_by_key(|r| position(&r.group));
     let find = |rows: &[NpsStats], g: &str| rows.iter().find(|r| r.group == g).cloned();

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::drivers::{DriverTable, RankBy};
+use crate::groups::{GroupAnalysis, GroupFit, ShareDifference};
 use crate::nps::NpsStats;
 use crate::spec::WeightsAre;
 use crate::Analysis;
@@ -79,6 +80,9 @@ pub fn render(a: &Analysis, charts: &[(String, String)]) -> String {
     }
     for (title, file) in charts.iter().filter(|(_, f)| f.starts_with("drivers")) {
         writeln!(w, "![{title}]({file})\n").unwrap();
+    }
+    if let Some(d) = &a.drivers {
+        groups_section(w, d, &a.groups);
     }
     writeln!(
         w,
@@ -171,6 +175,103 @@ fn drivers_section(w: &mut String, d: &DriverTable) {
     writeln!(w).unwrap();
 }
 
+/// Why NPS moved, whether driver shares moved, and the ranking in each wave and segment.
+fn groups_section(w: &mut String, pooled: &DriverTable, g: &GroupAnalysis) {
+    if let Some(e) = &g.nps_change_explained {
+        writeln!(w, "## Why NPS moved from {} to {}\n", e.from, e.to).unwrap();
+        writeln!(
+            w,
+            "Among complete responses ({} and {}), NPS changed by **{:+.1}** points. Each driver's part is its change in mean rating times what a rating point is worth in the pooled model of both waves (Oaxaca–Blinder, pooled reference); the rest is what changed ratings do not explain. 95% intervals from {} bootstrap resamples of each wave.\n",
+            e.n_from, e.n_to, e.nps_change, e.resamples
+        )
+        .unwrap();
+        writeln!(w, "| driver | mean rating {} | mean rating {} | NPS points per rating point | NPS points | 95% CI |", e.from, e.to).unwrap();
+        writeln!(w, "|---|---:|---:|---:|---:|---|").unwrap();
+        let mut parts: Vec<_> = e.drivers.iter().collect();
+        parts.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()));
+        let ci = |l: Option<f64>, h: Option<f64>| l.zip(h).map_or("—".to_string(), |(l, h)| format!("{l:+.2} to {h:+.2}"));
+        for c in parts {
+            writeln!(
+                w,
+                "| {} | {:.2} | {:.2} | {:+.2} | {:+.2} | {} |",
+                c.label, c.mean_from, c.mean_to, c.coefficient, c.points, ci(c.ci_low, c.ci_high)
+            )
+            .unwrap();
+        }
+        writeln!(w, "| *not explained by ratings* | | | | {:+.2} | {} |\n", e.unexplained, ci(e.unexplained_ci_low, e.unexplained_ci_high)).unwrap();
+    }
+    if let Some(shift) = &g.share_shift {
+        writeln!(w, "### Did the drivers' importance change from {} to {}?\n", shift.from, shift.to).unwrap();
+        share_table(w, &format!("share {}", shift.from), &format!("share {}", shift.to), &shift.drivers);
+    }
+    if !g.waves.is_empty() {
+        writeln!(w, "## Drivers by wave\n\nShare of R² in each wave, with its tie-group letters (within a wave, drivers sharing a letter cannot be told apart).\n").unwrap();
+        let columns: Vec<(&str, &GroupFit)> = g.waves.iter().map(|x| (x.wave.as_str(), &x.fit)).collect();
+        group_table(w, pooled, &columns, None);
+    }
+    for (col, groups) in &g.segments {
+        writeln!(w, "## Drivers by {col}\n\nShare of R² in each group; ▲ / ▼: significantly more / less than in the rest of the sample (95% bootstrap interval of the difference).\n").unwrap();
+        let columns: Vec<(&str, &GroupFit)> = groups.iter().map(|x| (x.group.as_str(), &x.fit)).collect();
+        let versus: Vec<Option<&[ShareDifference]>> = groups.iter().map(|x| x.versus_rest.as_deref()).collect();
+        group_table(w, pooled, &columns, Some(&versus));
+    }
+    for note in &g.notes {
+        writeln!(w, "> **Note:** {note}.\n").unwrap();
+    }
+}
+
+/// Drivers (in the pooled rank order) down, groups across; groups without a ranking say why below.
+fn group_table(w: &mut String, pooled: &DriverTable, groups: &[(&str, &GroupFit)], versus: Option<&[Option<&[ShareDifference]>]>) {
+    write!(w, "| driver |").unwrap();
+    for (name, fit) in groups {
+        write!(w, " {name} (n {}) |", fit.table.as_ref().map_or(0, |t| t.n_used)).unwrap();
+    }
+    writeln!(w, "\n|---|{}", "---:|".repeat(groups.len())).unwrap();
+    for d in &pooled.drivers {
+        write!(w, "| {} |", d.label).unwrap();
+        for (k, (_, fit)) in groups.iter().enumerate() {
+            let cell = fit.table.as_ref().and_then(|t| t.drivers.iter().find(|x| x.name == d.name)).map_or("—".to_string(), |x| {
+                let mark = versus
+                    .and_then(|v| v[k])
+                    .and_then(|v| v.iter().find(|s| s.name == d.name))
+                    .filter(|s| s.significant)
+                    .map_or("", |s| if s.difference > 0.0 { "▲" } else { "▼" });
+                let share = x.shapley_share.map_or("—".to_string(), |s| format!("{:.1}%", 100.0 * s));
+                format!("{share}{} {mark}", x.tie_group.as_deref().map(|l| format!(" {l}")).unwrap_or_default())
+            });
+            write!(w, " {} |", cell.trim_end()).unwrap();
+        }
+        writeln!(w).unwrap();
+    }
+    writeln!(w).unwrap();
+    for (name, fit) in groups {
+        if let Some(note) = &fit.note {
+            writeln!(w, "- {name}: {note}.").unwrap();
+        }
+    }
+    writeln!(w).unwrap();
+}
+
+fn share_table(w: &mut String, other: &str, this: &str, rows: &[ShareDifference]) {
+    writeln!(w, "| driver | {other} | {this} | change | 95% CI | beyond noise |").unwrap();
+    writeln!(w, "|---|---:|---:|---:|---|---|").unwrap();
+    for r in rows {
+        writeln!(
+            w,
+            "| {} | {:.1}% | {:.1}% | {:+.1} pts | {:+.1} to {:+.1} | {} |",
+            r.label,
+            100.0 * r.other_share,
+            100.0 * r.share,
+            100.0 * r.difference,
+            100.0 * r.ci_low,
+            100.0 * r.ci_high,
+            if r.significant { "yes" } else { "no" }
+        )
+        .unwrap();
+    }
+    writeln!(w).unwrap();
+}
+
 fn weights_sentence(column: &str, kind: WeightsAre) -> String {
     match kind {
         WeightsAre::Sampling => format!(" Weighted by `{column}` as sampling weights: standard errors are design-based (linearization, as R's survey package), for the betas and the NPS."),
@@ -183,15 +284,27 @@ fn p_value(p: f64) -> String {
 }
 
 fn nps_table(w: &mut String, rows: &[NpsStats]) {
-    writeln!(w, "| group | n | promoters | passives | detractors | NPS | SE | 95% CI |").unwrap();
-    writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---|").unwrap();
+    let changes = rows.iter().any(|r| r.change.is_some());
+    write!(w, "| group | n | promoters | passives | detractors | NPS | SE | 95% CI |").unwrap();
+    writeln!(w, "{}", if changes { " change | 95% CI of change | p | vs a year earlier |" } else { "" }).unwrap();
+    write!(w, "|---|---:|---:|---:|---:|---:|---:|---|").unwrap();
+    writeln!(w, "{}", if changes { "---:|---|---:|---|" } else { "" }).unwrap();
     for r in rows {
-        writeln!(
+        write!(
             w,
             "| {} | {} | {:.1}% | {:.1}% | {:.1}% | {:+.1} | {:.1} | {:+.1} to {:+.1} |",
             r.group, r.n, r.pct_promoters, r.pct_passives, r.pct_detractors, r.nps, r.se, r.ci_low, r.ci_high
         )
         .unwrap();
+        if changes {
+            let dash = || "—".to_string();
+            let (d, ci, p) = r.change.as_ref().map_or((dash(), dash(), dash()), |c| {
+                (format!("{:+.1}", c.nps_change), format!("{:+.1} to {:+.1}", c.ci_low, c.ci_high), p_value(c.p_value))
+            });
+            let year = r.year_change.as_ref().map_or(dash(), |c| format!("{:+.1} (p {})", c.nps_change, p_value(c.p_value)));
+            write!(w, " {d} | {ci} | {p} | {year} |").unwrap();
+        }
+        writeln!(w).unwrap();
     }
     writeln!(w).unwrap();
 }
