@@ -533,6 +533,16 @@ fn waves_from_dates_and_thin_groups() {
     assert!(first["note"].as_str().unwrap().contains("only 4 complete responses"), "{first}");
     assert!(first.get("drivers").is_none() && first["nps"].is_f64());
     assert!(v["waves"][1]["drivers"].is_array() && v["waves"][1]["change"]["from"] == "2024Q4");
+    assert!(v["segments"]["region"][0]["drivers"].is_array());
+    // Segments too small to rank (60 respondents each, 100 asked) get a note, not an error.
+    let v = common::json(keydriver().args([
+        "drivers", "--data", &p(&dir, "s.csv"), "--target", "ltr", "--drivers", "a,b", "--by", "region",
+        "--min-group-n", "100", "--format", "json",
+    ]));
+    for g in v["segments"]["region"].as_array().unwrap() {
+        assert!(g["note"].as_str().unwrap().contains("fewer than the 100"), "{g}");
+        assert!(g["nps"].is_f64() && g.get("drivers").is_none());
+    }
     let out = tempfile::tempdir().unwrap();
     let run = keydriver()
         .args(["report", "--data", &p(&dir, "s.csv"), "--target", "ltr", "--drivers", "a,b", "--wave", "EndDate"])

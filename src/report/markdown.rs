@@ -52,6 +52,9 @@ pub fn render(a: &Analysis, charts: &[(String, String)]) -> String {
         s.weight.as_ref().map(|c| weights_sentence(c, s.weights_are)).unwrap_or_default()
     )
     .unwrap();
+    for note in &l.notes {
+        writeln!(w, "> **Note:** {note}.\n").unwrap();
+    }
 
     writeln!(w, "## Net Promoter Score\n").unwrap();
     let o = &a.nps.overall;
