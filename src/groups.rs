@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::bootstrap::{self, Uncertainty};
 use crate::change::{self, Explained};
-use crate::drivers::{DriverTable, Missing, Options};
+use crate::drivers::{DriverTable, Options};
 use crate::load::{Responses, MISSING_LABEL};
 use crate::nps::{NpsChange, NpsStats, NpsTable};
 use crate::spec::Survey;
@@ -133,7 +133,7 @@ pub fn analyse(survey: &Survey, responses: &Responses, nps: &NpsTable, opts: &Op
                     let rest: Vec<bool> = keep.iter().map(|k| !k).collect();
                     let data = responses.model_data(Some(&rest));
                     let rest_opts = Options { seed: group_seed(opts.seed, &format!("{col}!={}", s.group)), ..opts.clone() };
-                    let rest_table = fit_rows(survey, responses, &rest, &data, &rest_opts).ok()?;
+                    let rest_table = DriverTable::fit_rows(survey, responses, Some(&rest), &data, &rest_opts).ok()?;
                     Some(compare(fit.table.as_ref()?, u, rest_table.uncertainty.as_ref()?))
                 });
                 SegmentGroup { group: s.group.clone(), fit, versus_rest }
@@ -158,7 +158,7 @@ fn fit_group(survey: &Survey, responses: &Responses, stats: &NpsStats, keep: &[b
         (None, Some(format!("only {} complete responses, fewer than the {min} a ranking needs (min_group_n): NPS only", data.n_used)))
     } else {
         let group_opts = Options { seed: group_seed(opts.seed, name), ..opts.clone() };
-        match fit_rows(survey, responses, keep, &data, &group_opts) {
+        match DriverTable::fit_rows(survey, responses, Some(keep), &data, &group_opts) {
             Ok(t) => (Some(t), None),
             Err(e) => (None, Some(format!("no driver model: {e}"))),
         }
@@ -173,17 +173,6 @@ fn fit_group(survey: &Survey, responses: &Responses, stats: &NpsStats, keep: &[b
         note,
         table,
     }
-}
-
-fn fit_rows(
-    survey: &Survey,
-    responses: &Responses,
-    keep: &[bool],
-    data: &crate::load::ModelData,
-    opts: &Options,
-) -> Result<DriverTable, crate::drivers::ModelError> {
-    let pairwise = (opts.missing == Missing::Pairwise).then(|| responses.model_columns(Some(keep)));
-    DriverTable::fit_data(&survey.target, &survey.drivers, data, pairwise.as_ref(), opts)
 }
 
 /// Shares in `this` against `other`, driver by driver (in `this` table's rank order).

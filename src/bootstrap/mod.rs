@@ -106,38 +106,8 @@ struct Sample {
 /// Runs `model.opts.bootstrap` resamples of `source`. `full` is the fit on all rows (its
 /// point estimates order the differences). `Err` is a note: why there are no intervals.
 pub fn run(model: &Model, source: &Source, full: &Estimates, ranked_by: RankBy) -> Result<Uncertainty, String> {
-    let opts = model.opts;
-    let mut inner = opts.clone();
-    inner.methods = [(Method::Shapley, full.shapley.is_some()), (Method::Relweights, full.relative_weights.is_some())]
-        .into_iter()
-        .filter_map(|(m, run)| run.then_some(m))
-        .collect();
-    if inner.methods.is_empty() {
-        return Err("no bootstrap: it resamples Shapley values and relative weights, and neither was run (--method)".into());
-    }
-    let b = opts.bootstrap;
-    let n = source.len();
-    let pairwise = matches!(source, Source::Pairwise(_));
-    // Several fits (waves, segments) may share one bar: each adds its resamples to it.
-    opts.progress.inc_length(b as u64);
-    let samples: Vec<Result<Sample, String>> = (0..b)
-        .into_par_iter()
-        .map(|k| {
-            let counts = draw(n, opts.seed, k);
-            let result = model.prepare(source.moments(Some(&counts)), pairwise).map_err(|e| e.to_string()).and_then(|prep| {
-                let mut o = inner.clone();
-                o.seed = opts.seed ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                let e = estimate(&prep, None, pairwise, &o);
-                let sample = Sample { shapley: e.shapley.map(|s| s.values), relative_weights: e.relative_weights };
-                let complete = sample.shapley.is_some() == full.shapley.is_some()
-                    && sample.relative_weights.is_some() == full.relative_weights.is_some();
-                complete.then_some(sample).ok_or_else(|| "a numerical failure".to_string())
-            });
-            opts.progress.inc(1);
-            result
-        })
-        .collect();
-
+    let b = model.opts.bootstrap;
+    let samples = resample(model, source, full)?;
     let failed: Vec<&String> = samples.iter().filter_map(|s| s.as_ref().err()).collect();
     let ok: Vec<&Sample> = samples.iter().filter_map(|s| s.as_ref().ok()).collect();
     let mut notes = Vec::new();
@@ -207,11 +177,7 @@ pub fn run(model: &Model, source: &Source, full: &Estimates, ranked_by: RankBy) 
             r.sort_unstable();
             DriverIntervals {
                 shapley: interval(&|s| Some(s.shapley.as_ref()?[j])),
-                share: interval(&|s| {
-                    let v = s.shapley.as_ref()?;
-                    let total: f64 = v.iter().sum();
-                    Some(if total > 0.0 { v[j] / total } else { 0.0 })
-                }),
+                share: interval(&|s| Some(shares_of(s.shapley.as_ref()?)[j])),
                 relative_weight: interval(&|s| Some(s.relative_weights.as_ref()?[j])),
                 p_rank1: ranks.iter().filter(|r| r[j] == 1).count() as f64 / m,
                 p_top3: ranks.iter().filter(|r| r[j] <= 3).count() as f64 / m,
@@ -228,21 +194,12 @@ pub fn run(model: &Model, source: &Source, full: &Estimates, ranked_by: RankBy) 
             drivers: g.iter().map(|&x| model.specs[order[x]].column.clone()).collect(),
         })
         .collect();
-    let shares = samples
-        .iter()
-        .map(|s| {
-            let v = statistic(s.as_ref().ok()?);
-            let total: f64 = v.iter().sum();
-            Some(v.iter().map(|x| if total > 0.0 { x / total } else { 0.0 }).collect())
-        })
-        .collect();
-    let total: f64 = point.iter().sum();
     Ok(Uncertainty {
-        shares,
-        point_shares: point.iter().map(|x| if total > 0.0 { x / total } else { 0.0 }).collect(),
+        shares: samples.iter().map(|s| Some(shares_of(&statistic(s.as_ref().ok()?)))).collect(),
+        point_shares: shares_of(&point),
         bootstrap: BootstrapInfo {
             resamples: b,
-            seed: opts.seed,
+            seed: model.opts.seed,
             failed: failed.len(),
             ranked_by,
             level: LEVEL,
@@ -254,6 +211,46 @@ pub fn run(model: &Model, source: &Source, full: &Estimates, ranked_by: RankBy) 
         names: model.specs.iter().map(|d| d.column.clone()).collect(),
         notes,
     })
+}
+
+/// Refits the interval methods on each resample, in resample order; `Err` for one that
+/// cannot be fitted, with the reason.
+fn resample(model: &Model, source: &Source, full: &Estimates) -> Result<Vec<Result<Sample, String>>, String> {
+    let opts = model.opts;
+    let mut inner = opts.clone();
+    inner.methods = [(Method::Shapley, full.shapley.is_some()), (Method::Relweights, full.relative_weights.is_some())]
+        .into_iter()
+        .filter_map(|(m, run)| run.then_some(m))
+        .collect();
+    if inner.methods.is_empty() {
+        return Err("no bootstrap: it resamples Shapley values and relative weights, and neither was run (--method)".into());
+    }
+    let pairwise = matches!(source, Source::Pairwise(_));
+    // Several fits (waves, segments) may share one bar: each adds its resamples to it.
+    opts.progress.inc_length(opts.bootstrap as u64);
+    Ok((0..opts.bootstrap)
+        .into_par_iter()
+        .map(|k| {
+            let counts = draw(source.len(), opts.seed, k);
+            let result = model.prepare(source.moments(Some(&counts)), pairwise).map_err(|e| e.to_string()).and_then(|prep| {
+                let mut o = inner.clone();
+                o.seed = opts.seed ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                let e = estimate(&prep, None, pairwise, &o);
+                let sample = Sample { shapley: e.shapley.map(|s| s.values), relative_weights: e.relative_weights };
+                let complete = sample.shapley.is_some() == full.shapley.is_some()
+                    && sample.relative_weights.is_some() == full.relative_weights.is_some();
+                complete.then_some(sample).ok_or_else(|| "a numerical failure".to_string())
+            });
+            opts.progress.inc(1);
+            result
+        })
+        .collect())
+}
+
+/// Values as shares of their total (all 0 when the total is not positive).
+fn shares_of(v: &[f64]) -> Vec<f64> {
+    let total: f64 = v.iter().sum();
+    v.iter().map(|x| if total > 0.0 { x / total } else { 0.0 }).collect()
 }
 
 /// Percentile interval of the difference between two groups' shares of driver j, pairing

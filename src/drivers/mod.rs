@@ -26,6 +26,7 @@ use crate::load::{GappyColumns, ModelData, Responses};
 use crate::moments::{self, Moments, Rows};
 use crate::spec::{DriverSpec, Survey, WeightsAre};
 use estimate::Estimates;
+use logit::Logit;
 
 /// `--method`: which methods to run (correlations and R² always are).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -357,8 +358,20 @@ impl Model<'_> {
 impl DriverTable {
     /// Runs the methods in `opts` on the survey's responses (the rows `keep` selects, or all).
     pub fn fit(survey: &Survey, responses: &Responses, keep: Option<&[bool]>, opts: &Options) -> Result<DriverTable, ModelError> {
+        Self::fit_rows(survey, responses, keep, &responses.model_data(keep), opts)
+    }
+
+    /// As [`DriverTable::fit`], with the complete rows of `keep` already built (a caller
+    /// that first checks there are enough of them).
+    pub fn fit_rows(
+        survey: &Survey,
+        responses: &Responses,
+        keep: Option<&[bool]>,
+        data: &ModelData,
+        opts: &Options,
+    ) -> Result<DriverTable, ModelError> {
         let pairwise = (opts.missing == Missing::Pairwise).then(|| responses.model_columns(keep));
-        Self::fit_data(&survey.target, &survey.drivers, &responses.model_data(keep), pairwise.as_ref(), opts)
+        Self::fit_data(&survey.target, &survey.drivers, data, pairwise.as_ref(), opts)
     }
 
     /// The engine proper, on complete rows (and, for `--missing pairwise`, the columns
@@ -417,7 +430,7 @@ fn split(ci: Option<[f64; 2]>) -> (Option<f64>, Option<f64>) {
 }
 
 /// Step three: labels, notes and the ranking.
-fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &ModelData) -> DriverTable {
+fn assemble<'a>(model: &Model, prep: &Prepared, est: &'a Estimates, data: &ModelData) -> DriverTable {
     let opts = model.opts;
     let names = model.names();
     let p = names.len();
@@ -523,20 +536,21 @@ fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &ModelData) -
     if opts.wants(Method::Logit) && (est.promoter.is_none() || est.detractor.is_none()) {
         notes.push("promoter/detractor logits skipped: collinear drivers or too few complete rows".into());
     }
-    let mut pseudo_r2 = [None, None];
-    for (k, (fit, name)) in [(&est.promoter, "promoter"), (&est.detractor, "detractor")].into_iter().enumerate() {
-        match fit {
-            Some(Ok(f)) => {
-                for (j, d) in drivers.iter_mut().enumerate() {
-                    let or = Some(f.odds_ratio[j]);
-                    if k == 0 { d.promoter_odds_ratio = or } else { d.detractor_odds_ratio = or }
-                }
-                pseudo_r2[k] = Some(f.pseudo_r2);
-                rows_used.insert("logit", data.n_used);
-            }
-            Some(Err(why)) => notes.push(format!("{name} logit not fitted: {why}")),
-            None => {}
+    let mut fitted = |fit: &'a Option<Result<Logit, String>>, name: &str| match fit {
+        Some(Ok(f)) => Some(f),
+        Some(Err(why)) => {
+            notes.push(format!("{name} logit not fitted: {why}"));
+            None
         }
+        None => None,
+    };
+    let (promoter, detractor) = (fitted(&est.promoter, "promoter"), fitted(&est.detractor, "detractor"));
+    for (j, d) in drivers.iter_mut().enumerate() {
+        d.promoter_odds_ratio = promoter.map(|f| f.odds_ratio[j]);
+        d.detractor_odds_ratio = detractor.map(|f| f.odds_ratio[j]);
+    }
+    if promoter.is_some() || detractor.is_some() {
+        rows_used.insert("logit", data.n_used);
     }
 
     let rank_by = rank(&mut drivers, opts.rank_by(), &mut notes);
@@ -554,8 +568,8 @@ fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &ModelData) -
         standard_errors,
         shapley_method,
         complete_dominance,
-        promoter_pseudo_r2: pseudo_r2[0],
-        detractor_pseudo_r2: pseudo_r2[1],
+        promoter_pseudo_r2: promoter.map(|f| f.pseudo_r2),
+        detractor_pseudo_r2: detractor.map(|f| f.pseudo_r2),
         uncertainty: None,
         method_notes: notes,
         drivers,
