@@ -291,11 +291,14 @@ fn beyond_24_drivers_shapley_is_sampled_and_dominance_skipped() {
     let d = synthetic(400, 25);
     let n = names(25);
     let nr: Vec<&str> = n.iter().map(String::as_str).collect();
-    let opts = Options { permutations: 200, methods: vec![Method::Shapley, Method::Dominance], ..Options::default() };
+    let opts = Options { permutations: 200, bootstrap: 20, methods: vec![Method::Shapley, Method::Dominance], ..Options::default() };
     let t = fit(&d, &nr, &opts);
     assert!(t.shapley_method.as_deref().unwrap().starts_with("sampled"));
     assert!(t.drivers.iter().all(|d| d.shapley_se.is_some() && d.general_dominance.is_none()));
     assert!(t.method_notes.iter().any(|n| n.contains("skipped")));
+    // The bootstrap works on sampled values too, and says what that costs.
+    assert!(t.drivers.iter().all(|d| d.ci_low.unwrap() <= d.ci_high.unwrap()));
+    assert!(t.method_notes.iter().any(|n| n.contains("random orderings; their Monte-Carlo error")));
 }
 
 #[test]
