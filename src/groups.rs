@@ -112,8 +112,14 @@ pub fn analyse(survey: &Survey, responses: &Responses, nps: &NpsTable, opts: &Op
                         Some(ShareShift { from: a.wave.clone(), to: b.wave.clone(), drivers: compare(table, ub, ua) });
                 }
                 _ => out.notes.push(format!(
-                    "no comparison of driver shares between {} and {}: both waves need a ranking with bootstrap intervals",
-                    a.wave, b.wave
+                    "no comparison of driver shares between {} and {}: {}",
+                    a.wave,
+                    b.wave,
+                    if opts.bootstrap == 0 {
+                        "it needs bootstrap intervals (--bootstrap N)"
+                    } else {
+                        "both waves need a ranking with bootstrap intervals"
+                    }
                 )),
             }
             match change::explain(survey, responses, wave, &a.wave, &b.wave, opts) {

@@ -165,7 +165,8 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         let order = waves::order(wave, &present)
             .map_err(|reason| Error::BadColumn { file: ratings.path.clone(), column: wave.clone(), reason })?;
         if let Some(kind) = survey.wave_period {
-            responses.report.notes.push(format!("waves are the {} of the dates in \"{wave}\"", serde_json::to_value(kind).unwrap_or_default().as_str().unwrap_or("period")));
+            let period = format!("{kind:?}").to_lowercase();
+            responses.report.notes.push(format!("waves are the {period}s of the dates in \"{wave}\""));
         }
         responses.report.notes.extend(order.note.clone());
         responses.waves = Some(order);
