@@ -16,7 +16,7 @@ use ndarray::{concatenate, s, Axis};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::bootstrap::{self, LEVEL};
+use crate::bootstrap;
 use crate::drivers::Options;
 use crate::groups::group_seed;
 use crate::load::{ModelData, Responses};
@@ -148,9 +148,8 @@ pub fn explain(survey: &Survey, responses: &Responses, wave: &str, from: &str, t
         if samples.len() < 2 {
             return (None, None);
         }
-        let mut v: Vec<f64> = samples.iter().map(f).collect();
-        v.sort_by(f64::total_cmp);
-        (Some(bootstrap::quantile(&v, (1.0 - LEVEL) / 2.0)), Some(bootstrap::quantile(&v, (1.0 + LEVEL) / 2.0)))
+        let [lo, hi] = bootstrap::percentile_interval(&mut samples.iter().map(f).collect::<Vec<_>>());
+        (Some(lo), Some(hi))
     };
     let drivers = survey
         .drivers

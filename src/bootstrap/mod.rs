@@ -236,7 +236,7 @@ fn resample(model: &Model, source: &Source, full: &Estimates) -> Result<Vec<Resu
         return Err("no bootstrap: it resamples Shapley values and relative weights, and neither was run (--method)".into());
     }
     inner.permutations = inner.permutations.min(RESAMPLE_PERMUTATIONS);
-    let pairwise = matches!(source, Source::Pairwise(_));
+    let pairwise = source.is_pairwise();
     // Several fits (waves, segments) may share one bar: each adds its resamples to it.
     opts.progress.inc_length(opts.bootstrap as u64);
     Ok((0..opts.bootstrap)
@@ -299,13 +299,13 @@ fn ranks(v: &[f64]) -> Vec<usize> {
 }
 
 /// [2.5%, 97.5%] percentiles (sorts `v`).
-fn percentile_interval(v: &mut [f64]) -> [f64; 2] {
+pub fn percentile_interval(v: &mut [f64]) -> [f64; 2] {
     v.sort_by(f64::total_cmp);
     [quantile(v, (1.0 - LEVEL) / 2.0), quantile(v, (1.0 + LEVEL) / 2.0)]
 }
 
 /// R's default quantile (type 7) of sorted values: linear between order statistics.
-pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+fn quantile(sorted: &[f64], q: f64) -> f64 {
     let h = (sorted.len() - 1) as f64 * q;
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(sorted.len() - 1);

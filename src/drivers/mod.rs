@@ -332,7 +332,7 @@ impl Source<'_> {
         }
     }
 
-    fn is_pairwise(&self) -> bool {
+    pub fn is_pairwise(&self) -> bool {
         matches!(self, Source::Pairwise(_))
     }
 }

@@ -370,16 +370,16 @@ impl Responses {
     /// Every driver column then the target, with gaps, for pairwise deletion; and weights.
     /// `keep` selects the rows of one group (a wave, a segment level); `None` is all rows.
     pub fn model_columns(&self, keep: Option<&[bool]>) -> GappyColumns {
-        let pick = |v: Vec<Option<f64>>| -> Vec<Option<f64>> {
+        fn pick<T>(v: Vec<T>, keep: Option<&[bool]>) -> Vec<T> {
             match keep {
                 None => v,
                 Some(k) => v.into_iter().zip(k).filter(|(_, &k)| k).map(|(x, _)| x).collect(),
             }
-        };
-        let mut columns: Vec<Vec<Option<f64>>> = self.survey.drivers.iter().map(|d| pick(self.numbers(&d.column))).collect();
-        columns.push(pick(self.target()));
-        let weights = self.weights().map(|w| pick(w.into_iter().map(Some).collect()).into_iter().flatten().collect());
-        (columns, weights)
+        }
+        let mut columns: Vec<Vec<Option<f64>>> =
+            self.survey.drivers.iter().map(|d| pick(self.numbers(&d.column), keep)).collect();
+        columns.push(pick(self.target(), keep));
+        (columns, self.weights().map(|w| pick(w, keep)))
     }
 
     /// Rows where the target and every driver are present (listwise deletion), among the
