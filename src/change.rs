@@ -1,9 +1,10 @@
-//! Why NPS moved between two waves: an Oaxaca–Blinder decomposition with a pooled
-//! reference (Oaxaca 1973; Blinder 1973; Neumark 1988). With the score coded −100 / 0 /
-//! +100 its mean is the NPS, and a least-squares line passes through the means, so with
-//! the pooled two-wave coefficients b:
+//! Why the headline moved between two waves: an Oaxaca–Blinder decomposition with a
+//! pooled reference (Oaxaca 1973; Blinder 1973; Neumark 1988). With the answer coded so
+//! that its mean is the headline ([`Outcome::code`]: −100 / 0 / +100 for NPS, 0 / 100
+//! for % satisfied, the answer itself for a mean), and a least-squares line passing
+//! through the means, with the pooled two-wave coefficients b:
 //!
-//!   ΔNPS = Σ_j b_j · Δ(mean rating_j) + unexplained,
+//!   Δheadline = Σ_j b_j · Δ(mean rating_j) + unexplained,
 //!
 //! each driver's part being what its change in mean rating is worth at the pooled
 //! importance, and the rest what better ratings do not explain (changed importance, other
@@ -21,15 +22,16 @@ use crate::drivers::Options;
 use crate::groups::group_seed;
 use crate::load::{ModelData, Responses};
 use crate::moments::Rows;
-use crate::nps::Category;
+use crate::outcome::Outcome;
 use crate::spec::Survey;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Explained {
     pub from: String,
     pub to: String,
-    /// NPS change among the complete responses of the two waves (what is decomposed).
-    pub nps_change: f64,
+    /// Change in the headline among the complete responses of the two waves (what is
+    /// decomposed), in its units (NPS points, % points, effort points).
+    pub change: f64,
     pub n_from: usize,
     pub n_to: usize,
     pub drivers: Vec<Contribution>,
@@ -47,7 +49,7 @@ pub struct Explained {
 pub struct Contribution {
     pub name: String,
     pub label: String,
-    /// NPS points this driver's change in mean rating accounts for.
+    /// Headline points this driver's change in mean rating accounts for.
     pub points: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ci_low: Option<f64>,
@@ -55,7 +57,7 @@ pub struct Contribution {
     pub ci_high: Option<f64>,
     pub mean_from: f64,
     pub mean_to: f64,
-    /// Pooled coefficient: NPS points per rating point.
+    /// Pooled coefficient: headline points per rating point.
     pub coefficient: f64,
 }
 
@@ -69,7 +71,7 @@ struct Parts {
     coef: Vec<f64>,
 }
 
-/// The rows of two waves with the score coded −100/0/+100, ready to be reweighted.
+/// The rows of two waves with the answer coded, ready to be reweighted.
 struct Waves {
     from: Rows,
     to: Rows,
@@ -104,20 +106,24 @@ impl Waves {
     }
 }
 
-/// The score as −100 (detractor), 0 (passive) or +100 (promoter): its mean is the NPS.
-fn coded(d: ModelData) -> ModelData {
-    let y = d.y.mapv(|s| match Category::of(s) {
-        Category::Detractor => -100.0,
-        Category::Passive => 0.0,
-        Category::Promoter => 100.0,
-    });
+/// The oriented answers the engine sees, coded so that their mean is the headline.
+fn coded(d: ModelData, outcome: &Outcome) -> ModelData {
+    let sign = outcome.sign();
+    let y = d.y.mapv(|y| outcome.code(sign * y));
     ModelData { y, ..d }
 }
 
-/// Decomposes the NPS change from wave `from` to wave `to` of column `wave`.
-pub fn explain(survey: &Survey, responses: &Responses, wave: &str, from: &str, to: &str, opts: &Options) -> Result<Explained, String> {
+/// Decomposes the change in `outcome`'s headline from wave `from` to wave `to` of column `wave`.
+pub fn explain(
+    survey: &Survey,
+    responses: &Responses,
+    outcome: &Outcome,
+    wave: &str,
+    (from, to): (&str, &str),
+    opts: &Options,
+) -> Result<Explained, String> {
     let labels = responses.labels(wave);
-    let data = |w: &str| coded(responses.model_data(Some(&labels.iter().map(|l| l == w).collect::<Vec<_>>())));
+    let data = |w: &str| coded(responses.model_data(outcome, Some(&labels.iter().map(|l| l == w).collect::<Vec<_>>())), outcome);
     let (a, b) = (data(from), data(to));
     let p = survey.drivers.len();
     if a.n_used < p + 2 || b.n_used < p + 2 {
@@ -173,7 +179,7 @@ pub fn explain(survey: &Survey, responses: &Responses, wave: &str, from: &str, t
     Ok(Explained {
         from: from.to_string(),
         to: to.to_string(),
-        nps_change: full.change,
+        change: full.change,
         n_from: a.n_used,
         n_to: b.n_used,
         drivers,

@@ -10,6 +10,7 @@ use std::io::IsTerminal;
 use keydriver::drivers::{Method, Missing, NonPd, Options, RankBy};
 use keydriver::error::{Error, Result};
 use keydriver::export::Format;
+use keydriver::outcome::OutcomeKind;
 use keydriver::spec::{DriverSpec, Scale, Spec, Survey, WeightsAre};
 use keydriver::waves::PeriodKind;
 
@@ -38,14 +39,16 @@ pub enum Command {
         #[command(flatten)]
         model: ModelArgs,
     },
-    /// NPS with standard error and 95% CI, overall and by group.
+    /// The main outcome's headline (NPS, % satisfied, mean effort, mean) with standard
+    /// error and 95% CI, overall and by group, and its benchmarks.
+    #[command(alias = "score")]
     Nps {
         #[command(flatten)]
         data: DataArgs,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
-    /// Rank the drivers of the recommend score.
+    /// Rank the drivers of the main outcome (the recommend score unless --outcome says otherwise).
     Drivers {
         #[command(flatten)]
         data: DataArgs,
@@ -136,15 +139,32 @@ pub struct DataArgs {
     /// Ratings file (CSV, CSV.gz or Parquet).
     #[arg(long, alias = "ratings")]
     pub data: Option<PathBuf>,
-    /// Second file with the recommend score, joined on --id.
+    /// Second file with the outcome answers (recommend score, CSAT, …), joined on --id.
     #[arg(long)]
     pub nps: Option<PathBuf>,
     /// Respondent id column (needed to join two files).
     #[arg(long)]
     pub id: Option<String>,
-    /// The 0–10 recommend-score column.
+    /// The outcome column (with [[outcomes]] in survey.toml: which one to analyse).
     #[arg(long, alias = "score")]
     pub target: Option<String>,
+    /// What kind of outcome --target is: nps (whole 0–10), csat (% satisfied), ces
+    /// (effort, lower is better) or numeric (any number) [default: nps].
+    #[arg(long, value_enum)]
+    pub outcome: Option<OutcomeKind>,
+    /// Lowest answer of a csat/ces outcome's scale [default: 1].
+    #[arg(long, requires = "outcome_max")]
+    pub outcome_min: Option<f64>,
+    /// Highest answer of a csat/ces outcome's scale [default: 5 for csat, 7 for ces].
+    #[arg(long, requires = "outcome_min")]
+    pub outcome_max: Option<f64>,
+    /// csat: lowest "satisfied" answer [default: top two boxes]; ces: lowest "high effort"
+    /// answer [default: first above the midpoint].
+    #[arg(long)]
+    pub cutoff: Option<f64>,
+    /// Benchmark CSV: metric, wave, value, and optionally n or ci_low/ci_high, label.
+    #[arg(long)]
+    pub benchmarks: Option<PathBuf>,
     /// Driver columns, comma-separated; `column=Label` sets a display label.
     #[arg(long, value_delimiter = ',', action = clap::ArgAction::Set)]
     pub drivers: Option<Vec<String>>,
@@ -203,6 +223,12 @@ impl DataArgs {
         set(&mut spec.nps, self.nps);
         set(&mut spec.id, self.id);
         set(&mut spec.target, self.target);
+        set(&mut spec.outcome, self.outcome);
+        set(&mut spec.cutoff, self.cutoff);
+        set(&mut spec.benchmarks, self.benchmarks);
+        if let (Some(min), Some(max)) = (self.outcome_min, self.outcome_max) {
+            spec.outcome_scale = Some(Scale { min, max });
+        }
         set(&mut spec.weight, self.weights);
         set(&mut spec.weights_are, self.weights_are);
         set(&mut spec.wave, self.wave);

@@ -1,6 +1,6 @@
 //! The engine again for every wave and every level of each segment column: what changed,
-//! and for whom. A group with too few complete responses gets its NPS and a note, never
-//! an abort. Between the last two waves, and between each segment level and the rest of
+//! and for whom. A group with too few complete responses gets its headline (NPS, …) and a
+//! note, never an abort. Between the last two waves, and between each segment level and the rest of
 //! the sample, drivers' shares are compared through their independent bootstrap
 //! resamples, paired by index, so "moved" means beyond the uncertainty.
 
@@ -12,21 +12,23 @@ use crate::bootstrap::{self, Uncertainty};
 use crate::change::{self, Explained};
 use crate::drivers::{DriverTable, Options};
 use crate::load::{Responses, MISSING_LABEL};
-use crate::nps::{NpsChange, NpsStats, NpsTable};
+use crate::outcome::Outcome;
+use crate::scores::{Change, ScoreStats, ScoreTable};
 use crate::spec::Survey;
 
-/// One group: its NPS (with changes, for a wave) and its own driver table or why not.
+/// One group: its headline (with changes, for a wave) and its own driver table or why not.
 #[derive(Debug, Clone, Serialize)]
 pub struct GroupFit {
-    /// Respondents with a score.
+    /// Respondents with an answer.
     pub n: usize,
-    pub nps: f64,
-    pub nps_ci_low: f64,
-    pub nps_ci_high: f64,
+    /// The headline (NPS, % satisfied, mean effort, mean) and its 95% interval.
+    pub score: f64,
+    pub score_ci_low: f64,
+    pub score_ci_high: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub change: Option<NpsChange>,
+    pub change: Option<Change>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub year_change: Option<NpsChange>,
+    pub year_change: Option<Change>,
     /// Why there is no driver ranking for this group.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -84,24 +86,26 @@ pub struct GroupAnalysis {
     pub segments: BTreeMap<String, Vec<SegmentGroup>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_shift: Option<ShareShift>,
+    /// Why the headline moved between the last two waves.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub nps_change_explained: Option<Explained>,
+    pub change_explained: Option<Explained>,
     /// Why a comparison or the decomposition is missing.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
-/// Runs the engine per wave and per segment level of `responses`.
-pub fn analyse(survey: &Survey, responses: &Responses, nps: &NpsTable, opts: &Options) -> GroupAnalysis {
+/// Runs the engine for `outcome` per wave and per segment level of `responses`.
+pub fn analyse(survey: &Survey, responses: &Responses, outcome: &Outcome, scores: &ScoreTable, opts: &Options) -> GroupAnalysis {
     let mut out = GroupAnalysis::default();
-    let breakdown = |col: &str| nps.breakdowns.iter().find(|b| b.by == col).map(|b| b.rows.as_slice()).unwrap_or(&[]);
+    let breakdown = |col: &str| scores.by(col).unwrap_or(&[]);
+    let fit_group = |stats: &ScoreStats, keep: &[bool], name: &str| fit_group(survey, responses, outcome, stats, keep, name, opts);
     if let (Some(wave), Some(order)) = (&survey.wave, &responses.waves) {
         let labels = responses.labels(wave);
         let stats = breakdown(wave);
         for w in &order.labels {
             let keep: Vec<bool> = labels.iter().map(|l| l == w).collect();
             if let Some(s) = stats.iter().find(|s| &s.group == w) {
-                out.waves.push(WaveGroup { wave: w.clone(), fit: fit_group(survey, responses, s, &keep, w, opts) });
+                out.waves.push(WaveGroup { wave: w.clone(), fit: fit_group(s, &keep, w) });
             }
         }
         if let [.., a, b] = &out.waves[..] {
@@ -122,9 +126,14 @@ pub fn analyse(survey: &Survey, responses: &Responses, nps: &NpsTable, opts: &Op
                     }
                 )),
             }
-            match change::explain(survey, responses, wave, &a.wave, &b.wave, opts) {
-                Ok(e) => out.nps_change_explained = Some(e),
-                Err(why) => out.notes.push(format!("why NPS moved between {} and {} is not decomposed: {why}", a.wave, b.wave)),
+            match change::explain(survey, responses, outcome, wave, (&a.wave, &b.wave), opts) {
+                Ok(e) => out.change_explained = Some(e),
+                Err(why) => out.notes.push(format!(
+                    "why {} moved between {} and {} is not decomposed: {why}",
+                    outcome.metric(),
+                    a.wave,
+                    b.wave
+                )),
             }
         }
     }
@@ -134,12 +143,12 @@ pub fn analyse(survey: &Survey, responses: &Responses, nps: &NpsTable, opts: &Op
             .iter()
             .map(|s| {
                 let keep: Vec<bool> = labels.iter().map(|l| *l == s.group).collect();
-                let fit = fit_group(survey, responses, s, &keep, &format!("{col}={}", s.group), opts);
+                let fit = fit_group(s, &keep, &format!("{col}={}", s.group));
                 let versus_rest = uncertainty(&fit).and_then(|u| {
                     let rest: Vec<bool> = keep.iter().map(|k| !k).collect();
-                    let data = responses.model_data(Some(&rest));
+                    let data = responses.model_data(outcome, Some(&rest));
                     let rest_opts = Options { seed: group_seed(opts.seed, &format!("{col}!={}", s.group)), ..opts.clone() };
-                    let rest_table = DriverTable::fit_rows(survey, responses, Some(&rest), &data, &rest_opts).ok()?;
+                    let rest_table = DriverTable::fit_rows(survey, responses, outcome, Some(&rest), &data, &rest_opts).ok()?;
                     Some(compare(fit.table.as_ref()?, u, rest_table.uncertainty.as_ref()?))
                 });
                 SegmentGroup { group: s.group.clone(), fit, versus_rest }
@@ -155,25 +164,34 @@ fn uncertainty(fit: &GroupFit) -> Option<&Uncertainty> {
 }
 
 /// One group's driver table when it has enough complete rows, else a note.
-fn fit_group(survey: &Survey, responses: &Responses, stats: &NpsStats, keep: &[bool], name: &str, opts: &Options) -> GroupFit {
-    let data = responses.model_data(Some(keep));
+fn fit_group(
+    survey: &Survey,
+    responses: &Responses,
+    outcome: &Outcome,
+    stats: &ScoreStats,
+    keep: &[bool],
+    name: &str,
+    opts: &Options,
+) -> GroupFit {
+    let data = responses.model_data(outcome, Some(keep));
     let min = survey.min_group_n();
+    let only = format!("{} only", outcome.metric());
     let (table, note) = if stats.group == MISSING_LABEL {
-        (None, Some("respondents without a value here: NPS only".to_string()))
+        (None, Some(format!("respondents without a value here: {only}")))
     } else if data.n_used < min {
-        (None, Some(format!("only {} complete responses, fewer than the {min} a ranking needs (min_group_n): NPS only", data.n_used)))
+        (None, Some(format!("only {} complete responses, fewer than the {min} a ranking needs (min_group_n): {only}", data.n_used)))
     } else {
         let group_opts = Options { seed: group_seed(opts.seed, name), ..opts.clone() };
-        match DriverTable::fit_rows(survey, responses, Some(keep), &data, &group_opts) {
+        match DriverTable::fit_rows(survey, responses, outcome, Some(keep), &data, &group_opts) {
             Ok(t) => (Some(t), None),
             Err(e) => (None, Some(format!("no driver model: {e}"))),
         }
     };
     GroupFit {
         n: stats.n,
-        nps: stats.nps,
-        nps_ci_low: stats.ci_low,
-        nps_ci_high: stats.ci_high,
+        score: stats.score,
+        score_ci_low: stats.ci_low,
+        score_ci_high: stats.ci_high,
         change: stats.change.clone(),
         year_change: stats.year_change.clone(),
         note,

@@ -1,9 +1,11 @@
 //! keydriver: key-driver analysis of customer surveys.
 //!
 //! Data flows one way: [`spec`] (what the columns mean) → [`load`] (read, validate, join)
-//! → [`nps`] and [`drivers`] (the statistics) → [`report`] / [`export`] (what the analyst
-//! reads). The command-line tool in `main.rs` is a thin layer over [`analyse`].
+//! → [`scores`] (each [`outcome`]'s headline: NPS, % satisfied, mean effort) and
+//! [`drivers`] (the statistics) → [`report`] / [`export`] (what the analyst reads). The command-line tool in `main.rs` is a thin layer over [`analyse`].
 
+pub mod agreement;
+pub mod benchmarks;
 pub mod bootstrap;
 pub mod change;
 pub mod drivers;
@@ -12,8 +14,9 @@ pub mod export;
 pub mod groups;
 pub mod load;
 pub mod moments;
-pub mod nps;
+pub mod outcome;
 pub mod report;
+pub mod scores;
 pub mod simulate;
 pub mod spec;
 pub mod waves;
@@ -31,11 +34,22 @@ pub struct Analysis {
     pub config: Option<String>,
     pub survey: spec::Survey,
     pub load: load::LoadReport,
-    pub nps: nps::NpsTable,
+    /// One analysis per outcome, the main one first.
+    pub outcomes: Vec<OutcomeAnalysis>,
+    /// Where the outcomes' driver rankings agree and differ (two or more outcomes).
+    pub agreement: Option<agreement::Agreement>,
+}
+
+/// Everything about one outcome: its headline by wave and segment (with benchmarks), the
+/// pooled driver table, and the engine per wave and segment.
+#[derive(Serialize)]
+pub struct OutcomeAnalysis {
+    pub outcome: outcome::Outcome,
+    pub scores: scores::ScoreTable,
     /// `None` when the data cannot support a driver model; `drivers_note` says why.
     pub drivers: Option<drivers::DriverTable>,
     pub drivers_note: Option<String>,
-    /// The engine per wave and segment, what moved, and why NPS moved.
+    /// The engine per wave and segment, what moved, and why the headline moved.
     pub groups: groups::GroupAnalysis,
 }
 
@@ -49,7 +63,7 @@ pub struct DriverReport<'a> {
     pub groups: &'a groups::GroupAnalysis,
 }
 
-/// Loads the survey and runs NPS and the driver engine on it.
+/// Loads the survey and runs the headline metrics and the driver engine for every outcome.
 pub fn analyse(
     survey: &spec::Survey,
     opts: &drivers::Options,
@@ -57,13 +71,24 @@ pub fn analyse(
     config: Option<String>,
 ) -> Result<Analysis> {
     let responses = load::load(survey)?;
-    let nps = nps_table(survey, &responses)?;
-    // A report still gives the NPS when no driver model can be fitted, and says why.
-    let (drivers, drivers_note) = match drivers::DriverTable::fit(survey, &responses, None, opts) {
-        Ok(t) => (Some(t), None),
-        Err(e) => (None, Some(e.to_string())),
-    };
-    let groups = groups::analyse(survey, &responses, &nps, opts);
+    let benchmarks = read_benchmarks(survey, &responses)?;
+    let outcomes = survey
+        .outcomes
+        .iter()
+        .map(|o| {
+            let mut scores = score_table(survey, &responses, o)?;
+            scores.benchmarks = benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
+            // A report still gives the headline when no driver model can be fitted, and says why.
+            let (drivers, drivers_note) = match drivers::DriverTable::fit(survey, &responses, o, None, opts) {
+                Ok(t) => (Some(t), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            let groups = groups::analyse(survey, &responses, o, &scores, opts);
+            Ok(OutcomeAnalysis { outcome: o.clone(), scores, drivers, drivers_note, groups })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let tables: Vec<&drivers::DriverTable> = outcomes.iter().filter_map(|o| o.drivers.as_ref()).collect();
+    let agreement = agreement::compare(&tables);
     // The folder is named after the latest wave in time, made safe for any filesystem.
     let name = name.unwrap_or_else(|| {
         waves::safe_name(responses.waves.as_ref().and_then(|w| w.latest()).unwrap_or("report"))
@@ -74,30 +99,42 @@ pub fn analyse(
         config,
         survey: survey.clone(),
         load: responses.report,
-        nps,
-        drivers,
-        drivers_note,
-        groups,
+        outcomes,
+        agreement,
     })
 }
 
-/// NPS only (the `nps` command): overall, by wave and by each segment.
-pub fn analyse_nps(survey: &spec::Survey) -> Result<nps::NpsTable> {
-    nps_table(survey, &load::load(survey)?)
+/// The main outcome's headline (the `nps` command): overall, by wave and by each segment,
+/// with its benchmarks.
+pub fn analyse_scores(survey: &spec::Survey) -> Result<scores::ScoreTable> {
+    let responses = load::load(survey)?;
+    let benchmarks = read_benchmarks(survey, &responses)?;
+    let o = survey.main_outcome();
+    let mut scores = score_table(survey, &responses, o)?;
+    scores.benchmarks = benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
+    Ok(scores)
 }
 
-/// The driver analysis without NPS charts or files (the `drivers` command): the pooled
-/// table, which must fit, and the per-wave and per-segment analyses.
+/// The driver analysis of the main outcome without charts or files (the `drivers`
+/// command): the pooled table, which must fit, and the per-wave and per-segment analyses.
 pub fn analyse_drivers(survey: &spec::Survey, opts: &drivers::Options) -> Result<(drivers::DriverTable, groups::GroupAnalysis)> {
     let responses = load::load(survey)?;
-    let table = drivers::DriverTable::fit(survey, &responses, None, opts)?;
-    let nps = nps_table(survey, &responses)?;
-    Ok((table, groups::analyse(survey, &responses, &nps, opts)))
+    let o = survey.main_outcome();
+    let table = drivers::DriverTable::fit(survey, &responses, o, None, opts)?;
+    let scores = score_table(survey, &responses, o)?;
+    Ok((table, groups::analyse(survey, &responses, o, &scores, opts)))
 }
 
-fn nps_table(survey: &spec::Survey, responses: &load::Responses) -> Result<nps::NpsTable> {
+fn read_benchmarks(survey: &spec::Survey, responses: &load::Responses) -> Result<Vec<benchmarks::Benchmark>> {
+    match &survey.benchmarks {
+        Some(path) => benchmarks::read(path, survey, responses.waves.as_ref()),
+        None => Ok(Vec::new()),
+    }
+}
+
+fn score_table(survey: &spec::Survey, responses: &load::Responses, o: &outcome::Outcome) -> Result<scores::ScoreTable> {
     let by: Vec<String> = survey.wave.iter().chain(&survey.segments).cloned().collect();
-    nps::NpsTable::from_responses(responses, &by).ok_or_else(|| {
-        Error::Data(format!("no respondent has a \"{}\" score: nothing to report", survey.target))
+    scores::ScoreTable::from_responses(responses, o, &by).ok_or_else(|| {
+        Error::Data(format!("no respondent has a \"{}\" answer: nothing to report", o.column))
     })
 }

@@ -51,14 +51,15 @@ fn run(cli: Cli) -> Result<()> {
             let config = data.config.clone();
             let (mut survey, _) = resolve(data, config, false)?;
             survey.drivers.clear();
-            let nps = keydriver::analyse_nps(&survey)?;
-            let rows = keydriver::report::nps_rows(&nps);
+            tell_main_outcome(&survey, "scoring");
+            let scores = keydriver::analyse_scores(&survey)?;
+            let rows = keydriver::report::score_rows(&scores);
             print!(
                 "{}",
                 match format {
                     Format::Table => export::table::render(&rows),
                     Format::Csv => export::csv::render(&rows),
-                    Format::Json => export::json::render(&nps),
+                    Format::Json => export::json::render(&scores),
                 }
             );
             Ok(())
@@ -66,6 +67,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Drivers { data, model, format } => {
             let config = data.config.clone();
             let (survey, _) = resolve(data, config, true)?;
+            tell_main_outcome(&survey, "ranking the drivers of");
             let opts = model.options(&survey, 0)?;
             let result = keydriver::analyse_drivers(&survey, &opts);
             opts.progress.finish_and_clear();
@@ -102,6 +104,19 @@ fn resolve(
     };
     let survey = data.apply(spec).resolve(need_drivers)?;
     Ok((survey, config.as_deref().map(Path::display).map(|d| d.to_string())))
+}
+
+/// The `nps` and `drivers` commands report one outcome: when survey.toml has several,
+/// say on stderr which one, and how to pick another.
+fn tell_main_outcome(survey: &keydriver::spec::Survey, doing: &str) {
+    if let [main, _, ..] = survey.outcomes.as_slice() {
+        eprintln!(
+            "note: {doing} \"{}\" ({}), the first of {} outcomes; pick another with --target COLUMN",
+            main.column,
+            main.kind.name(),
+            survey.outcomes.len()
+        );
+    }
 }
 
 /// Ctrl-C removes the half-built report folder, so an interrupted run leaves nothing.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::outcome::{Outcome, OutcomeKind, OutcomeSpec};
 use crate::waves::PeriodKind;
 
 /// `survey.toml`, as written. Every field is optional here so that the command line can
@@ -21,8 +22,23 @@ pub struct Spec {
     pub nps: Option<PathBuf>,
     /// Respondent id column, present in both files.
     pub id: Option<String>,
-    /// The 0–10 likelihood-to-recommend column.
+    /// The outcome column (the 0–10 likelihood to recommend unless `outcome` says
+    /// otherwise). With `[[outcomes]]`, picks one of them.
     pub target: Option<String>,
+    /// Kind of `target`: nps (default), csat, ces or numeric. Without `target`, picks the
+    /// `[[outcomes]]` of this kind.
+    pub outcome: Option<OutcomeKind>,
+    /// Several outcomes analysed side by side (e.g. NPS and CSAT), each with its kind.
+    #[serde(default)]
+    pub outcomes: Vec<OutcomeSpec>,
+    /// Answer scale of the one outcome analysed (`--outcome-min`/`--outcome-max`).
+    #[serde(skip)]
+    pub outcome_scale: Option<Scale>,
+    /// Cut-off of the one outcome analysed (`--cutoff`).
+    #[serde(skip)]
+    pub cutoff: Option<f64>,
+    /// Benchmark CSV (metric, wave, value; optional n or ci_low/ci_high, label).
+    pub benchmarks: Option<PathBuf>,
     /// Wave (e.g. quarter) column: period labels, or dates when `wave_period` is set.
     pub wave: Option<String>,
     /// Derive the wave from a date column: the quarter, month or year of each date.
@@ -110,7 +126,7 @@ impl Spec {
             reason: one_line(&e.to_string()),
         })?;
         let base = path.parent().unwrap_or(Path::new(""));
-        for file in [&mut spec.ratings, &mut spec.nps].into_iter().flatten() {
+        for file in [&mut spec.ratings, &mut spec.nps, &mut spec.benchmarks].into_iter().flatten() {
             if file.is_relative() {
                 *file = base.join(&*file);
             }
@@ -125,8 +141,18 @@ impl Spec {
                 "no {what} given: set `{what}` in survey.toml or pass {flag}"
             ))
         };
+        let outcomes = self.outcomes()?;
+        // In survey.toml's order; a run's own version of an outcome wins (--outcome may
+        // have changed its kind), and one named only on the command line comes last.
+        let mut declared_outcomes = Vec::new();
+        for o in &self.outcomes {
+            declared_outcomes.push(match outcomes.iter().find(|x| x.column == o.column) {
+                Some(run) => run.clone(),
+                None => o.clone().resolve().map_err(Error::Usage)?,
+            });
+        }
+        declared_outcomes.extend(outcomes.iter().filter(|o| !self.outcomes.iter().any(|x| x.column == o.column)).cloned());
         let ratings = self.ratings.ok_or_else(|| missing("ratings", "--data FILE"))?;
-        let target = self.target.ok_or_else(|| missing("target", "--target COL"))?;
         if self.nps.is_some() && self.id.is_none() {
             return Err(Error::Usage(
                 "two input files need an id column to join them: set `id` in survey.toml or pass --id COL".into(),
@@ -156,8 +182,8 @@ impl Spec {
             if Some(seg) == self.wave.as_ref() {
                 return Err(clash("wave"));
             }
-            if *seg == target {
-                return Err(clash("target"));
+            if outcomes.iter().any(|o| o.column == *seg) {
+                return Err(clash("outcome"));
             }
             if self.drivers.iter().any(|d| d.column == *seg) {
                 return Err(clash("driver of the same name"));
@@ -168,9 +194,9 @@ impl Spec {
             if !seen.insert(d.column.as_str()) {
                 return Err(Error::Usage(format!("driver \"{}\" is listed twice", d.column)));
             }
-            if d.column == target {
+            if outcomes.iter().any(|o| o.column == d.column) {
                 return Err(Error::Usage(format!(
-                    "\"{}\" is both the target and a driver",
+                    "\"{}\" is both an outcome and a driver",
                     d.column
                 )));
             }
@@ -179,7 +205,9 @@ impl Spec {
             ratings,
             nps: self.nps,
             id: self.id,
-            target,
+            outcomes,
+            declared_outcomes,
+            benchmarks: self.benchmarks,
             wave: self.wave,
             wave_period: self.wave_period,
             segments: self.segments,
@@ -201,7 +229,12 @@ pub struct Survey {
     pub ratings: PathBuf,
     pub nps: Option<PathBuf>,
     pub id: Option<String>,
-    pub target: String,
+    /// What the drivers drive in this run; the first is the main one.
+    pub outcomes: Vec<Outcome>,
+    /// Every outcome survey.toml declares, run or not: what a benchmark file may name.
+    #[serde(skip)]
+    pub declared_outcomes: Vec<Outcome>,
+    pub benchmarks: Option<PathBuf>,
     pub wave: Option<String>,
     pub wave_period: Option<PeriodKind>,
     pub segments: Vec<String>,
@@ -216,6 +249,11 @@ pub struct Survey {
 }
 
 impl Survey {
+    /// The outcome the `nps` and `drivers` commands report: the first.
+    pub fn main_outcome(&self) -> &Outcome {
+        &self.outcomes[0]
+    }
+
     /// Complete responses a wave or segment needs for its own driver ranking.
     pub fn min_group_n(&self) -> usize {
         self.min_group_n.unwrap_or((10 * self.drivers.len()).max(100))
@@ -227,6 +265,56 @@ impl Survey {
 
     pub fn is_missing_code(&self, v: f64) -> bool {
         self.missing_codes.contains(&v)
+    }
+}
+
+impl Spec {
+    /// The outcomes to analyse: `target` (and `outcome`) pick one of `[[outcomes]]` or
+    /// name a new one; `outcome` alone keeps the outcomes of that kind.
+    fn outcomes(&self) -> Result<Vec<Outcome>> {
+        let mut chosen = self.outcomes.clone();
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = chosen.iter().find(|o| !seen.insert(o.column.as_str())) {
+            return Err(Error::Usage(format!("outcome \"{}\" is listed twice in [[outcomes]]", dup.column)));
+        }
+        match (&self.target, self.outcome) {
+            (Some(target), kind) => {
+                let mut one = chosen
+                    .into_iter()
+                    .find(|o| o.column == *target)
+                    .unwrap_or_else(|| OutcomeSpec { column: target.clone(), ..Default::default() });
+                if let Some(kind) = kind {
+                    one.kind = kind;
+                }
+                chosen = vec![one];
+            }
+            (None, Some(kind)) if chosen.len() == 1 => chosen[0].kind = kind,
+            (None, Some(kind)) => {
+                chosen.retain(|o| o.kind == kind);
+                if chosen.is_empty() && !self.outcomes.is_empty() {
+                    return Err(Error::Usage(format!(
+                        "--outcome {}: no outcome of that kind in [[outcomes]]; name its column with --target",
+                        kind.name()
+                    )));
+                }
+            }
+            (None, None) => {}
+        }
+        if chosen.is_empty() {
+            return Err(Error::Usage(
+                "no outcome given: set `target` or [[outcomes]] in survey.toml, or pass --target COL".into(),
+            ));
+        }
+        if self.outcome_scale.is_some() || self.cutoff.is_some() {
+            let [one] = chosen.as_mut_slice() else {
+                return Err(Error::Usage(
+                    "--outcome-min/--outcome-max/--cutoff apply to one outcome: pick it with --target COL".into(),
+                ));
+            };
+            one.scale = self.outcome_scale.or(one.scale);
+            one.cutoff = self.cutoff.or(one.cutoff);
+        }
+        chosen.into_iter().map(|o| o.resolve().map_err(Error::Usage)).collect()
     }
 }
 

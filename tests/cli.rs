@@ -61,7 +61,7 @@ fn join_counts_unmatched_on_each_side() {
     assert_eq!(r.report.matched, 6);
     assert_eq!((r.report.unmatched_ratings, r.report.unmatched_nps), (1, 2));
     // The join keeps the ratings order and pairs each score with its respondent.
-    assert_eq!(r.target(), vec![Some(6.0), Some(9.0), Some(2.0), Some(10.0), Some(8.0), Some(1.0)]);
+    assert_eq!(r.answers(survey.main_outcome()), vec![Some(6.0), Some(9.0), Some(2.0), Some(10.0), Some(8.0), Some(1.0)]);
 }
 
 #[test]
@@ -197,7 +197,7 @@ fn missing_required_setting_is_a_usage_error() {
     fails(
         keydriver().args(["drivers", "--data", &p(&dir, "ratings.csv"), "--drivers", "a,b"]),
         2,
-        &["no target", "--target"],
+        &["no outcome given", "--target"],
     );
 }
 
@@ -220,10 +220,40 @@ fn report_end_to_end_then_refuses_to_overwrite() {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let dir = out.path().join("2025Q4");
     let md = fs::read_to_string(dir.join("report.md")).unwrap();
-    for needle in ["# Key-driver report — 2025Q4", "seed 20251231", "matched on `respondent_id`", "### By quarter", "### By region", "(nps_by_wave.png)", "(drivers.png)"] {
+    // The bundled example has two outcomes (NPS, CSAT) and a benchmark file: the report
+    // has a section for each, the benchmark comparison and the side-by-side drivers.
+    for needle in [
+        "# Key-driver report — 2025Q4",
+        "seed 20251231",
+        "matched on `respondent_id`",
+        "## Headline",
+        "## NPS — Net Promoter Score",
+        "### NPS by quarter",
+        "### NPS by region",
+        "## CSAT — % satisfied",
+        "### % satisfied by quarter",
+        "### Drivers of CSAT",
+        "### Against benchmarks",
+        "| industry 2025 | 2025Q4 |",
+        "| competitor A | all |",
+        "## Do NPS and CSAT agree on what drives them?",
+        "(nps_by_wave.png)",
+        "(drivers.png)",
+        "(csat-satisfaction_by_wave.png)",
+        "(drivers-satisfaction.png)",
+    ] {
         assert!(md.contains(needle), "report.md lacks {needle:?}");
     }
-    assert!(is_png(dir.join("nps_by_wave.png")) && is_png(dir.join("drivers.png")));
+    // Every image it links exists and is a PNG; every file it names exists.
+    for link in md.split("](").skip(1).map(|rest| &rest[..rest.find(')').unwrap()]) {
+        assert!(is_png(dir.join(link)), "{link} is not a PNG");
+    }
+    for file in ["nps.csv", "nps.json", "drivers.csv", "drivers.json", "csat-satisfaction.csv", "csat-satisfaction.json", "drivers-satisfaction.json", "run.json"] {
+        assert!(md.contains(&format!("`{file}`")) && dir.join(file).exists(), "{file}");
+    }
+    let csat: Value = serde_json::from_str(&fs::read_to_string(dir.join("csat-satisfaction.json")).unwrap()).unwrap();
+    assert_eq!((csat["kind"].as_str(), csat["metric"].as_str()), (Some("csat"), Some("% satisfied")));
+    assert!(csat["benchmarks"].as_array().unwrap().iter().any(|g| g["label"] == "competitor A" && g["wave"] == "all"));
     let drivers: Value = serde_json::from_str(&fs::read_to_string(dir.join("drivers.json")).unwrap()).unwrap();
     assert!(drivers["n_used"].as_u64().unwrap() > 3000);
     // The report bootstraps by default, and says so.
@@ -277,13 +307,19 @@ fn example_recovers_the_generators_truth() {
     // West against the rest: wait time matters significantly more there.
     let west_wait = region("West")["versus_rest"].as_array().unwrap().iter().find(|d| d["name"] == "wait_time").unwrap().clone();
     assert!(west_wait["significant"].as_bool().unwrap() && west_wait["difference"].as_f64().unwrap() > 0.0, "{west_wait}");
-    let e = &v["nps_change_explained"];
+    let e = &v["change_explained"];
     assert_eq!((e["from"].as_str(), e["to"].as_str()), (Some("2025Q3"), Some("2025Q4")));
     let part = |n: &str| e["drivers"].as_array().unwrap().iter().find(|d| d["name"] == n).unwrap().clone();
     assert!(part("wait_time")["ci_low"].as_f64().unwrap() > 0.0, "{}", part("wait_time"));
     assert!(part("transparency")["ci_high"].as_f64().unwrap() < 0.0, "{}", part("transparency"));
     let sum: f64 = e["drivers"].as_array().unwrap().iter().map(|d| d["points"].as_f64().unwrap()).sum();
-    assert!((sum + e["unexplained"].as_f64().unwrap() - e["nps_change"].as_f64().unwrap()).abs() < 1e-9);
+    assert!((sum + e["unexplained"].as_f64().unwrap() - e["change"].as_f64().unwrap()).abs() < 1e-9);
+    // Satisfaction was generated with quality and expertise leading (simulate::CSAT_WEIGHTS).
+    let csat = common::json(keydriver().args(["drivers", "--config", "notebooks-data/survey.toml", "--outcome", "csat", "--format", "json"]));
+    assert_eq!(csat["target"], "satisfaction");
+    let mut top2 = names(&csat["drivers"])[..2].to_vec();
+    top2.sort();
+    assert_eq!(top2, ["expertise", "quality"]);
 }
 
 #[test]
@@ -488,12 +524,12 @@ fn nps_change_decomposition_matches_r_on_weighted_data() {
         "drivers", "--data", &p(&dir, "svy.csv"), "--target", "ltr", "--drivers", "a,b,c", "--weights", "w",
         "--wave", "quarter", "--min-group-n", "30", "--format", "json", "--bootstrap", "50",
     ]));
-    let e = &v["nps_change_explained"];
+    let e = &v["change_explained"];
     let close = |got: &Value, want: &Value, what: &str| {
         let (g, w) = (got.as_f64().unwrap(), want.as_f64().unwrap());
         assert!((g - w).abs() < 1e-6, "{what}: got {g}, want {w}");
     };
-    close(&e["nps_change"], &want["decomposition_nps_change"], "NPS change");
+    close(&e["change"], &want["decomposition_nps_change"], "NPS change");
     close(&e["unexplained"], &want["decomposition_unexplained"], "unexplained");
     for (j, name) in ["a", "b", "c"].iter().enumerate() {
         let d = e["drivers"].as_array().unwrap().iter().find(|d| d["name"] == *name).unwrap();
@@ -502,7 +538,7 @@ fn nps_change_decomposition_matches_r_on_weighted_data() {
         assert!(d["ci_low"].as_f64().unwrap() < d["points"].as_f64().unwrap());
     }
     let sum: f64 = e["drivers"].as_array().unwrap().iter().map(|d| d["points"].as_f64().unwrap()).sum();
-    assert!((sum + e["unexplained"].as_f64().unwrap() - e["nps_change"].as_f64().unwrap()).abs() < 1e-9);
+    assert!((sum + e["unexplained"].as_f64().unwrap() - e["change"].as_f64().unwrap()).abs() < 1e-9);
 }
 
 /// Waves derived from completion dates, in two platform formats; a thin wave gets its
@@ -531,7 +567,7 @@ fn waves_from_dates_and_thin_groups() {
     assert_eq!(waves, ["2024Q4", "2025Q1", "2025Q2"]);
     let first = &v["waves"][0];
     assert!(first["note"].as_str().unwrap().contains("only 4 complete responses"), "{first}");
-    assert!(first.get("drivers").is_none() && first["nps"].is_f64());
+    assert!(first.get("drivers").is_none() && first["score"].is_f64());
     assert!(v["waves"][1]["drivers"].is_array() && v["waves"][1]["change"]["from"] == "2024Q4");
     assert!(v["segments"]["region"][0]["drivers"].is_array());
     // Segments too small to rank (60 respondents each, 100 asked) get a note, not an error.
@@ -541,7 +577,7 @@ fn waves_from_dates_and_thin_groups() {
     ]));
     for g in v["segments"]["region"].as_array().unwrap() {
         assert!(g["note"].as_str().unwrap().contains("fewer than the 100"), "{g}");
-        assert!(g["nps"].is_f64() && g.get("drivers").is_none());
+        assert!(g["score"].is_f64() && g.get("drivers").is_none());
     }
     let out = tempfile::tempdir().unwrap();
     let run = keydriver()
@@ -570,7 +606,7 @@ fn wave_labels_sort_in_time_and_mixed_spellings_are_refused() {
     let q1 = &v["breakdowns"][0]["rows"][1];
     let c = &q1["change"];
     assert_eq!(c["from"], "Q4 2024");
-    let d = c["nps_change"].as_f64().unwrap();
+    let d = c["difference"].as_f64().unwrap();
     assert!(c["ci_low"].as_f64().unwrap() < d && d < c["ci_high"].as_f64().unwrap());
     fails(
         keydriver().args(["nps", "--data", &p(&dir, "mixed.csv"), "--target", "ltr", "--wave", "wave"]),
@@ -584,4 +620,141 @@ fn a_segment_that_is_also_the_wave_or_a_driver_is_a_usage_error() {
     let dir = folder(&[("ratings.csv", RATINGS), ("nps.csv", NPS)]);
     fails(drivers_cmd(&dir).args(["--wave", "quarter", "--by", "quarter"]), 2, &["\"quarter\"", "wave"]);
     fails(drivers_cmd(&dir).args(["--by", "a"]), 2, &["\"a\"", "driver"]);
+}
+
+/// R's `swiss` through the command line as a numeric outcome: the values relaimpo, lm()
+/// and the brute-force reference give (tests/data/README.md). As an NPS target the same
+/// column is refused with a hint to use --outcome numeric.
+#[test]
+fn numeric_outcome_reproduces_swiss_through_the_command_line() {
+    let want: Value = serde_json::from_str(include_str!("data/swiss-expected.json")).unwrap();
+    let drivers = "Agriculture,Examination,Education,Catholic,Infant.Mortality";
+    let base = ["drivers", "--data", "tests/data/swiss.csv", "--target", "Fertility", "--drivers", drivers];
+    let v = common::json(keydriver().args(base).args(["--outcome", "numeric", "--format", "json"]));
+    assert_eq!(v["outcome"], "numeric");
+    assert!((v["r2"].as_f64().unwrap() - want["r2"].as_f64().unwrap()).abs() < 1e-6);
+    for w in want["drivers"].as_array().unwrap() {
+        let got = v["drivers"].as_array().unwrap().iter().find(|d| d["name"] == w["name"]).unwrap();
+        for (ours, theirs) in [
+            ("shapley", "lmg"),
+            ("beta", "beta"),
+            ("beta_p", "beta_p"),
+            ("vif", "vif"),
+            ("relative_weight", "relative_weight"),
+            ("general_dominance", "general_dominance"),
+            ("kruskal", "kruskal"),
+            ("corr", "corr"),
+            ("spearman", "spearman"),
+        ] {
+            let (g, e) = (got[ours].as_f64().unwrap(), w[theirs].as_f64().unwrap());
+            assert!((g - e).abs() < 1e-6, "{} {ours}: {g} vs {e}", w["name"]);
+        }
+        assert!(got.get("promoter_odds_ratio").is_none(), "a numeric outcome has no logits");
+    }
+    fails(keydriver().args(base), 1, &["swiss.csv", "column \"Fertility\"", "row 1", "whole number 0–10, found 80.2", "--outcome"]);
+}
+
+/// Effort on 1–7, lower is better, and it falls as ratings rise: every driver reads as
+/// positive (correlation and beta signed by less effort), the strongest first, the odds of
+/// high effort fall with a better rating, and the report says so in words. As a plain
+/// numeric outcome the same data's correlations are negative: the sign flip is CES's own.
+#[test]
+fn ces_reads_lower_effort_as_a_positive_driver() {
+    let mut csv = String::from("id,a,b,c,effort\n");
+    for i in 0..300u64 {
+        let (a, b, c) = (1 + (i * 7) % 10, 1 + (i * 3 + i / 10) % 10, 1 + (i * 11 + i / 7) % 10);
+        let noise = (i * 37 % 5) as f64 - 2.0;
+        let effort = (8.0 - 0.5 * a as f64 - 0.2 * b as f64 - 0.05 * c as f64 + 0.4 * noise).round().clamp(1.0, 7.0);
+        csv += &format!("{i},{a},{b},{c},{effort}\n");
+    }
+    let dir = folder(&[("ces.csv", &csv)]);
+    let run = |kind: &str| {
+        common::json(keydriver().args(["drivers", "--data", &p(&dir, "ces.csv"), "--target", "effort", "--drivers", "a,b,c"]).args([
+            "--outcome", kind, "--format", "json",
+        ]))
+    };
+    let v = run("ces");
+    let names: Vec<&str> = v["drivers"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    for d in v["drivers"].as_array().unwrap().iter().take(2) {
+        assert_eq!(d["direction"], "positive", "{d}");
+        assert!(d["corr"].as_f64().unwrap() > 0.0 && d["beta"].as_f64().unwrap() > 0.0, "{d}");
+        assert!(d["high_effort_odds_ratio"].as_f64().unwrap() < 1.0, "{d}");
+    }
+    assert!(v["method_notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("less effort")));
+    let plain = run("numeric");
+    assert!(plain["drivers"][0]["corr"].as_f64().unwrap() < 0.0);
+    assert!((plain["drivers"][0]["corr"].as_f64().unwrap() + v["drivers"][0]["corr"].as_f64().unwrap()).abs() < 1e-12);
+    // The headline is mean effort with bands; an answer off the 1–7 scale is refused.
+    let s = common::json(keydriver().args(["nps", "--data", &p(&dir, "ces.csv"), "--target", "effort", "--outcome", "ces", "--format", "json"]));
+    assert_eq!(s["metric"], "mean effort");
+    assert!(s["overall"]["pct_high_effort"].is_f64() && s["overall"].get("nps").is_none());
+    let bad = folder(&[("ces.csv", "id,a,effort\n1,5,3\n2,6,9\n")]);
+    fails(
+        keydriver().args(["nps", "--data", &p(&bad, "ces.csv"), "--target", "effort", "--outcome", "ces"]),
+        1,
+        &["ces.csv", "column \"effort\"", "row 2", "outside its scale 1–7"],
+    );
+}
+
+/// A small survey with waves, NPS and CSAT, for the benchmark checks.
+fn two_outcomes() -> tempfile::TempDir {
+    let mut csv = String::from("id,wave,a,b,ltr,sat\n");
+    for i in 0..40 {
+        csv += &format!("{i},{},{},{},{},{}\n", if i < 20 { "2025Q1" } else { "2025Q2" }, 1 + i % 9, 1 + (i * 5) % 9, i % 11, 1 + i % 5);
+    }
+    folder(&[("s.csv", &csv)])
+}
+
+fn with_benchmarks(dir: &tempfile::TempDir, benchmarks: &str) -> Command {
+    fs::write(dir.path().join("b.csv"), benchmarks).unwrap();
+    let toml = format!(
+        "ratings = \"s.csv\"\nwave = \"wave\"\nbenchmarks = \"b.csv\"\n\n[[outcomes]]\ncolumn = \"ltr\"\n\n[[outcomes]]\ncolumn = \"sat\"\nkind = \"csat\"\n"
+    );
+    fs::write(dir.path().join("survey.toml"), toml).unwrap();
+    let mut c = keydriver();
+    c.args(["nps", "--config", &p(dir, "survey.toml"), "--outcome", "csat", "--format", "json"]);
+    c
+}
+
+/// CSAT's top-box share through the command line, by hand: sat = 1 + i mod 5 for 40
+/// respondents, so 16 of 40 answer 4 or 5: 40%, SE 100·√(.4·.6/40) = 7.746; a benchmark
+/// of 30 with no n is a target, so the gap is 10 ± 1.96·7.746 = −5.18 to 25.18.
+#[test]
+fn csat_share_and_benchmark_gap_by_hand() {
+    let dir = two_outcomes();
+    let v = common::json(&mut with_benchmarks(&dir, "metric,wave,value,label\ncsat,,30,target\nnps,2025Q2,5,industry\n"));
+    let o = &v["overall"];
+    assert_eq!(o["satisfied"], 16);
+    assert!((o["score"].as_f64().unwrap() - 40.0).abs() < 1e-9);
+    let se = 100.0 * (0.4f64 * 0.6 / 40.0).sqrt();
+    assert!((o["se"].as_f64().unwrap() - se).abs() < 1e-9);
+    let gaps = v["benchmarks"].as_array().unwrap();
+    assert_eq!(gaps.len(), 1, "only the CSAT benchmark belongs to CSAT");
+    let g = &gaps[0];
+    assert_eq!((g["label"].as_str(), g["wave"].as_str(), g["beyond_noise"].as_bool()), (Some("target"), Some("all"), Some(false)));
+    assert!((g["ci_low"].as_f64().unwrap() - (10.0 - 1.959963984540054 * se)).abs() < 1e-9);
+}
+
+#[test]
+fn bad_benchmark_files_are_refused_with_the_row() {
+    let dir = two_outcomes();
+    for (file, says) in [
+        ("metric,wave,value\nnps,2025Q1,5\nnsp,2025Q1,5\n", vec!["b.csv", "column \"metric\", row 2", "unknown metric \"nsp\"", "ltr, sat"]),
+        ("metric,wave,value\ncsat,2024Q4,70\n", vec!["b.csv", "column \"wave\", row 1", "unknown wave \"2024Q4\"", "2025Q1, 2025Q2"]),
+        ("metric,wave,value\ncsat,2025Q1,170\n", vec!["b.csv", "column \"value\", row 1", "% satisfied 170 is impossible"]),
+        ("metric,wave,value\ncsat,2025Q1,abc\n", vec!["b.csv", "column \"value\", row 1", "\"abc\" is not a number"]),
+        ("metric,wave,value,ci_low,ci_high\ncsat,2025Q1,70,72,80\n", vec!["b.csv", "row 1", "must contain the value 70"]),
+        ("metric,wave,value,n\ncsat,2025Q1,70,0\n", vec!["b.csv", "column \"n\", row 1", "at least 1"]),
+        ("metric,quarter,value\ncsat,2025Q1,70\n", vec!["b.csv", "no column \"wave\""]),
+    ] {
+        fails(&mut with_benchmarks(&dir, file), 1, &says);
+    }
+    // A wave named in a survey without waves.
+    fs::write(dir.path().join("b.csv"), "metric,wave,value\nnps,2025Q1,5\n").unwrap();
+    fails(
+        keydriver().args(["nps", "--data", &p(&dir, "s.csv"), "--target", "ltr", "--benchmarks", &p(&dir, "b.csv")]),
+        1,
+        &["b.csv", "row 1", "has no wave column"],
+    );
 }

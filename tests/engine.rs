@@ -3,6 +3,7 @@
 
 use keydriver::drivers::{self, subsets, DriverTable, Method, Missing, NonPd, Options, RankBy};
 use keydriver::load::ModelData;
+use keydriver::outcome::{Outcome, OutcomeKind, OutcomeSpec};
 use keydriver::spec::{DriverSpec, WeightsAre};
 use ndarray::{Array1, Array2};
 use serde_json::Value;
@@ -36,8 +37,17 @@ fn swiss() -> ModelData {
     data(x, y, None)
 }
 
+/// The reference cases' outcomes are plain numbers (Fertility, synthetic y).
+fn numeric() -> Outcome {
+    OutcomeSpec { column: "y".into(), kind: OutcomeKind::Numeric, ..Default::default() }.resolve().unwrap()
+}
+
 fn fit(d: &ModelData, names: &[&str], opts: &Options) -> DriverTable {
-    DriverTable::fit_data("y", &specs(names), d, None, opts).unwrap()
+    fit_as(&numeric(), d, names, opts)
+}
+
+fn fit_as(outcome: &Outcome, d: &ModelData, names: &[&str], opts: &Options) -> DriverTable {
+    DriverTable::fit_data(outcome, &specs(names), d, None, opts).unwrap()
 }
 
 /// Drivers back in column order (the table is sorted by rank).
@@ -149,6 +159,9 @@ fn identities_shapley_sums_to_r2_equals_general_dominance_relweights_sum_to_r2()
 fn weights_of_one_equal_unweighted_and_weights_matter() {
     let mut d = synthetic(200, 4);
     let nr = ["a", "b", "c", "d"];
+    // Scored as NPS (y ≥ 9 promoters) so that the logits are compared too.
+    let nps = keydriver::outcome::Outcome::nps("y");
+    let fit = |d: &ModelData, nr: &[&str], o: &Options| fit_as(&nps, d, nr, o);
     let weighted = fit(&d, &nr, &Options::default());
     d.w = Some(Array1::ones(200));
     let frequency = Options { weights_are: WeightsAre::Frequency, ..Options::default() };
@@ -243,14 +256,14 @@ fn constant_driver_gets_zero_and_a_note() {
 #[test]
 fn degenerate_data_is_a_clear_error() {
     let d = synthetic(5, 4);
-    let err = DriverTable::fit_data("y", &specs(&["a", "b", "c", "d"]), &d, None, &Options::default()).unwrap_err();
+    let err = DriverTable::fit_data(&numeric(), &specs(&["a", "b", "c", "d"]), &d, None, &Options::default()).unwrap_err();
     assert!(err.to_string().contains("only 5 complete rows for 4 drivers"), "{err}");
     let d = synthetic(50, 2);
     let flat = data(d.x.clone(), Array1::from_elem(50, 7.0), None);
-    let err = DriverTable::fit_data("y", &specs(&["a", "b"]), &flat, None, &Options::default()).unwrap_err();
+    let err = DriverTable::fit_data(&numeric(), &specs(&["a", "b"]), &flat, None, &Options::default()).unwrap_err();
     assert!(err.to_string().contains("same y score"), "{err}");
     let consts = data(Array2::from_elem((50, 2), 3.0), d.y.clone(), None);
-    let err = DriverTable::fit_data("y", &specs(&["a", "b"]), &consts, None, &Options::default()).unwrap_err();
+    let err = DriverTable::fit_data(&numeric(), &specs(&["a", "b"]), &consts, None, &Options::default()).unwrap_err();
     assert!(err.to_string().contains("every driver is constant"), "{err}");
 }
 
@@ -308,18 +321,24 @@ fn promoter_odds_ratios_point_the_right_way_and_weighted_fit_matches_linfa() {
     let (lo, hi) = d.y.iter().fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
     let y = d.y.mapv(|v| (10.0 * (v - lo) / (hi - lo)).round());
     let unweighted = data(d.x.clone(), y.clone(), None);
-    let t = fit(&unweighted, &["a", "b", "c"], &Options { methods: vec![Method::Logit], ..Options::default() });
+    let logits = Options { methods: vec![Method::Logit], ..Options::default() };
+    let nps = Outcome::nps("y");
+    let t = fit_as(&nps, &unweighted, &["a", "b", "c"], &logits);
     let top = by_name(&t, &["a"])[0];
-    assert!(top.promoter_odds_ratio.unwrap() > 1.0, "higher rating, more promoters");
-    assert!(top.detractor_odds_ratio.unwrap() < 1.0, "higher rating, fewer detractors");
-    assert!(t.promoter_pseudo_r2.unwrap() > 0.0 && t.promoter_pseudo_r2.unwrap() < 1.0);
+    assert!(top.odds_ratio("promoter").unwrap() > 1.0, "higher rating, more promoters");
+    assert!(top.odds_ratio("detractor").unwrap() < 1.0, "higher rating, fewer detractors");
+    let r2 = t.pseudo_r2["promoter_pseudo_r2"];
+    assert!(r2 > 0.0 && r2 < 1.0);
     // Newton–Raphson with unit weights (the weighted path) against linfa-logistic.
     let ones = data(d.x.clone(), y, Some(Array1::ones(400)));
-    let tw = fit(&ones, &["a", "b", "c"], &Options { methods: vec![Method::Logit], ..Options::default() });
+    let tw = fit_as(&nps, &ones, &["a", "b", "c"], &logits);
     for (a, b) in by_name(&t, &["a", "b", "c"]).iter().zip(by_name(&tw, &["a", "b", "c"])) {
-        close(a.promoter_odds_ratio.unwrap(), b.promoter_odds_ratio.unwrap(), 1e-4, "promoter OR");
-        close(a.detractor_odds_ratio.unwrap(), b.detractor_odds_ratio.unwrap(), 1e-4, "detractor OR");
+        for class in ["promoter", "detractor"] {
+            close(a.odds_ratio(class).unwrap(), b.odds_ratio(class).unwrap(), 1e-4, class);
+        }
     }
+    // A numeric outcome has no classes, so no logits.
+    assert!(fit(&unweighted, &["a", "b", "c"], &logits).drivers.iter().all(|d| d.odds_ratios.is_empty()));
 }
 
 #[test]
@@ -340,7 +359,7 @@ fn pairwise_non_positive_definite_is_repaired_or_refused() {
     }
     let listwise = data(Array2::zeros((0, 3)), Array1::zeros(0), None);
     let opts = Options { missing: Missing::Pairwise, ..Options::default() };
-    let t = DriverTable::fit_data("y", &specs(&["a", "b", "c"]), &listwise, Some(&(cols.clone(), None)), &opts).unwrap();
+    let t = DriverTable::fit_data(&numeric(), &specs(&["a", "b", "c"]), &listwise, Some(&(cols.clone(), None)), &opts).unwrap();
     assert_eq!(t.correlation_matrix, "repaired");
     assert!(t.method_notes.iter().any(|n| n.contains("nearest correlation matrix")));
     // No complete rows: the row-based methods say why they are missing instead of NaN.
@@ -349,7 +368,7 @@ fn pairwise_non_positive_definite_is_repaired_or_refused() {
     let json = serde_json::to_string(&t).unwrap();
     assert!(!json.contains("NaN") && !json.contains("null"));
     let refuse = Options { non_pd: NonPd::Refuse, ..opts };
-    let err = DriverTable::fit_data("y", &specs(&["a", "b", "c"]), &listwise, Some(&(cols, None)), &refuse).unwrap_err();
+    let err = DriverTable::fit_data(&numeric(), &specs(&["a", "b", "c"]), &listwise, Some(&(cols, None)), &refuse).unwrap_err();
     assert!(err.to_string().contains("not positive definite"), "{err}");
 }
 

@@ -359,7 +359,7 @@ proptest! {
         };
         let survey = spec.resolve(true).unwrap();
         no_panic(std::panic::catch_unwind(|| {
-            let _ = keydriver::analyse_nps(&survey);
+            let _ = keydriver::analyse_scores(&survey);
             let _ = keydriver::analyse_drivers(&survey, &Default::default());
         }))?;
     }

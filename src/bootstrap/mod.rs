@@ -246,7 +246,7 @@ fn resample(model: &Model, source: &Source, full: &Estimates) -> Result<Vec<Resu
             let result = model.prepare(source.moments(Some(&counts)), pairwise).map_err(|e| e.to_string()).and_then(|prep| {
                 let mut o = inner.clone();
                 o.seed = opts.seed ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                let e = estimate(&prep, None, pairwise, &o);
+                let e = estimate(&prep, model.outcome, None, pairwise, &o);
                 let sample = Sample { shapley: e.shapley.map(|s| s.values), relative_weights: e.relative_weights };
                 let complete = sample.shapley.is_some() == full.shapley.is_some()
                     && sample.relative_weights.is_some() == full.relative_weights.is_some();

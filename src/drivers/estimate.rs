@@ -11,7 +11,7 @@ use super::shapley::{self, Shapley};
 use super::subsets::{self, SubsetTable};
 use super::{corr, kruskal, relweights, Method, Options};
 use crate::load::ModelData;
-use crate::nps::Category;
+use crate::outcome::Outcome;
 use crate::spec::WeightsAre;
 
 /// The raw results of one fit, in driver column order. `None`: not asked for, or not
@@ -26,15 +26,15 @@ pub struct Estimates {
     pub shapley: Option<Shapley>,
     pub kruskal: Option<Vec<f64>>,
     pub dominance: Option<Dominance>,
-    /// `Err` says why a logit was not fitted.
-    pub promoter: Option<Result<Logit, String>>,
-    pub detractor: Option<Result<Logit, String>>,
+    /// One logit per class of the outcome (promoter, detractor, satisfied, high effort),
+    /// by class name; `Err` says why it was not fitted.
+    pub logits: Vec<(&'static str, Result<Logit, String>)>,
 }
 
 /// Runs the methods in `opts`. `rows` are the complete rows (enough of them for a model)
 /// when the row-based methods should run; `pairwise` says the matrix did not come from
 /// those rows alone.
-pub fn estimate(prep: &Prepared, rows: Option<&ModelData>, pairwise: bool, opts: &Options) -> Estimates {
+pub fn estimate(prep: &Prepared, outcome: &Outcome, rows: Option<&ModelData>, pairwise: bool, opts: &Options) -> Estimates {
     let p = prep.p();
     let corr = &prep.corr;
     let all: Vec<usize> = (0..p).collect();
@@ -71,9 +71,13 @@ pub fn estimate(prep: &Prepared, rows: Option<&ModelData>, pairwise: bool, opts:
     }
 
     if let (true, true, Some(d)) = (opts.wants(Method::Logit), prep.identified(), rows) {
-        let fit = |class: Category| Some(logit::fit(d, |s| Category::of(s) == class));
-        est.promoter = fit(Category::Promoter);
-        est.detractor = fit(Category::Detractor);
+        // The rows hold the oriented outcome: sign × y is the answer as given.
+        let sign = outcome.sign();
+        est.logits = outcome
+            .classes()
+            .into_iter()
+            .map(|c| (c.name, logit::fit(d, |y| outcome.band(sign * y) == Some(c.band))))
+            .collect();
     }
     est
 }

@@ -1,6 +1,7 @@
-//! Promoter and detractor logits: logistic regression of "is a promoter (9–10)" and of
-//! "is a detractor (0–6)" on the raw ratings, reported as odds ratios per one-point
-//! rating increase, with McFadden's pseudo-R².
+//! Logits of the outcome's classes: logistic regression of "is a promoter (9–10)" and of
+//! "is a detractor (0–6)" for NPS, "is satisfied" for CSAT, "reports high effort" for CES,
+//! on the raw ratings, reported as odds ratios per one-point rating increase, with
+//! McFadden's pseudo-R².
 //!
 //! Unweighted fits use linfa-logistic (with its L2 penalty switched off, so these are
 //! maximum-likelihood estimates). linfa-logistic has no sample weights, so weighted fits

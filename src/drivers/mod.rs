@@ -24,9 +24,9 @@ pub use prepare::{ModelError, Prepared};
 use crate::bootstrap::{self, Uncertainty};
 use crate::load::{GappyColumns, ModelData, Responses};
 use crate::moments::{self, Moments, Rows};
+use crate::outcome::{Outcome, OutcomeKind};
 use crate::spec::{DriverSpec, Survey, WeightsAre};
 use estimate::Estimates;
-use logit::Logit;
 
 /// `--method`: which methods to run (correlations and R² always are).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -188,10 +188,10 @@ pub struct Driver {
     pub label: String,
     /// 1 = most important.
     pub rank: usize,
-    /// Pearson correlation with the target.
+    /// Pearson correlation with the outcome (for effort, with less effort: see `Outcome::sign`).
     pub corr: f64,
     /// "positive", "negative" or "mixed": the signs of the correlation and the beta. A
-    /// driver whose higher rating goes with a lower score is flagged, not hidden in a share.
+    /// driver whose higher rating goes with a worse outcome is flagged, not hidden in a share.
     pub direction: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spearman: Option<f64>,
@@ -253,18 +253,26 @@ pub struct Driver {
     pub coef_se: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vif: Option<f64>,
-    /// Odds ratio of being a promoter (9–10) per one-point rating increase.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub promoter_odds_ratio: Option<f64>,
-    /// Odds ratio of being a detractor (0–6) per one-point rating increase.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detractor_odds_ratio: Option<f64>,
+    /// Odds ratio of each of the outcome's classes per one-point rating increase:
+    /// `promoter_odds_ratio` (9–10) and `detractor_odds_ratio` (0–6) for NPS,
+    /// `satisfied_odds_ratio` for CSAT, `high_effort_odds_ratio` for CES.
+    #[serde(flatten)]
+    pub odds_ratios: BTreeMap<String, f64>,
 }
 
-/// The driver analysis of one target.
+impl Driver {
+    /// The odds ratio of class `name` ("promoter", "satisfied", …), if fitted.
+    pub fn odds_ratio(&self, name: &str) -> Option<f64> {
+        self.odds_ratios.get(&format!("{name}_odds_ratio")).copied()
+    }
+}
+
+/// The driver analysis of one outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct DriverTable {
+    /// The outcome column and its kind.
     pub target: String,
+    pub outcome: OutcomeKind,
     /// Complete rows (target and every driver present).
     pub n_used: usize,
     pub n_dropped: usize,
@@ -286,10 +294,9 @@ pub struct DriverTable {
     pub shapley_method: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub complete_dominance: Option<Vec<[String; 2]>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub promoter_pseudo_r2: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detractor_pseudo_r2: Option<f64>,
+    /// McFadden's pseudo-R² of each logit: `promoter_pseudo_r2`, `satisfied_pseudo_r2`, ….
+    #[serde(flatten)]
+    pub pseudo_r2: BTreeMap<String, f64>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub uncertainty: Option<Uncertainty>,
     /// Warnings and explanations a reader of the numbers needs.
@@ -339,7 +346,7 @@ impl Source<'_> {
 
 /// Everything a fit needs to know about its variables.
 pub struct Model<'a> {
-    pub target: &'a str,
+    pub outcome: &'a Outcome,
     pub specs: &'a [DriverSpec],
     pub opts: &'a Options,
 }
@@ -351,14 +358,15 @@ impl Model<'_> {
 
     /// Step one on any moments: what the bootstrap calls per resample.
     pub fn prepare(&self, m: Moments, pairwise: bool) -> Result<Prepared, ModelError> {
-        prepare::prepare(m, pairwise, self.opts.non_pd, &self.names(), self.target)
+        prepare::prepare(m, pairwise, self.opts.non_pd, &self.names(), &self.outcome.column)
     }
 }
 
 impl DriverTable {
-    /// Runs the methods in `opts` on the survey's responses (the rows `keep` selects, or all).
-    pub fn fit(survey: &Survey, responses: &Responses, keep: Option<&[bool]>, opts: &Options) -> Result<DriverTable, ModelError> {
-        Self::fit_rows(survey, responses, keep, &responses.model_data(keep), opts)
+    /// Runs the methods in `opts` on the survey's responses (the rows `keep` selects, or
+    /// all) for `outcome`.
+    pub fn fit(survey: &Survey, responses: &Responses, outcome: &Outcome, keep: Option<&[bool]>, opts: &Options) -> Result<DriverTable, ModelError> {
+        Self::fit_rows(survey, responses, outcome, keep, &responses.model_data(outcome, keep), opts)
     }
 
     /// As [`DriverTable::fit`], with the complete rows of `keep` already built (a caller
@@ -366,24 +374,25 @@ impl DriverTable {
     pub fn fit_rows(
         survey: &Survey,
         responses: &Responses,
+        outcome: &Outcome,
         keep: Option<&[bool]>,
         data: &ModelData,
         opts: &Options,
     ) -> Result<DriverTable, ModelError> {
-        let pairwise = (opts.missing == Missing::Pairwise).then(|| responses.model_columns(keep));
-        Self::fit_data(&survey.target, &survey.drivers, data, pairwise.as_ref(), opts)
+        let pairwise = (opts.missing == Missing::Pairwise).then(|| responses.model_columns(outcome, keep));
+        Self::fit_data(outcome, &survey.drivers, data, pairwise.as_ref(), opts)
     }
 
     /// The engine proper, on complete rows (and, for `--missing pairwise`, the columns
-    /// with their gaps: drivers then target, and weights).
+    /// with their gaps: drivers then the outcome, and weights), both oriented.
     pub fn fit_data(
-        target: &str,
+        outcome: &Outcome,
         specs: &[DriverSpec],
         data: &ModelData,
         pairwise: Option<&GappyColumns>,
         opts: &Options,
     ) -> Result<DriverTable, ModelError> {
-        let model = Model { target, specs, opts };
+        let model = Model { outcome, specs, opts };
         let source = match pairwise {
             Some(columns) => Source::Pairwise(columns),
             None => Source::Listwise(Rows::new(data)),
@@ -392,7 +401,7 @@ impl DriverTable {
         // Spearman and the logits need the complete rows themselves, which pairwise
         // deletion may leave too few of.
         let rows = (data.n_used >= specs.len() + 2).then_some(data);
-        let est = estimate::estimate(&prep, rows, source.is_pairwise(), opts);
+        let est = estimate::estimate(&prep, outcome, rows, source.is_pairwise(), opts);
         let mut table = assemble(&model, &prep, &est, data);
         if opts.bootstrap > 0 {
             let ranked_by = match (table.rank_by, &est.shapley, &est.relative_weights) {
@@ -430,13 +439,16 @@ fn split(ci: Option<[f64; 2]>) -> (Option<f64>, Option<f64>) {
 }
 
 /// Step three: labels, notes and the ranking.
-fn assemble<'a>(model: &Model, prep: &Prepared, est: &'a Estimates, data: &ModelData) -> DriverTable {
+fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &ModelData) -> DriverTable {
     let opts = model.opts;
     let names = model.names();
     let p = names.len();
     let list = |idx: &[usize]| prepare::list(&names, idx);
     let m = &prep.moments;
     let mut notes = Vec::new();
+    if model.outcome.kind == OutcomeKind::Ces {
+        notes.push("effort is better when lower, so correlations, betas and coefficients are signed by less effort: positive means a higher rating goes with less effort".into());
+    }
     if !prep.constant.is_empty() {
         notes.push(format!("constant in the rows used, so importance 0: {}", list(&prep.constant)));
     }
@@ -533,30 +545,30 @@ fn assemble<'a>(model: &Model, prep: &Prepared, est: &'a Estimates, data: &Model
         ));
     }
 
-    if opts.wants(Method::Logit) && (est.promoter.is_none() || est.detractor.is_none()) {
-        notes.push("promoter/detractor logits skipped: collinear drivers or too few complete rows".into());
+    let classes = model.outcome.classes();
+    if opts.wants(Method::Logit) && !classes.is_empty() && est.logits.is_empty() {
+        let names: Vec<&str> = classes.iter().map(|c| c.name).collect();
+        notes.push(format!("{} logits skipped: collinear drivers or too few complete rows", names.join("/")));
     }
-    let mut fitted = |fit: &'a Option<Result<Logit, String>>, name: &str| match fit {
-        Some(Ok(f)) => Some(f),
-        Some(Err(why)) => {
-            notes.push(format!("{name} logit not fitted: {why}"));
-            None
+    let mut pseudo_r2 = BTreeMap::new();
+    for (class, fit) in &est.logits {
+        match fit {
+            Ok(f) => {
+                for (d, or) in drivers.iter_mut().zip(&f.odds_ratio) {
+                    d.odds_ratios.insert(format!("{class}_odds_ratio"), *or);
+                }
+                pseudo_r2.insert(format!("{class}_pseudo_r2"), f.pseudo_r2);
+                rows_used.insert("logit", data.n_used);
+            }
+            Err(why) => notes.push(format!("{} logit not fitted: {why}", class.replace('_', " "))),
         }
-        None => None,
-    };
-    let (promoter, detractor) = (fitted(&est.promoter, "promoter"), fitted(&est.detractor, "detractor"));
-    for (j, d) in drivers.iter_mut().enumerate() {
-        d.promoter_odds_ratio = promoter.map(|f| f.odds_ratio[j]);
-        d.detractor_odds_ratio = detractor.map(|f| f.odds_ratio[j]);
-    }
-    if promoter.is_some() || detractor.is_some() {
-        rows_used.insert("logit", data.n_used);
     }
 
     let rank_by = rank(&mut drivers, opts.rank_by(), &mut notes);
     let n = m.n as f64;
     DriverTable {
-        target: model.target.to_string(),
+        target: model.outcome.column.clone(),
+        outcome: model.outcome.kind,
         n_used: data.n_used,
         n_dropped: data.n_dropped,
         r2: est.r2,
@@ -568,8 +580,7 @@ fn assemble<'a>(model: &Model, prep: &Prepared, est: &'a Estimates, data: &Model
         standard_errors,
         shapley_method,
         complete_dominance,
-        promoter_pseudo_r2: promoter.map(|f| f.pseudo_r2),
-        detractor_pseudo_r2: detractor.map(|f| f.pseudo_r2),
+        pseudo_r2,
         uncertainty: None,
         method_notes: notes,
         drivers,

@@ -1,8 +1,9 @@
 //! Load → validate → join: turns the survey's files into one clean frame of responses.
 //!
 //! Every value is checked against the schema before anything is modelled: ids must be
-//! unique, ratings inside the declared scale, the target a whole number 0–10, unless the
-//! value is a declared missing code. The ratings and NPS files are joined with polars.
+//! unique, ratings inside the declared scale, each outcome valid for its kind (NPS a whole
+//! number 0–10), unless the value is a declared missing code. The ratings and outcome
+//! (NPS) files are joined with polars.
 
 mod sniff;
 mod table;
@@ -17,6 +18,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::outcome::Outcome;
 use crate::spec::Survey;
 use crate::waves::{self, Period, PeriodKind, WaveOrder};
 
@@ -33,10 +35,10 @@ pub struct LoadReport {
     pub unmatched_nps: usize,
     /// Cells holding a declared missing code, now missing.
     pub missing_coded: usize,
-    /// Blank cells in the driver and target columns of matched rows.
+    /// Blank cells in the driver and outcome columns of matched rows.
     pub blank_cells: usize,
-    /// Matched respondents with no usable target.
-    pub target_missing: usize,
+    /// Matched respondents with no usable answer, per outcome column.
+    pub outcome_missing: Vec<(String, usize)>,
     /// Matched respondents with weight 0: left out of every statistic, as if not in the file.
     pub zero_weight: usize,
     /// How waves were read and ordered, when a reader needs to know.
@@ -56,7 +58,8 @@ pub struct Responses {
 /// How a blank wave or segment cell reads.
 pub const MISSING_LABEL: &str = "(missing)";
 
-/// Complete rows for a linear model (listwise deletion), as matrices.
+/// Complete rows for a linear model (listwise deletion), as matrices. `y` is the outcome
+/// oriented so that higher is better ([`Outcome::sign`]).
 pub struct ModelData {
     pub names: Vec<String>,
     pub x: Array2<f64>,
@@ -66,14 +69,18 @@ pub struct ModelData {
     pub n_dropped: usize,
 }
 
-/// Driver columns then the target, gaps included, and the weights: what pairwise
+/// Driver columns then the (oriented) outcome, gaps included, and the weights: what pairwise
 /// deletion works from.
 pub type GappyColumns = (Vec<Vec<Option<f64>>>, Option<Vec<f64>>);
 
 /// Column names inside the joined frame (the user's names could clash with each other).
 const ID: &str = "__id";
-const TARGET: &str = "__target";
 const WEIGHT: &str = "__weight";
+
+/// An outcome's column inside the joined frame.
+fn outcome_key(o: &Outcome) -> String {
+    format!("__outcome:{}", o.column)
+}
 
 pub fn load(survey: &Survey) -> Result<Responses> {
     let ratings = Table::read(&survey.ratings, &survey.csv)?;
@@ -102,33 +109,32 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         columns.push(Column::new(WEIGHT.into(), weight_values(&ratings, w)?));
     }
 
-    let (df, nps_table) = match &survey.nps {
-        None => {
-            let target = target_values(&ratings, &survey.target, survey, &mut missing_coded)?;
-            columns.push(Column::new(TARGET.into(), target));
-            (frame(&ratings, columns)?, None)
-        }
-        Some(nps_path) => {
-            let nps = Table::read(nps_path, &survey.csv)?;
-            let id = survey.id.as_deref().expect("resolve() requires an id with two files");
-            let nps_df = frame(
-                &nps,
-                vec![
-                    Column::new(ID.into(), unique_ids(&nps, id)?),
-                    Column::new(TARGET.into(), target_values(&nps, &survey.target, survey, &mut missing_coded)?),
-                ],
-            )?;
+    // Each outcome comes from the outcome (NPS) file when it has the column, else from
+    // the ratings file.
+    let nps = survey.nps.as_ref().map(|path| Table::read(path, &survey.csv)).transpose()?;
+    let mut nps_columns = Vec::new();
+    if let (Some(nps), Some(id)) = (&nps, &survey.id) {
+        nps_columns.push(Column::new(ID.into(), unique_ids(nps, id)?));
+    }
+    for o in &survey.outcomes {
+        let (table, into) = match &nps {
+            Some(t) if t.df.column(&o.column).is_ok() || ratings.df.column(&o.column).is_err() => (t, &mut nps_columns),
+            _ => (&ratings, &mut columns),
+        };
+        into.push(Column::new(outcome_key(o).into(), outcome_values(table, o, survey, &mut missing_coded)?));
+    }
+    let df = match &nps {
+        None => frame(&ratings, columns)?,
+        Some(nps) => {
             let mut args = JoinArgs::new(JoinType::Inner);
             args.maintain_order = MaintainOrderJoin::Left;
-            let joined = frame(&ratings, columns)?
-                .join(&nps_df, [ID], [ID], args, None)
-                .map_err(|e| Error::Data(format!("joining {} and {}: {e}", survey.ratings.display(), nps_path.display())))?;
-            (joined, Some(nps))
+            frame(&ratings, columns)?
+                .join(&frame(nps, nps_columns)?, [ID], [ID], args, None)
+                .map_err(|e| Error::Data(format!("joining {} and {}: {e}", survey.ratings.display(), nps.path.display())))?
         }
     };
-
     if df.height() == 0 {
-        return Err(Error::Data(match &nps_table {
+        return Err(Error::Data(match &nps {
             Some(n) => format!(
                 "no respondent id appears in both {} and {}: check that --id names the same column in both",
                 ratings.path.display(),
@@ -142,17 +148,17 @@ pub fn load(survey: &Survey) -> Result<Responses> {
     let report = LoadReport {
         ratings_file: ratings.path.display().to_string(),
         ratings_rows: ratings.height(),
-        nps_file: nps_table.as_ref().map(|t| t.path.display().to_string()),
-        nps_rows: nps_table.as_ref().map(Table::height),
+        nps_file: nps.as_ref().map(|t| t.path.display().to_string()),
+        nps_rows: nps.as_ref().map(Table::height),
         matched,
         unmatched_ratings: ratings.height() - matched,
-        unmatched_nps: nps_table.as_ref().map_or(0, |t| t.height() - matched),
+        unmatched_nps: nps.as_ref().map_or(0, |t| t.height() - matched),
         missing_coded,
         blank_cells: 0,
-        target_missing: 0,
+        outcome_missing: Vec::new(),
         zero_weight,
         notes: Vec::new(),
-        dialects: [Some(&ratings), nps_table.as_ref()]
+        dialects: [Some(&ratings), nps.as_ref()]
             .into_iter()
             .flatten()
             .filter_map(|t| Some((t.path.display().to_string(), t.dialect.clone()?)))
@@ -171,14 +177,12 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         responses.report.notes.extend(order.note.clone());
         responses.waves = Some(order);
     }
-    let target_missing = responses.target().iter().filter(|v| v.is_none()).count();
-    let blank_drivers: usize = survey
-        .drivers
-        .iter()
-        .map(|d| responses.numbers(&d.column).iter().filter(|v| v.is_none()).count())
-        .sum();
-    responses.report.target_missing = target_missing;
-    responses.report.blank_cells = blank_drivers + target_missing;
+    let blanks = |key: &str| responses.numbers(key).iter().filter(|v| v.is_none()).count();
+    let outcome_missing: Vec<(String, usize)> =
+        survey.outcomes.iter().map(|o| (o.column.clone(), blanks(&outcome_key(o)))).collect();
+    let blank_drivers: usize = survey.drivers.iter().map(|d| blanks(&d.column)).sum();
+    responses.report.blank_cells = blank_drivers + outcome_missing.iter().map(|(_, n)| n).sum::<usize>();
+    responses.report.outcome_missing = outcome_missing;
     Ok(responses)
 }
 
@@ -275,12 +279,9 @@ fn rating_values(table: &Table, column: &str, survey: &Survey, coded: &mut usize
     })
 }
 
-/// The recommend score: a whole number 0–10, or a missing code.
-fn target_values(table: &Table, column: &str, survey: &Survey, coded: &mut usize) -> Result<Vec<Option<f64>>> {
-    coded_values(table, column, "target", survey, coded, |x| {
-        (!(0.0..=10.0).contains(&x) || x.fract() != 0.0)
-            .then(|| format!("likelihood to recommend must be a whole number 0–10, found {x}"))
-    })
+/// An outcome's answers: valid for its kind (NPS: a whole number 0–10), or a missing code.
+fn outcome_values(table: &Table, o: &Outcome, survey: &Survey, coded: &mut usize) -> Result<Vec<Option<f64>>> {
+    coded_values(table, &o.column, "outcome", survey, coded, |x| o.invalid(x))
 }
 
 /// A numeric column whose missing codes become missing (counted in `coded`) and whose
@@ -339,7 +340,7 @@ impl Responses {
         self.df.height()
     }
 
-    /// A numeric column of the joined frame (a driver, the target or the weight).
+    /// A numeric column of the joined frame (a driver, an outcome or the weight).
     fn numbers(&self, name: &str) -> Vec<Option<f64>> {
         self.df
             .column(name)
@@ -347,8 +348,15 @@ impl Responses {
             .expect("the loader built this column as f64")
     }
 
-    pub fn target(&self) -> Vec<Option<f64>> {
-        self.numbers(TARGET)
+    /// An outcome's answers as given (not oriented), blanks `None`.
+    pub fn answers(&self, o: &Outcome) -> Vec<Option<f64>> {
+        self.numbers(&outcome_key(o))
+    }
+
+    /// An outcome oriented for the engine: higher is better.
+    fn oriented(&self, o: &Outcome) -> Vec<Option<f64>> {
+        let sign = o.sign();
+        self.answers(o).into_iter().map(|v| v.map(|x| sign * x)).collect()
     }
 
     pub fn weights(&self) -> Option<Vec<f64>> {
@@ -367,9 +375,9 @@ impl Responses {
             .collect()
     }
 
-    /// Every driver column then the target, with gaps, for pairwise deletion; and weights.
+    /// Every driver column then the outcome, with gaps, for pairwise deletion; and weights.
     /// `keep` selects the rows of one group (a wave, a segment level); `None` is all rows.
-    pub fn model_columns(&self, keep: Option<&[bool]>) -> GappyColumns {
+    pub fn model_columns(&self, o: &Outcome, keep: Option<&[bool]>) -> GappyColumns {
         fn pick<T>(v: Vec<T>, keep: Option<&[bool]>) -> Vec<T> {
             match keep {
                 None => v,
@@ -378,16 +386,16 @@ impl Responses {
         }
         let mut columns: Vec<Vec<Option<f64>>> =
             self.survey.drivers.iter().map(|d| pick(self.numbers(&d.column), keep)).collect();
-        columns.push(pick(self.target(), keep));
+        columns.push(pick(self.oriented(o), keep));
         (columns, self.weights().map(|w| pick(w, keep)))
     }
 
-    /// Rows where the target and every driver are present (listwise deletion), among the
+    /// Rows where the outcome and every driver are present (listwise deletion), among the
     /// rows `keep` selects (`None`: all).
-    pub fn model_data(&self, keep: Option<&[bool]>) -> ModelData {
+    pub fn model_data(&self, o: &Outcome, keep: Option<&[bool]>) -> ModelData {
         let drivers: Vec<Vec<Option<f64>>> =
             self.survey.drivers.iter().map(|d| self.numbers(&d.column)).collect();
-        let target = self.target();
+        let target = self.oriented(o);
         let weights = self.weights();
         let kept = |i: usize| keep.is_none_or(|k| k[i]);
         let rows: Vec<usize> = (0..self.height())

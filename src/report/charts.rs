@@ -9,7 +9,8 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::error::{Error, Result};
-use crate::nps::NpsStats;
+use crate::outcome::{Band, Outcome};
+use crate::scores::ScoreStats;
 
 const FONT: &str = "sans-serif";
 const SIZE: (u32, u32) = (1200, 675);
@@ -52,8 +53,9 @@ fn draw_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::output(path, format!("cannot draw chart: {e}"))
 }
 
-/// Stacked bars of detractors / passives / promoters per group, with NPS on top.
-pub fn nps_composition(path: &Path, title: &str, rows: &[NpsStats]) -> Result<()> {
+/// Stacked bars of the outcome's three answer bands per group (detractors / passives /
+/// promoters for NPS), worst at the bottom, with the headline on top.
+pub fn composition(path: &Path, title: &str, outcome: &Outcome, rows: &[ScoreStats]) -> Result<()> {
     register_font();
     let err = |e: &dyn std::fmt::Display| draw_error(path, e);
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
@@ -89,11 +91,9 @@ pub fn nps_composition(path: &Path, title: &str, rows: &[NpsStats]) -> Result<()
     for (i, r) in rows.iter().enumerate() {
         let (x0, x1) = (i as f64 + 0.2, i as f64 + 0.8);
         let mut y = 0.0;
-        for (share, colour, text_colour) in [
-            (r.pct_detractors, RED, WHITE),
-            (r.pct_passives, GREY, BLACK),
-            (r.pct_promoters, GREEN, WHITE),
-        ] {
+        let pct = r.bands.as_ref().map_or([0.0; 3], |b| b.pct);
+        for (band, colour, text_colour) in worst_first(outcome) {
+            let share = pct[band as usize];
             chart
                 .draw_series(std::iter::once(Rectangle::new([(x0, y), (x1, y + share)], colour.filled())))
                 .map_err(|e| err(&e))?;
@@ -110,24 +110,35 @@ pub fn nps_composition(path: &Path, title: &str, rows: &[NpsStats]) -> Result<()
         }
         chart
             .draw_series(std::iter::once(Text::new(
-                format!("NPS {:+.1}", r.nps),
+                outcome.headline(r.score),
                 (i as f64 + 0.36, 108.0),
                 (FONT, 21).into_font().style(FontStyle::Bold),
             )))
             .map_err(|e| err(&e))?;
     }
-    for (i, (name, colour)) in
-        [("Promoters (9–10)", GREEN), ("Passives (7–8)", GREY), ("Detractors (0–6)", RED)].into_iter().enumerate()
-    {
+    for (i, (band, colour, _)) in worst_first(outcome).into_iter().rev().enumerate() {
         let y = 140 + 40 * i as i32;
+        let name = display(&capitalised(&outcome.band_legend(band)));
         legend
             .draw(&Rectangle::new([(10, y), (34, y + 24)], colour.filled()))
             .map_err(|e| err(&e))?;
         legend
-            .draw(&Text::new(name, (44, y + 3), (FONT, 19).into_font()))
+            .draw(&Text::new(name.as_str(), (44, y + 3), (FONT, 19).into_font()))
             .map_err(|e| err(&e))?;
     }
     root.present().map_err(|e| err(&e))
+}
+
+/// The bands from worst to best, with fill and text colours: red for the worst (detractors,
+/// the dissatisfied, high effort), grey between, green for the best.
+fn worst_first(outcome: &Outcome) -> [(Band, RGBColor, RGBColor); 3] {
+    let (worst, best) = if outcome.sign() < 0.0 { (Band::High, Band::Low) } else { (Band::Low, Band::High) };
+    [(worst, RED, WHITE), (Band::Mid, GREY, BLACK), (best, GREEN, WHITE)]
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// One bar of [`ranked_bars`], with its 95% interval when there is one.

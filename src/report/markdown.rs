@@ -3,28 +3,118 @@
 
 use std::fmt::Write;
 
-use crate::drivers::{DriverTable, RankBy};
+use crate::agreement::Agreement;
+use crate::drivers::{Driver, DriverTable, RankBy};
 use crate::groups::{GroupAnalysis, GroupFit, ShareDifference};
-use crate::nps::NpsStats;
+use crate::outcome::{Band, Outcome, OutcomeKind};
+use crate::scores::ScoreStats;
 use crate::spec::WeightsAre;
-use crate::Analysis;
+use crate::{Analysis, OutcomeAnalysis};
 
-pub fn render(a: &Analysis, charts: &[(String, String)]) -> String {
+/// The report; `charts[i]` are outcome i's charts as (title, file).
+pub fn render(a: &Analysis, charts: &[Vec<(String, String)>]) -> String {
     let mut md = String::new();
     let w = &mut md;
     let s = &a.survey;
     writeln!(w, "# Key-driver report — {}\n", a.name).unwrap();
+    let outcomes: Vec<String> = a.outcomes.iter().map(|o| format!("{} (`{}`)", o.outcome.label, o.outcome.column)).collect();
     writeln!(
         w,
-        "keydriver {} · seed {} · target `{}` · {} drivers{}\n",
+        "keydriver {} · seed {} · {} {} · {} drivers{}\n",
         a.version,
         s.seed,
-        s.target,
+        if outcomes.len() == 1 { "outcome" } else { "outcomes" },
+        outcomes.join(", "),
         s.drivers.len(),
         a.config.as_ref().map(|c| format!(" · config `{c}`")).unwrap_or_default()
     )
     .unwrap();
+    headline(w, a);
+    data_section(w, a);
+    for (o, charts) in a.outcomes.iter().zip(charts) {
+        outcome_section(w, o, charts);
+    }
+    if let Some(agreement) = &a.agreement {
+        agreement_section(w, a, agreement);
+    }
+    writeln!(w, "## Files\n").unwrap();
+    for (i, o) in a.outcomes.iter().enumerate() {
+        let f = super::Files::of(&o.outcome, i == 0);
+        write!(w, "- {}: `{}.csv`, `{}.json` (every row of its tables above)", o.outcome.label, f.scores, f.scores).unwrap();
+        if o.drivers.is_some() {
+            write!(w, "; `{}.csv`, `{}.json` (its driver tables, by wave and segment too)", f.drivers, f.drivers).unwrap();
+        }
+        writeln!(w, ".").unwrap();
+    }
+    writeln!(w, "- `run.json`: the settings and load summary of this run.").unwrap();
+    md
+}
 
+/// One line per outcome: its headline overall and in the latest wave with the change,
+/// and each benchmark gap, said as within or beyond noise.
+fn headline(w: &mut String, a: &Analysis) {
+    writeln!(w, "## Headline\n").unwrap();
+    for o in &a.outcomes {
+        let out = &o.outcome;
+        let latest = a.survey.wave.as_deref().and_then(|c| o.scores.by(c)).and_then(|rows| rows.iter().rev().find(|r| r.change.is_some()));
+        let r = latest.unwrap_or(&o.scores.overall);
+        let place = if latest.is_some() { format!(" in {}", r.group) } else { String::new() };
+        write!(w, "- **{}**{place}: **{}** (95% CI {} to {})", out.label, headline_value(out, r.score), out.value(r.ci_low), out.value(r.ci_high)).unwrap();
+        if let Some(c) = &r.change {
+            write!(
+                w,
+                ", {} since {} ({})",
+                out.delta(c.difference),
+                c.from,
+                if c.ci_low > 0.0 || c.ci_high < 0.0 { "beyond noise" } else { "within noise" }
+            )
+            .unwrap();
+        }
+        let gaps: Vec<String> = o
+            .scores
+            .benchmarks
+            .iter()
+            .filter(|g| g.wave == r.group || (latest.is_none() && g.wave == "all"))
+            .map(|g| {
+                let verdict = if g.beyond_noise { "beyond noise" } else { "within noise" };
+                format!("{} vs {} ({}, {verdict})", out.delta(g.difference), g.label, out.value(g.benchmark))
+            })
+            .collect();
+        if !gaps.is_empty() {
+            write!(w, "; {}", gaps.join(", ")).unwrap();
+        }
+        if let Some(top) = o.drivers.as_ref().and_then(|d| d.drivers.first()) {
+            write!(w, ". Strongest driver: {}", top.label).unwrap();
+            if let Some(tied) = top.tie_group.as_deref().map(|g| tied_with(o.drivers.as_ref().unwrap(), top, g)).filter(|t| !t.is_empty()) {
+                write!(w, ", statistically tied with {tied}").unwrap();
+            }
+        }
+        writeln!(w, ".").unwrap();
+    }
+    writeln!(w).unwrap();
+}
+
+/// A headline value with its unit: "+23.4", "78.2%", "3.41".
+fn headline_value(o: &Outcome, v: f64) -> String {
+    match o.kind {
+        OutcomeKind::Csat => format!("{v:.1}%"),
+        _ => o.value(v),
+    }
+}
+
+/// The other drivers sharing a tie-group letter with `d`.
+fn tied_with(t: &DriverTable, d: &Driver, letters: &str) -> String {
+    let tied: Vec<&str> = t
+        .drivers
+        .iter()
+        .filter(|x| x.name != d.name && x.tie_group.as_deref().is_some_and(|l| l.chars().any(|c| letters.contains(c))))
+        .map(|x| x.label.as_str())
+        .collect();
+    tied.join(", ")
+}
+
+fn data_section(w: &mut String, a: &Analysis) {
+    let s = &a.survey;
     writeln!(w, "## Data\n").unwrap();
     let l = &a.load;
     writeln!(w, "| | rows |\n|---|---:|").unwrap();
@@ -33,19 +123,22 @@ pub fn render(a: &Analysis, charts: &[(String, String)]) -> String {
         writeln!(w, "| read from `{f}` | {n} |").unwrap();
         writeln!(w, "| matched on `{}` | {} |", s.id.as_deref().unwrap_or(""), l.matched).unwrap();
         writeln!(w, "| in ratings only (unmatched) | {} |", l.unmatched_ratings).unwrap();
-        writeln!(w, "| in NPS only (unmatched) | {} |", l.unmatched_nps).unwrap();
+        writeln!(w, "| in `{}` only (unmatched) | {} |", f, l.unmatched_nps).unwrap();
     }
-    writeln!(w, "| without a recommend score | {} |", l.target_missing).unwrap();
+    for (column, n) in &l.outcome_missing {
+        writeln!(w, "| without an answer to `{column}` | {n} |").unwrap();
+    }
     if s.weight.is_some() {
         writeln!(w, "| weight 0, left out of every statistic | {} |", l.zero_weight).unwrap();
     }
-    if let Some(d) = &a.drivers {
-        writeln!(w, "| used in the driver model (complete rows) | {} |", d.n_used).unwrap();
-        writeln!(w, "| dropped from the model (a driver or the score missing) | {} |", d.n_dropped).unwrap();
+    for o in &a.outcomes {
+        if let Some(d) = &o.drivers {
+            writeln!(w, "| used in the driver model of {} (complete rows) | {} |", o.outcome.label, d.n_used).unwrap();
+        }
     }
     writeln!(
         w,
-        "\nMissing codes {:?} recoded to missing in {} cells; {} driver/score cells blank after that.{}\n",
+        "\nMissing codes {:?} recoded to missing in {} cells; {} driver/outcome cells blank after that.{}\n",
         s.missing_codes,
         l.missing_coded,
         l.blank_cells,
@@ -55,48 +148,140 @@ pub fn render(a: &Analysis, charts: &[(String, String)]) -> String {
     for note in &l.notes {
         writeln!(w, "> **Note:** {note}.\n").unwrap();
     }
+}
 
-    writeln!(w, "## Net Promoter Score\n").unwrap();
-    let o = &a.nps.overall;
-    writeln!(
+/// Everything about one outcome: headline, bands, benchmarks, breakdowns, drivers, changes.
+fn outcome_section(w: &mut String, o: &OutcomeAnalysis, charts: &[(String, String)]) {
+    let out = &o.outcome;
+    writeln!(w, "## {} — {}\n", out.label, describe(out)).unwrap();
+    let r = &o.scores.overall;
+    write!(
         w,
-        "Overall NPS **{:+.1}** (95% CI {:+.1} to {:+.1}, SE {:.1}) from {} respondents: {:.1}% promoters, {:.1}% passives, {:.1}% detractors.\n",
-        o.nps, o.ci_low, o.ci_high, o.se, o.n, o.pct_promoters, o.pct_passives, o.pct_detractors
+        "Overall {} **{}** (95% CI {} to {}, SE {:.prec$}) from {} respondents",
+        out.metric(),
+        headline_value(out, r.score),
+        out.value(r.ci_low),
+        out.value(r.ci_high),
+        r.se,
+        r.n,
+        prec = out.decimals()
     )
     .unwrap();
-    for (title, file) in charts.iter().filter(|(_, f)| f.starts_with("nps")) {
+    match &r.bands {
+        Some(b) => {
+            let parts: Vec<String> = [Band::High, Band::Mid, Band::Low]
+                .iter()
+                .map(|&x| format!("{:.1}% {}", b.pct[x as usize], out.band_legend(x)))
+                .collect();
+            writeln!(w, ": {}.\n", parts.join(", ")).unwrap();
+        }
+        None => writeln!(w, ".\n").unwrap(),
+    }
+    for (title, file) in charts.iter().filter(|(_, f)| !f.starts_with("drivers")) {
         writeln!(w, "![{title}]({file})\n").unwrap();
     }
-    for b in &a.nps.breakdowns {
-        writeln!(w, "### By {}\n", b.by).unwrap();
-        nps_table(w, &b.rows);
+    if !o.scores.benchmarks.is_empty() {
+        writeln!(w, "### Against benchmarks\n").unwrap();
+        writeln!(w, "| benchmark | wave | benchmark value | ours | gap | 95% CI of gap | beyond noise |").unwrap();
+        writeln!(w, "|---|---|---:|---:|---:|---|---|").unwrap();
+        for g in &o.scores.benchmarks {
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} to {} | {} |",
+                g.label,
+                g.wave,
+                out.value(g.benchmark),
+                out.value(g.score),
+                out.delta(g.difference),
+                out.delta(g.ci_low),
+                out.delta(g.ci_high),
+                if g.beyond_noise { "yes" } else { "no" }
+            )
+            .unwrap();
+        }
+        writeln!(w, "\nThe gap's interval combines our sampling error with the benchmark's (from its interval or n; none when it gives neither).\n").unwrap();
     }
-
-    match (&a.drivers, &a.drivers_note) {
-        (Some(d), _) => drivers_section(w, d),
-        (None, note) => writeln!(
-            w,
-            "## Drivers of the recommend score\n\nNo driver model: {}.\n",
-            note.as_deref().unwrap_or("not run")
-        )
-        .unwrap(),
+    for b in &o.scores.breakdowns {
+        writeln!(w, "### {} by {}\n", out.metric(), b.by).unwrap();
+        score_table(w, out, &b.rows);
+    }
+    match (&o.drivers, &o.drivers_note) {
+        (Some(d), _) => drivers_section(w, out, d),
+        (None, note) => writeln!(w, "### Drivers of {}\n\nNo driver model: {}.\n", out.label, note.as_deref().unwrap_or("not run")).unwrap(),
     }
     for (title, file) in charts.iter().filter(|(_, f)| f.starts_with("drivers")) {
         writeln!(w, "![{title}]({file})\n").unwrap();
     }
-    if let Some(d) = &a.drivers {
-        groups_section(w, d, &a.groups);
+    if let Some(d) = &o.drivers {
+        groups_section(w, out, d, &o.groups);
     }
-    writeln!(
-        w,
-        "## Files\n\n`nps.csv`, `nps.json`: every NPS row above. `drivers.csv`, `drivers.json`: the driver table. `run.json`: the settings and load summary of this run."
-    )
-    .unwrap();
-    md
 }
 
-fn drivers_section(w: &mut String, d: &DriverTable) {
-    writeln!(w, "## Drivers of the recommend score\n").unwrap();
+/// What the headline is, in words.
+fn describe(o: &Outcome) -> String {
+    match o.kind {
+        OutcomeKind::Nps => "Net Promoter Score (% promoters 9–10 minus % detractors 0–6)".into(),
+        OutcomeKind::Csat => {
+            let s = o.scale.expect("csat has a scale");
+            format!("% satisfied (answers {} to {} on {}–{})", o.cutoff.unwrap_or(s.max), s.max, s.min, s.max)
+        }
+        OutcomeKind::Ces => {
+            let s = o.scale.expect("ces has a scale");
+            format!("mean customer effort on {}–{}, lower is better", s.min, s.max)
+        }
+        OutcomeKind::Numeric => format!("mean of `{}`", o.column),
+    }
+}
+
+/// The outcomes' driver rankings side by side, and where they differ beyond noise.
+fn agreement_section(w: &mut String, a: &Analysis, g: &Agreement) {
+    let label = |col: &str| a.outcomes.iter().find(|o| o.outcome.column == col).map_or(col.to_string(), |o| o.outcome.label.clone());
+    let names: Vec<String> = g.outcomes.iter().map(|c| label(c)).collect();
+    writeln!(w, "## Do {} agree on what drives them?\n", names.join(" and ")).unwrap();
+    writeln!(w, "Each driver's rank, share of R² and tie group per outcome. Rankings *differ* only where two drivers are ordered one way for one outcome and the other way for another, both beyond noise (the bootstrap interval of their difference excludes zero); reshuffles within a tie group are agreement.\n").unwrap();
+    write!(w, "| driver |").unwrap();
+    for n in &names {
+        write!(w, " {n}: rank | share | tie |").unwrap();
+    }
+    writeln!(w, " agree? |\n|---|{}---|", "---:|---:|---|".repeat(names.len())).unwrap();
+    for d in &g.drivers {
+        write!(w, "| {} |", d.label).unwrap();
+        for p in &d.placings {
+            write!(
+                w,
+                " {} | {} | {} |",
+                p.rank,
+                p.share.map_or("—".into(), |s| format!("{:.1}%", 100.0 * s)),
+                p.tie_group.as_deref().unwrap_or("—")
+            )
+            .unwrap();
+        }
+        writeln!(w, " {} |", if d.agrees { "yes" } else { "**no**" }).unwrap();
+    }
+    writeln!(w).unwrap();
+    let driver = |n: &str| g.drivers.iter().find(|d| d.name == n).map_or(n.to_string(), |d| d.label.clone());
+    if let Some(note) = &g.note {
+        writeln!(w, "> **Note:** {note}.\n").unwrap();
+    } else if g.disagreements.is_empty() {
+        writeln!(w, "No pair of drivers is ordered differently beyond noise: the outcomes agree on what matters.\n").unwrap();
+    } else {
+        for x in &g.disagreements {
+            writeln!(
+                w,
+                "- {} matters more than {} for {}, but less for {} (both beyond noise).",
+                driver(&x.above),
+                driver(&x.below),
+                label(&x.where_above),
+                label(&x.where_below)
+            )
+            .unwrap();
+        }
+        writeln!(w).unwrap();
+    }
+}
+
+fn drivers_section(w: &mut String, out: &Outcome, d: &DriverTable) {
+    writeln!(w, "### Drivers of {}\n", out.label).unwrap();
     writeln!(
         w,
         "Linear model of `{}` on {} drivers: R² = {:.3} (adjusted {:.3}), from {} complete responses (all waves pooled; {} dropped for a missing rating or score; {} deletion). Ranked by `{}`.\n",
@@ -110,9 +295,16 @@ fn drivers_section(w: &mut String, d: &DriverTable) {
         d.rank_by.name()
     )
     .unwrap();
+    let class = out.classes().first().map(|c| c.name.replace('_', " "));
     writeln!(
         w,
-        "*Share of R²* is each driver's Shapley value (LMG): its average gain in R² over every order in which the drivers could enter the model, so the shares add to 100% and correlated drivers split what they explain together. *Relative weight* is Johnson's (2000) alternative, in R² points. *Beta* is the standardized regression coefficient; with correlated ratings it can shrink or flip sign, which is why it is not used to rank. *Promoter OR* is the odds ratio of being a promoter per one-point higher rating.\n"
+        "*Share of R²* is each driver's Shapley value (LMG): its average gain in R² over every order in which the drivers could enter the model, so the shares add to 100% and correlated drivers split what they explain together. *Relative weight* is Johnson's (2000) alternative, in R² points. *Beta* is the standardized regression coefficient; with correlated ratings it can shrink or flip sign, which is why it is not used to rank.{}{}\n",
+        class.as_ref().map(|c| format!(" *{} OR* is the odds ratio of {} per one-point higher rating.", capitalised(c), with_article(c))).unwrap_or_default(),
+        if out.sign() < 0.0 {
+            " Effort is better when lower, so correlations and betas are signed by *less* effort: a positive driver is one whose higher rating goes with less effort."
+        } else {
+            ""
+        }
     )
     .unwrap();
     if let Some(u) = &d.uncertainty {
@@ -127,14 +319,16 @@ fn drivers_section(w: &mut String, d: &DriverTable) {
         )
         .unwrap();
     }
-    writeln!(w, "| rank | driver | share of R² | 95% CI | P(top) | rank range | tie group | Shapley (R²) | relative weight | beta | p | correlation | promoter OR | direction |").unwrap();
-    writeln!(w, "|---:|---|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|").unwrap();
+    let or_column = class.as_ref().map(|c| format!(" {c} OR |")).unwrap_or_default();
+    writeln!(w, "| rank | driver | share of R² | 95% CI | P(top) | rank range | tie group | Shapley (R²) | relative weight | beta | p | correlation |{or_column} direction |").unwrap();
+    writeln!(w, "|---:|---|---:|---|---:|---|---|---:|---:|---:|---:|---:|{}---|", if class.is_some() { "---:|" } else { "" }).unwrap();
     let num = |v: Option<f64>, digits: usize| v.map_or("—".to_string(), |x| format!("{x:.digits$}"));
     let pct = |v: Option<f64>| v.map_or("—".to_string(), |s| format!("{:.1}%", 100.0 * s));
     for dr in &d.drivers {
+        let odds = out.classes().first().map(|c| format!(" {} |", num(dr.odds_ratio(c.name), 2))).unwrap_or_default();
         writeln!(
             w,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.3} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.3} |{odds} {} |",
             dr.rank,
             dr.label,
             pct(dr.shapley_share),
@@ -150,8 +344,7 @@ fn drivers_section(w: &mut String, d: &DriverTable) {
             num(dr.beta, 3),
             dr.beta_p.map_or("—".to_string(), p_value),
             dr.corr,
-            num(dr.promoter_odds_ratio, 2),
-            if dr.direction == "positive" { "positive".to_string() } else { format!("**{}**: higher rating, lower score", dr.direction) },
+            direction(out, dr.direction),
         )
         .unwrap();
     }
@@ -179,16 +372,22 @@ fn drivers_section(w: &mut String, d: &DriverTable) {
 }
 
 /// Why NPS moved, whether driver shares moved, and the ranking in each wave and segment.
-fn groups_section(w: &mut String, pooled: &DriverTable, g: &GroupAnalysis) {
-    if let Some(e) = &g.nps_change_explained {
-        writeln!(w, "## Why NPS moved from {} to {}\n", e.from, e.to).unwrap();
+fn groups_section(w: &mut String, out: &Outcome, pooled: &DriverTable, g: &GroupAnalysis) {
+    let metric = out.metric();
+    if let Some(e) = &g.change_explained {
+        writeln!(w, "### Why {metric} moved from {} to {}\n", e.from, e.to).unwrap();
         writeln!(
             w,
-            "Among complete responses ({} and {}), NPS changed by **{:+.1}** points. Each driver's part is its change in mean rating times what a rating point is worth in the pooled model of both waves (Oaxaca–Blinder, pooled reference); the rest is what changed ratings do not explain. 95% intervals from {} bootstrap resamples of each wave.\n",
-            e.n_from, e.n_to, e.nps_change, e.resamples
+            "Among complete responses ({} and {}), {metric} changed by **{}**{}. Each driver's part is its change in mean rating times what a rating point is worth in the pooled model of both waves (Oaxaca–Blinder, pooled reference); the rest is what changed ratings do not explain. 95% intervals from {} bootstrap resamples of each wave.{}\n",
+            e.n_from,
+            e.n_to,
+            out.delta(e.change),
+            out.points(),
+            e.resamples,
+            if out.sign() < 0.0 { " For effort a negative part is good news: that driver's better ratings lowered effort." } else { "" }
         )
         .unwrap();
-        writeln!(w, "| driver | mean rating {} | mean rating {} | NPS points per rating point | NPS points | 95% CI |", e.from, e.to).unwrap();
+        writeln!(w, "| driver | mean rating {} | mean rating {} | {metric} per rating point | {metric} change | 95% CI |", e.from, e.to).unwrap();
         writeln!(w, "|---|---:|---:|---:|---:|---|").unwrap();
         let mut parts: Vec<_> = e.drivers.iter().collect();
         parts.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()));
@@ -204,16 +403,16 @@ fn groups_section(w: &mut String, pooled: &DriverTable, g: &GroupAnalysis) {
         writeln!(w, "| *not explained by ratings* | | | | {:+.2} | {} |\n", e.unexplained, ci(e.unexplained_ci_low, e.unexplained_ci_high)).unwrap();
     }
     if let Some(shift) = &g.share_shift {
-        writeln!(w, "### Did the drivers' importance change from {} to {}?\n", shift.from, shift.to).unwrap();
+        writeln!(w, "#### Did the drivers' importance change from {} to {}?\n", shift.from, shift.to).unwrap();
         share_table(w, &format!("share {}", shift.from), &format!("share {}", shift.to), &shift.drivers);
     }
     if !g.waves.is_empty() {
-        writeln!(w, "## Drivers by wave\n\nShare of R² in each wave, with its tie-group letters (within a wave, drivers sharing a letter cannot be told apart).\n").unwrap();
+        writeln!(w, "### Drivers of {} by wave\n\nShare of R² in each wave, with its tie-group letters (within a wave, drivers sharing a letter cannot be told apart).\n", out.label).unwrap();
         let columns: Vec<(&str, &GroupFit)> = g.waves.iter().map(|x| (x.wave.as_str(), &x.fit)).collect();
         group_table(w, pooled, &columns, None);
     }
     for (col, groups) in &g.segments {
-        writeln!(w, "## Drivers by {col}\n\nShare of R² in each group; ▲ / ▼: significantly more / less than in the rest of the sample (95% bootstrap interval of the difference).\n").unwrap();
+        writeln!(w, "### Drivers of {} by {col}\n\nShare of R² in each group; ▲ / ▼: significantly more / less than in the rest of the sample (95% bootstrap interval of the difference).\n", out.label).unwrap();
         let columns: Vec<(&str, &GroupFit)> = groups.iter().map(|x| (x.group.as_str(), &x.fit)).collect();
         let versus: Vec<Option<&[ShareDifference]>> = groups.iter().map(|x| x.versus_rest.as_deref()).collect();
         group_table(w, pooled, &columns, Some(&versus));
@@ -286,28 +485,57 @@ fn p_value(p: f64) -> String {
     if p < 0.001 { "<0.001".to_string() } else { format!("{p:.3}") }
 }
 
-fn nps_table(w: &mut String, rows: &[NpsStats]) {
+fn score_table(w: &mut String, out: &Outcome, rows: &[ScoreStats]) {
     let changes = rows.iter().any(|r| r.change.is_some());
-    write!(w, "| group | n | promoters | passives | detractors | NPS | SE | 95% CI |").unwrap();
+    let bands: Vec<Band> = if out.band_names().is_some() { vec![Band::High, Band::Mid, Band::Low] } else { vec![] };
+    write!(w, "| group | n |").unwrap();
+    for &b in &bands {
+        write!(w, " {} |", out.band_names().unwrap()[b as usize].replace('_', " ")).unwrap();
+    }
+    write!(w, " {} | SE | 95% CI |", out.metric()).unwrap();
     writeln!(w, "{}", if changes { " change | 95% CI of change | p | vs a year earlier |" } else { "" }).unwrap();
-    write!(w, "|---|---:|---:|---:|---:|---:|---:|---|").unwrap();
+    write!(w, "|---|---:|{}---:|---:|---|", "---:|".repeat(bands.len())).unwrap();
     writeln!(w, "{}", if changes { "---:|---|---:|---|" } else { "" }).unwrap();
+    let prec = out.decimals();
     for r in rows {
-        write!(
-            w,
-            "| {} | {} | {:.1}% | {:.1}% | {:.1}% | {:+.1} | {:.1} | {:+.1} to {:+.1} |",
-            r.group, r.n, r.pct_promoters, r.pct_passives, r.pct_detractors, r.nps, r.se, r.ci_low, r.ci_high
-        )
-        .unwrap();
+        write!(w, "| {} | {} |", r.group, r.n).unwrap();
+        for &b in &bands {
+            write!(w, " {:.1}% |", r.bands.as_ref().map_or(0.0, |x| x.pct[b as usize])).unwrap();
+        }
+        write!(w, " {} | {:.prec$} | {} to {} |", out.value(r.score), r.se, out.value(r.ci_low), out.value(r.ci_high)).unwrap();
         if changes {
             let dash = || "—".to_string();
             let (d, ci, p) = r.change.as_ref().map_or((dash(), dash(), dash()), |c| {
-                (format!("{:+.1}", c.nps_change), format!("{:+.1} to {:+.1}", c.ci_low, c.ci_high), p_value(c.p_value))
+                (out.delta(c.difference), format!("{} to {}", out.delta(c.ci_low), out.delta(c.ci_high)), p_value(c.p_value))
             });
-            let year = r.year_change.as_ref().map_or(dash(), |c| format!("{:+.1} (p {})", c.nps_change, p_value(c.p_value)));
+            let year = r.year_change.as_ref().map_or(dash(), |c| format!("{} (p {})", out.delta(c.difference), p_value(c.p_value)));
             write!(w, " {d} | {ci} | {p} | {year} |").unwrap();
         }
         writeln!(w).unwrap();
     }
     writeln!(w).unwrap();
+}
+
+/// A driver's direction in words; for effort, "positive" means less effort.
+fn direction(out: &Outcome, d: &str) -> String {
+    match (d, out.sign() < 0.0) {
+        ("positive", false) => "positive".into(),
+        ("positive", true) => "positive: higher rating, less effort".into(),
+        (d, false) => format!("**{d}**: higher rating, lower score"),
+        (d, true) => format!("**{d}**: higher rating, more effort"),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// "being a promoter", "being satisfied", "reporting high effort".
+fn with_article(class: &str) -> String {
+    match class {
+        "satisfied" => "being satisfied".into(),
+        "high effort" => "reporting high effort".into(),
+        c => format!("being a {c}"),
+    }
 }

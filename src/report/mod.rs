@@ -11,11 +11,12 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use crate::drivers::DriverTable;
 use crate::error::{Error, Result};
 use crate::export;
-use crate::drivers::DriverTable;
-use crate::nps::{NpsStats, NpsTable};
-use crate::Analysis;
+use crate::outcome::{Outcome, OutcomeKind};
+use crate::scores::{ScoreStats, ScoreTable};
+use crate::{Analysis, OutcomeAnalysis};
 
 /// The staging folder of the run in progress, for the Ctrl-C handler to remove.
 /// Held locked while the finished folder is swapped into place.
@@ -23,19 +24,40 @@ pub static STAGING: Mutex<Option<PathBuf>> = Mutex::new(None);
 
 const STAGING_PREFIX: &str = ".keydriver-staging-";
 
-/// One NPS row with the breakdown it belongs to, for nps.csv.
+/// One headline row with the breakdown it belongs to, for nps.csv (csat.csv, …).
 #[derive(Serialize)]
-pub struct NpsRow<'a> {
+pub struct ScoreRow<'a> {
     pub by: &'a str,
     #[serde(flatten)]
-    pub stats: &'a NpsStats,
+    pub stats: &'a ScoreStats,
 }
 
-/// All NPS rows: overall first, then each breakdown.
-pub fn nps_rows(nps: &NpsTable) -> Vec<NpsRow<'_>> {
-    std::iter::once(NpsRow { by: "all", stats: &nps.overall })
-        .chain(nps.breakdowns.iter().flat_map(|b| b.rows.iter().map(move |s| NpsRow { by: &b.by, stats: s })))
+/// All headline rows: overall first, then each breakdown.
+pub fn score_rows(scores: &ScoreTable) -> Vec<ScoreRow<'_>> {
+    std::iter::once(ScoreRow { by: "all", stats: &scores.overall })
+        .chain(scores.breakdowns.iter().flat_map(|b| b.rows.iter().map(move |s| ScoreRow { by: &b.by, stats: s })))
         .collect()
+}
+
+/// What one outcome's files are called. The main (first) outcome's are `drivers.*` and
+/// `nps.*` (or `csat.*`, …); any other outcome's carry its column name, so two outcomes
+/// never write the same file.
+pub struct Files {
+    /// `drivers`, `drivers-satisfaction`: the driver table's .json, .csv and .png.
+    pub drivers: String,
+    /// `nps`, `csat-satisfaction`: the headline's .json, .csv and `_by_wave.png`.
+    pub scores: String,
+}
+
+impl Files {
+    pub fn of(outcome: &Outcome, main: bool) -> Files {
+        let kind = match outcome.kind {
+            OutcomeKind::Numeric => "scores",
+            k => k.name(),
+        };
+        let suffix = if main { String::new() } else { format!("-{}", crate::waves::safe_name(&outcome.column)) };
+        Files { drivers: format!("drivers{suffix}"), scores: format!("{kind}{suffix}") }
+    }
 }
 
 /// Writes `<out_dir>/<name>/` and returns its path.
@@ -85,30 +107,50 @@ fn fill(a: &Analysis, dir: &Path) -> Result<()> {
         std::fs::write(&path, text).map_err(|e| Error::output(&path, e))
     };
     let mut charts = Vec::new();
-    if let Some(wave) = a.nps.breakdowns.iter().find(|b| Some(&b.by) == a.survey.wave.as_ref()) {
-        let title = format!("NPS composition by {}", wave.by);
-        charts::nps_composition(&dir.join("nps_by_wave.png"), &title, &wave.rows)?;
-        charts.push((title, "nps_by_wave.png".to_string()));
+    for (i, o) in a.outcomes.iter().enumerate() {
+        let files = Files::of(&o.outcome, i == 0);
+        charts.push(outcome_charts(a, o, &files, dir)?);
+        if let Some(d) = &o.drivers {
+            put(&format!("{}.json", files.drivers), export::json::render(&crate::DriverReport { table: d, groups: &o.groups }))?;
+            put(&format!("{}.csv", files.drivers), export::csv::render(&d.drivers))?;
+        }
+        put(&format!("{}.json", files.scores), export::json::render(&o.scores))?;
+        put(&format!("{}.csv", files.scores), export::csv::render(&score_rows(&o.scores)))?;
     }
-    if let Some(drivers) = &a.drivers {
-        let (title, file) = driver_chart(drivers, dir)?;
-        charts.push((title.to_string(), file.to_string()));
-    }
-
     put("report.md", markdown::render(a, &charts))?;
-    if let Some(d) = &a.drivers {
-        put("drivers.json", export::json::render(&crate::DriverReport { table: d, groups: &a.groups }))?;
-        put("drivers.csv", export::csv::render(&d.drivers))?;
+    put(
+        "run.json",
+        export::json::render(&RunInfo {
+            version: &a.version,
+            seed: a.survey.seed,
+            config: a.config.as_deref(),
+            survey: &a.survey,
+            load: &a.load,
+        }),
+    )
+}
+
+/// One outcome's charts, as (title, file): its answer bands by wave, its drivers.
+fn outcome_charts(a: &Analysis, o: &OutcomeAnalysis, files: &Files, dir: &Path) -> Result<Vec<(String, String)>> {
+    let mut charts = Vec::new();
+    let waves = a.survey.wave.as_deref().and_then(|w| o.scores.by(w).map(|rows| (w, rows)));
+    if let (Some((wave, rows)), Some(_)) = (waves, o.outcome.band_names()) {
+        let title = format!("{} by {wave}", o.outcome.label);
+        let file = format!("{}_by_wave.png", files.scores);
+        charts::composition(&dir.join(&file), &title, &o.outcome, rows)?;
+        charts.push((title, file));
     }
-    put("nps.json", export::json::render(&a.nps))?;
-    put("nps.csv", export::csv::render(&nps_rows(&a.nps)))?;
-    put("run.json", export::json::render(&RunInfo { version: &a.version, seed: a.survey.seed, config: a.config.as_deref(), survey: &a.survey, load: &a.load }))
+    if let Some(d) = &o.drivers {
+        let file = format!("{}.png", files.drivers);
+        let title = driver_chart(d, &o.outcome, &dir.join(&file))?;
+        charts.push((title, file));
+    }
+    Ok(charts)
 }
 
 /// Shapley shares with their bootstrap intervals, or the correlations when Shapley was
-/// not run. Returns the chart's title and file name.
-fn driver_chart(d: &DriverTable, dir: &Path) -> Result<(&'static str, &'static str)> {
-    let file = "drivers.png";
+/// not run. Returns the chart's title.
+fn driver_chart(d: &DriverTable, outcome: &Outcome, path: &Path) -> Result<String> {
     let shares: Option<Vec<charts::Bar>> = d
         .drivers
         .iter()
@@ -117,24 +159,25 @@ fn driver_chart(d: &DriverTable, dir: &Path) -> Result<(&'static str, &'static s
             Some(charts::Bar { label: x.label.clone(), value: 100.0 * x.shapley_share?, ci })
         })
         .collect();
+    let shares_title = format!("What drives {}: share of R²", outcome.label);
     let (title, axis, mut bars, decimals) = match shares {
         Some(bars) if bars.iter().all(|b| b.ci.is_some()) => (
-            "What drives the recommend score: share of R²",
+            shares_title,
             "share of explained variance (Shapley value), %; whiskers: 95% bootstrap interval",
             bars,
             1,
         ),
-        Some(bars) => ("What drives the recommend score: share of R²", "share of explained variance (Shapley value), %", bars, 1),
+        Some(bars) => (shares_title, "share of explained variance (Shapley value), %", bars, 1),
         None => (
-            "Correlation of each driver with the recommend score",
-            "Pearson correlation",
+            format!("Correlation of each driver with {}", outcome.label),
+            if outcome.sign() < 0.0 { "Pearson correlation with less effort" } else { "Pearson correlation" },
             d.drivers.iter().map(|x| charts::Bar { label: x.label.clone(), value: x.corr, ci: None }).collect(),
             3,
         ),
     };
     bars.sort_by(|x, y| y.value.total_cmp(&x.value));
-    charts::ranked_bars(&dir.join(file), title, axis, &bars, decimals)?;
-    Ok((title, file))
+    charts::ranked_bars(path, &title, axis, &bars, decimals)?;
+    Ok(title)
 }
 
 #[derive(Serialize)]
