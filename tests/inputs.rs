@@ -202,7 +202,7 @@ fn missing_id_target_or_driver_column_suggests_the_closest() {
     let (_d, mut c) = drivers_cmd(RATINGS, NPS, &["--id", "ID_"]);
     fails(&mut c, 1, &["ratings.csv", "no column \"ID_\"", "respondent id", "did you mean \"id\"?"]);
     let (_d, mut c) = drivers_cmd(RATINGS, NPS, &["--target", "lt"]);
-    fails(&mut c, 1, &["nps.csv", "no column \"lt\"", "target", "did you mean \"ltr\"?"]);
+    fails(&mut c, 1, &["nps.csv", "no column \"lt\"", "outcome", "did you mean \"ltr\"?"]);
     let (_d, mut c) = drivers_cmd(RATINGS, NPS, &["--drivers", "a,bb"]);
     fails(&mut c, 1, &["ratings.csv", "no column \"bb\"", "driver", "did you mean \"b\"?"]);
 }
