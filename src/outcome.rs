@@ -276,12 +276,12 @@ impl Outcome {
         }
     }
 
-    /// The headline as a chart or headline shows it: "NPS +12.3", "62.5% satisfied",
-    /// "effort 3.41", "mean 3.41".
+    /// The headline as a chart shows it above a bar: "NPS +12.3", "62.5%", "effort 3.41",
+    /// "mean 3.41".
     pub fn headline(&self, value: f64) -> String {
         match self.kind {
             OutcomeKind::Nps => format!("NPS {value:+.1}"),
-            OutcomeKind::Csat => format!("{value:.1}% satisfied"),
+            OutcomeKind::Csat => format!("{value:.1}%"),
             OutcomeKind::Ces => format!("effort {value:.2}"),
             OutcomeKind::Numeric => format!("mean {value:.2}"),
         }

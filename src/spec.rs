@@ -283,12 +283,14 @@ impl Spec {
                     .into_iter()
                     .find(|o| o.column == *target)
                     .unwrap_or_else(|| OutcomeSpec { column: target.clone(), ..Default::default() });
-                if let Some(kind) = kind {
-                    one.kind = kind;
+                if let Some(kind) = kind.filter(|k| *k != one.kind) {
+                    // A label written for another kind ("CSAT") would now mislead.
+                    (one.kind, one.label) = (kind, None);
                 }
                 chosen = vec![one];
             }
-            (None, Some(kind)) if chosen.len() == 1 => chosen[0].kind = kind,
+            (None, Some(kind)) if chosen.len() == 1 && chosen[0].kind != kind => (chosen[0].kind, chosen[0].label) = (kind, None),
+            (None, Some(_)) if chosen.len() == 1 => {}
             (None, Some(kind)) => {
                 chosen.retain(|o| o.kind == kind);
                 if chosen.is_empty() && !self.outcomes.is_empty() {

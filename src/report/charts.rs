@@ -6,6 +6,9 @@ use std::path::Path;
 use std::sync::Once;
 
 use plotters::prelude::*;
+
+use super::capitalised;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
 use crate::error::{Error, Result};
@@ -87,6 +90,7 @@ pub fn composition(path: &Path, title: &str, outcome: &Outcome, rows: &[ScoreSta
         .axis_desc_style((FONT, 20))
         .draw()
         .map_err(|e| err(&e))?;
+    let centred = Pos::new(HPos::Center, VPos::Center);
     let label_font = (FONT, 19).into_font();
     for (i, r) in rows.iter().enumerate() {
         let (x0, x1) = (i as f64 + 0.2, i as f64 + 0.8);
@@ -101,8 +105,8 @@ pub fn composition(path: &Path, title: &str, outcome: &Outcome, rows: &[ScoreSta
                 chart
                     .draw_series(std::iter::once(Text::new(
                         format!("{share:.0}%"),
-                        (i as f64 + 0.46, y + share / 2.0 + 1.5),
-                        label_font.clone().color(&text_colour),
+                        (i as f64 + 0.5, y + share / 2.0),
+                        label_font.clone().color(&text_colour).pos(centred),
                     )))
                     .map_err(|e| err(&e))?;
             }
@@ -111,8 +115,8 @@ pub fn composition(path: &Path, title: &str, outcome: &Outcome, rows: &[ScoreSta
         chart
             .draw_series(std::iter::once(Text::new(
                 outcome.headline(r.score),
-                (i as f64 + 0.36, 108.0),
-                (FONT, 21).into_font().style(FontStyle::Bold),
+                (i as f64 + 0.5, 106.0),
+                (FONT, 21).into_font().style(FontStyle::Bold).color(&BLACK).pos(centred),
             )))
             .map_err(|e| err(&e))?;
     }
@@ -136,10 +140,6 @@ fn worst_first(outcome: &Outcome) -> [(Band, RGBColor, RGBColor); 3] {
     [(worst, RED, WHITE), (Band::Mid, GREY, BLACK), (best, GREEN, WHITE)]
 }
 
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
-}
 
 /// One bar of [`ranked_bars`], with its 95% interval when there is one.
 pub struct Bar {

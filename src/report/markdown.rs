@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+use super::capitalised;
+
 use crate::agreement::Agreement;
 use crate::drivers::{Driver, DriverTable, RankBy};
 use crate::groups::{GroupAnalysis, GroupFit, ShareDifference};
@@ -202,7 +204,7 @@ fn outcome_section(w: &mut String, o: &OutcomeAnalysis, charts: &[(String, Strin
         writeln!(w, "\nThe gap's interval combines our sampling error with the benchmark's (from its interval or n; none when it gives neither).\n").unwrap();
     }
     for b in &o.scores.breakdowns {
-        writeln!(w, "### {} by {}\n", out.metric(), b.by).unwrap();
+        writeln!(w, "### {} by {}\n", capitalised(out.metric()), b.by).unwrap();
         score_table(w, out, &b.rows);
     }
     match (&o.drivers, &o.drivers_note) {
@@ -375,7 +377,7 @@ fn drivers_section(w: &mut String, out: &Outcome, d: &DriverTable) {
 fn groups_section(w: &mut String, out: &Outcome, pooled: &DriverTable, g: &GroupAnalysis) {
     let metric = out.metric();
     if let Some(e) = &g.change_explained {
-        writeln!(w, "### Why {metric} moved from {} to {}\n", e.from, e.to).unwrap();
+        writeln!(w, "### Why {} moved from {} to {}\n", metric, e.from, e.to).unwrap();
         writeln!(
             w,
             "Among complete responses ({} and {}), {metric} changed by **{}**{}. Each driver's part is its change in mean rating times what a rating point is worth in the pooled model of both waves (Oaxaca–Blinder, pooled reference); the rest is what changed ratings do not explain. 95% intervals from {} bootstrap resamples of each wave.{}\n",
@@ -526,10 +528,6 @@ fn direction(out: &Outcome, d: &str) -> String {
     }
 }
 
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
-}
 
 /// "being a promoter", "being satisfied", "reporting high effort".
 fn with_article(class: &str) -> String {

@@ -180,6 +180,12 @@ fn driver_chart(d: &DriverTable, outcome: &Outcome, path: &Path) -> Result<Strin
     Ok(title)
 }
 
+/// "mean effort" → "Mean effort", for headings and legends.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
 #[derive(Serialize)]
 struct RunInfo<'a> {
     version: &'a str,
