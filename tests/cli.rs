@@ -248,9 +248,19 @@ fn report_end_to_end_then_refuses_to_overwrite() {
     for link in md.split("](").skip(1).map(|rest| &rest[..rest.find(')').unwrap()]) {
         assert!(is_png(dir.join(link)), "{link} is not a PNG");
     }
-    for file in ["nps.csv", "nps.json", "drivers.csv", "drivers.json", "csat-satisfaction.csv", "csat-satisfaction.json", "drivers-satisfaction.json", "run.json"] {
+    for file in ["nps.csv", "nps.json", "drivers.csv", "drivers.json", "csat-satisfaction.csv", "csat-satisfaction.json", "drivers-satisfaction.json", "agreement.json", "run.json"] {
         assert!(md.contains(&format!("`{file}`")) && dir.join(file).exists(), "{file}");
     }
+    // By construction (simulate.rs) problem solving leads NPS (0.40 against expertise's
+    // 0.03) while expertise outweighs it for CSAT (0.30 against 0.20): a disagreement.
+    let agreement: Value = serde_json::from_str(&fs::read_to_string(dir.join("agreement.json")).unwrap()).unwrap();
+    assert!(
+        agreement["disagreements"].as_array().unwrap().iter().any(|d| d["above"] == "problem_solving"
+            && d["below"] == "expertise"
+            && d["where_above"] == "likelihood_to_recommend"
+            && d["where_below"] == "satisfaction"),
+        "{agreement}"
+    );
     let csat: Value = serde_json::from_str(&fs::read_to_string(dir.join("csat-satisfaction.json")).unwrap()).unwrap();
     assert_eq!((csat["kind"].as_str(), csat["metric"].as_str()), (Some("csat"), Some("% satisfied")));
     assert!(csat["benchmarks"].as_array().unwrap().iter().any(|g| g["label"] == "competitor A" && g["wave"] == "all"));

@@ -11,7 +11,7 @@ mod table;
 pub use sniff::Dialect;
 pub use table::Table;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use ndarray::{Array1, Array2};
 use polars::prelude::*;
@@ -38,7 +38,7 @@ pub struct LoadReport {
     /// Blank cells in the driver and outcome columns of matched rows.
     pub blank_cells: usize,
     /// Matched respondents with no usable answer, per outcome column.
-    pub outcome_missing: Vec<(String, usize)>,
+    pub outcome_missing: BTreeMap<String, usize>,
     /// Matched respondents with weight 0: left out of every statistic, as if not in the file.
     pub zero_weight: usize,
     /// How waves were read and ordered, when a reader needs to know.
@@ -155,7 +155,7 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         unmatched_nps: nps.as_ref().map_or(0, |t| t.height() - matched),
         missing_coded,
         blank_cells: 0,
-        outcome_missing: Vec::new(),
+        outcome_missing: BTreeMap::new(),
         zero_weight,
         notes: Vec::new(),
         dialects: [Some(&ratings), nps.as_ref()]
@@ -178,7 +178,7 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         responses.waves = Some(order);
     }
     let blanks = |key: &str| responses.numbers(key).iter().filter(|v| v.is_none()).count();
-    let outcome_missing: Vec<(String, usize)> =
+    let outcome_missing: BTreeMap<String, usize> =
         survey.outcomes.iter().map(|o| (o.column.clone(), blanks(&outcome_key(o)))).collect();
     let blank_drivers: usize = survey.drivers.iter().map(|d| blanks(&d.column)).sum();
     responses.report.blank_cells = blank_drivers + outcome_missing.iter().map(|(_, n)| n).sum::<usize>();

@@ -48,6 +48,9 @@ pub fn render(a: &Analysis, charts: &[Vec<(String, String)>]) -> String {
         }
         writeln!(w, ".").unwrap();
     }
+    if a.agreement.is_some() {
+        writeln!(w, "- `agreement.json`: the outcomes' driver rankings side by side, and the pairs ordered differently beyond noise.").unwrap();
+    }
     writeln!(w, "- `run.json`: the settings and load summary of this run.").unwrap();
     md
 }
@@ -127,7 +130,8 @@ fn data_section(w: &mut String, a: &Analysis) {
         writeln!(w, "| in ratings only (unmatched) | {} |", l.unmatched_ratings).unwrap();
         writeln!(w, "| in `{}` only (unmatched) | {} |", f, l.unmatched_nps).unwrap();
     }
-    for (column, n) in &l.outcome_missing {
+    for o in &a.outcomes {
+        let (column, n) = (&o.outcome.column, l.outcome_missing.get(&o.outcome.column).copied().unwrap_or(0));
         writeln!(w, "| without an answer to `{column}` | {n} |").unwrap();
     }
     if s.weight.is_some() {

@@ -117,6 +117,9 @@ fn fill(a: &Analysis, dir: &Path) -> Result<()> {
         put(&format!("{}.json", files.scores), export::json::render(&o.scores))?;
         put(&format!("{}.csv", files.scores), export::csv::render(&score_rows(&o.scores)))?;
     }
+    if let Some(agreement) = &a.agreement {
+        put("agreement.json", export::json::render(agreement))?;
+    }
     put("report.md", markdown::render(a, &charts))?;
     put(
         "run.json",
