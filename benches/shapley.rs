@@ -64,8 +64,12 @@ fn main() {
     let mut csv = (0..p).map(|j| format!("d{j}")).collect::<Vec<_>>().join(",") + ",ltr\n";
     for _ in 0..n {
         let g: f64 = rng.gen_range(-1.0..1.0);
-        let r: Vec<f64> = (0..p).map(|_| (5.5 + 3.0 * g + 2.0 * rng.gen_range(-1.0..1.0f64)).round().clamp(1.0, 10.0)).collect();
-        let y = (r.iter().enumerate().map(|(j, v)| v / (j + 1) as f64).sum::<f64>() / 3.6 + rng.gen_range(-1.5..1.5f64)).round().clamp(0.0, 10.0);
+        let r: Vec<f64> =
+            (0..p).map(|_| (5.5 + 3.0 * g + 2.0 * rng.gen_range(-1.0..1.0f64)).round().clamp(1.0, 10.0)).collect();
+        let y = (r.iter().enumerate().map(|(j, v)| v / (j + 1) as f64).sum::<f64>() / 3.6
+            + rng.gen_range(-1.5..1.5f64))
+        .round()
+        .clamp(0.0, 10.0);
         csv += &r.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(",");
         csv += &format!(",{y}\n");
     }

@@ -73,9 +73,16 @@ pub fn compare(tables: &[&DriverTable]) -> Option<Agreement> {
             agrees: true,
         })
         .collect();
-    let mut out = Agreement { outcomes: tables.iter().map(|t| t.target.clone()).collect(), drivers, disagreements: Vec::new(), note: None };
+    let mut out = Agreement {
+        outcomes: tables.iter().map(|t| t.target.clone()).collect(),
+        drivers,
+        disagreements: Vec::new(),
+        note: None,
+    };
     if tables.iter().any(|t| t.uncertainty.is_none()) {
-        out.note = Some("whether rankings differ beyond noise needs bootstrap intervals for every outcome (--bootstrap N)".into());
+        out.note = Some(
+            "whether rankings differ beyond noise needs bootstrap intervals for every outcome (--bootstrap N)".into(),
+        );
         return Some(out);
     }
     // Per outcome, every significantly ordered pair as (higher, lower).

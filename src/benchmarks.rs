@@ -68,7 +68,10 @@ pub fn read(path: &Path, survey: &Survey, waves: Option<&WaveOrder>) -> Result<V
     };
     let (n, ci_low, ci_high) = (optional("n")?, optional("ci_low")?, optional("ci_high")?);
     if ci_low.is_some() != ci_high.is_some() {
-        return Err(Error::BadFile { file: path.to_path_buf(), reason: "has only one of ci_low and ci_high: give both, or n, or neither".into() });
+        return Err(Error::BadFile {
+            file: path.to_path_buf(),
+            reason: "has only one of ci_low and ci_high: give both, or n, or neither".into(),
+        });
     }
     let label = match table.df.column("label") {
         Ok(_) => table.strings("label", "benchmark label")?,
@@ -122,17 +125,19 @@ pub fn read(path: &Path, survey: &Survey, waves: Option<&WaveOrder>) -> Result<V
 /// The outcome a metric names: its column, its label or (when unambiguous) its kind.
 fn find<'a>(outcomes: &'a [Outcome], metric: &str) -> Option<&'a Outcome> {
     let m = metric.trim();
-    outcomes
-        .iter()
-        .find(|o| o.column == m || o.label.eq_ignore_ascii_case(m))
-        .or_else(|| {
-            let of_kind: Vec<&Outcome> = outcomes.iter().filter(|o| o.kind.name().eq_ignore_ascii_case(m)).collect();
-            (of_kind.len() == 1).then(|| of_kind[0])
-        })
+    outcomes.iter().find(|o| o.column == m || o.label.eq_ignore_ascii_case(m)).or_else(|| {
+        let of_kind: Vec<&Outcome> = outcomes.iter().filter(|o| o.kind.name().eq_ignore_ascii_case(m)).collect();
+        (of_kind.len() == 1).then(|| of_kind[0])
+    })
 }
 
 /// The gaps between `scores` and the benchmarks of its outcome, overall first, then by wave.
-pub fn compare(outcome: &Outcome, scores: &ScoreTable, wave_column: Option<&str>, benchmarks: &[Benchmark]) -> Vec<Gap> {
+pub fn compare(
+    outcome: &Outcome,
+    scores: &ScoreTable,
+    wave_column: Option<&str>,
+    benchmarks: &[Benchmark],
+) -> Vec<Gap> {
     let waves = wave_column.and_then(|c| scores.by(c)).unwrap_or(&[]);
     benchmarks
         .iter()
@@ -184,7 +189,14 @@ mod tests {
         let o = Outcome::nps("ltr");
         let mut ours = ScoreStats::compute("all", &o, &[9.0], None, WeightsAre::Sampling).unwrap();
         (ours.score, ours.se, ours.n_eff) = (30.0, 4.0, 100.0);
-        let b = Benchmark { outcome: "ltr".into(), wave: None, value: 20.0, n: Some(400.0), ci: None, label: "industry".into() };
+        let b = Benchmark {
+            outcome: "ltr".into(),
+            wave: None,
+            value: 20.0,
+            n: Some(400.0),
+            ci: None,
+            label: "industry".into(),
+        };
         let g = gap(&o, &ours, &b);
         assert!((g.se - 20f64.sqrt()).abs() < 1e-12 && g.beyond_noise && g.wave == "all");
         assert!((g.ci_low - (10.0 - Z95 * 20f64.sqrt())).abs() < 1e-12);
@@ -198,7 +210,9 @@ mod tests {
     #[test]
     fn metrics_are_found_by_column_label_or_unique_kind() {
         let nps = Outcome::nps("ltr");
-        let csat = crate::outcome::OutcomeSpec { column: "sat".into(), kind: OutcomeKind::Csat, ..Default::default() }.resolve().unwrap();
+        let csat = crate::outcome::OutcomeSpec { column: "sat".into(), kind: OutcomeKind::Csat, ..Default::default() }
+            .resolve()
+            .unwrap();
         let all = [nps, csat];
         assert_eq!(find(&all, "ltr").unwrap().column, "ltr");
         assert_eq!(find(&all, "CSAT").unwrap().column, "sat");

@@ -123,7 +123,9 @@ pub fn explain(
     opts: &Options,
 ) -> Result<Explained, String> {
     let labels = responses.labels(wave);
-    let data = |w: &str| coded(responses.model_data(outcome, Some(&labels.iter().map(|l| l == w).collect::<Vec<_>>())), outcome);
+    let data = |w: &str| {
+        coded(responses.model_data(outcome, Some(&labels.iter().map(|l| l == w).collect::<Vec<_>>())), outcome)
+    };
     let (a, b) = (data(from), data(to));
     let p = survey.drivers.len();
     if a.n_used < p + 2 || b.n_used < p + 2 {

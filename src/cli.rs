@@ -15,7 +15,12 @@ use keydriver::spec::{DriverSpec, Scale, Spec, Survey, WeightsAre};
 use keydriver::waves::PeriodKind;
 
 #[derive(Parser)]
-#[command(name = "keydriver", version, about = "Key-driver analysis of customer surveys: NPS and what drives it", args_override_self = true)]
+#[command(
+    name = "keydriver",
+    version,
+    about = "Key-driver analysis of customer surveys: NPS and what drives it",
+    args_override_self = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -26,12 +26,7 @@ pub enum Error {
     BadFile { file: PathBuf, reason: String },
 
     #[error("{file}: no column \"{column}\" ({role}){hint}")]
-    UnknownColumn {
-        file: PathBuf,
-        column: String,
-        role: &'static str,
-        hint: String,
-    },
+    UnknownColumn { file: PathBuf, column: String, role: &'static str, hint: String },
 
     #[error("{file}: column \"{column}\", row {row}: {reason}")]
     BadValue {
@@ -43,11 +38,7 @@ pub enum Error {
     },
 
     #[error("{file}: column \"{column}\": {reason}")]
-    BadColumn {
-        file: PathBuf,
-        column: String,
-        reason: String,
-    },
+    BadColumn { file: PathBuf, column: String, reason: String },
 
     #[error("{0}")]
     Data(String),
@@ -85,10 +76,7 @@ impl Error {
     }
 
     pub fn output(path: impl Into<PathBuf>, e: impl std::fmt::Display) -> Self {
-        Error::Output {
-            path: path.into(),
-            reason: e.to_string(),
-        }
+        Error::Output { path: path.into(), reason: e.to_string() }
     }
 }
 

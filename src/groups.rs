@@ -95,10 +95,17 @@ pub struct GroupAnalysis {
 }
 
 /// Runs the engine for `outcome` per wave and per segment level of `responses`.
-pub fn analyse(survey: &Survey, responses: &Responses, outcome: &Outcome, scores: &ScoreTable, opts: &Options) -> GroupAnalysis {
+pub fn analyse(
+    survey: &Survey,
+    responses: &Responses,
+    outcome: &Outcome,
+    scores: &ScoreTable,
+    opts: &Options,
+) -> GroupAnalysis {
     let mut out = GroupAnalysis::default();
     let breakdown = |col: &str| scores.by(col).unwrap_or(&[]);
-    let fit_group = |stats: &ScoreStats, keep: &[bool], name: &str| fit_group(survey, responses, outcome, stats, keep, name, opts);
+    let fit_group =
+        |stats: &ScoreStats, keep: &[bool], name: &str| fit_group(survey, responses, outcome, stats, keep, name, opts);
     if let (Some(wave), Some(order)) = (&survey.wave, &responses.waves) {
         let labels = responses.labels(wave);
         let stats = breakdown(wave);
@@ -147,8 +154,10 @@ pub fn analyse(survey: &Survey, responses: &Responses, outcome: &Outcome, scores
                 let versus_rest = uncertainty(&fit).and_then(|u| {
                     let rest: Vec<bool> = keep.iter().map(|k| !k).collect();
                     let data = responses.model_data(outcome, Some(&rest));
-                    let rest_opts = Options { seed: group_seed(opts.seed, &format!("{col}!={}", s.group)), ..opts.clone() };
-                    let rest_table = DriverTable::fit_rows(survey, responses, outcome, Some(&rest), &data, &rest_opts).ok()?;
+                    let rest_opts =
+                        Options { seed: group_seed(opts.seed, &format!("{col}!={}", s.group)), ..opts.clone() };
+                    let rest_table =
+                        DriverTable::fit_rows(survey, responses, outcome, Some(&rest), &data, &rest_opts).ok()?;
                     Some(compare(fit.table.as_ref()?, u, rest_table.uncertainty.as_ref()?))
                 });
                 SegmentGroup { group: s.group.clone(), fit, versus_rest }
@@ -179,7 +188,13 @@ fn fit_group(
     let (table, note) = if stats.group == MISSING_LABEL {
         (None, Some(format!("respondents without a value here: {only}")))
     } else if data.n_used < min {
-        (None, Some(format!("only {} complete responses, fewer than the {min} a ranking needs (min_group_n): {only}", data.n_used)))
+        (
+            None,
+            Some(format!(
+                "only {} complete responses, fewer than the {min} a ranking needs (min_group_n): {only}",
+                data.n_used
+            )),
+        )
     } else {
         let group_opts = Options { seed: group_seed(opts.seed, name), ..opts.clone() };
         match DriverTable::fit_rows(survey, responses, outcome, Some(keep), &data, &group_opts) {

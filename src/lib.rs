@@ -90,9 +90,8 @@ pub fn analyse(
     let tables: Vec<&drivers::DriverTable> = outcomes.iter().filter_map(|o| o.drivers.as_ref()).collect();
     let agreement = agreement::compare(&tables);
     // The folder is named after the latest wave in time, made safe for any filesystem.
-    let name = name.unwrap_or_else(|| {
-        waves::safe_name(responses.waves.as_ref().and_then(|w| w.latest()).unwrap_or("report"))
-    });
+    let name =
+        name.unwrap_or_else(|| waves::safe_name(responses.waves.as_ref().and_then(|w| w.latest()).unwrap_or("report")));
     Ok(Analysis {
         name,
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -117,7 +116,10 @@ pub fn analyse_scores(survey: &spec::Survey) -> Result<scores::ScoreTable> {
 
 /// The driver analysis of the main outcome without charts or files (the `drivers`
 /// command): the pooled table, which must fit, and the per-wave and per-segment analyses.
-pub fn analyse_drivers(survey: &spec::Survey, opts: &drivers::Options) -> Result<(drivers::DriverTable, groups::GroupAnalysis)> {
+pub fn analyse_drivers(
+    survey: &spec::Survey,
+    opts: &drivers::Options,
+) -> Result<(drivers::DriverTable, groups::GroupAnalysis)> {
     let responses = load::load(survey)?;
     let o = survey.main_outcome();
     let table = drivers::DriverTable::fit(survey, &responses, o, None, opts)?;
@@ -134,7 +136,6 @@ fn read_benchmarks(survey: &spec::Survey, responses: &load::Responses) -> Result
 
 fn score_table(survey: &spec::Survey, responses: &load::Responses, o: &outcome::Outcome) -> Result<scores::ScoreTable> {
     let by: Vec<String> = survey.wave.iter().chain(&survey.segments).cloned().collect();
-    scores::ScoreTable::from_responses(responses, o, &by).ok_or_else(|| {
-        Error::Data(format!("no respondent has a \"{}\" answer: nothing to report", o.column))
-    })
+    scores::ScoreTable::from_responses(responses, o, &by)
+        .ok_or_else(|| Error::Data(format!("no respondent has a \"{}\" answer: nothing to report", o.column)))
 }

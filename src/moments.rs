@@ -153,7 +153,13 @@ pub fn pairwise(columns: &[Vec<Option<f64>>], w: Option<&[f64]>) -> Moments {
         for b in a..k {
             let (n, _, _, sab, saa, sbb) = comoments(a, b);
             min_n = min_n.min(n);
-            let r = if a == b { 1.0 } else if saa > 0.0 && sbb > 0.0 { sab / (saa * sbb).sqrt() } else { 0.0 };
+            let r = if a == b {
+                1.0
+            } else if saa > 0.0 && sbb > 0.0 {
+                sab / (saa * sbb).sqrt()
+            } else {
+                0.0
+            };
             cov[[a, b]] = r * sd[a] * sd[b];
             cov[[b, a]] = cov[[a, b]];
         }
@@ -248,7 +254,8 @@ mod tests {
     fn counts_equal_repeated_rows() {
         let d = data(Some(array![1.0, 2.0, 0.5, 3.0]));
         let counts = [2u32, 0, 1, 3];
-        let rows: Vec<usize> = counts.iter().enumerate().flat_map(|(i, &c)| std::iter::repeat_n(i, c as usize)).collect();
+        let rows: Vec<usize> =
+            counts.iter().enumerate().flat_map(|(i, &c)| std::iter::repeat_n(i, c as usize)).collect();
         let repeated = ModelData {
             names: d.names.clone(),
             x: d.x.select(Axis(0), &rows),

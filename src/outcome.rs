@@ -104,9 +104,16 @@ impl OutcomeSpec {
             }
             OutcomeKind::Csat | OutcomeKind::Ces => {
                 let csat = self.kind == OutcomeKind::Csat;
-                let s = self.scale.unwrap_or(if csat { Scale { min: 1.0, max: 5.0 } } else { Scale { min: 1.0, max: 7.0 } });
+                let s = self.scale.unwrap_or(if csat {
+                    Scale { min: 1.0, max: 5.0 }
+                } else {
+                    Scale { min: 1.0, max: 7.0 }
+                });
                 if !(s.min.is_finite() && s.max.is_finite() && s.min < s.max) {
-                    return Err(format!("outcome \"{col}\": scale {}–{} is empty: min must be below max", s.min, s.max));
+                    return Err(format!(
+                        "outcome \"{col}\": scale {}–{} is empty: min must be below max",
+                        s.min, s.max
+                    ));
                 }
                 let cut = self.cutoff.unwrap_or(if csat { s.max - 1.0 } else { ((s.min + s.max) / 2.0).floor() + 1.0 });
                 if !(cut > (s.min + s.max) / 2.0 && cut <= s.max) {
@@ -314,7 +321,9 @@ impl Outcome {
     /// CSAT, high effort for CES; none for a numeric outcome.
     pub fn classes(&self) -> Vec<Class> {
         match self.kind {
-            OutcomeKind::Nps => vec![Class { name: "promoter", band: Band::High }, Class { name: "detractor", band: Band::Low }],
+            OutcomeKind::Nps => {
+                vec![Class { name: "promoter", band: Band::High }, Class { name: "detractor", band: Band::Low }]
+            }
             OutcomeKind::Csat => vec![Class { name: "satisfied", band: Band::High }],
             OutcomeKind::Ces => vec![Class { name: "high_effort", band: Band::High }],
             OutcomeKind::Numeric => vec![],

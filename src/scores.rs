@@ -93,7 +93,14 @@ impl Change {
     pub fn between(before: &ScoreStats, after: &ScoreStats) -> Change {
         let d = after.score - before.score;
         let se = before.se.hypot(after.se);
-        Change { from: before.group.clone(), difference: d, se, ci_low: d - Z95 * se, ci_high: d + Z95 * se, p_value: z_test(d, se) }
+        Change {
+            from: before.group.clone(),
+            difference: d,
+            se,
+            ci_low: d - Z95 * se,
+            ci_high: d + Z95 * se,
+            p_value: z_test(d, se),
+        }
     }
 }
 
@@ -112,7 +119,13 @@ pub fn z_test(d: f64, se: f64) -> f64 {
 impl ScoreStats {
     /// The headline of `answers` (as given, not oriented), optionally weighted. Returns
     /// `None` for an empty group.
-    pub fn compute(group: &str, outcome: &Outcome, answers: &[f64], weights: Option<&[f64]>, kind: WeightsAre) -> Option<ScoreStats> {
+    pub fn compute(
+        group: &str,
+        outcome: &Outcome,
+        answers: &[f64],
+        weights: Option<&[f64]>,
+        kind: WeightsAre,
+    ) -> Option<ScoreStats> {
         let w = |i: usize| weights.map_or(1.0, |w| w[i]);
         let used: Vec<usize> = (0..answers.len()).filter(|&i| w(i) > 0.0).collect();
         let n = used.len();
@@ -240,7 +253,13 @@ fn in_time_order(rows: &mut [ScoreStats], order: &WaveOrder) {
 }
 
 /// One ScoreStats per distinct label, in sorted label order.
-pub fn grouped(outcome: &Outcome, labels: &[&str], answers: &[f64], weights: Option<&[f64]>, kind: WeightsAre) -> Vec<ScoreStats> {
+pub fn grouped(
+    outcome: &Outcome,
+    labels: &[&str],
+    answers: &[f64],
+    weights: Option<&[f64]>,
+    kind: WeightsAre,
+) -> Vec<ScoreStats> {
     let mut groups: Vec<&str> = labels.to_vec();
     groups.sort_unstable();
     groups.dedup();
@@ -315,7 +334,14 @@ mod tests {
     /// SE = 100·√(.625 · .375 / 8) = 17.1163…; 1 neutral (3), 2 dissatisfied (1–2).
     #[test]
     fn csat_top_box_share_by_hand() {
-        let r = ScoreStats::compute("all", &outcome(OutcomeKind::Csat), &[5., 4., 4., 3., 2., 5., 1., 4.], None, WeightsAre::Sampling).unwrap();
+        let r = ScoreStats::compute(
+            "all",
+            &outcome(OutcomeKind::Csat),
+            &[5., 4., 4., 3., 2., 5., 1., 4.],
+            None,
+            WeightsAre::Sampling,
+        )
+        .unwrap();
         close(r.score, 62.5);
         close(r.se, 100.0 * (0.625f64 * 0.375 / 8.0).sqrt());
         close(r.ci_high, 62.5 + 1.959963984540054 * 17.116329922036726);
@@ -329,7 +355,14 @@ mod tests {
     /// SE = √(4⅔/6) = 0.881917…; low effort (1–3) 3, moderate (4) 1, high (5–7) 2.
     #[test]
     fn ces_mean_effort_by_hand() {
-        let r = ScoreStats::compute("all", &outcome(OutcomeKind::Ces), &[2., 3., 5., 7., 1., 4.], None, WeightsAre::Sampling).unwrap();
+        let r = ScoreStats::compute(
+            "all",
+            &outcome(OutcomeKind::Ces),
+            &[2., 3., 5., 7., 1., 4.],
+            None,
+            WeightsAre::Sampling,
+        )
+        .unwrap();
         close(r.score, 22.0 / 6.0);
         close(r.se, (14.0f64 / 3.0 / 6.0).sqrt());
         close(r.ci_low, 22.0 / 6.0 - 1.959963984540054 * 0.881917103688197);
@@ -349,7 +382,10 @@ mod tests {
         close(r.se, (1.5f64 * 487.5).sqrt() / 4.0);
         assert!(r.bands.is_none());
         close(ScoreStats::compute("all", &o, &y, Some(&w), WeightsAre::Frequency).unwrap().se, 71.25f64.sqrt());
-        close(ScoreStats::compute("all", &o, &y, None, WeightsAre::Sampling).unwrap().se, (700.0f64 / 3.0 / 3.0).sqrt());
+        close(
+            ScoreStats::compute("all", &o, &y, None, WeightsAre::Sampling).unwrap().se,
+            (700.0f64 / 3.0 / 3.0).sqrt(),
+        );
         // A mean's interval is not clamped.
         assert!(ScoreStats::compute("all", &o, &[-5., 5.], None, WeightsAre::Sampling).unwrap().ci_low < -5.0);
     }
@@ -371,7 +407,12 @@ mod tests {
     /// z = 2, p = 2(1 − Φ(2)) = 0.0455003.
     #[test]
     fn change_between_two_waves_by_hand() {
-        let wave = |g: &str, score: f64, se: f64| ScoreStats { group: g.into(), score, se, ..nps(&[9.0], None, WeightsAre::Sampling) };
+        let wave = |g: &str, score: f64, se: f64| ScoreStats {
+            group: g.into(),
+            score,
+            se,
+            ..nps(&[9.0], None, WeightsAre::Sampling)
+        };
         let c = Change::between(&wave("2025Q1", 30.0, 4.0), &wave("2025Q2", 40.0, 3.0));
         assert_eq!(c.from, "2025Q1");
         close(c.difference, 10.0);

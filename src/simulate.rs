@@ -70,12 +70,8 @@ pub const WAVE_SHIFTS: [(&str, [f64; 4]); 2] =
 const RHO: f64 = 0.5;
 const NOISE_SD: f64 = 1.0;
 const WAVES: [(&str, f64); 4] = [("2025Q1", -0.20), ("2025Q2", -0.05), ("2025Q3", 0.05), ("2025Q4", 0.20)];
-const REGIONS: [(&str, f64, f64); 4] = [
-    ("North", 0.30, 0.10),
-    ("South", 0.25, -0.20),
-    ("East", 0.25, 0.00),
-    ("West", 0.20, 0.10),
-];
+const REGIONS: [(&str, f64, f64); 4] =
+    [("North", 0.30, 0.10), ("South", 0.25, -0.20), ("East", 0.25, 0.00), ("West", 0.20, 0.10)];
 const CHANNELS: [(&str, f64); 3] = [("phone", 0.4), ("web", 0.4), ("store", 0.2)];
 const P_BLANK: f64 = 0.03;
 const P_DONT_KNOW: f64 = 0.01;
@@ -103,7 +99,11 @@ pub fn write(dir: &Path, respondents: usize, seed: u64) -> Result<Vec<PathBuf>> 
     let beta = |c: &str, west: bool| {
         let base = TRUE_WEIGHTS.iter().find(|w| w.0 == c).map_or(0.0, |w| w.1);
         let west_w = WEST_WEIGHTS.iter().find(|w| w.0 == c).map(|w| w.1);
-        if west { west_w.unwrap_or(base) } else { base }
+        if west {
+            west_w.unwrap_or(base)
+        } else {
+            base
+        }
     };
     // Var(Σβz) for equicorrelated z: (1−ρ)Σβ² + ρ(Σβ)²; puts the score on scale (the
     // same scale in every region, so regions differ in what drives the score, not in noise).

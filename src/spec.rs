@@ -117,14 +117,10 @@ pub const DEFAULT_SEED: u64 = 20_251_231;
 impl Spec {
     /// Reads a survey.toml; relative file paths in it are taken relative to its folder.
     pub fn from_file(path: &Path) -> Result<Spec> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
-            file: path.to_path_buf(),
-            reason: format!("cannot read: {e}"),
-        })?;
-        let mut spec: Spec = toml::from_str(&text).map_err(|e| Error::Config {
-            file: path.to_path_buf(),
-            reason: one_line(&e.to_string()),
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Config { file: path.to_path_buf(), reason: format!("cannot read: {e}") })?;
+        let mut spec: Spec = toml::from_str(&text)
+            .map_err(|e| Error::Config { file: path.to_path_buf(), reason: one_line(&e.to_string()) })?;
         let base = path.parent().unwrap_or(Path::new(""));
         for file in [&mut spec.ratings, &mut spec.nps, &mut spec.benchmarks].into_iter().flatten() {
             if file.is_relative() {
@@ -137,9 +133,7 @@ impl Spec {
     /// Checks that everything a run needs is present and consistent.
     pub fn resolve(self, need_drivers: bool) -> Result<Survey> {
         let missing = |what: &str, flag: &str| {
-            Error::Usage(format!(
-                "no {what} given: set `{what}` in survey.toml or pass {flag}"
-            ))
+            Error::Usage(format!("no {what} given: set `{what}` in survey.toml or pass {flag}"))
         };
         let outcomes = self.outcomes()?;
         // In survey.toml's order; a run's own version of an outcome wins (--outcome may
@@ -151,7 +145,8 @@ impl Spec {
                 None => o.clone().resolve().map_err(Error::Usage)?,
             });
         }
-        declared_outcomes.extend(outcomes.iter().filter(|o| !self.outcomes.iter().any(|x| x.column == o.column)).cloned());
+        declared_outcomes
+            .extend(outcomes.iter().filter(|o| !self.outcomes.iter().any(|x| x.column == o.column)).cloned());
         let ratings = self.ratings.ok_or_else(|| missing("ratings", "--data FILE"))?;
         if self.nps.is_some() && self.id.is_none() {
             return Err(Error::Usage(
@@ -163,10 +158,7 @@ impl Spec {
         }
         if let Some(s) = self.scale {
             if !(s.min.is_finite() && s.max.is_finite() && s.min < s.max) {
-                return Err(Error::Usage(format!(
-                    "rating scale {}–{} is empty: min must be below max",
-                    s.min, s.max
-                )));
+                return Err(Error::Usage(format!("rating scale {}–{} is empty: min must be below max", s.min, s.max)));
             }
         }
         if let Some(sep) = self.csv.separator.filter(|c| !c.is_ascii() || *c == '"' || c.is_ascii_alphanumeric()) {
@@ -175,10 +167,14 @@ impl Spec {
             )));
         }
         if self.wave_period.is_some() && self.wave.is_none() {
-            return Err(Error::Usage("--wave-period needs the date column it applies to: pass --wave COLUMN or set `wave`".into()));
+            return Err(Error::Usage(
+                "--wave-period needs the date column it applies to: pass --wave COLUMN or set `wave`".into(),
+            ));
         }
         for seg in &self.segments {
-            let clash = |role: &str| Error::Usage(format!("segment column \"{seg}\" is also the {role}: a column can be one or the other"));
+            let clash = |role: &str| {
+                Error::Usage(format!("segment column \"{seg}\" is also the {role}: a column can be one or the other"))
+            };
             if Some(seg) == self.wave.as_ref() {
                 return Err(clash("wave"));
             }
@@ -195,10 +191,7 @@ impl Spec {
                 return Err(Error::Usage(format!("driver \"{}\" is listed twice", d.column)));
             }
             if outcomes.iter().any(|o| o.column == d.column) {
-                return Err(Error::Usage(format!(
-                    "\"{}\" is both an outcome and a driver",
-                    d.column
-                )));
+                return Err(Error::Usage(format!("\"{}\" is both an outcome and a driver", d.column)));
             }
         }
         Ok(Survey {
@@ -289,7 +282,9 @@ impl Spec {
                 }
                 chosen = vec![one];
             }
-            (None, Some(kind)) if chosen.len() == 1 && chosen[0].kind != kind => (chosen[0].kind, chosen[0].label) = (kind, None),
+            (None, Some(kind)) if chosen.len() == 1 && chosen[0].kind != kind => {
+                (chosen[0].kind, chosen[0].label) = (kind, None)
+            }
             (None, Some(_)) if chosen.len() == 1 => {}
             (None, Some(kind)) => {
                 chosen.retain(|o| o.kind == kind);

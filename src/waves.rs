@@ -83,7 +83,8 @@ const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "au
 /// Parses one wave label; `None` when it is not a period keydriver recognises.
 pub fn parse(label: &str) -> Option<(Period, Spelling)> {
     let s = label.trim();
-    let year4 = |t: &str| (t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit())).then(|| t.parse::<i32>().ok()).flatten();
+    let year4 =
+        |t: &str| (t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit())).then(|| t.parse::<i32>().ok()).flatten();
     // A two-digit year is this century's, as every survey platform means it.
     let year = |t: &str| match t.len() {
         2 if t.bytes().all(|b| b.is_ascii_digit()) => t.parse::<i32>().ok().map(|y| 2000 + y),
@@ -218,7 +219,14 @@ pub fn parse_date(text: &str, day_first: bool) -> Option<chrono::NaiveDate> {
         return Some(d.date_naive());
     }
     let slash = if day_first { "%d/%m/%Y" } else { "%m/%d/%Y" };
-    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+    for f in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+    ] {
         if let Ok(d) = NaiveDateTime::parse_from_str(s, f) {
             return Some(d.date());
         }
@@ -261,12 +269,14 @@ pub fn slash_order(values: &[&str]) -> Result<bool, String> {
 /// A report folder name made from data: no path separators, colons, control or other
 /// characters some filesystem refuses; never empty, never `.` or `..`.
 pub fn safe_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { '_' } else { c })
-        .collect();
+    let cleaned: String =
+        name.chars().map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { '_' } else { c }).collect();
     let trimmed = cleaned.trim().trim_matches('.').trim();
-    if trimmed.is_empty() { "report".to_string() } else { trimmed.to_string() }
+    if trimmed.is_empty() {
+        "report".to_string()
+    } else {
+        trimmed.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -285,7 +295,10 @@ mod tests {
             (vec!["Q1 2025", "Q4 2024", "Q2 2025"], vec!["Q4 2024", "Q1 2025", "Q2 2025"]),
             (vec!["Q1-25", "Q4-24", "Q3-24"], vec!["Q3-24", "Q4-24", "Q1-25"]),
             (vec!["2025-03", "2024-12", "2025-01"], vec!["2024-12", "2025-01", "2025-03"]),
-            (vec!["Mar 2025", "Dec 2024", "Jan 2025", "September 2024"], vec!["September 2024", "Dec 2024", "Jan 2025", "Mar 2025"]),
+            (
+                vec!["Mar 2025", "Dec 2024", "Jan 2025", "September 2024"],
+                vec!["September 2024", "Dec 2024", "Jan 2025", "Mar 2025"],
+            ),
             (vec!["2025", "2023", "2024"], vec!["2023", "2024", "2025"]),
         ] {
             assert_eq!(ordered(&shuffled), want, "{shuffled:?}");

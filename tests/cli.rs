@@ -39,8 +39,14 @@ id,ltr
 
 fn drivers_cmd(dir: &tempfile::TempDir) -> Command {
     let mut c = keydriver();
-    c.args(["drivers", "--data", &p(dir, "ratings.csv"), "--nps", &p(dir, "nps.csv")])
-        .args(["--id", "id", "--target", "ltr", "--drivers", "a,b"]);
+    c.args(["drivers", "--data", &p(dir, "ratings.csv"), "--nps", &p(dir, "nps.csv")]).args([
+        "--id",
+        "id",
+        "--target",
+        "ltr",
+        "--drivers",
+        "a,b",
+    ]);
     c
 }
 
@@ -61,7 +67,10 @@ fn join_counts_unmatched_on_each_side() {
     assert_eq!(r.report.matched, 6);
     assert_eq!((r.report.unmatched_ratings, r.report.unmatched_nps), (1, 2));
     // The join keeps the ratings order and pairs each score with its respondent.
-    assert_eq!(r.answers(survey.main_outcome()), vec![Some(6.0), Some(9.0), Some(2.0), Some(10.0), Some(8.0), Some(1.0)]);
+    assert_eq!(
+        r.answers(survey.main_outcome()),
+        vec![Some(6.0), Some(9.0), Some(2.0), Some(10.0), Some(8.0), Some(1.0)]
+    );
 }
 
 #[test]
@@ -144,7 +153,8 @@ fn duplicate_id_is_refused() {
 
 #[test]
 fn rating_outside_scale_is_refused_unless_a_missing_code() {
-    let dir = folder(&[("ratings.csv", "id,a,b\n1,5,5\n2,6,6\n3,7,11\n4,8,9\n5,2,3\n6,4,6\n7,9,8\n"), ("nps.csv", NPS)]);
+    let dir =
+        folder(&[("ratings.csv", "id,a,b\n1,5,5\n2,6,6\n3,7,11\n4,8,9\n5,2,3\n6,4,6\n7,9,8\n"), ("nps.csv", NPS)]);
     fails(
         drivers_cmd(&dir).args(["--scale-min", "1", "--scale-max", "10"]),
         1,
@@ -178,7 +188,12 @@ fn unknown_column_suggests_the_closest() {
     );
     fails(
         keydriver().args(["drivers", "--data", &p(&dir, "ratings.csv"), "--nps", &p(&dir, "nps.csv")]).args([
-            "--id", "id", "--target", "LTR", "--drivers", "a,b",
+            "--id",
+            "id",
+            "--target",
+            "LTR",
+            "--drivers",
+            "a,b",
         ]),
         1,
         &["nps.csv", "no column \"LTR\"", "did you mean \"ltr\"?"],
@@ -248,7 +263,17 @@ fn report_end_to_end_then_refuses_to_overwrite() {
     for link in md.split("](").skip(1).map(|rest| &rest[..rest.find(')').unwrap()]) {
         assert!(is_png(dir.join(link)), "{link} is not a PNG");
     }
-    for file in ["nps.csv", "nps.json", "drivers.csv", "drivers.json", "csat-satisfaction.csv", "csat-satisfaction.json", "drivers-satisfaction.json", "agreement.json", "run.json"] {
+    for file in [
+        "nps.csv",
+        "nps.json",
+        "drivers.csv",
+        "drivers.json",
+        "csat-satisfaction.csv",
+        "csat-satisfaction.json",
+        "drivers-satisfaction.json",
+        "agreement.json",
+        "run.json",
+    ] {
         assert!(md.contains(&format!("`{file}`")) && dir.join(file).exists(), "{file}");
     }
     // By construction (simulate.rs) problem solving leads NPS (0.40 against expertise's
@@ -289,11 +314,7 @@ fn report_end_to_end_then_refuses_to_overwrite() {
 #[test]
 fn failed_run_writes_nothing() {
     let out = tempfile::tempdir().unwrap();
-    fails(
-        report_cmd(out.path()).args(["--drivers", "wait_time,nonexistent"]),
-        1,
-        &["ratings.csv", "nonexistent"],
-    );
+    fails(report_cmd(out.path()).args(["--drivers", "wait_time,nonexistent"]), 1, &["ratings.csv", "nonexistent"]);
     assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0);
 }
 
@@ -303,20 +324,33 @@ fn failed_run_writes_nothing() {
 /// lifts NPS while transparency's slide pulls it down.
 #[test]
 fn example_recovers_the_generators_truth() {
-    let v = common::json(keydriver().args(["drivers", "--config", "notebooks-data/survey.toml", "--format", "json", "--bootstrap", "100"]));
+    let v = common::json(keydriver().args([
+        "drivers",
+        "--config",
+        "notebooks-data/survey.toml",
+        "--format",
+        "json",
+        "--bootstrap",
+        "100",
+    ]));
     let names = |drivers: &Value| -> Vec<String> {
         drivers.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap().to_string()).collect()
     };
     let truth: Vec<&str> = keydriver::simulate::TRUE_WEIGHTS.iter().map(|w| w.0).collect();
     assert_eq!(names(&v["drivers"])[0], truth[0]);
-    let region = |r: &str| v["segments"]["region"].as_array().unwrap().iter().find(|g| g["group"] == r).unwrap().clone();
+    let region =
+        |r: &str| v["segments"]["region"].as_array().unwrap().iter().find(|g| g["group"] == r).unwrap().clone();
     for r in ["North", "East"] {
         assert_eq!(names(&region(r)["drivers"])[..4], truth[..4], "{r}");
     }
     assert_eq!(names(&region("West")["drivers"])[0], "wait_time");
     // West against the rest: wait time matters significantly more there.
-    let west_wait = region("West")["versus_rest"].as_array().unwrap().iter().find(|d| d["name"] == "wait_time").unwrap().clone();
-    assert!(west_wait["significant"].as_bool().unwrap() && west_wait["difference"].as_f64().unwrap() > 0.0, "{west_wait}");
+    let west_wait =
+        region("West")["versus_rest"].as_array().unwrap().iter().find(|d| d["name"] == "wait_time").unwrap().clone();
+    assert!(
+        west_wait["significant"].as_bool().unwrap() && west_wait["difference"].as_f64().unwrap() > 0.0,
+        "{west_wait}"
+    );
     let e = &v["change_explained"];
     assert_eq!((e["from"].as_str(), e["to"].as_str()), (Some("2025Q3"), Some("2025Q4")));
     let part = |n: &str| e["drivers"].as_array().unwrap().iter().find(|d| d["name"] == n).unwrap().clone();
@@ -325,7 +359,15 @@ fn example_recovers_the_generators_truth() {
     let sum: f64 = e["drivers"].as_array().unwrap().iter().map(|d| d["points"].as_f64().unwrap()).sum();
     assert!((sum + e["unexplained"].as_f64().unwrap() - e["change"].as_f64().unwrap()).abs() < 1e-9);
     // Satisfaction was generated with quality and expertise leading (simulate::CSAT_WEIGHTS).
-    let csat = common::json(keydriver().args(["drivers", "--config", "notebooks-data/survey.toml", "--outcome", "csat", "--format", "json"]));
+    let csat = common::json(keydriver().args([
+        "drivers",
+        "--config",
+        "notebooks-data/survey.toml",
+        "--outcome",
+        "csat",
+        "--format",
+        "json",
+    ]));
     assert_eq!(csat["target"], "satisfaction");
     let mut top2 = names(&csat["drivers"])[..2].to_vec();
     top2.sort();
@@ -335,11 +377,27 @@ fn example_recovers_the_generators_truth() {
 #[test]
 fn pairwise_deletion_uses_more_rows_and_says_so() {
     let listwise = keydriver()
-        .args(["drivers", "--config", "notebooks-data/survey.toml", "--format", "json", "--method", "shapley,relweights"])
+        .args([
+            "drivers",
+            "--config",
+            "notebooks-data/survey.toml",
+            "--format",
+            "json",
+            "--method",
+            "shapley,relweights",
+        ])
         .output()
         .unwrap();
     let pairwise = keydriver()
-        .args(["drivers", "--config", "notebooks-data/survey.toml", "--format", "json", "--method", "shapley,relweights"])
+        .args([
+            "drivers",
+            "--config",
+            "notebooks-data/survey.toml",
+            "--format",
+            "json",
+            "--method",
+            "shapley,relweights",
+        ])
         .args(["--missing", "pairwise"])
         .output()
         .unwrap();
@@ -348,7 +406,10 @@ fn pairwise_deletion_uses_more_rows_and_says_so() {
     assert_eq!(l["missing"], "listwise");
     assert_eq!(p["missing"], "pairwise");
     assert_eq!(p["correlation_matrix"], "as computed");
-    let (ln, pn) = (l["rows_used"]["correlation_matrix"].as_u64().unwrap(), p["rows_used"]["correlation_matrix"].as_u64().unwrap());
+    let (ln, pn) = (
+        l["rows_used"]["correlation_matrix"].as_u64().unwrap(),
+        p["rows_used"]["correlation_matrix"].as_u64().unwrap(),
+    );
     assert_eq!(ln, l["n_used"].as_u64().unwrap());
     assert!(pn > ln + 500, "pairwise {pn} vs listwise {ln}");
     let sum: f64 = p["drivers"].as_array().unwrap().iter().map(|d| d["shapley"].as_f64().unwrap()).sum();
@@ -389,7 +450,11 @@ fn bootstrap_fields_are_consistent() {
     let p_top3: f64 = drivers.iter().map(|d| f(d, "p_top3")).sum();
     assert!((p_top3 - 3.0).abs() < 1e-12, "Σ p_top3 = {p_top3}");
     for d in drivers {
-        for (lo, mid, hi) in [("ci_low", "shapley", "ci_high"), ("share_ci_low", "shapley_share", "share_ci_high"), ("relative_weight_ci_low", "relative_weight", "relative_weight_ci_high")] {
+        for (lo, mid, hi) in [
+            ("ci_low", "shapley", "ci_high"),
+            ("share_ci_low", "shapley_share", "share_ci_high"),
+            ("relative_weight_ci_low", "relative_weight", "relative_weight_ci_high"),
+        ] {
             assert!(f(d, lo) <= f(d, hi), "{lo} > {hi}");
             // A percentile interval of 200 resamples almost surely holds the estimate here.
             assert!(f(d, lo) < f(d, mid) && f(d, mid) < f(d, hi), "{mid} outside its CI in {d}");
@@ -490,7 +555,17 @@ fn weighted_standard_errors_match_r_survey_and_lm() {
 fn weighted_nps_se_matches_svymean() {
     let dir = folder(&[("svy.csv", SVY_CSV)]);
     let want = svy_expected();
-    let v = common::json(keydriver().args(["nps", "--data", &p(&dir, "svy.csv"), "--target", "ltr", "--weights", "w", "--format", "json"]));
+    let v = common::json(keydriver().args([
+        "nps",
+        "--data",
+        &p(&dir, "svy.csv"),
+        "--target",
+        "ltr",
+        "--weights",
+        "w",
+        "--format",
+        "json",
+    ]));
     let o = &v["overall"];
     assert!((o["nps"].as_f64().unwrap() - want["nps"].as_f64().unwrap()).abs() < 1e-6);
     assert!((o["se"].as_f64().unwrap() - want["nps_se"].as_f64().unwrap()).abs() < 1e-6, "{o}");
@@ -531,8 +606,23 @@ fn nps_change_decomposition_matches_r_on_weighted_data() {
     let dir = folder(&[("svy.csv", SVY_CSV)]);
     let want = svy_expected();
     let v = common::json(keydriver().args([
-        "drivers", "--data", &p(&dir, "svy.csv"), "--target", "ltr", "--drivers", "a,b,c", "--weights", "w",
-        "--wave", "quarter", "--min-group-n", "30", "--format", "json", "--bootstrap", "50",
+        "drivers",
+        "--data",
+        &p(&dir, "svy.csv"),
+        "--target",
+        "ltr",
+        "--drivers",
+        "a,b,c",
+        "--weights",
+        "w",
+        "--wave",
+        "quarter",
+        "--min-group-n",
+        "30",
+        "--format",
+        "json",
+        "--bootstrap",
+        "50",
     ]));
     let e = &v["change_explained"];
     let close = |got: &Value, want: &Value, what: &str| {
@@ -570,8 +660,23 @@ fn waves_from_dates_and_thin_groups() {
     // and a zone): each value is parsed on its own.
     let dir = folder(&[("s.csv", &csv)]);
     let v = common::json(keydriver().args([
-        "drivers", "--data", &p(&dir, "s.csv"), "--target", "ltr", "--drivers", "a,b", "--wave", "EndDate",
-        "--wave-period", "quarter", "--by", "region", "--min-group-n", "20", "--format", "json",
+        "drivers",
+        "--data",
+        &p(&dir, "s.csv"),
+        "--target",
+        "ltr",
+        "--drivers",
+        "a,b",
+        "--wave",
+        "EndDate",
+        "--wave-period",
+        "quarter",
+        "--by",
+        "region",
+        "--min-group-n",
+        "20",
+        "--format",
+        "json",
     ]));
     let waves: Vec<&str> = v["waves"].as_array().unwrap().iter().map(|w| w["wave"].as_str().unwrap()).collect();
     assert_eq!(waves, ["2024Q4", "2025Q1", "2025Q2"]);
@@ -582,8 +687,19 @@ fn waves_from_dates_and_thin_groups() {
     assert!(v["segments"]["region"][0]["drivers"].is_array());
     // Segments too small to rank (60 respondents each, 100 asked) get a note, not an error.
     let v = common::json(keydriver().args([
-        "drivers", "--data", &p(&dir, "s.csv"), "--target", "ltr", "--drivers", "a,b", "--by", "region",
-        "--min-group-n", "100", "--format", "json",
+        "drivers",
+        "--data",
+        &p(&dir, "s.csv"),
+        "--target",
+        "ltr",
+        "--drivers",
+        "a,b",
+        "--by",
+        "region",
+        "--min-group-n",
+        "100",
+        "--format",
+        "json",
     ]));
     for g in v["segments"]["region"].as_array().unwrap() {
         assert!(g["note"].as_str().unwrap().contains("fewer than the 100"), "{g}");
@@ -608,9 +724,21 @@ fn wave_labels_sort_in_time_and_mixed_spellings_are_refused() {
         }
         s
     };
-    let dir = folder(&[("ok.csv", &rows(&["Q1 2025", "Q4 2024", "Q2 2025"])), ("mixed.csv", &rows(&["Q1 2025", "2024Q4"]))]);
-    let v = common::json(keydriver().args(["nps", "--data", &p(&dir, "ok.csv"), "--target", "ltr", "--wave", "wave", "--format", "json"]));
-    let order: Vec<&str> = v["breakdowns"][0]["rows"].as_array().unwrap().iter().map(|r| r["group"].as_str().unwrap()).collect();
+    let dir =
+        folder(&[("ok.csv", &rows(&["Q1 2025", "Q4 2024", "Q2 2025"])), ("mixed.csv", &rows(&["Q1 2025", "2024Q4"]))]);
+    let v = common::json(keydriver().args([
+        "nps",
+        "--data",
+        &p(&dir, "ok.csv"),
+        "--target",
+        "ltr",
+        "--wave",
+        "wave",
+        "--format",
+        "json",
+    ]));
+    let order: Vec<&str> =
+        v["breakdowns"][0]["rows"].as_array().unwrap().iter().map(|r| r["group"].as_str().unwrap()).collect();
     assert_eq!(order, ["Q4 2024", "Q1 2025", "Q2 2025"]);
     // Each wave after the first carries its change, with a CI that holds it.
     let q1 = &v["breakdowns"][0]["rows"][1];
@@ -661,7 +789,11 @@ fn numeric_outcome_reproduces_swiss_through_the_command_line() {
         }
         assert!(got.get("promoter_odds_ratio").is_none(), "a numeric outcome has no logits");
     }
-    fails(keydriver().args(base), 1, &["swiss.csv", "column \"Fertility\"", "row 1", "whole number 0–10, found 80.2", "--outcome"]);
+    fails(
+        keydriver().args(base),
+        1,
+        &["swiss.csv", "column \"Fertility\"", "row 1", "whole number 0–10, found 80.2", "--outcome"],
+    );
 }
 
 /// Effort on 1–7, lower is better, and it falls as ratings rise: every driver reads as
@@ -679,9 +811,11 @@ fn ces_reads_lower_effort_as_a_positive_driver() {
     }
     let dir = folder(&[("ces.csv", &csv)]);
     let run = |kind: &str| {
-        common::json(keydriver().args(["drivers", "--data", &p(&dir, "ces.csv"), "--target", "effort", "--drivers", "a,b,c"]).args([
-            "--outcome", kind, "--format", "json",
-        ]))
+        common::json(
+            keydriver()
+                .args(["drivers", "--data", &p(&dir, "ces.csv"), "--target", "effort", "--drivers", "a,b,c"])
+                .args(["--outcome", kind, "--format", "json"]),
+        )
     };
     let v = run("ces");
     let names: Vec<&str> = v["drivers"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
@@ -696,7 +830,17 @@ fn ces_reads_lower_effort_as_a_positive_driver() {
     assert!(plain["drivers"][0]["corr"].as_f64().unwrap() < 0.0);
     assert!((plain["drivers"][0]["corr"].as_f64().unwrap() + v["drivers"][0]["corr"].as_f64().unwrap()).abs() < 1e-12);
     // The headline is mean effort with bands; an answer off the 1–7 scale is refused.
-    let s = common::json(keydriver().args(["nps", "--data", &p(&dir, "ces.csv"), "--target", "effort", "--outcome", "ces", "--format", "json"]));
+    let s = common::json(keydriver().args([
+        "nps",
+        "--data",
+        &p(&dir, "ces.csv"),
+        "--target",
+        "effort",
+        "--outcome",
+        "ces",
+        "--format",
+        "json",
+    ]));
     assert_eq!(s["metric"], "mean effort");
     assert!(s["overall"]["pct_high_effort"].is_f64() && s["overall"].get("nps").is_none());
     let bad = folder(&[("ces.csv", "id,a,effort\n1,5,3\n2,6,9\n")]);
@@ -711,16 +855,21 @@ fn ces_reads_lower_effort_as_a_positive_driver() {
 fn two_outcomes() -> tempfile::TempDir {
     let mut csv = String::from("id,wave,a,b,ltr,sat\n");
     for i in 0..40 {
-        csv += &format!("{i},{},{},{},{},{}\n", if i < 20 { "2025Q1" } else { "2025Q2" }, 1 + i % 9, 1 + (i * 5) % 9, i % 11, 1 + i % 5);
+        csv += &format!(
+            "{i},{},{},{},{},{}\n",
+            if i < 20 { "2025Q1" } else { "2025Q2" },
+            1 + i % 9,
+            1 + (i * 5) % 9,
+            i % 11,
+            1 + i % 5
+        );
     }
     folder(&[("s.csv", &csv)])
 }
 
 fn with_benchmarks(dir: &tempfile::TempDir, benchmarks: &str) -> Command {
     fs::write(dir.path().join("b.csv"), benchmarks).unwrap();
-    let toml = format!(
-        "ratings = \"s.csv\"\nwave = \"wave\"\nbenchmarks = \"b.csv\"\n\n[[outcomes]]\ncolumn = \"ltr\"\n\n[[outcomes]]\ncolumn = \"sat\"\nkind = \"csat\"\n"
-    );
+    let toml = "ratings = \"s.csv\"\nwave = \"wave\"\nbenchmarks = \"b.csv\"\n\n[[outcomes]]\ncolumn = \"ltr\"\n\n[[outcomes]]\ncolumn = \"sat\"\nkind = \"csat\"\n";
     fs::write(dir.path().join("survey.toml"), toml).unwrap();
     let mut c = keydriver();
     c.args(["nps", "--config", &p(dir, "survey.toml"), "--outcome", "csat", "--format", "json"]);
@@ -733,7 +882,8 @@ fn with_benchmarks(dir: &tempfile::TempDir, benchmarks: &str) -> Command {
 #[test]
 fn csat_share_and_benchmark_gap_by_hand() {
     let dir = two_outcomes();
-    let v = common::json(&mut with_benchmarks(&dir, "metric,wave,value,label\ncsat,,30,target\nnps,2025Q2,5,industry\n"));
+    let v =
+        common::json(&mut with_benchmarks(&dir, "metric,wave,value,label\ncsat,,30,target\nnps,2025Q2,5,industry\n"));
     let o = &v["overall"];
     assert_eq!(o["satisfied"], 16);
     assert!((o["score"].as_f64().unwrap() - 40.0).abs() < 1e-9);
@@ -742,7 +892,10 @@ fn csat_share_and_benchmark_gap_by_hand() {
     let gaps = v["benchmarks"].as_array().unwrap();
     assert_eq!(gaps.len(), 1, "only the CSAT benchmark belongs to CSAT");
     let g = &gaps[0];
-    assert_eq!((g["label"].as_str(), g["wave"].as_str(), g["beyond_noise"].as_bool()), (Some("target"), Some("all"), Some(false)));
+    assert_eq!(
+        (g["label"].as_str(), g["wave"].as_str(), g["beyond_noise"].as_bool()),
+        (Some("target"), Some("all"), Some(false))
+    );
     assert!((g["ci_low"].as_f64().unwrap() - (10.0 - 1.959963984540054 * se)).abs() < 1e-9);
 }
 
@@ -750,11 +903,23 @@ fn csat_share_and_benchmark_gap_by_hand() {
 fn bad_benchmark_files_are_refused_with_the_row() {
     let dir = two_outcomes();
     for (file, says) in [
-        ("metric,wave,value\nnps,2025Q1,5\nnsp,2025Q1,5\n", vec!["b.csv", "column \"metric\", row 2", "unknown metric \"nsp\"", "ltr, sat"]),
-        ("metric,wave,value\ncsat,2024Q4,70\n", vec!["b.csv", "column \"wave\", row 1", "unknown wave \"2024Q4\"", "2025Q1, 2025Q2"]),
-        ("metric,wave,value\ncsat,2025Q1,170\n", vec!["b.csv", "column \"value\", row 1", "% satisfied 170 is impossible"]),
+        (
+            "metric,wave,value\nnps,2025Q1,5\nnsp,2025Q1,5\n",
+            vec!["b.csv", "column \"metric\", row 2", "unknown metric \"nsp\"", "ltr, sat"],
+        ),
+        (
+            "metric,wave,value\ncsat,2024Q4,70\n",
+            vec!["b.csv", "column \"wave\", row 1", "unknown wave \"2024Q4\"", "2025Q1, 2025Q2"],
+        ),
+        (
+            "metric,wave,value\ncsat,2025Q1,170\n",
+            vec!["b.csv", "column \"value\", row 1", "% satisfied 170 is impossible"],
+        ),
         ("metric,wave,value\ncsat,2025Q1,abc\n", vec!["b.csv", "column \"value\", row 1", "\"abc\" is not a number"]),
-        ("metric,wave,value,ci_low,ci_high\ncsat,2025Q1,70,72,80\n", vec!["b.csv", "row 1", "must contain the value 70"]),
+        (
+            "metric,wave,value,ci_low,ci_high\ncsat,2025Q1,70,72,80\n",
+            vec!["b.csv", "row 1", "must contain the value 70"],
+        ),
         ("metric,wave,value,n\ncsat,2025Q1,70,0\n", vec!["b.csv", "column \"n\", row 1", "at least 1"]),
         ("metric,quarter,value\ncsat,2025Q1,70\n", vec!["b.csv", "no column \"wave\""]),
     ] {

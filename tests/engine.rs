@@ -27,11 +27,8 @@ const SWISS_DRIVERS: [&str; 5] = ["Agriculture", "Examination", "Education", "Ca
 /// swiss.csv: province, Fertility, then the five drivers.
 fn swiss() -> ModelData {
     let text = include_str!("data/swiss.csv");
-    let rows: Vec<Vec<f64>> = text
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').skip(1).map(|v| v.parse().unwrap()).collect())
-        .collect();
+    let rows: Vec<Vec<f64>> =
+        text.lines().skip(1).map(|l| l.split(',').skip(1).map(|v| v.parse().unwrap()).collect()).collect();
     let x = Array2::from_shape_fn((rows.len(), 5), |(i, j)| rows[i][j + 1]);
     let y = rows.iter().map(|r| r[0]).collect();
     data(x, y, None)
@@ -256,7 +253,8 @@ fn constant_driver_gets_zero_and_a_note() {
 #[test]
 fn degenerate_data_is_a_clear_error() {
     let d = synthetic(5, 4);
-    let err = DriverTable::fit_data(&numeric(), &specs(&["a", "b", "c", "d"]), &d, None, &Options::default()).unwrap_err();
+    let err =
+        DriverTable::fit_data(&numeric(), &specs(&["a", "b", "c", "d"]), &d, None, &Options::default()).unwrap_err();
     assert!(err.to_string().contains("only 5 complete rows for 4 drivers"), "{err}");
     let d = synthetic(50, 2);
     let flat = data(d.x.clone(), Array1::from_elem(50, 7.0), None);
@@ -272,9 +270,7 @@ fn covariance_ols_agrees_with_linfa_linear() {
     use linfa::prelude::*;
     let d = swiss();
     let t = fit(&d, &SWISS_DRIVERS, &Options { methods: vec![Method::Ols], ..Options::default() });
-    let model = linfa_linear::LinearRegression::new()
-        .fit(&linfa::Dataset::new(d.x.clone(), d.y.clone()))
-        .unwrap();
+    let model = linfa_linear::LinearRegression::new().fit(&linfa::Dataset::new(d.x.clone(), d.y.clone())).unwrap();
     for (j, dr) in by_name(&t, &SWISS_DRIVERS).iter().enumerate() {
         close(dr.coef.unwrap(), model.params()[j], 1e-8, "coefficient");
     }
@@ -304,7 +300,12 @@ fn beyond_24_drivers_shapley_is_sampled_and_dominance_skipped() {
     let d = synthetic(400, 25);
     let n = names(25);
     let nr: Vec<&str> = n.iter().map(String::as_str).collect();
-    let opts = Options { permutations: 200, bootstrap: 20, methods: vec![Method::Shapley, Method::Dominance], ..Options::default() };
+    let opts = Options {
+        permutations: 200,
+        bootstrap: 20,
+        methods: vec![Method::Shapley, Method::Dominance],
+        ..Options::default()
+    };
     let t = fit(&d, &nr, &opts);
     assert!(t.shapley_method.as_deref().unwrap().starts_with("sampled"));
     assert!(t.drivers.iter().all(|d| d.shapley_se.is_some() && d.general_dominance.is_none()));
@@ -351,15 +352,25 @@ fn pairwise_non_positive_definite_is_repaired_or_refused() {
         let v = (i % 10) as f64;
         let u = ((i * 7) % 10) as f64;
         match i % 3 {
-            0 => { cols[0][i] = Some(v); cols[1][i] = Some(v); }
-            1 => { cols[1][i] = Some(v); cols[2][i] = Some(v); }
-            _ => { cols[0][i] = Some(v); cols[2][i] = Some(9.0 - v); }
+            0 => {
+                cols[0][i] = Some(v);
+                cols[1][i] = Some(v);
+            }
+            1 => {
+                cols[1][i] = Some(v);
+                cols[2][i] = Some(v);
+            }
+            _ => {
+                cols[0][i] = Some(v);
+                cols[2][i] = Some(9.0 - v);
+            }
         }
         cols[3][i] = Some(v + u / 10.0);
     }
     let listwise = data(Array2::zeros((0, 3)), Array1::zeros(0), None);
     let opts = Options { missing: Missing::Pairwise, ..Options::default() };
-    let t = DriverTable::fit_data(&numeric(), &specs(&["a", "b", "c"]), &listwise, Some(&(cols.clone(), None)), &opts).unwrap();
+    let t = DriverTable::fit_data(&numeric(), &specs(&["a", "b", "c"]), &listwise, Some(&(cols.clone(), None)), &opts)
+        .unwrap();
     assert_eq!(t.correlation_matrix, "repaired");
     assert!(t.method_notes.iter().any(|n| n.contains("nearest correlation matrix")));
     // No complete rows: the row-based methods say why they are missing instead of NaN.
@@ -368,7 +379,8 @@ fn pairwise_non_positive_definite_is_repaired_or_refused() {
     let json = serde_json::to_string(&t).unwrap();
     assert!(!json.contains("NaN") && !json.contains("null"));
     let refuse = Options { non_pd: NonPd::Refuse, ..opts };
-    let err = DriverTable::fit_data(&numeric(), &specs(&["a", "b", "c"]), &listwise, Some(&(cols, None)), &refuse).unwrap_err();
+    let err = DriverTable::fit_data(&numeric(), &specs(&["a", "b", "c"]), &listwise, Some(&(cols, None)), &refuse)
+        .unwrap_err();
     assert!(err.to_string().contains("not positive definite"), "{err}");
 }
 
@@ -385,7 +397,11 @@ fn rank_by_another_field_or_one_not_run() {
     let mut x = d.x.clone();
     let twin = x.column(0).to_owned();
     x.column_mut(1).assign(&twin);
-    let t = fit(&data(x, d.y.clone(), None), &SWISS_DRIVERS, &Options { rank_by: Some(RankBy::Beta), ..Options::default() });
+    let t = fit(
+        &data(x, d.y.clone(), None),
+        &SWISS_DRIVERS,
+        &Options { rank_by: Some(RankBy::Beta), ..Options::default() },
+    );
     assert_eq!(t.rank_by, RankBy::Shapley);
     assert!(t.method_notes.iter().any(|n| n.contains("ranked by shapley instead of beta")), "{:?}", t.method_notes);
 }
@@ -465,6 +481,10 @@ fn a_resample_that_cannot_be_fitted_is_counted_and_noted() {
     let t = fit(&data(d.x.clone(), y, None), &["a", "b"], &with_bootstrap(300, 5));
     let u = t.uncertainty.as_ref().unwrap();
     assert!(u.bootstrap.failed > 50 && u.bootstrap.failed < 200, "failed {}", u.bootstrap.failed);
-    assert!(t.method_notes.iter().any(|n| n.contains("could not be fitted") && n.contains("same y score")), "{:?}", t.method_notes);
+    assert!(
+        t.method_notes.iter().any(|n| n.contains("could not be fitted") && n.contains("same y score")),
+        "{:?}",
+        t.method_notes
+    );
     assert!(t.drivers.iter().all(|d| d.ci_low.is_some()));
 }

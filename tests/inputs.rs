@@ -10,7 +10,8 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 /// The reference survey: ratings a (with a decimal), b, a text column; NPS in a second file.
-const RATINGS: &str = "id,a,b,comment\n1,5.5,7,fine\n2,6,5,ok\n3,9,9,great\n4,3,4,slow\n5,8,6,ok\n6,7,8,good\n7,2,3,bad\n8,10,9,superb\n";
+const RATINGS: &str =
+    "id,a,b,comment\n1,5.5,7,fine\n2,6,5,ok\n3,9,9,great\n4,3,4,slow\n5,8,6,ok\n6,7,8,good\n7,2,3,bad\n8,10,9,superb\n";
 const NPS: &str = "id,ltr\n1,6\n2,5\n3,9\n4,2\n5,10\n6,8\n7,1\n8,10\n";
 
 fn drivers_json(ratings_name: &str, ratings: &[u8], extra: &[&str]) -> Value {
@@ -68,13 +69,25 @@ fn semicolon_and_decimal_comma_detected() {
 #[test]
 fn separator_and_decimal_comma_flags_override_detection() {
     let nps = NPS.replace(',', ";");
-    same_as_reference(drivers_json_with("ratings.csv", european().as_bytes(), &nps, &["--separator", ";", "--decimal-comma"]));
+    same_as_reference(drivers_json_with(
+        "ratings.csv",
+        european().as_bytes(),
+        &nps,
+        &["--separator", ";", "--decimal-comma"],
+    ));
     // Forcing the wrong separator proves the flag is used: the file then has one column.
     let dir = folder(&[("ratings.csv", european().as_bytes()), ("nps.csv", NPS.as_bytes())]);
     fails(
-        keydriver()
-            .args(["drivers", "--data", &p(&dir, "ratings.csv"), "--nps", &p(&dir, "nps.csv")])
-            .args(["--id", "id", "--target", "ltr", "--drivers", "a,b", "--separator", "|"]),
+        keydriver().args(["drivers", "--data", &p(&dir, "ratings.csv"), "--nps", &p(&dir, "nps.csv")]).args([
+            "--id",
+            "id",
+            "--target",
+            "ltr",
+            "--drivers",
+            "a,b",
+            "--separator",
+            "|",
+        ]),
         1,
         &["ratings.csv", "no column \"id\""],
     );

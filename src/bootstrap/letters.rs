@@ -49,8 +49,8 @@ fn absorb(groups: Vec<Vec<bool>>) -> Vec<Vec<bool>> {
     let inside = |a: &[bool], b: &[bool]| a.iter().zip(b).all(|(x, y)| !x || *y);
     let mut kept: Vec<Vec<bool>> = Vec::with_capacity(groups.len());
     for (i, g) in groups.iter().enumerate() {
-        let redundant = !g.contains(&true)
-            || groups.iter().enumerate().any(|(j, h)| j != i && inside(g, h) && (g != h || j < i));
+        let redundant =
+            !g.contains(&true) || groups.iter().enumerate().any(|(j, h)| j != i && inside(g, h) && (g != h || j < i));
         if !redundant {
             kept.push(g.clone());
         }

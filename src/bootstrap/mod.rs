@@ -233,7 +233,9 @@ fn resample(model: &Model, source: &Source, full: &Estimates) -> Result<Vec<Resu
         .filter_map(|(m, run)| run.then_some(m))
         .collect();
     if inner.methods.is_empty() {
-        return Err("no bootstrap: it resamples Shapley values and relative weights, and neither was run (--method)".into());
+        return Err(
+            "no bootstrap: it resamples Shapley values and relative weights, and neither was run (--method)".into()
+        );
     }
     inner.permutations = inner.permutations.min(RESAMPLE_PERMUTATIONS);
     let pairwise = source.is_pairwise();
@@ -243,15 +245,16 @@ fn resample(model: &Model, source: &Source, full: &Estimates) -> Result<Vec<Resu
         .into_par_iter()
         .map(|k| {
             let counts = draw(source.len(), opts.seed, k);
-            let result = model.prepare(source.moments(Some(&counts)), pairwise).map_err(|e| e.to_string()).and_then(|prep| {
-                let mut o = inner.clone();
-                o.seed = opts.seed ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                let e = estimate(&prep, model.outcome, None, pairwise, &o);
-                let sample = Sample { shapley: e.shapley.map(|s| s.values), relative_weights: e.relative_weights };
-                let complete = sample.shapley.is_some() == full.shapley.is_some()
-                    && sample.relative_weights.is_some() == full.relative_weights.is_some();
-                complete.then_some(sample).ok_or_else(|| "a numerical failure".to_string())
-            });
+            let result =
+                model.prepare(source.moments(Some(&counts)), pairwise).map_err(|e| e.to_string()).and_then(|prep| {
+                    let mut o = inner.clone();
+                    o.seed = opts.seed ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                    let e = estimate(&prep, model.outcome, None, pairwise, &o);
+                    let sample = Sample { shapley: e.shapley.map(|s| s.values), relative_weights: e.relative_weights };
+                    let complete = sample.shapley.is_some() == full.shapley.is_some()
+                        && sample.relative_weights.is_some() == full.relative_weights.is_some();
+                    complete.then_some(sample).ok_or_else(|| "a numerical failure".to_string())
+                });
             opts.progress.inc(1);
             result
         })
@@ -267,7 +270,8 @@ fn shares_of(v: &[f64]) -> Vec<f64> {
 /// Percentile interval of the difference between two groups' shares of driver j, pairing
 /// their independent resamples by index; `None` when fewer than two pairs exist.
 pub fn share_difference(a: &Uncertainty, b: &Uncertainty, j: usize) -> Option<[f64; 2]> {
-    let mut d: Vec<f64> = a.shares.iter().zip(&b.shares).filter_map(|(x, y)| Some(x.as_ref()?[j] - y.as_ref()?[j])).collect();
+    let mut d: Vec<f64> =
+        a.shares.iter().zip(&b.shares).filter_map(|(x, y)| Some(x.as_ref()?[j] - y.as_ref()?[j])).collect();
     (d.len() >= 2).then(|| percentile_interval(&mut d))
 }
 

@@ -34,7 +34,13 @@ pub struct Estimates {
 /// Runs the methods in `opts`. `rows` are the complete rows (enough of them for a model)
 /// when the row-based methods should run; `pairwise` says the matrix did not come from
 /// those rows alone.
-pub fn estimate(prep: &Prepared, outcome: &Outcome, rows: Option<&ModelData>, pairwise: bool, opts: &Options) -> Estimates {
+pub fn estimate(
+    prep: &Prepared,
+    outcome: &Outcome,
+    rows: Option<&ModelData>,
+    pairwise: bool,
+    opts: &Options,
+) -> Estimates {
     let p = prep.p();
     let corr = &prep.corr;
     let all: Vec<usize> = (0..p).collect();
@@ -56,7 +62,8 @@ pub fn estimate(prep: &Prepared, outcome: &Outcome, rows: Option<&ModelData>, pa
     let exact = p <= shapley::MAX_EXACT && !opts.approx;
     let needs_table = [Method::Shapley, Method::Dominance, Method::Kruskal].iter().any(|&m| opts.wants(m));
     let table = (exact && needs_table).then(|| SubsetTable::exact(corr));
-    let gains = table.as_ref().filter(|_| opts.wants(Method::Shapley) || opts.wants(Method::Dominance)).map(SubsetTable::gains);
+    let gains =
+        table.as_ref().filter(|_| opts.wants(Method::Shapley) || opts.wants(Method::Dominance)).map(SubsetTable::gains);
     if opts.wants(Method::Shapley) {
         est.shapley = Some(match &gains {
             Some(g) => Shapley::exact(g),

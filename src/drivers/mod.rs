@@ -365,7 +365,13 @@ impl Model<'_> {
 impl DriverTable {
     /// Runs the methods in `opts` on the survey's responses (the rows `keep` selects, or
     /// all) for `outcome`.
-    pub fn fit(survey: &Survey, responses: &Responses, outcome: &Outcome, keep: Option<&[bool]>, opts: &Options) -> Result<DriverTable, ModelError> {
+    pub fn fit(
+        survey: &Survey,
+        responses: &Responses,
+        outcome: &Outcome,
+        keep: Option<&[bool]>,
+        opts: &Options,
+    ) -> Result<DriverTable, ModelError> {
         Self::fit_rows(survey, responses, outcome, keep, &responses.model_data(outcome, keep), opts)
     }
 
@@ -604,7 +610,12 @@ fn rank(drivers: &mut [Driver], key: RankBy, notes: &mut Vec<String>) -> RankBy 
         key
     } else {
         let fallback = if usable(RankBy::Shapley) { RankBy::Shapley } else { RankBy::Corr };
-        notes.push(format!("ranked by {} instead of {}: {} could not be computed on these data", fallback.name(), key.name(), key.name()));
+        notes.push(format!(
+            "ranked by {} instead of {}: {} could not be computed on these data",
+            fallback.name(),
+            key.name(),
+            key.name()
+        ));
         fallback
     };
     let k = |d: &Driver| key.key(d).unwrap_or(f64::NEG_INFINITY);

@@ -51,7 +51,13 @@ impl Prepared {
 
 /// Checks `m` (from complete rows, or pairwise when `pairwise`) and builds the matrix.
 /// `names` and `target` only word the errors.
-pub fn prepare(m: Moments, pairwise: bool, non_pd: NonPd, names: &[&str], target: &str) -> Result<Prepared, ModelError> {
+pub fn prepare(
+    m: Moments,
+    pairwise: bool,
+    non_pd: NonPd,
+    names: &[&str],
+    target: &str,
+) -> Result<Prepared, ModelError> {
     let p = m.p();
     if m.n == 0 && m.rows > 0 {
         return Err(ModelError::ZeroWeight { rows: m.rows });

@@ -20,7 +20,5 @@ pub fn relative_weights(corr: &Array2<f64>) -> Option<Vec<f64>> {
     let lambda: Array2<f64> = vecs.dot(&Array2::from_diag(&sqrt_vals)).dot(&vecs.t());
     let inv_sqrt = sqrt_vals.mapv(|v| if v * v > EIGEN_TOL { 1.0 / v } else { 0.0 });
     let beta: Array1<f64> = vecs.dot(&Array2::from_diag(&inv_sqrt)).dot(&vecs.t()).dot(&rxy);
-    Some((0..p)
-        .map(|j| (0..p).map(|k| lambda[[j, k]].powi(2) * beta[k].powi(2)).sum())
-        .collect())
+    Some((0..p).map(|j| (0..p).map(|k| lambda[[j, k]].powi(2) * beta[k].powi(2)).sum()).collect())
 }

@@ -12,8 +12,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::subsets::{mean_over_orderings, path_r2, Gains};
 pub use super::subsets::MAX_EXACT;
+use super::subsets::{mean_over_orderings, path_r2, Gains};
 
 pub struct Shapley {
     pub values: Vec<f64>,

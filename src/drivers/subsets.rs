@@ -291,9 +291,17 @@ mod tests {
     fn table_agrees_with_direct_conditioning_for_every_subset() {
         // A 9-driver matrix so the walk goes below the parallel split.
         let p = 9;
-        let mut c = Array2::from_shape_fn((p + 1, p + 1), |(i, j)| {
-            if i == j { 1.0 } else { 0.3 + 0.04 * ((i * 7 + j * 7) % 5) as f64 }
-        });
+        let mut c =
+            Array2::from_shape_fn(
+                (p + 1, p + 1),
+                |(i, j)| {
+                    if i == j {
+                        1.0
+                    } else {
+                        0.3 + 0.04 * ((i * 7 + j * 7) % 5) as f64
+                    }
+                },
+            );
         for j in 0..p {
             c[[j, p]] = 0.2 + 0.05 * j as f64;
             c[[p, j]] = c[[j, p]];

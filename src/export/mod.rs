@@ -37,7 +37,12 @@ pub fn records<T: Serialize>(rows: &[T]) -> (Vec<String>, Vec<Vec<String>>) {
     }
     let cells = flat
         .iter()
-        .map(|row| header.iter().map(|k| row.iter().find(|(rk, _)| rk == k).map(|(_, c)| c.clone()).unwrap_or_default()).collect())
+        .map(|row| {
+            header
+                .iter()
+                .map(|k| row.iter().find(|(rk, _)| rk == k).map(|(_, c)| c.clone()).unwrap_or_default())
+                .collect()
+        })
         .collect();
     (header, cells)
 }

@@ -128,9 +128,9 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         Some(nps) => {
             let mut args = JoinArgs::new(JoinType::Inner);
             args.maintain_order = MaintainOrderJoin::Left;
-            frame(&ratings, columns)?
-                .join(&frame(nps, nps_columns)?, [ID], [ID], args, None)
-                .map_err(|e| Error::Data(format!("joining {} and {}: {e}", survey.ratings.display(), nps.path.display())))?
+            frame(&ratings, columns)?.join(&frame(nps, nps_columns)?, [ID], [ID], args, None).map_err(|e| {
+                Error::Data(format!("joining {} and {}: {e}", survey.ratings.display(), nps.path.display()))
+            })?
         }
     };
     if df.height() == 0 {
@@ -168,8 +168,11 @@ pub fn load(survey: &Survey) -> Result<Responses> {
     if let Some(wave) = &survey.wave {
         let labels = responses.labels(wave);
         let present: Vec<&str> = labels.iter().map(String::as_str).filter(|l| *l != MISSING_LABEL).collect();
-        let order = waves::order(wave, &present)
-            .map_err(|reason| Error::BadColumn { file: ratings.path.clone(), column: wave.clone(), reason })?;
+        let order = waves::order(wave, &present).map_err(|reason| Error::BadColumn {
+            file: ratings.path.clone(),
+            column: wave.clone(),
+            reason,
+        })?;
         if let Some(kind) = survey.wave_period {
             let period = format!("{kind:?}").to_lowercase();
             responses.report.notes.push(format!("waves are the {period}s of the dates in \"{wave}\""));
@@ -181,17 +184,25 @@ pub fn load(survey: &Survey) -> Result<Responses> {
     let outcome_missing: BTreeMap<String, usize> =
         survey.outcomes.iter().map(|o| (o.column.clone(), blanks(&outcome_key(o)))).collect();
     let blank_drivers: usize = survey.drivers.iter().map(|d| blanks(&d.column)).sum();
-    responses.report.blank_cells = blank_drivers + outcome_missing.iter().map(|(_, n)| n).sum::<usize>();
+    responses.report.blank_cells = blank_drivers + outcome_missing.values().sum::<usize>();
     responses.report.outcome_missing = outcome_missing;
     Ok(responses)
 }
 
 /// Dates → period labels (`2025Q1`, `2025-03`, `2025`); a value that is no date is an
 /// error naming its row, blanks stay blank.
-fn wave_from_dates(table: &Table, column: &str, values: Vec<Option<String>>, kind: PeriodKind) -> Result<Vec<Option<String>>> {
+fn wave_from_dates(
+    table: &Table,
+    column: &str,
+    values: Vec<Option<String>>,
+    kind: PeriodKind,
+) -> Result<Vec<Option<String>>> {
     let texts: Vec<&str> = values.iter().flatten().map(String::as_str).collect();
-    let day_first = waves::slash_order(&texts)
-        .map_err(|reason| Error::BadColumn { file: table.path.clone(), column: column.to_string(), reason })?;
+    let day_first = waves::slash_order(&texts).map_err(|reason| Error::BadColumn {
+        file: table.path.clone(),
+        column: column.to_string(),
+        reason,
+    })?;
     values
         .into_iter()
         .enumerate()
@@ -226,10 +237,8 @@ fn drop_zero_weights(df: DataFrame, survey: &Survey, ratings: &Table) -> Result<
 }
 
 fn frame(table: &Table, columns: Vec<Column>) -> Result<DataFrame> {
-    DataFrame::new(table.height(), columns).map_err(|e| Error::BadFile {
-        file: table.path.clone(),
-        reason: e.to_string(),
-    })
+    DataFrame::new(table.height(), columns)
+        .map_err(|e| Error::BadFile { file: table.path.clone(), reason: e.to_string() })
 }
 
 /// Ids as text; a blank or repeated id is an error naming a few of the offenders.
@@ -252,10 +261,7 @@ fn unique_ids(table: &Table, column: &str) -> Result<Vec<Option<String>>> {
         }
     }
     if n_dups > 0 {
-        let examples: Vec<String> = dups
-            .iter()
-            .map(|(id, a, b)| format!("\"{id}\" (rows {a} and {b})"))
-            .collect();
+        let examples: Vec<String> = dups.iter().map(|(id, a, b)| format!("\"{id}\" (rows {a} and {b})")).collect();
         return Err(Error::BadColumn {
             file: table.path.clone(),
             column: column.to_string(),
@@ -319,9 +325,7 @@ fn weight_values(table: &Table, column: &str) -> Result<Vec<Option<f64>>> {
     for (i, v) in values.iter().enumerate() {
         match v {
             None => return Err(table.value_error(column, i, "weight is blank".into())),
-            Some(w) if *w < 0.0 => {
-                return Err(table.value_error(column, i, format!("weight {w} is negative")))
-            }
+            Some(w) if *w < 0.0 => return Err(table.value_error(column, i, format!("weight {w} is negative"))),
             Some(w) => total += w,
         }
     }
@@ -360,9 +364,10 @@ impl Responses {
     }
 
     pub fn weights(&self) -> Option<Vec<f64>> {
-        self.survey.weight.as_ref().map(|_| {
-            self.numbers(WEIGHT).into_iter().map(|w| w.expect("weights were checked")).collect()
-        })
+        self.survey
+            .weight
+            .as_ref()
+            .map(|_| self.numbers(WEIGHT).into_iter().map(|w| w.expect("weights were checked")).collect())
     }
 
     /// A wave or segment column as labels; blanks read "(missing)".
@@ -393,8 +398,7 @@ impl Responses {
     /// Rows where the outcome and every driver are present (listwise deletion), among the
     /// rows `keep` selects (`None`: all).
     pub fn model_data(&self, o: &Outcome, keep: Option<&[bool]>) -> ModelData {
-        let drivers: Vec<Vec<Option<f64>>> =
-            self.survey.drivers.iter().map(|d| self.numbers(&d.column)).collect();
+        let drivers: Vec<Vec<Option<f64>>> = self.survey.drivers.iter().map(|d| self.numbers(&d.column)).collect();
         let target = self.oriented(o);
         let weights = self.weights();
         let kept = |i: usize| keep.is_none_or(|k| k[i]);

@@ -18,24 +18,14 @@ const SAMPLE_LINES: usize = 60;
 
 /// Fills in whatever `given` leaves open from the text itself.
 pub fn sniff(text: &str, given: &CsvOptions) -> Dialect {
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(SAMPLE_LINES)
-        .collect();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(SAMPLE_LINES).collect();
     let separator = given.separator.unwrap_or_else(|| guess_separator(&lines));
     let rows: Vec<Vec<String>> = lines.iter().map(|l| split_line(l, separator)).collect();
     let decimal_comma = given
         .decimal_comma
         .unwrap_or_else(|| separator != ',' && rows.iter().skip(1).flatten().any(|f| is_decimal_comma(f)));
-    let header_rows = given
-        .header_rows
-        .unwrap_or_else(|| 1 + extra_header_rows(&rows, decimal_comma));
-    Dialect {
-        separator,
-        decimal_comma,
-        header_rows: header_rows.max(1),
-    }
+    let header_rows = given.header_rows.unwrap_or_else(|| 1 + extra_header_rows(&rows, decimal_comma));
+    Dialect { separator, decimal_comma, header_rows: header_rows.max(1) }
 }
 
 fn guess_separator(lines: &[&str]) -> char {
@@ -77,10 +67,7 @@ fn is_decimal_comma(field: &str) -> bool {
     let f = field.trim();
     let Some((a, b)) = f.split_once(',') else { return false };
     let a = a.strip_prefix('-').unwrap_or(a);
-    !a.is_empty()
-        && !b.is_empty()
-        && a.bytes().all(|c| c.is_ascii_digit())
-        && b.bytes().all(|c| c.is_ascii_digit())
+    !a.is_empty() && !b.is_empty() && a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit())
 }
 
 /// Parses a number as written in the file's dialect. Blank means missing.
@@ -89,11 +76,7 @@ pub fn parse_number(field: &str, decimal_comma: bool) -> Option<Result<f64, ()>>
     if f.is_empty() {
         return None;
     }
-    let parsed = if decimal_comma && f.contains(',') {
-        f.replace(',', ".").parse::<f64>()
-    } else {
-        f.parse::<f64>()
-    };
+    let parsed = if decimal_comma && f.contains(',') { f.replace(',', ".").parse::<f64>() } else { f.parse::<f64>() };
     Some(parsed.map_err(|_| ()))
 }
 
@@ -111,11 +94,8 @@ fn extra_header_rows(rows: &[Vec<String>], decimal_comma: bool) -> usize {
     let tail = &rows[(rows.len() / 2).max(1 + MAX_EXTRA.min(rows.len() - 2))..];
     let numeric: Vec<usize> = (0..width)
         .filter(|&c| {
-            let cells: Vec<&str> = tail
-                .iter()
-                .filter_map(|r| r.get(c).map(String::as_str))
-                .filter(|s| !s.trim().is_empty())
-                .collect();
+            let cells: Vec<&str> =
+                tail.iter().filter_map(|r| r.get(c).map(String::as_str)).filter(|s| !s.trim().is_empty()).collect();
             !cells.is_empty() && cells.iter().all(|s| is_num(s))
         })
         .collect();

@@ -60,10 +60,7 @@ impl Table {
             .with_has_header(true)
             .with_infer_schema_length(Some(0))
             .with_skip_rows_after_header(dialect.header_rows - 1)
-            .map_parse_options(|p| {
-                p.with_separator(dialect.separator as u8)
-                    .with_missing_is_null(true)
-            })
+            .map_parse_options(|p| p.with_separator(dialect.separator as u8).with_missing_is_null(true))
             .into_reader_with_file_handle(Cursor::new(body.to_vec()))
             .finish()
             .map_err(|e| bad(format!("cannot parse as CSV: {}", first_line(&e.to_string()))))?;
@@ -93,10 +90,7 @@ impl Table {
         let col = self.column(name, role)?;
         let col = col.cast(&DataType::String).map_err(|e| self.column_error(name, e))?;
         let ca = col.str().map_err(|e| self.column_error(name, e))?;
-        Ok(ca
-            .iter()
-            .map(|v| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string))
-            .collect())
+        Ok(ca.iter().map(|v| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)).collect())
     }
 
     /// A column as numbers. Blank cells are `None`; text that is not a number is an error
@@ -148,11 +142,7 @@ impl Table {
     }
 
     fn column_error(&self, column: &str, e: PolarsError) -> Error {
-        Error::BadColumn {
-            file: self.path.clone(),
-            column: column.to_string(),
-            reason: first_line(&e.to_string()),
-        }
+        Error::BadColumn { file: self.path.clone(), column: column.to_string(), reason: first_line(&e.to_string()) }
     }
 }
 

@@ -25,10 +25,7 @@ const BLUE: RGBColor = RGBColor(52, 101, 164);
 fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        for (style, bytes) in [
-            (FontStyle::Normal, dejavu::sans::regular()),
-            (FontStyle::Bold, dejavu::sans::bold()),
-        ] {
+        for (style, bytes) in [(FontStyle::Normal, dejavu::sans::regular()), (FontStyle::Bold, dejavu::sans::bold())] {
             // Only fails on a corrupt font, and the font is compiled in.
             plotters::style::register_font(FONT, style, bytes).ok();
         }
@@ -46,10 +43,7 @@ pub fn display(text: &str) -> String {
     }
     let shaped = ar_reshaper::reshape_line(text);
     let bidi = unicode_bidi::BidiInfo::new(&shaped, None);
-    bidi.paragraphs
-        .iter()
-        .map(|para| bidi.reorder_line(para, para.range.clone()).into_owned())
-        .collect()
+    bidi.paragraphs.iter().map(|para| bidi.reorder_line(para, para.range.clone()).into_owned()).collect()
 }
 
 fn draw_error(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -81,7 +75,11 @@ pub fn composition(path: &Path, title: &str, outcome: &Outcome, rows: &[ScoreSta
         .x_labels(rows.len() * 2 + 1)
         .x_label_formatter(&|x| {
             let i = x.floor() as usize;
-            if (x - x.floor() - 0.5).abs() < 1e-6 { labels.get(i).cloned().unwrap_or_default() } else { String::new() }
+            if (x - x.floor() - 0.5).abs() < 1e-6 {
+                labels.get(i).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
         })
         .y_labels(6)
         .y_label_formatter(&|y| if *y <= 100.0 { format!("{y:.0}%") } else { String::new() })
@@ -123,12 +121,8 @@ pub fn composition(path: &Path, title: &str, outcome: &Outcome, rows: &[ScoreSta
     for (i, (band, colour, _)) in worst_first(outcome).into_iter().rev().enumerate() {
         let y = 140 + 40 * i as i32;
         let name = display(&capitalised(&outcome.band_legend(band)));
-        legend
-            .draw(&Rectangle::new([(10, y), (34, y + 24)], colour.filled()))
-            .map_err(|e| err(&e))?;
-        legend
-            .draw(&Text::new(name.as_str(), (44, y + 3), (FONT, 19).into_font()))
-            .map_err(|e| err(&e))?;
+        legend.draw(&Rectangle::new([(10, y), (34, y + 24)], colour.filled())).map_err(|e| err(&e))?;
+        legend.draw(&Text::new(name.as_str(), (44, y + 3), (FONT, 19).into_font())).map_err(|e| err(&e))?;
     }
     root.present().map_err(|e| err(&e))
 }
@@ -139,7 +133,6 @@ fn worst_first(outcome: &Outcome) -> [(Band, RGBColor, RGBColor); 3] {
     let (worst, best) = if outcome.sign() < 0.0 { (Band::High, Band::Low) } else { (Band::Low, Band::High) };
     [(worst, RED, WHITE), (Band::Mid, GREY, BLACK), (best, GREEN, WHITE)]
 }
-
 
 /// One bar of [`ranked_bars`], with its 95% interval when there is one.
 pub struct Bar {
@@ -177,7 +170,11 @@ pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[Bar], decimal
         .y_labels(bars.len() * 2 + 1)
         .y_label_formatter(&|y| {
             let from_top = (k - y).floor() as usize;
-            if (y - y.floor() - 0.5).abs() < 1e-6 { names.get(from_top).cloned().unwrap_or_default() } else { String::new() }
+            if (y - y.floor() - 0.5).abs() < 1e-6 {
+                names.get(from_top).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
         })
         .x_desc(x_desc)
         .label_style((FONT, 20))

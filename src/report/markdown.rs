@@ -19,7 +19,8 @@ pub fn render(a: &Analysis, charts: &[Vec<(String, String)>]) -> String {
     let w = &mut md;
     let s = &a.survey;
     writeln!(w, "# Key-driver report — {}\n", a.name).unwrap();
-    let outcomes: Vec<String> = a.outcomes.iter().map(|o| format!("{} (`{}`)", o.outcome.label, o.outcome.column)).collect();
+    let outcomes: Vec<String> =
+        a.outcomes.iter().map(|o| format!("{} (`{}`)", o.outcome.label, o.outcome.column)).collect();
     writeln!(
         w,
         "keydriver {} · seed {} · {} {} · {} drivers{}\n",
@@ -42,9 +43,11 @@ pub fn render(a: &Analysis, charts: &[Vec<(String, String)>]) -> String {
     writeln!(w, "## Files\n").unwrap();
     for (i, o) in a.outcomes.iter().enumerate() {
         let f = super::Files::of(&o.outcome, i == 0);
-        write!(w, "- {}: `{}.csv`, `{}.json` (every row of its tables above)", o.outcome.label, f.scores, f.scores).unwrap();
+        write!(w, "- {}: `{}.csv`, `{}.json` (every row of its tables above)", o.outcome.label, f.scores, f.scores)
+            .unwrap();
         if o.drivers.is_some() {
-            write!(w, "; `{}.csv`, `{}.json` (its driver tables, by wave and segment too)", f.drivers, f.drivers).unwrap();
+            write!(w, "; `{}.csv`, `{}.json` (its driver tables, by wave and segment too)", f.drivers, f.drivers)
+                .unwrap();
         }
         writeln!(w, ".").unwrap();
     }
@@ -61,10 +64,23 @@ fn headline(w: &mut String, a: &Analysis) {
     writeln!(w, "## Headline\n").unwrap();
     for o in &a.outcomes {
         let out = &o.outcome;
-        let latest = a.survey.wave.as_deref().and_then(|c| o.scores.by(c)).and_then(|rows| rows.iter().rev().find(|r| r.change.is_some()));
+        let latest = a
+            .survey
+            .wave
+            .as_deref()
+            .and_then(|c| o.scores.by(c))
+            .and_then(|rows| rows.iter().rev().find(|r| r.change.is_some()));
         let r = latest.unwrap_or(&o.scores.overall);
         let place = if latest.is_some() { format!(" in {}", r.group) } else { String::new() };
-        write!(w, "- **{}**{place}: **{}** (95% CI {} to {})", out.label, headline_value(out, r.score), out.value(r.ci_low), out.value(r.ci_high)).unwrap();
+        write!(
+            w,
+            "- **{}**{place}: **{}** (95% CI {} to {})",
+            out.label,
+            headline_value(out, r.score),
+            out.value(r.ci_low),
+            out.value(r.ci_high)
+        )
+        .unwrap();
         if let Some(c) = &r.change {
             write!(
                 w,
@@ -90,7 +106,12 @@ fn headline(w: &mut String, a: &Analysis) {
         }
         if let Some(top) = o.drivers.as_ref().and_then(|d| d.drivers.first()) {
             write!(w, ". Strongest driver: {}", top.label).unwrap();
-            if let Some(tied) = top.tie_group.as_deref().map(|g| tied_with(o.drivers.as_ref().unwrap(), top, g)).filter(|t| !t.is_empty()) {
+            if let Some(tied) = top
+                .tie_group
+                .as_deref()
+                .map(|g| tied_with(o.drivers.as_ref().unwrap(), top, g))
+                .filter(|t| !t.is_empty())
+            {
                 write!(w, ", statistically tied with {tied}").unwrap();
             }
         }
@@ -213,7 +234,10 @@ fn outcome_section(w: &mut String, o: &OutcomeAnalysis, charts: &[(String, Strin
     }
     match (&o.drivers, &o.drivers_note) {
         (Some(d), _) => drivers_section(w, out, d),
-        (None, note) => writeln!(w, "### Drivers of {}\n\nNo driver model: {}.\n", out.label, note.as_deref().unwrap_or("not run")).unwrap(),
+        (None, note) => {
+            writeln!(w, "### Drivers of {}\n\nNo driver model: {}.\n", out.label, note.as_deref().unwrap_or("not run"))
+                .unwrap()
+        }
     }
     for (title, file) in charts.iter().filter(|(_, f)| f.starts_with("drivers")) {
         writeln!(w, "![{title}]({file})\n").unwrap();
@@ -241,7 +265,9 @@ fn describe(o: &Outcome) -> String {
 
 /// The outcomes' driver rankings side by side, and where they differ beyond noise.
 fn agreement_section(w: &mut String, a: &Analysis, g: &Agreement) {
-    let label = |col: &str| a.outcomes.iter().find(|o| o.outcome.column == col).map_or(col.to_string(), |o| o.outcome.label.clone());
+    let label = |col: &str| {
+        a.outcomes.iter().find(|o| o.outcome.column == col).map_or(col.to_string(), |o| o.outcome.label.clone())
+    };
     let names: Vec<String> = g.outcomes.iter().map(|c| label(c)).collect();
     writeln!(w, "## Do {} agree on what drives them?\n", names.join(" and ")).unwrap();
     writeln!(w, "Each driver's rank, share of R² and tie group per outcome. Rankings *differ* only where two drivers are ordered one way for one outcome and the other way for another, both beyond noise (the bootstrap interval of their difference excludes zero); reshuffles within a tie group are agreement.\n").unwrap();
@@ -269,7 +295,8 @@ fn agreement_section(w: &mut String, a: &Analysis, g: &Agreement) {
     if let Some(note) = &g.note {
         writeln!(w, "> **Note:** {note}.\n").unwrap();
     } else if g.disagreements.is_empty() {
-        writeln!(w, "No pair of drivers is ordered differently beyond noise: the outcomes agree on what matters.\n").unwrap();
+        writeln!(w, "No pair of drivers is ordered differently beyond noise: the outcomes agree on what matters.\n")
+            .unwrap();
     } else {
         for x in &g.disagreements {
             writeln!(
@@ -327,7 +354,12 @@ fn drivers_section(w: &mut String, out: &Outcome, d: &DriverTable) {
     }
     let or_column = class.as_ref().map(|c| format!(" {c} OR |")).unwrap_or_default();
     writeln!(w, "| rank | driver | share of R² | 95% CI | P(top) | rank range | tie group | Shapley (R²) | relative weight | beta | p | correlation |{or_column} direction |").unwrap();
-    writeln!(w, "|---:|---|---:|---|---:|---|---|---:|---:|---:|---:|---:|{}---|", if class.is_some() { "---:|" } else { "" }).unwrap();
+    writeln!(
+        w,
+        "|---:|---|---:|---|---:|---|---|---:|---:|---:|---:|---:|{}---|",
+        if class.is_some() { "---:|" } else { "" }
+    )
+    .unwrap();
     let num = |v: Option<f64>, digits: usize| v.map_or("—".to_string(), |x| format!("{x:.digits$}"));
     let pct = |v: Option<f64>| v.map_or("—".to_string(), |s| format!("{:.1}%", 100.0 * s));
     for dr in &d.drivers {
@@ -393,20 +425,37 @@ fn groups_section(w: &mut String, out: &Outcome, pooled: &DriverTable, g: &Group
             if out.sign() < 0.0 { " For effort a negative part is good news: that driver's better ratings lowered effort." } else { "" }
         )
         .unwrap();
-        writeln!(w, "| driver | mean rating {} | mean rating {} | {metric} per rating point | {metric} change | 95% CI |", e.from, e.to).unwrap();
+        writeln!(
+            w,
+            "| driver | mean rating {} | mean rating {} | {metric} per rating point | {metric} change | 95% CI |",
+            e.from, e.to
+        )
+        .unwrap();
         writeln!(w, "|---|---:|---:|---:|---:|---|").unwrap();
         let mut parts: Vec<_> = e.drivers.iter().collect();
         parts.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()));
-        let ci = |l: Option<f64>, h: Option<f64>| l.zip(h).map_or("—".to_string(), |(l, h)| format!("{l:+.2} to {h:+.2}"));
+        let ci =
+            |l: Option<f64>, h: Option<f64>| l.zip(h).map_or("—".to_string(), |(l, h)| format!("{l:+.2} to {h:+.2}"));
         for c in parts {
             writeln!(
                 w,
                 "| {} | {:.2} | {:.2} | {:+.2} | {:+.2} | {} |",
-                c.label, c.mean_from, c.mean_to, c.coefficient, c.points, ci(c.ci_low, c.ci_high)
+                c.label,
+                c.mean_from,
+                c.mean_to,
+                c.coefficient,
+                c.points,
+                ci(c.ci_low, c.ci_high)
             )
             .unwrap();
         }
-        writeln!(w, "| *not explained by ratings* | | | | {:+.2} | {} |\n", e.unexplained, ci(e.unexplained_ci_low, e.unexplained_ci_high)).unwrap();
+        writeln!(
+            w,
+            "| *not explained by ratings* | | | | {:+.2} | {} |\n",
+            e.unexplained,
+            ci(e.unexplained_ci_low, e.unexplained_ci_high)
+        )
+        .unwrap();
     }
     if let Some(shift) = &g.share_shift {
         writeln!(w, "#### Did the drivers' importance change from {} to {}?\n", shift.from, shift.to).unwrap();
@@ -429,7 +478,12 @@ fn groups_section(w: &mut String, out: &Outcome, pooled: &DriverTable, g: &Group
 }
 
 /// Drivers (in the pooled rank order) down, groups across; groups without a ranking say why below.
-fn group_table(w: &mut String, pooled: &DriverTable, groups: &[(&str, &GroupFit)], versus: Option<&[Option<&[ShareDifference]>]>) {
+fn group_table(
+    w: &mut String,
+    pooled: &DriverTable,
+    groups: &[(&str, &GroupFit)],
+    versus: Option<&[Option<&[ShareDifference]>]>,
+) {
     write!(w, "| driver |").unwrap();
     for (name, fit) in groups {
         write!(w, " {name} (n {}) |", fit.table.as_ref().map_or(0, |t| t.n_used)).unwrap();
@@ -438,15 +492,18 @@ fn group_table(w: &mut String, pooled: &DriverTable, groups: &[(&str, &GroupFit)
     for d in &pooled.drivers {
         write!(w, "| {} |", d.label).unwrap();
         for (k, (_, fit)) in groups.iter().enumerate() {
-            let cell = fit.table.as_ref().and_then(|t| t.drivers.iter().find(|x| x.name == d.name)).map_or("—".to_string(), |x| {
-                let mark = versus
-                    .and_then(|v| v[k])
-                    .and_then(|v| v.iter().find(|s| s.name == d.name))
-                    .filter(|s| s.significant)
-                    .map_or("", |s| if s.difference > 0.0 { "▲" } else { "▼" });
-                let share = x.shapley_share.map_or("—".to_string(), |s| format!("{:.1}%", 100.0 * s));
-                format!("{share}{} {mark}", x.tie_group.as_deref().map(|l| format!(" {l}")).unwrap_or_default())
-            });
+            let cell = fit.table.as_ref().and_then(|t| t.drivers.iter().find(|x| x.name == d.name)).map_or(
+                "—".to_string(),
+                |x| {
+                    let mark = versus
+                        .and_then(|v| v[k])
+                        .and_then(|v| v.iter().find(|s| s.name == d.name))
+                        .filter(|s| s.significant)
+                        .map_or("", |s| if s.difference > 0.0 { "▲" } else { "▼" });
+                    let share = x.shapley_share.map_or("—".to_string(), |s| format!("{:.1}%", 100.0 * s));
+                    format!("{share}{} {mark}", x.tie_group.as_deref().map(|l| format!(" {l}")).unwrap_or_default())
+                },
+            );
             write!(w, " {} |", cell.trim_end()).unwrap();
         }
         writeln!(w).unwrap();
@@ -488,7 +545,11 @@ fn weights_sentence(column: &str, kind: WeightsAre) -> String {
 }
 
 fn p_value(p: f64) -> String {
-    if p < 0.001 { "<0.001".to_string() } else { format!("{p:.3}") }
+    if p < 0.001 {
+        "<0.001".to_string()
+    } else {
+        format!("{p:.3}")
+    }
 }
 
 fn score_table(w: &mut String, out: &Outcome, rows: &[ScoreStats]) {
@@ -508,13 +569,21 @@ fn score_table(w: &mut String, out: &Outcome, rows: &[ScoreStats]) {
         for &b in &bands {
             write!(w, " {:.1}% |", r.bands.as_ref().map_or(0.0, |x| x.pct[b as usize])).unwrap();
         }
-        write!(w, " {} | {:.prec$} | {} to {} |", out.value(r.score), r.se, out.value(r.ci_low), out.value(r.ci_high)).unwrap();
+        write!(w, " {} | {:.prec$} | {} to {} |", out.value(r.score), r.se, out.value(r.ci_low), out.value(r.ci_high))
+            .unwrap();
         if changes {
             let dash = || "—".to_string();
             let (d, ci, p) = r.change.as_ref().map_or((dash(), dash(), dash()), |c| {
-                (out.delta(c.difference), format!("{} to {}", out.delta(c.ci_low), out.delta(c.ci_high)), p_value(c.p_value))
+                (
+                    out.delta(c.difference),
+                    format!("{} to {}", out.delta(c.ci_low), out.delta(c.ci_high)),
+                    p_value(c.p_value),
+                )
             });
-            let year = r.year_change.as_ref().map_or(dash(), |c| format!("{} (p {})", out.delta(c.difference), p_value(c.p_value)));
+            let year = r
+                .year_change
+                .as_ref()
+                .map_or(dash(), |c| format!("{} (p {})", out.delta(c.difference), p_value(c.p_value)));
             write!(w, " {d} | {ci} | {p} | {year} |").unwrap();
         }
         writeln!(w).unwrap();
@@ -531,7 +600,6 @@ fn direction(out: &Outcome, d: &str) -> String {
         (d, true) => format!("**{d}**: higher rating, more effort"),
     }
 }
-
 
 /// "being a promoter", "being satisfied", "reporting high effort".
 fn with_article(class: &str) -> String {

@@ -64,13 +64,14 @@ impl Files {
 pub fn write(a: &Analysis, out_dir: &Path, force: bool) -> Result<PathBuf> {
     let dest = out_dir.join(&a.name);
     if dest.exists() && !force {
-        return Err(Error::output(&dest, "a report already exists here: pass --force to replace it, or --name to write another"));
+        return Err(Error::output(
+            &dest,
+            "a report already exists here: pass --force to replace it, or --name to write another",
+        ));
     }
     std::fs::create_dir_all(out_dir).map_err(|e| Error::output(out_dir, e))?;
-    let staging = tempfile::Builder::new()
-        .prefix(STAGING_PREFIX)
-        .tempdir_in(out_dir)
-        .map_err(|e| Error::output(out_dir, e))?;
+    let staging =
+        tempfile::Builder::new().prefix(STAGING_PREFIX).tempdir_in(out_dir).map_err(|e| Error::output(out_dir, e))?;
     *STAGING.lock().unwrap() = Some(staging.path().to_path_buf());
     fill(a, staging.path())?;
 
@@ -86,10 +87,8 @@ pub fn write(a: &Analysis, out_dir: &Path, force: bool) -> Result<PathBuf> {
 
 fn swap_into_place(staged: &Path, dest: &Path) -> Result<()> {
     if dest.exists() {
-        let old = dest.with_file_name(format!(
-            "{STAGING_PREFIX}old-{}",
-            dest.file_name().unwrap_or_default().to_string_lossy()
-        ));
+        let old = dest
+            .with_file_name(format!("{STAGING_PREFIX}old-{}", dest.file_name().unwrap_or_default().to_string_lossy()));
         std::fs::rename(dest, &old).map_err(|e| Error::output(dest, e))?;
         if let Err(e) = std::fs::rename(staged, dest) {
             std::fs::rename(&old, dest).ok();
@@ -111,7 +110,10 @@ fn fill(a: &Analysis, dir: &Path) -> Result<()> {
         let files = Files::of(&o.outcome, i == 0);
         charts.push(outcome_charts(a, o, &files, dir)?);
         if let Some(d) = &o.drivers {
-            put(&format!("{}.json", files.drivers), export::json::render(&crate::DriverReport { table: d, groups: &o.groups }))?;
+            put(
+                &format!("{}.json", files.drivers),
+                export::json::render(&crate::DriverReport { table: d, groups: &o.groups }),
+            )?;
             put(&format!("{}.csv", files.drivers), export::csv::render(&d.drivers))?;
         }
         put(&format!("{}.json", files.scores), export::json::render(&o.scores))?;
@@ -164,12 +166,9 @@ fn driver_chart(d: &DriverTable, outcome: &Outcome, path: &Path) -> Result<Strin
         .collect();
     let shares_title = format!("What drives {}: share of R²", outcome.label);
     let (title, axis, mut bars, decimals) = match shares {
-        Some(bars) if bars.iter().all(|b| b.ci.is_some()) => (
-            shares_title,
-            "share of explained variance (Shapley value), %; whiskers: 95% bootstrap interval",
-            bars,
-            1,
-        ),
+        Some(bars) if bars.iter().all(|b| b.ci.is_some()) => {
+            (shares_title, "share of explained variance (Shapley value), %; whiskers: 95% bootstrap interval", bars, 1)
+        }
         Some(bars) => (shares_title, "share of explained variance (Shapley value), %", bars, 1),
         None => (
             format!("Correlation of each driver with {}", outcome.label),
