@@ -286,6 +286,13 @@ fn report_end_to_end_then_refuses_to_overwrite() {
             && d["where_below"] == "satisfaction"),
         "{agreement}"
     );
+    // report.html is the same report as one page: every chart embedded, nothing linked.
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    let charts = md.matches("](").count();
+    assert_eq!(html.matches("<img src=\"data:image/png;base64,").count(), charts, "every chart embedded");
+    assert!(!html.contains(".png\""), "no image linked by file name");
+    assert!(html.contains("<h2>Do NPS and CSAT agree on what drives them?</h2>") && html.contains("<table>"));
+    assert!(html.contains("alt=\"NPS by quarter\""), "charts keep their alt text");
     let csat: Value = serde_json::from_str(&fs::read_to_string(dir.join("csat-satisfaction.json")).unwrap()).unwrap();
     assert_eq!((csat["kind"].as_str(), csat["metric"].as_str()), (Some("csat"), Some("% satisfied")));
     assert!(csat["benchmarks"].as_array().unwrap().iter().any(|g| g["label"] == "competitor A" && g["wave"] == "all"));

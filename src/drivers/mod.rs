@@ -193,6 +193,9 @@ pub struct Driver {
     /// "positive", "negative" or "mixed": the signs of the correlation and the beta. A
     /// driver whose higher rating goes with a worse outcome is flagged, not hidden in a share.
     pub direction: &'static str,
+    /// Mean rating (weighted) in the rows behind the correlation matrix: the driver's
+    /// performance, across from its importance in the report's quadrant.
+    pub mean_rating: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spearman: Option<f64>,
     /// Shapley value / LMG in R² units; the drivers' values sum to `r2`.
@@ -476,6 +479,7 @@ fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &ModelData) -
             name: d.column.clone(),
             label: d.label().to_string(),
             corr: est.pearson[j],
+            mean_rating: m.mean[j],
             direction: direction(est.pearson[j], est.ols.as_ref().map(|o| o.beta[j])),
             ..Default::default()
         })

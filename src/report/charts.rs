@@ -206,6 +206,114 @@ pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[Bar], decimal
     root.present().map_err(|e| err(&e))
 }
 
+/// One driver on the importance–performance matrix.
+pub struct Point {
+    pub label: String,
+    /// Performance: mean rating.
+    pub x: f64,
+    /// Importance: share of R², %.
+    pub y: f64,
+}
+
+/// The importance–performance matrix: performance across, importance up, dashed lines at
+/// the drivers' means, the four quadrants named, and each point labelled where its label
+/// overlaps no other label or point (the first free spot of eight around it).
+pub fn quadrant(path: &Path, title: &str, x_desc: &str, points: &[Point]) -> Result<()> {
+    register_font();
+    let err = |e: &dyn std::fmt::Display| draw_error(path, e);
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let n = points.len().max(1) as f64;
+    let (mx, my) = (points.iter().map(|p| p.x).sum::<f64>() / n, points.iter().map(|p| p.y).sum::<f64>() / n);
+    let span = |v: &dyn Fn(&Point) -> f64, mid: f64| {
+        let (lo, hi) = points.iter().map(v).fold((mid, mid), |(a, b), x| (a.min(x), b.max(x)));
+        let pad = 0.25 * (hi - lo).max(1e-6);
+        (lo - pad)..(hi + pad)
+    };
+    let (xr, yr) = (span(&|p| p.x, mx), span(&|p| p.y, my));
+    let mut chart = ChartBuilder::on(&root)
+        .caption(display(title), (FONT, 30).into_font().style(FontStyle::Bold))
+        .margin(25)
+        .x_label_area_size(55)
+        .y_label_area_size(75)
+        .build_cartesian_2d(xr.clone(), yr.clone())
+        .map_err(|e| err(&e))?;
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(235, 235, 235))
+        .x_desc(x_desc)
+        .y_desc("importance: share of R², %")
+        .label_style((FONT, 20))
+        .axis_desc_style((FONT, 20))
+        .x_label_formatter(&|x| format!("{x:.prec$}", prec = if xr.end - xr.start < 1.0 { 2 } else { 1 }))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .draw()
+        .map_err(|e| err(&e))?;
+    let dash = GREY.stroke_width(2);
+    chart.draw_series(DashedLineSeries::new([(mx, yr.start), (mx, yr.end)], 10, 6, dash)).map_err(|e| err(&e))?;
+    chart.draw_series(DashedLineSeries::new([(xr.start, my), (xr.end, my)], 10, 6, dash)).map_err(|e| err(&e))?;
+    let corner = |x: f64, y: f64, h: HPos, v: VPos, text: &str, colour: RGBColor| {
+        Text::new(text.to_string(), (x, y), (FONT, 22).into_font().color(&colour).pos(Pos::new(h, v)))
+    };
+    let (dx, dy) = (0.02 * (xr.end - xr.start), 0.03 * (yr.end - yr.start));
+    chart
+        .draw_series([
+            corner(xr.start + dx, yr.end - dy, HPos::Left, VPos::Top, "Fix first", RED),
+            corner(xr.end - dx, yr.end - dy, HPos::Right, VPos::Top, "Keep it up", GREEN),
+            corner(xr.end - dx, yr.start + dy, HPos::Right, VPos::Bottom, "Possible overkill", GREY),
+            corner(xr.start + dx, yr.start + dy, HPos::Left, VPos::Bottom, "Low priority", GREY),
+        ])
+        .map_err(|e| err(&e))?;
+    chart.draw_series(points.iter().map(|p| Circle::new((p.x, p.y), 7, BLUE.filled()))).map_err(|e| err(&e))?;
+
+    // Labels in pixels: the plot area, the points and the corner names are taken.
+    let (px, py) = (chart.plotting_area().get_pixel_range().0, chart.plotting_area().get_pixel_range().1);
+    let at = |x: f64, y: f64| chart.backend_coord(&(x, y));
+    let mut taken: Vec<[i32; 4]> = points
+        .iter()
+        .map(|p| {
+            let (x, y) = at(p.x, p.y);
+            [x - 8, y - 8, x + 8, y + 8]
+        })
+        .collect();
+    taken.push([px.start, py.start, px.start + 130, py.start + 40]);
+    taken.push([px.end - 140, py.start, px.end, py.start + 40]);
+    taken.push([px.end - 200, py.end - 40, px.end, py.end]);
+    taken.push([px.start, py.end - 40, px.start + 150, py.end]);
+    let overlap = |a: &[i32; 4], b: &[i32; 4]| {
+        let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0);
+        let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0);
+        w * h
+    };
+    let font = (FONT, 19).into_font();
+    for p in points {
+        let text = display(&p.label);
+        let w = (text.chars().count() as f64 * 10.5) as i32 + 4;
+        let (x, y) = at(p.x, p.y);
+        let candidates = [
+            (x + 11, y - 11),
+            (x - w - 11, y - 11),
+            (x - w / 2, y - 34),
+            (x - w / 2, y + 11),
+            (x + 11, y - 30),
+            (x + 11, y + 6),
+            (x - w - 11, y - 30),
+            (x - w - 11, y + 6),
+        ];
+        let cost = |&(lx, ly): &(i32, i32)| {
+            let r = [lx, ly, lx + w, ly + 22];
+            let outside =
+                (px.start - r[0]).max(0) + (r[2] - px.end).max(0) + (py.start - r[1]).max(0) + (r[3] - py.end).max(0);
+            taken.iter().map(|t| overlap(&r, t)).sum::<i32>() + 1000 * outside
+        };
+        let best = *candidates.iter().min_by_key(|c| cost(c)).expect("eight candidates");
+        taken.push([best.0, best.1, best.0 + w, best.1 + 22]);
+        root.draw(&Text::new(text, best, font.clone())).map_err(|e| err(&e))?;
+    }
+    root.present().map_err(|e| err(&e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::display;

@@ -55,6 +55,11 @@ pub fn render(a: &Analysis, charts: &[Vec<(String, String)>]) -> String {
         writeln!(w, "- `agreement.json`: the outcomes' driver rankings side by side, and the pairs ordered differently beyond noise.").unwrap();
     }
     writeln!(w, "- `run.json`: the settings and load summary of this run.").unwrap();
+    writeln!(
+        w,
+        "- `report.html`: this report as one page with the charts inside, to open in a browser or print to PDF."
+    )
+    .unwrap();
     md
 }
 
@@ -165,8 +170,12 @@ fn data_section(w: &mut String, a: &Analysis) {
     }
     writeln!(
         w,
-        "\nMissing codes {:?} recoded to missing in {} cells; {} driver/outcome cells blank after that.{}\n",
-        s.missing_codes,
+        "\nMissing codes ({}) recoded to missing in {} cells; {} driver/outcome cells blank after that.{}\n",
+        if s.missing_codes.is_empty() {
+            "none declared".to_string()
+        } else {
+            s.missing_codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
+        },
         l.missing_coded,
         l.blank_cells,
         s.weight.as_ref().map(|c| weights_sentence(c, s.weights_are)).unwrap_or_default()
@@ -204,7 +213,7 @@ fn outcome_section(w: &mut String, o: &OutcomeAnalysis, charts: &[(String, Strin
         }
         None => writeln!(w, ".\n").unwrap(),
     }
-    for (title, file) in charts.iter().filter(|(_, f)| !f.starts_with("drivers")) {
+    for (title, file) in charts.iter().filter(|(_, f)| !f.starts_with("drivers") && !f.starts_with("quadrant")) {
         writeln!(w, "![{title}]({file})\n").unwrap();
     }
     if !o.scores.benchmarks.is_empty() {
@@ -232,6 +241,9 @@ fn outcome_section(w: &mut String, o: &OutcomeAnalysis, charts: &[(String, Strin
         writeln!(w, "### {} by {}\n", capitalised(out.metric()), b.by).unwrap();
         score_table(w, out, &b.rows);
     }
+    if let (Some(d), Some((title, file))) = (&o.drivers, charts.iter().find(|(_, f)| f.starts_with("quadrant"))) {
+        where_to_act(w, out, d, title, file);
+    }
     match (&o.drivers, &o.drivers_note) {
         (Some(d), _) => drivers_section(w, out, d),
         (None, note) => {
@@ -245,6 +257,30 @@ fn outcome_section(w: &mut String, o: &OutcomeAnalysis, charts: &[(String, Strin
     if let Some(d) = &o.drivers {
         groups_section(w, out, d, &o.groups);
     }
+}
+
+/// The importance–performance quadrant and the drivers to fix first: above-average
+/// importance, below-average rating.
+fn where_to_act(w: &mut String, out: &Outcome, d: &DriverTable, title: &str, file: &str) {
+    let shares: Vec<(&Driver, f64)> = d.drivers.iter().filter_map(|x| Some((x, x.shapley_share?))).collect();
+    let n = shares.len().max(1) as f64;
+    let mean_share = shares.iter().map(|(_, s)| s).sum::<f64>() / n;
+    let mean_rating = shares.iter().map(|(x, _)| x.mean_rating).sum::<f64>() / n;
+    let fix: Vec<&str> = shares
+        .iter()
+        .filter(|(x, s)| *s > mean_share && x.mean_rating < mean_rating)
+        .map(|(x, _)| x.label.as_str())
+        .collect();
+    writeln!(w, "### Where to act on {}\n", out.label).unwrap();
+    writeln!(
+        w,
+        "**Fix first** (more important than average, rated below average): {}. *Keep it up*: important and well rated; *possible overkill*: well rated but matters less; *low priority*: neither. Importance is the driver's share of R², performance its mean rating; the dashed lines are the drivers' averages ({:.1}% and {:.2}).\n",
+        if fix.is_empty() { "none".to_string() } else { fix.join(", ") },
+        100.0 * mean_share,
+        mean_rating
+    )
+    .unwrap();
+    writeln!(w, "![{title}]({file})\n").unwrap();
 }
 
 /// What the headline is, in words.

@@ -4,6 +4,7 @@
 //! or interrupted run never leaves a half-written report or loses the previous one.
 
 mod charts;
+mod html;
 mod markdown;
 
 use std::path::{Path, PathBuf};
@@ -47,6 +48,8 @@ pub struct Files {
     pub drivers: String,
     /// `nps`, `csat-satisfaction`: the headline's .json, .csv and `_by_wave.png`.
     pub scores: String,
+    /// `quadrant.png`, `quadrant-satisfaction.png`: the importance–performance matrix.
+    pub quadrant: String,
 }
 
 impl Files {
@@ -56,7 +59,11 @@ impl Files {
             k => k.name(),
         };
         let suffix = if main { String::new() } else { format!("-{}", crate::waves::safe_name(&outcome.column)) };
-        Files { drivers: format!("drivers{suffix}"), scores: format!("{kind}{suffix}") }
+        Files {
+            drivers: format!("drivers{suffix}"),
+            scores: format!("{kind}{suffix}"),
+            quadrant: format!("quadrant{suffix}.png"),
+        }
     }
 }
 
@@ -122,7 +129,9 @@ fn fill(a: &Analysis, dir: &Path) -> Result<()> {
     if let Some(agreement) = &a.agreement {
         put("agreement.json", export::json::render(agreement))?;
     }
-    put("report.md", markdown::render(a, &charts))?;
+    let md = markdown::render(a, &charts);
+    put("report.html", html::render(&md, &format!("Key-driver report — {}", a.name), dir)?)?;
+    put("report.md", md)?;
     put(
         "run.json",
         export::json::render(&RunInfo {
@@ -149,6 +158,16 @@ fn outcome_charts(a: &Analysis, o: &OutcomeAnalysis, files: &Files, dir: &Path) 
         let file = format!("{}.png", files.drivers);
         let title = driver_chart(d, &o.outcome, &dir.join(&file))?;
         charts.push((title, file));
+        let points: Option<Vec<charts::Point>> = d
+            .drivers
+            .iter()
+            .map(|x| Some(charts::Point { label: x.label.clone(), x: x.mean_rating, y: 100.0 * x.shapley_share? }))
+            .collect();
+        if let Some(points) = points {
+            let title = format!("Where to act on {}: importance and performance", o.outcome.label);
+            charts::quadrant(&dir.join(&files.quadrant), &title, "performance: mean rating", &points)?;
+            charts.push((title, files.quadrant.clone()));
+        }
     }
     Ok(charts)
 }
