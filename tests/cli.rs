@@ -235,6 +235,9 @@ fn report_end_to_end_then_refuses_to_overwrite() {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let dir = out.path().join("2025Q4");
     let md = fs::read_to_string(dir.join("report.md")).unwrap();
+    // The whole report, word for word and number for number: a change in wording or in
+    // any figure shows up in review (`cargo insta review` to accept it).
+    insta::assert_snapshot!("example_report_md", md);
     // The bundled example has two outcomes (NPS, CSAT) and a benchmark file: the report
     // has a section for each, the benchmark comparison and the side-by-side drivers.
     for needle in [
