@@ -38,6 +38,25 @@ pub struct Analysis {
     pub outcomes: Vec<OutcomeAnalysis>,
     /// Where the outcomes' driver rankings agree and differ (two or more outcomes).
     pub agreement: Option<agreement::Agreement>,
+    /// Wall time of each stage, in order: for run.json and for finding what is slow.
+    pub timings: Vec<Stage>,
+}
+
+/// One stage of a run and its wall time.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stage {
+    pub stage: String,
+    pub seconds: f64,
+}
+
+impl Stage {
+    /// Runs `f`, noting its wall time as stage `name` in `timings`.
+    pub fn time<T>(timings: &mut Vec<Stage>, name: impl Into<String>, f: impl FnOnce() -> T) -> T {
+        let start = std::time::Instant::now();
+        let out = f();
+        timings.push(Stage { stage: name.into(), seconds: start.elapsed().as_secs_f64() });
+        out
+    }
 }
 
 /// Everything about one outcome: its headline by wave and segment (with benchmarks), the
@@ -70,12 +89,14 @@ pub fn analyse(
     name: Option<String>,
     config: Option<String>,
 ) -> Result<Analysis> {
-    let responses = load::load(survey)?;
+    let mut timings = Vec::new();
+    let responses = Stage::time(&mut timings, "load", || load::load(survey))?;
     let benchmarks = read_benchmarks(survey, &responses)?;
     let outcomes = survey
         .outcomes
         .iter()
         .map(|o| {
+            let start = std::time::Instant::now();
             let mut scores = score_table(survey, &responses, o)?;
             scores.benchmarks = benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
             // A report still gives the headline when no driver model can be fitted, and says why.
@@ -84,6 +105,7 @@ pub fn analyse(
                 Err(e) => (None, Some(e.to_string())),
             };
             let groups = groups::analyse(survey, &responses, o, &scores, opts);
+            timings.push(Stage { stage: format!("analyse {}", o.column), seconds: start.elapsed().as_secs_f64() });
             Ok(OutcomeAnalysis { outcome: o.clone(), scores, drivers, drivers_note, groups })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -100,6 +122,7 @@ pub fn analyse(
         load: responses.report,
         outcomes,
         agreement,
+        timings,
     })
 }
 

@@ -296,6 +296,17 @@ fn report_end_to_end_then_refuses_to_overwrite() {
     assert!(!html.contains(".png\""), "no image linked by file name");
     assert!(html.contains("<h2>Do NPS and CSAT agree on what drives them?</h2>") && html.contains("<table>"));
     assert!(html.contains("alt=\"NPS by quarter\""), "charts keep their alt text");
+    // run.json names every input with its SHA-256, and times each stage.
+    let run: Value = serde_json::from_str(&fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+    for input in run["inputs"].as_array().unwrap() {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(fs::read(input["path"].as_str().unwrap()).unwrap());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(input["sha256"].as_str().unwrap(), hex);
+    }
+    let stages: Vec<&str> = run["timings"].as_array().unwrap().iter().map(|t| t["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages, ["load", "analyse likelihood_to_recommend", "analyse satisfaction", "charts and tables"]);
+    assert_eq!(run["inputs"].as_array().unwrap().len(), 4, "config, ratings, outcomes, benchmarks");
     let csat: Value = serde_json::from_str(&fs::read_to_string(dir.join("csat-satisfaction.json")).unwrap()).unwrap();
     assert_eq!((csat["kind"].as_str(), csat["metric"].as_str()), (Some("csat"), Some("% satisfied")));
     assert!(csat["benchmarks"].as_array().unwrap().iter().any(|g| g["label"] == "competitor A" && g["wave"] == "all"));

@@ -108,6 +108,7 @@ fn swap_into_place(staged: &Path, dest: &Path) -> Result<()> {
 }
 
 fn fill(a: &Analysis, dir: &Path) -> Result<()> {
+    let start = std::time::Instant::now();
     let put = |file: &str, text: String| {
         let path = dir.join(file);
         std::fs::write(&path, text).map_err(|e| Error::output(&path, e))
@@ -138,8 +139,15 @@ fn fill(a: &Analysis, dir: &Path) -> Result<()> {
             version: &a.version,
             seed: a.survey.seed,
             config: a.config.as_deref(),
+            inputs: inputs(a)?,
             survey: &a.survey,
             load: &a.load,
+            timings: a
+                .timings
+                .iter()
+                .cloned()
+                .chain([crate::Stage { stage: "charts and tables".into(), seconds: start.elapsed().as_secs_f64() }])
+                .collect(),
         }),
     )
 }
@@ -207,11 +215,44 @@ fn capitalised(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
+/// What run.json records: enough to say later exactly which data and settings made a
+/// report, and where its time went.
 #[derive(Serialize)]
 struct RunInfo<'a> {
     version: &'a str,
     seed: u64,
     config: Option<&'a str>,
+    /// Every input file with its size and SHA-256.
+    inputs: Vec<Input>,
     survey: &'a crate::spec::Survey,
     load: &'a crate::load::LoadReport,
+    timings: Vec<crate::Stage>,
+}
+
+#[derive(Serialize)]
+struct Input {
+    path: String,
+    bytes: u64,
+    sha256: String,
+}
+
+/// The config, the ratings, outcome and benchmark files, hashed as they are now.
+fn inputs(a: &Analysis) -> Result<Vec<Input>> {
+    use sha2::{Digest, Sha256};
+    let s = &a.survey;
+    let config = a.config.as_ref().map(std::path::PathBuf::from);
+    [config.as_ref(), Some(&s.ratings), s.nps.as_ref(), s.benchmarks.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|path| {
+            let bytes =
+                std::fs::read(path).map_err(|e| Error::Unreadable { file: path.clone(), reason: e.to_string() })?;
+            let hash = Sha256::digest(&bytes);
+            Ok(Input {
+                path: path.display().to_string(),
+                bytes: bytes.len() as u64,
+                sha256: hash.iter().map(|b| format!("{b:02x}")).collect(),
+            })
+        })
+        .collect()
 }
