@@ -29,8 +29,10 @@ use crate::spec::Survey;
 pub struct Explained {
     pub from: String,
     pub to: String,
-    /// Change in the headline among the complete responses of the two waves (what is
+    /// The headline among the complete responses of each wave, and its change (what is
     /// decomposed), in its units (NPS points, % points, effort points).
+    pub score_from: f64,
+    pub score_to: f64,
     pub change: f64,
     pub n_from: usize,
     pub n_to: usize,
@@ -66,6 +68,7 @@ struct Parts {
     points: Vec<f64>,
     unexplained: f64,
     change: f64,
+    score_from: f64,
     mean_from: Vec<f64>,
     mean_to: Vec<f64>,
     coef: Vec<f64>,
@@ -99,6 +102,7 @@ impl Waves {
             unexplained: change - points.iter().sum::<f64>(),
             points,
             change,
+            score_from: a.mean[p],
             mean_from: a.mean.slice(s![..p]).to_vec(),
             mean_to: b.mean.slice(s![..p]).to_vec(),
             coef: coef.to_vec(),
@@ -181,6 +185,8 @@ pub fn explain(
     Ok(Explained {
         from: from.to_string(),
         to: to.to_string(),
+        score_from: full.score_from,
+        score_to: full.score_from + full.change,
         change: full.change,
         n_from: a.n_used,
         n_to: b.n_used,

@@ -206,6 +206,87 @@ pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[Bar], decimal
     root.present().map_err(|e| err(&e))
 }
 
+/// One bar of [`waterfall`]: a level (the two waves' headlines) or a step between them.
+pub struct Step {
+    pub label: String,
+    pub from: f64,
+    pub to: f64,
+    pub level: bool,
+}
+
+/// Why the headline moved, as a horizontal waterfall read top to bottom: the earlier
+/// wave's level, each driver's step (green when it moves the headline the good way, red
+/// the other), what ratings do not explain, and the later wave's level.
+pub fn waterfall(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    steps: &[Step],
+    decimals: usize,
+    higher_is_better: bool,
+) -> Result<()> {
+    register_font();
+    let err = |e: &dyn std::fmt::Display| draw_error(path, e);
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let k = steps.len().max(1) as f64;
+    let lo = steps.iter().map(|s| s.from.min(s.to)).fold(f64::INFINITY, f64::min).min(0.0);
+    let hi = steps.iter().map(|s| s.from.max(s.to)).fold(f64::NEG_INFINITY, f64::max).max(0.0);
+    let pad = 0.12 * (hi - lo).max(1e-9);
+    let longest = steps.iter().map(|s| s.label.chars().count()).max().unwrap_or(5) as u32;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(display(title), (FONT, 30).into_font().style(FontStyle::Bold))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size((longest * 11 + 20).clamp(80, 420))
+        .build_cartesian_2d((lo - if lo < 0.0 { pad } else { 0.0 })..(hi + pad), 0.0..k)
+        .map_err(|e| err(&e))?;
+    let names: Vec<String> = steps.iter().map(|s| display(&s.label)).collect();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(WHITE)
+        .y_labels(steps.len() * 2 + 1)
+        .y_label_formatter(&|y| {
+            let from_top = (k - y).floor() as usize;
+            if (y - y.floor() - 0.5).abs() < 1e-6 {
+                names.get(from_top).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .x_desc(x_desc)
+        .label_style((FONT, 20))
+        .axis_desc_style((FONT, 20))
+        .draw()
+        .map_err(|e| err(&e))?;
+    for (i, s) in steps.iter().enumerate() {
+        let y = k - i as f64 - 1.0;
+        let colour = if s.level {
+            BLUE
+        } else if (s.to >= s.from) == higher_is_better {
+            GREEN
+        } else {
+            RED
+        };
+        let (a, b) = (s.from.min(s.to), s.from.max(s.to));
+        chart
+            .draw_series(std::iter::once(Rectangle::new([(a, y + 0.2), (b, y + 0.8)], colour.filled())))
+            .map_err(|e| err(&e))?;
+        if i + 1 < steps.len() {
+            let ink = GREY.stroke_width(1);
+            chart
+                .draw_series(std::iter::once(PathElement::new(vec![(s.to, y + 0.2), (s.to, y - 0.2)], ink)))
+                .map_err(|e| err(&e))?;
+        }
+        let text = if s.level { format!("{:.decimals$}", s.to) } else { format!("{:+.decimals$}", s.to - s.from) };
+        chart
+            .draw_series(std::iter::once(Text::new(text, (b + pad * 0.08, y + 0.62), (FONT, 19))))
+            .map_err(|e| err(&e))?;
+    }
+    root.present().map_err(|e| err(&e))
+}
+
 /// One driver on the importance–performance matrix.
 pub struct Point {
     pub label: String,

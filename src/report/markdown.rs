@@ -213,7 +213,7 @@ fn outcome_section(w: &mut String, o: &OutcomeAnalysis, charts: &[(String, Strin
         }
         None => writeln!(w, ".\n").unwrap(),
     }
-    for (title, file) in charts.iter().filter(|(_, f)| !f.starts_with("drivers") && !f.starts_with("quadrant")) {
+    for (title, file) in charts.iter().filter(|(_, f)| f.contains("_by_wave")) {
         writeln!(w, "![{title}]({file})\n").unwrap();
     }
     if !o.scores.benchmarks.is_empty() {
@@ -255,7 +255,7 @@ fn outcome_section(w: &mut String, o: &OutcomeAnalysis, charts: &[(String, Strin
         writeln!(w, "![{title}]({file})\n").unwrap();
     }
     if let Some(d) = &o.drivers {
-        groups_section(w, out, d, &o.groups);
+        groups_section(w, out, d, &o.groups, charts.iter().find(|(_, f)| f.starts_with("change")));
     }
 }
 
@@ -446,7 +446,13 @@ fn drivers_section(w: &mut String, out: &Outcome, d: &DriverTable) {
 }
 
 /// Why NPS moved, whether driver shares moved, and the ranking in each wave and segment.
-fn groups_section(w: &mut String, out: &Outcome, pooled: &DriverTable, g: &GroupAnalysis) {
+fn groups_section(
+    w: &mut String,
+    out: &Outcome,
+    pooled: &DriverTable,
+    g: &GroupAnalysis,
+    waterfall: Option<&(String, String)>,
+) {
     let metric = out.metric();
     if let Some(e) = &g.change_explained {
         writeln!(w, "### Why {} moved from {} to {}\n", metric, e.from, e.to).unwrap();
@@ -492,6 +498,9 @@ fn groups_section(w: &mut String, out: &Outcome, pooled: &DriverTable, g: &Group
             ci(e.unexplained_ci_low, e.unexplained_ci_high)
         )
         .unwrap();
+        if let Some((title, file)) = waterfall {
+            writeln!(w, "![{title}]({file})\n").unwrap();
+        }
     }
     if let Some(shift) = &g.share_shift {
         writeln!(w, "#### Did the drivers' importance change from {} to {}?\n", shift.from, shift.to).unwrap();

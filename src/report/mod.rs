@@ -50,6 +50,8 @@ pub struct Files {
     pub scores: String,
     /// `quadrant.png`, `quadrant-satisfaction.png`: the importance–performance matrix.
     pub quadrant: String,
+    /// `change.png`, `change-satisfaction.png`: why the headline moved, as a waterfall.
+    pub change: String,
 }
 
 impl Files {
@@ -63,6 +65,7 @@ impl Files {
             drivers: format!("drivers{suffix}"),
             scores: format!("{kind}{suffix}"),
             quadrant: format!("quadrant{suffix}.png"),
+            change: format!("change{suffix}.png"),
         }
     }
 }
@@ -176,6 +179,42 @@ fn outcome_charts(a: &Analysis, o: &OutcomeAnalysis, files: &Files, dir: &Path) 
             charts::quadrant(&dir.join(&files.quadrant), &title, "performance: mean rating", &points)?;
             charts.push((title, files.quadrant.clone()));
         }
+    }
+    if let Some(e) = &o.groups.change_explained {
+        let mut parts: Vec<&crate::change::Contribution> = e.drivers.iter().collect();
+        parts.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()));
+        let mut level = e.score_from;
+        let mut steps = vec![charts::Step {
+            label: format!("{} {}", o.outcome.metric(), e.from),
+            from: 0.0,
+            to: level,
+            level: true,
+        }];
+        for (label, points) in parts
+            .iter()
+            .map(|c| (c.label.clone(), c.points))
+            .chain([("not explained by ratings".to_string(), e.unexplained)])
+        {
+            steps.push(charts::Step { label, from: level, to: level + points, level: false });
+            level += points;
+        }
+        steps.push(charts::Step {
+            label: format!("{} {}", o.outcome.metric(), e.to),
+            from: 0.0,
+            to: e.score_to,
+            level: true,
+        });
+        let title = format!("Why {} moved from {} to {}", o.outcome.metric(), e.from, e.to);
+        let axis = format!("{} among complete responses; bars: each driver's part", o.outcome.metric());
+        charts::waterfall(
+            &dir.join(&files.change),
+            &title,
+            &axis,
+            &steps,
+            o.outcome.decimals(),
+            o.outcome.sign() > 0.0,
+        )?;
+        charts.push((title, files.change.clone()));
     }
     Ok(charts)
 }
