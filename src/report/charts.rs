@@ -206,6 +206,103 @@ pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[Bar], decimal
     root.present().map_err(|e| err(&e))
 }
 
+/// One wave of [`trend`]: the headline and its 95% interval.
+pub struct Wave {
+    pub label: String,
+    pub value: f64,
+    pub ci: (f64, f64),
+}
+
+/// A benchmark's values by wave index, drawn as a dashed line.
+pub struct Reference {
+    pub label: String,
+    pub points: Vec<(usize, f64)>,
+}
+
+/// Okabe–Ito colours for the benchmark lines (safe for colour-blind readers).
+const REFERENCE_COLOURS: [RGBColor; 4] =
+    [RGBColor(230, 159, 0), RGBColor(204, 121, 167), RGBColor(0, 158, 115), RGBColor(213, 94, 0)];
+
+/// The headline by wave: a line with its 95% band, and each benchmark as a dashed line
+/// named in a legend column of its own, so the legend never sits on the data.
+pub fn trend(
+    path: &Path,
+    title: &str,
+    y_desc: &str,
+    waves: &[Wave],
+    references: &[Reference],
+    decimals: usize,
+) -> Result<()> {
+    register_font();
+    let err = |e: &dyn std::fmt::Display| draw_error(path, e);
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let (plot, legend) = root.split_horizontally(SIZE.0 - 260);
+    let values =
+        waves.iter().flat_map(|w| [w.ci.0, w.ci.1]).chain(references.iter().flat_map(|r| r.points.iter().map(|p| p.1)));
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let pad = 0.15 * (hi - lo).max(1.0);
+    let k = waves.len().max(1) as f64;
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(display(title), (FONT, 30).into_font().style(FontStyle::Bold))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(75)
+        .build_cartesian_2d(-0.5..k - 0.5, (lo - pad)..(hi + pad))
+        .map_err(|e| err(&e))?;
+    let labels: Vec<String> = waves.iter().map(|w| display(&w.label)).collect();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .x_labels(waves.len() * 2 + 1)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc(y_desc)
+        .label_style((FONT, 20))
+        .axis_desc_style((FONT, 20))
+        .draw()
+        .map_err(|e| err(&e))?;
+    let band: Vec<(f64, f64)> = waves
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (i as f64, w.ci.1))
+        .chain(waves.iter().enumerate().rev().map(|(i, w)| (i as f64, w.ci.0)))
+        .collect();
+    chart.draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.18).filled()))).map_err(|e| err(&e))?;
+    let line: Vec<(f64, f64)> = waves.iter().enumerate().map(|(i, w)| (i as f64, w.value)).collect();
+    chart.draw_series(LineSeries::new(line.clone(), BLUE.stroke_width(3))).map_err(|e| err(&e))?;
+    chart.draw_series(line.iter().map(|&p| Circle::new(p, 6, BLUE.filled()))).map_err(|e| err(&e))?;
+    let centred = Pos::new(HPos::Center, VPos::Bottom);
+    chart
+        .draw_series(line.iter().map(|&(x, y)| {
+            Text::new(format!("{y:.decimals$}"), (x, y + 0.25 * pad), (FONT, 19).into_font().color(&BLACK).pos(centred))
+        }))
+        .map_err(|e| err(&e))?;
+    let mut entries = vec![("ours, with 95% interval".to_string(), BLUE)];
+    for (r, colour) in references.iter().zip(REFERENCE_COLOURS.iter().cycle()) {
+        let pts: Vec<(f64, f64)> = r.points.iter().map(|&(i, v)| (i as f64, v)).collect();
+        if pts.len() == 1 {
+            chart.draw_series(std::iter::once(Cross::new(pts[0], 9, colour.stroke_width(3)))).map_err(|e| err(&e))?;
+        } else {
+            chart.draw_series(DashedLineSeries::new(pts, 12, 7, colour.stroke_width(3))).map_err(|e| err(&e))?;
+        }
+        entries.push((r.label.clone(), *colour));
+    }
+    for (i, (name, colour)) in entries.iter().enumerate() {
+        let y = 120 + 40 * i as i32;
+        legend.draw(&Rectangle::new([(10, y + 9), (40, y + 15)], colour.filled())).map_err(|e| err(&e))?;
+        legend.draw(&Text::new(display(name), (50, y + 2), (FONT, 18).into_font())).map_err(|e| err(&e))?;
+    }
+    root.present().map_err(|e| err(&e))
+}
+
 /// One bar of [`waterfall`]: a level (the two waves' headlines) or a step between them.
 pub struct Step {
     pub label: String,

@@ -213,7 +213,7 @@ fn outcome_section(w: &mut String, o: &OutcomeAnalysis, charts: &[(String, Strin
         }
         None => writeln!(w, ".\n").unwrap(),
     }
-    for (title, file) in charts.iter().filter(|(_, f)| f.contains("_by_wave")) {
+    for (title, file) in charts.iter().filter(|(_, f)| f.contains("_by_wave") || f.contains("_trend")) {
         writeln!(w, "![{title}]({file})\n").unwrap();
     }
     if !o.scores.benchmarks.is_empty() {

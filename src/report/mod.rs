@@ -52,6 +52,8 @@ pub struct Files {
     pub quadrant: String,
     /// `change.png`, `change-satisfaction.png`: why the headline moved, as a waterfall.
     pub change: String,
+    /// `nps_trend.png`, `csat-satisfaction_trend.png`: the headline by wave with benchmarks.
+    pub trend: String,
 }
 
 impl Files {
@@ -66,6 +68,7 @@ impl Files {
             scores: format!("{kind}{suffix}"),
             quadrant: format!("quadrant{suffix}.png"),
             change: format!("change{suffix}.png"),
+            trend: format!("{kind}{suffix}_trend.png"),
         }
     }
 }
@@ -164,6 +167,28 @@ fn outcome_charts(a: &Analysis, o: &OutcomeAnalysis, files: &Files, dir: &Path) 
         let file = format!("{}_by_wave.png", files.scores);
         charts::composition(&dir.join(&file), &title, &o.outcome, rows)?;
         charts.push((title, file));
+    }
+    if let Some((wave, rows)) = waves.filter(|(_, rows)| rows.len() > 1) {
+        let index = |w: &str| rows.iter().position(|r| r.group == w);
+        let waves: Vec<charts::Wave> = rows
+            .iter()
+            .map(|r| charts::Wave { label: r.group.clone(), value: r.score, ci: (r.ci_low, r.ci_high) })
+            .collect();
+        let mut references: Vec<charts::Reference> = Vec::new();
+        for g in &o.scores.benchmarks {
+            // A figure for the whole sample is drawn flat across every wave.
+            let at: Vec<usize> =
+                if g.wave == "all" { (0..rows.len()).collect() } else { index(&g.wave).into_iter().collect() };
+            let points = at.into_iter().map(|i| (i, g.benchmark));
+            match references.iter_mut().find(|r| r.label == g.label) {
+                Some(r) => r.points.extend(points),
+                None => references.push(charts::Reference { label: g.label.clone(), points: points.collect() }),
+            }
+        }
+        let title = format!("{} by {wave}", capitalised(o.outcome.metric()));
+        let axis = format!("{}; band: 95% interval", o.outcome.metric());
+        charts::trend(&dir.join(&files.trend), &title, &axis, &waves, &references, o.outcome.decimals())?;
+        charts.push((format!("{title}, with benchmarks"), files.trend.clone()));
     }
     if let Some(d) = &o.drivers {
         let file = format!("{}.png", files.drivers);
