@@ -47,6 +47,16 @@ pub struct Explained {
     pub resamples: usize,
 }
 
+impl Explained {
+    /// The drivers' parts, largest first (by size, either sign): the order the table and
+    /// the waterfall read in.
+    pub fn by_size(&self) -> Vec<&Contribution> {
+        let mut parts: Vec<&Contribution> = self.drivers.iter().collect();
+        parts.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()));
+        parts
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Contribution {
     pub name: String,

@@ -474,8 +474,7 @@ fn groups_section(
         )
         .unwrap();
         writeln!(w, "|---|---:|---:|---:|---:|---|").unwrap();
-        let mut parts: Vec<_> = e.drivers.iter().collect();
-        parts.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()));
+        let parts = e.by_size();
         let ci =
             |l: Option<f64>, h: Option<f64>| l.zip(h).map_or("—".to_string(), |(l, h)| format!("{l:+.2} to {h:+.2}"));
         for c in parts {

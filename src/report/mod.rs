@@ -206,8 +206,7 @@ fn outcome_charts(a: &Analysis, o: &OutcomeAnalysis, files: &Files, dir: &Path) 
         }
     }
     if let Some(e) = &o.groups.change_explained {
-        let mut parts: Vec<&crate::change::Contribution> = e.drivers.iter().collect();
-        parts.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()));
+        let parts = e.by_size();
         let mut level = e.score_from;
         let mut steps = vec![charts::Step {
             label: format!("{} {}", o.outcome.metric(), e.from),
