@@ -134,6 +134,54 @@ fn worst_first(outcome: &Outcome) -> [(Band, RGBColor, RGBColor); 3] {
     [(worst, RED, WHITE), (Band::Mid, GREY, BLACK), (best, GREEN, WHITE)]
 }
 
+/// A chart with one row per label, first label on top, and a value axis across: the
+/// frame the ranked bars and the waterfall share. Row i spans y = k − i − 1 … k − i.
+fn rows_chart<'a, 'b>(
+    root: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    labels: &[&str],
+    x_range: std::ops::Range<f64>,
+) -> Result<
+    ChartContext<
+        'a,
+        BitMapBackend<'b>,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+> {
+    let err = |e: &dyn std::fmt::Display| draw_error(path, e);
+    let k = labels.len().max(1) as f64;
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(5) as u32;
+    let mut chart = ChartBuilder::on(root)
+        .caption(display(title), (FONT, 30).into_font().style(FontStyle::Bold))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size((longest * 11 + 20).clamp(80, 420))
+        .build_cartesian_2d(x_range, 0.0..k)
+        .map_err(|e| err(&e))?;
+    let names: Vec<String> = labels.iter().map(|l| display(l)).collect();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(WHITE)
+        .y_labels(labels.len() * 2 + 1)
+        .y_label_formatter(&|y| {
+            let from_top = (k - y).floor() as usize;
+            if (y - y.floor() - 0.5).abs() < 1e-6 {
+                names.get(from_top).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .x_desc(x_desc)
+        .label_style((FONT, 20))
+        .axis_desc_style((FONT, 20))
+        .draw()
+        .map_err(|e| err(&e))?;
+    Ok(chart)
+}
+
 /// One bar of [`ranked_bars`], with its 95% interval when there is one.
 pub struct Bar {
     pub label: String,
@@ -154,33 +202,8 @@ pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[Bar], decimal
     let hi = bars.iter().map(|b| ends(b).1).fold(0.0f64, f64::max);
     let pad = 0.18 * (hi - lo).max(1e-9);
     let x_range = (lo - if lo < 0.0 { pad } else { 0.0 })..(hi + pad);
-    let longest = bars.iter().map(|b| b.label.chars().count()).max().unwrap_or(5) as u32;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(display(title), (FONT, 30).into_font().style(FontStyle::Bold))
-        .margin(20)
-        .x_label_area_size(55)
-        .y_label_area_size((longest * 11 + 20).clamp(80, 420))
-        .build_cartesian_2d(x_range, 0.0..k)
-        .map_err(|e| err(&e))?;
-    let names: Vec<String> = bars.iter().map(|b| display(&b.label)).collect();
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .light_line_style(WHITE)
-        .y_labels(bars.len() * 2 + 1)
-        .y_label_formatter(&|y| {
-            let from_top = (k - y).floor() as usize;
-            if (y - y.floor() - 0.5).abs() < 1e-6 {
-                names.get(from_top).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .x_desc(x_desc)
-        .label_style((FONT, 20))
-        .axis_desc_style((FONT, 20))
-        .draw()
-        .map_err(|e| err(&e))?;
+    let labels: Vec<&str> = bars.iter().map(|b| b.label.as_str()).collect();
+    let mut chart = rows_chart(&root, path, title, x_desc, &labels, x_range)?;
     for (i, bar) in bars.iter().enumerate() {
         let v = &bar.value;
         let y = k - i as f64 - 1.0;
@@ -330,33 +353,9 @@ pub fn waterfall(
     let lo = steps.iter().map(|s| s.from.min(s.to)).fold(f64::INFINITY, f64::min).min(0.0);
     let hi = steps.iter().map(|s| s.from.max(s.to)).fold(f64::NEG_INFINITY, f64::max).max(0.0);
     let pad = 0.12 * (hi - lo).max(1e-9);
-    let longest = steps.iter().map(|s| s.label.chars().count()).max().unwrap_or(5) as u32;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(display(title), (FONT, 30).into_font().style(FontStyle::Bold))
-        .margin(20)
-        .x_label_area_size(55)
-        .y_label_area_size((longest * 11 + 20).clamp(80, 420))
-        .build_cartesian_2d((lo - if lo < 0.0 { pad } else { 0.0 })..(hi + pad), 0.0..k)
-        .map_err(|e| err(&e))?;
-    let names: Vec<String> = steps.iter().map(|s| display(&s.label)).collect();
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .light_line_style(WHITE)
-        .y_labels(steps.len() * 2 + 1)
-        .y_label_formatter(&|y| {
-            let from_top = (k - y).floor() as usize;
-            if (y - y.floor() - 0.5).abs() < 1e-6 {
-                names.get(from_top).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .x_desc(x_desc)
-        .label_style((FONT, 20))
-        .axis_desc_style((FONT, 20))
-        .draw()
-        .map_err(|e| err(&e))?;
+    let labels: Vec<&str> = steps.iter().map(|s| s.label.as_str()).collect();
+    let x_range = (lo - if lo < 0.0 { pad } else { 0.0 })..(hi + pad);
+    let mut chart = rows_chart(&root, path, title, x_desc, &labels, x_range)?;
     for (i, s) in steps.iter().enumerate() {
         let y = k - i as f64 - 1.0;
         let colour = if s.level {
