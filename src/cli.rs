@@ -41,6 +41,13 @@ pub enum Command {
         /// Replace an existing report of the same name.
         #[arg(long)]
         force: bool,
+        /// Chart resolution: 1 = 1200×675 pixels, 2 = 2400×1350 for print and slides.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=4))]
+        scale: u32,
+        /// Your own wording or language for report.md and report.html: a minijinja
+        /// template (start from templates/report.md.j2 in the source).
+        #[arg(long, value_name = "FILE")]
+        template: Option<PathBuf>,
         #[command(flatten)]
         model: ModelArgs,
     },

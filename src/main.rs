@@ -33,7 +33,13 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Report { data, out, name, force, model } => {
+        Command::Report { data, out, name, force, scale, template, model } => {
+            // A template that does not compile is refused before any data is read.
+            let template = match template {
+                Some(path) => keydriver::report::template::Template::from_file(&path)?,
+                None => keydriver::report::template::Template::builtin(),
+            };
+            let settings = keydriver::report::Settings { force, scale, template };
             let config = data.config.clone().or_else(|| {
                 let default = PathBuf::from(DEFAULT_CONFIG);
                 (data.data.is_none() && default.exists()).then_some(default)
@@ -43,7 +49,7 @@ fn run(cli: Cli) -> Result<()> {
             let analysis = keydriver::analyse(&survey, &opts, name, config);
             opts.progress.finish_and_clear();
             let analysis = analysis?;
-            let dir = keydriver::report::write(&analysis, &out, force)?;
+            let dir = keydriver::report::write(&analysis, &out, &settings)?;
             println!("wrote {}", dir.join("report.md").display());
             Ok(())
         }

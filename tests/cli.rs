@@ -4,7 +4,7 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::{fails, keydriver, p, Command};
 use serde_json::Value;
@@ -224,8 +224,36 @@ fn report_cmd(out: &Path) -> Command {
     c
 }
 
-fn is_png(path: PathBuf) -> bool {
-    fs::read(&path).map(|b| b.starts_with(b"\x89PNG\r\n\x1a\n") && b.len() > 10_000).unwrap_or(false)
+/// Decodes the PNG at `path` whole and returns its size in pixels.
+fn png_size(path: &Path) -> (u32, u32) {
+    let file = fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader = png::Decoder::new(file).read_info().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut pixels).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(pixels.iter().any(|&b| b != 255), "{} is blank", path.display());
+    (frame.width, frame.height)
+}
+
+/// Every chart a report links decodes whole at the size charts are drawn: 1200×675
+/// pixels times `scale`, except the heatmaps, whose height follows their rows. Returns
+/// the links.
+fn check_charts(md: &str, dir: &Path, scale: u32) -> Vec<String> {
+    let links: Vec<String> = md.split("](").skip(1).map(|rest| rest[..rest.find(')').unwrap()].to_string()).collect();
+    for link in &links {
+        let (w, h) = png_size(&dir.join(link));
+        assert_eq!(w, 1200 * scale, "{link}");
+        if link.starts_with("correlations") || link.starts_with("shares_by_segment") {
+            assert!(h >= 300 * scale && h % scale == 0, "{link}: {h}");
+        } else {
+            assert_eq!(h, 675 * scale, "{link}");
+        }
+    }
+    // Every PNG written is in the report.
+    for f in fs::read_dir(dir).unwrap() {
+        let name = f.unwrap().file_name().to_string_lossy().to_string();
+        assert!(!name.ends_with(".png") || links.contains(&name), "{name} is not in the report");
+    }
+    links
 }
 
 #[test]
@@ -244,28 +272,58 @@ fn report_end_to_end_then_refuses_to_overwrite() {
         "# Key-driver report — 2025Q4",
         "seed 20251231",
         "matched on `respondent_id`",
-        "## Headline",
-        "## NPS — Net Promoter Score",
-        "### NPS by quarter",
-        "### NPS by region",
         "## CSAT — % satisfied",
-        "### % satisfied by quarter",
+        "#### % satisfied by quarter",
         "### Drivers of CSAT",
-        "### Against benchmarks",
         "| industry 2025 | 2025Q4 |",
         "| competitor A | all |",
         "## Do NPS and CSAT agree on what drives them?",
-        "(nps_by_wave.png)",
-        "(drivers.png)",
         "(csat-satisfaction_by_wave.png)",
         "(drivers-satisfaction.png)",
     ] {
         assert!(md.contains(needle), "report.md lacks {needle:?}");
     }
-    // Every image it links exists and is a PNG; every file it names exists.
-    for link in md.split("](").skip(1).map(|rest| &rest[..rest.find(')').unwrap()]) {
-        assert!(is_png(dir.join(link)), "{link} is not a PNG");
-    }
+    // The sections in the order a manager reads them: what happened, where to act, why,
+    // what drives it (with waves and segments), the headline in detail, then the data and
+    // how it was analysed.
+    let order = [
+        "## Headline",
+        "## NPS — Net Promoter Score",
+        "### Where to act on NPS",
+        "](quadrant.png)",
+        "### Why NPS moved from 2025Q3 to 2025Q4",
+        "](change.png)",
+        "### Drivers of NPS\n",
+        "](drivers.png)",
+        "#### Did the drivers' importance change from 2025Q3 to 2025Q4?",
+        "](shares_by_wave.png)",
+        "### Drivers of NPS by quarter",
+        "### Drivers of NPS by segment",
+        "](shares_by_segment.png)",
+        "### How the ratings move together",
+        "](correlations.png)",
+        "### NPS by wave and segment",
+        "](nps_by_wave.png)",
+        "](nps_trend.png)",
+        "#### NPS by quarter",
+        "#### NPS by region",
+        "#### Against benchmarks",
+        "## CSAT — % satisfied",
+        "## Data quality",
+        "## Method notes",
+        "## Files",
+    ];
+    let at: Vec<usize> = order.iter().map(|n| md.find(n).unwrap_or_else(|| panic!("report.md lacks {n:?}"))).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "sections out of order: {order:?} at {at:?}");
+    // The headline names the top drivers and says which are tied.
+    assert!(md.contains("1. **Problem solving**: 21.1% of what the ratings explain"), "{md}");
+    assert!(md.contains("2. **Wait time**: 17.1% of what the ratings explain (95% CI 15.1–19.2%), statistically tied with Quality / accuracy."));
+    // Data quality: what listwise deletion cost, driver by driver, and the method notes.
+    assert!(md.contains("| left out of it for a missing rating or answer (27.8%) | 1379 |"));
+    assert!(md.contains("| Problem solving | 220 | 4.4% |") && md.contains("Association, not causation"));
+    // Every image it links decodes at its size; every PNG written is linked.
+    let links = check_charts(&md, &dir, 1);
+    assert_eq!(links.len(), 16, "eight charts per outcome: {links:?}");
     for file in [
         "nps.csv",
         "nps.json",
@@ -296,6 +354,7 @@ fn report_end_to_end_then_refuses_to_overwrite() {
     assert!(!html.contains(".png\""), "no image linked by file name");
     assert!(html.contains("<h2>Do NPS and CSAT agree on what drives them?</h2>") && html.contains("<table>"));
     assert!(html.contains("alt=\"NPS by quarter\""), "charts keep their alt text");
+    assert_eq!(html.matches(" alt=\"\"").count(), 0, "no chart without alt text");
     // run.json names every input with its SHA-256, and times each stage.
     let run: Value = serde_json::from_str(&fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
     for input in run["inputs"].as_array().unwrap() {
@@ -337,6 +396,114 @@ fn failed_run_writes_nothing() {
     let out = tempfile::tempdir().unwrap();
     fails(report_cmd(out.path()).args(["--drivers", "wait_time,nonexistent"]), 1, &["ratings.csv", "nonexistent"]);
     assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
+/// A team's own template sets the wording (here in French) from the same figures. A
+/// template that does not compile is refused before any data is read; a name the report
+/// does not define fails the run (not a silent blank). Both name the file and line and
+/// write nothing.
+#[test]
+fn own_template_sets_the_wording_and_a_broken_one_is_refused() {
+    let dir = folder(&[
+        (
+            "fr.md.j2",
+            "# Rapport {{ name }}\n{% for o in outcomes %}\n- {{ o.label }} : {{ o.headline.value }} \
+             (IC 95 % {{ o.headline.ci_low }} à {{ o.headline.ci_high }}), premier moteur : {{ o.top[0].label }}\n\
+             {% endfor %}\n{{ image }}",
+        ),
+        ("typo.md.j2", "# {{ name }}\n{{ outcomes[0].lable }}\n"),
+        ("broken.md.j2", "# {{ name }}\n{% for o in outcomes %}\n"),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    // `image` is not a name the report defines: the render fails on it, naming the line.
+    fails(
+        report_cmd(out.path()).args(["--bootstrap", "0", "--template", &p(&dir, "fr.md.j2")]),
+        2,
+        &["fr.md.j2", "template line 5", "undefined"],
+    );
+    fs::write(
+        dir.path().join("fr.md.j2"),
+        fs::read_to_string(dir.path().join("fr.md.j2")).unwrap().replace("{{ image }}", ""),
+    )
+    .unwrap();
+    let run = report_cmd(out.path()).args(["--bootstrap", "0", "--template", &p(&dir, "fr.md.j2")]).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let md = fs::read_to_string(out.path().join("2025Q4/report.md")).unwrap();
+    assert_eq!(
+        md,
+        "# Rapport 2025Q4\n- NPS : +19.2 (IC 95 % +14.8 à +23.6), premier moteur : Problem solving\n\
+         - CSAT : 69.7% (IC 95 % 67.1 à 72.3), premier moteur : Quality / accuracy\n"
+    );
+    let html = fs::read_to_string(out.path().join("2025Q4/report.html")).unwrap();
+    assert!(html.contains("<h1>Rapport 2025Q4</h1>"));
+    for (file, says) in [("typo.md.j2", "template line 2"), ("broken.md.j2", "template line")] {
+        let empty = tempfile::tempdir().unwrap();
+        fails(report_cmd(empty.path()).args(["--template", &p(&dir, file)]), 2, &[file, says]);
+        assert_eq!(fs::read_dir(empty.path()).unwrap().count(), 0, "{file}: nothing written");
+    }
+}
+
+/// `--scale 2` draws every chart at twice the size, for print and large screens.
+#[test]
+fn scale_two_doubles_every_chart() {
+    let out = tempfile::tempdir().unwrap();
+    let run = report_cmd(out.path()).args(["--bootstrap", "20", "--scale", "2"]).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let dir = out.path().join("2025Q4");
+    let links = check_charts(&fs::read_to_string(dir.join("report.md")).unwrap(), &dir, 2);
+    assert_eq!(links.len(), 16);
+    let refused = report_cmd(out.path()).args(["--scale", "9"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("9 is not in 1..=4"));
+}
+
+/// Labels in Greek, Cyrillic and Persian reach every part of the report: the markdown,
+/// the HTML and the charts (drawn with the bundled font; Persian shaped and right to
+/// left). `KEYDRIVER_KEEP_REPORT=folder` keeps the report to look at.
+#[test]
+fn report_with_greek_cyrillic_and_persian_labels() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = keydriver()
+        .args(["simulate", "--respondents", "1500", "--out", &data.path().display().to_string()])
+        .output()
+        .unwrap();
+    assert!(sim.status.success());
+    let labels = [
+        ("wait_time", "Χρόνος αναμονής"),
+        ("quality", "Качество"),
+        ("flexibility", "انعطاف‌پذیری"),
+        ("transparency", "Διαφάνεια"),
+        ("problem_solving", "Решение проблем"),
+        ("communication", "ارتباطات"),
+        ("expertise", "Expertise"),
+        ("follow_up", "Follow-up"),
+    ];
+    let mut toml = String::from(
+        "ratings = \"ratings.csv\"\nnps = \"nps.csv\"\nid = \"respondent_id\"\nwave = \"quarter\"\n\
+         segments = [\"region\"]\nmissing_codes = [99]\ntarget = \"likelihood_to_recommend\"\n\
+         [scale]\nmin = 1\nmax = 10\n",
+    );
+    for (column, label) in labels {
+        toml.push_str(&format!("[[drivers]]\ncolumn = \"{column}\"\nlabel = \"{label}\"\n"));
+    }
+    fs::write(data.path().join("survey.toml"), toml).unwrap();
+    let kept = std::env::var("KEYDRIVER_KEEP_REPORT").ok();
+    let out = tempfile::tempdir().unwrap();
+    let out_path = kept.as_deref().map(Path::new).unwrap_or(out.path());
+    let run = report_cmd(out_path)
+        .args(["--force", "--bootstrap", "50", "--config", &p(&data, "survey.toml")])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let dir = out_path.join("2025Q4");
+    let md = fs::read_to_string(dir.join("report.md")).unwrap();
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    for (_, label) in labels {
+        assert!(md.contains(&format!("| {label} |")), "{label} in report.md");
+        assert!(html.contains(label), "{label} in report.html");
+    }
+    assert!(html.contains("<meta charset=\"utf-8\">"));
+    assert!(check_charts(&md, &dir, 1).len() >= 7);
 }
 
 /// The example data was generated from known weights (notebooks-data/README.md): in the

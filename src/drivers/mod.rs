@@ -306,6 +306,9 @@ pub struct DriverTable {
     pub method_notes: Vec<String>,
     /// Sorted by rank.
     pub drivers: Vec<Driver>,
+    /// Pearson correlations between the drivers, rows and columns in the order of
+    /// `drivers`: which ratings move together and so share importance.
+    pub driver_correlations: Vec<Vec<f64>>,
 }
 
 /// Where a fit's moments come from: the complete rows, or every row with its gaps for
@@ -575,6 +578,8 @@ fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &ModelData) -
     }
 
     let rank_by = rank(&mut drivers, opts.rank_by(), &mut notes);
+    let order: Vec<usize> = drivers.iter().filter_map(|d| names.iter().position(|n| *n == d.name)).collect();
+    let driver_correlations = order.iter().map(|&a| order.iter().map(|&b| prep.corr[[a, b]]).collect()).collect();
     let n = m.n as f64;
     DriverTable {
         target: model.outcome.column.clone(),
@@ -594,6 +599,7 @@ fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &ModelData) -
         uncertainty: None,
         method_notes: notes,
         drivers,
+        driver_correlations,
     }
 }
 

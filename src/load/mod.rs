@@ -39,6 +39,9 @@ pub struct LoadReport {
     pub blank_cells: usize,
     /// Matched respondents with no usable answer, per outcome column.
     pub outcome_missing: BTreeMap<String, usize>,
+    /// Matched respondents with no usable rating, per driver column (blank or a missing
+    /// code): what listwise deletion costs, driver by driver.
+    pub driver_missing: BTreeMap<String, usize>,
     /// Matched respondents with weight 0: left out of every statistic, as if not in the file.
     pub zero_weight: usize,
     /// How waves were read and ordered, when a reader needs to know.
@@ -156,6 +159,7 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         missing_coded,
         blank_cells: 0,
         outcome_missing: BTreeMap::new(),
+        driver_missing: BTreeMap::new(),
         zero_weight,
         notes: Vec::new(),
         dialects: [Some(&ratings), nps.as_ref()]
@@ -183,9 +187,11 @@ pub fn load(survey: &Survey) -> Result<Responses> {
     let blanks = |key: &str| responses.numbers(key).iter().filter(|v| v.is_none()).count();
     let outcome_missing: BTreeMap<String, usize> =
         survey.outcomes.iter().map(|o| (o.column.clone(), blanks(&outcome_key(o)))).collect();
-    let blank_drivers: usize = survey.drivers.iter().map(|d| blanks(&d.column)).sum();
-    responses.report.blank_cells = blank_drivers + outcome_missing.values().sum::<usize>();
+    let driver_missing: BTreeMap<String, usize> =
+        survey.drivers.iter().map(|d| (d.column.clone(), blanks(&d.column))).collect();
+    responses.report.blank_cells = driver_missing.values().chain(outcome_missing.values()).sum();
     responses.report.outcome_missing = outcome_missing;
+    responses.report.driver_missing = driver_missing;
     Ok(responses)
 }
 

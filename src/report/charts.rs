@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::sync::Once;
 
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::capitalised;
@@ -16,11 +18,68 @@ use crate::outcome::{Band, Outcome};
 use crate::scores::ScoreStats;
 
 const FONT: &str = "sans-serif";
+/// Every chart's size at `--scale 1`: 16:9, readable on a slide.
 const SIZE: (u32, u32) = (1200, 675);
-const RED: RGBColor = RGBColor(214, 69, 65);
-const GREY: RGBColor = RGBColor(170, 170, 170);
-const GREEN: RGBColor = RGBColor(46, 139, 87);
-const BLUE: RGBColor = RGBColor(52, 101, 164);
+
+/// The Okabe–Ito palette (Okabe & Ito 2008), safe for every common form of colour
+/// blindness, used by every chart: blue for our figures, bluish green for good news,
+/// vermillion for bad, orange/purple/sky for references, grey for what is in between.
+mod palette {
+    use plotters::style::RGBColor;
+    pub const BLUE: RGBColor = RGBColor(0, 114, 178);
+    pub const GREEN: RGBColor = RGBColor(0, 158, 115);
+    pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+    pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
+    pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
+    pub const SKY: RGBColor = RGBColor(86, 180, 233);
+    pub const GREY: RGBColor = RGBColor(160, 160, 160);
+    pub const LIGHT: RGBColor = RGBColor(235, 235, 235);
+    /// Colours for lines that are not ours (benchmarks), in order of use.
+    pub const OTHERS: [RGBColor; 4] = [ORANGE, PURPLE, SKY, RGBColor(0, 0, 0)];
+
+    /// `t` in 0..=1 from white to `to`: the fill of a heatmap cell.
+    pub fn tint(to: RGBColor, t: f64) -> RGBColor {
+        let t = t.clamp(0.0, 1.0);
+        let mix = |c: u8| (255.0 + (c as f64 - 255.0) * t).round() as u8;
+        RGBColor(mix(to.0), mix(to.1), mix(to.2))
+    }
+}
+use palette::{BLUE, GREEN, GREY, LIGHT, VERMILLION};
+
+/// Where a chart goes and how large: `scale` 2 doubles every dimension (pixels, type,
+/// strokes) for print and large screens, so a chart looks the same, only sharper.
+#[derive(Clone, Copy)]
+pub struct Canvas<'a> {
+    pub path: &'a Path,
+    pub scale: u32,
+}
+
+impl Canvas<'_> {
+    /// `v` pixels at scale 1.
+    fn px(&self, v: i32) -> i32 {
+        v * self.scale as i32
+    }
+
+    fn font(&self, size: u32) -> FontDesc<'static> {
+        (FONT, (size * self.scale) as f64).into_font()
+    }
+
+    fn bold(&self, size: u32) -> FontDesc<'static> {
+        self.font(size).style(FontStyle::Bold)
+    }
+
+    /// A white canvas of `size` pixels at scale 1.
+    fn root(&self, size: (u32, u32)) -> Result<DrawingArea<BitMapBackend<'_>, Shift>> {
+        register_font();
+        let root = BitMapBackend::new(self.path, (size.0 * self.scale, size.1 * self.scale)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| self.err(e))?;
+        Ok(root)
+    }
+
+    fn err(&self, e: impl std::fmt::Display) -> Error {
+        Error::output(self.path, format!("cannot draw chart: {e}"))
+    }
+}
 
 fn register_font() {
     static ONCE: Once = Once::new();
@@ -42,31 +101,25 @@ pub fn display(text: &str) -> String {
         return text.to_string();
     }
     let shaped = ar_reshaper::reshape_line(text);
-    let bidi = unicode_bidi::BidiInfo::new(&shaped, None);
+    // Charts read left to right: a numbered label keeps its number in front ("7. …").
+    let bidi = unicode_bidi::BidiInfo::new(&shaped, Some(unicode_bidi::Level::ltr()));
     bidi.paragraphs.iter().map(|para| bidi.reorder_line(para, para.range.clone()).into_owned()).collect()
-}
-
-fn draw_error(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::output(path, format!("cannot draw chart: {e}"))
 }
 
 /// Stacked bars of the outcome's three answer bands per group (detractors / passives /
 /// promoters for NPS), worst at the bottom, with the headline on top.
-pub fn composition(path: &Path, title: &str, outcome: &Outcome, rows: &[ScoreStats]) -> Result<()> {
-    register_font();
-    let err = |e: &dyn std::fmt::Display| draw_error(path, e);
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(&e))?;
+pub fn composition(c: Canvas, title: &str, outcome: &Outcome, rows: &[ScoreStats]) -> Result<()> {
+    let root = c.root(SIZE)?;
     // Bars on the left, legend in its own column on the right, so they never overlap.
-    let (plot, legend) = root.split_horizontally(SIZE.0 - 230);
+    let (plot, legend) = root.split_horizontally(c.px(SIZE.0 as i32 - 230));
     let k = rows.len().max(1) as f64;
     let mut chart = ChartBuilder::on(&plot)
-        .caption(display(title), (FONT, 30).into_font().style(FontStyle::Bold))
-        .margin(20)
-        .x_label_area_size(50)
-        .y_label_area_size(70)
+        .caption(display(title), c.bold(30))
+        .margin(c.px(20))
+        .x_label_area_size(c.px(50))
+        .y_label_area_size(c.px(70))
         .build_cartesian_2d(0.0..k, 0.0..112.0)
-        .map_err(|e| err(&e))?;
+        .map_err(|e| c.err(e))?;
     let labels: Vec<String> = rows.iter().map(|r| display(&r.group)).collect();
     chart
         .configure_mesh()
@@ -84,12 +137,11 @@ pub fn composition(path: &Path, title: &str, outcome: &Outcome, rows: &[ScoreSta
         .y_labels(6)
         .y_label_formatter(&|y| if *y <= 100.0 { format!("{y:.0}%") } else { String::new() })
         .y_desc("share of respondents")
-        .label_style((FONT, 20))
-        .axis_desc_style((FONT, 20))
+        .label_style(c.font(20))
+        .axis_desc_style(c.font(20))
         .draw()
-        .map_err(|e| err(&e))?;
+        .map_err(|e| c.err(e))?;
     let centred = Pos::new(HPos::Center, VPos::Center);
-    let label_font = (FONT, 19).into_font();
     for (i, r) in rows.iter().enumerate() {
         let (x0, x1) = (i as f64 + 0.2, i as f64 + 0.8);
         let mut y = 0.0;
@@ -98,15 +150,15 @@ pub fn composition(path: &Path, title: &str, outcome: &Outcome, rows: &[ScoreSta
             let share = pct[band as usize];
             chart
                 .draw_series(std::iter::once(Rectangle::new([(x0, y), (x1, y + share)], colour.filled())))
-                .map_err(|e| err(&e))?;
+                .map_err(|e| c.err(e))?;
             if share >= 4.0 {
                 chart
                     .draw_series(std::iter::once(Text::new(
                         format!("{share:.0}%"),
                         (i as f64 + 0.5, y + share / 2.0),
-                        label_font.clone().color(&text_colour).pos(centred),
+                        c.font(19).color(&text_colour).pos(centred),
                     )))
-                    .map_err(|e| err(&e))?;
+                    .map_err(|e| c.err(e))?;
             }
             y += share;
         }
@@ -114,52 +166,67 @@ pub fn composition(path: &Path, title: &str, outcome: &Outcome, rows: &[ScoreSta
             .draw_series(std::iter::once(Text::new(
                 outcome.headline(r.score),
                 (i as f64 + 0.5, 106.0),
-                (FONT, 21).into_font().style(FontStyle::Bold).color(&BLACK).pos(centred),
+                c.bold(21).color(&BLACK).pos(centred),
             )))
-            .map_err(|e| err(&e))?;
+            .map_err(|e| c.err(e))?;
     }
-    for (i, (band, colour, _)) in worst_first(outcome).into_iter().rev().enumerate() {
-        let y = 140 + 40 * i as i32;
-        let name = display(&capitalised(&outcome.band_legend(band)));
-        legend.draw(&Rectangle::new([(10, y), (34, y + 24)], colour.filled())).map_err(|e| err(&e))?;
-        legend.draw(&Text::new(name.as_str(), (44, y + 3), (FONT, 19).into_font())).map_err(|e| err(&e))?;
-    }
-    root.present().map_err(|e| err(&e))
+    let entries: Vec<(String, RGBColor)> = worst_first(outcome)
+        .into_iter()
+        .rev()
+        .map(|(band, colour, _)| (capitalised(&outcome.band_legend(band)), colour))
+        .collect();
+    legend_column(c, &legend, 140, &entries, true)?;
+    root.present().map_err(|e| c.err(e))
 }
 
-/// The bands from worst to best, with fill and text colours: red for the worst (detractors,
-/// the dissatisfied, high effort), grey between, green for the best.
+/// The bands from worst to best, with fill and text colours: vermillion for the worst
+/// (detractors, the dissatisfied, high effort), grey between, bluish green for the best.
 fn worst_first(outcome: &Outcome) -> [(Band, RGBColor, RGBColor); 3] {
     let (worst, best) = if outcome.sign() < 0.0 { (Band::High, Band::Low) } else { (Band::Low, Band::High) };
-    [(worst, RED, WHITE), (Band::Mid, GREY, BLACK), (best, GREEN, WHITE)]
+    [(worst, VERMILLION, WHITE), (Band::Mid, GREY, BLACK), (best, GREEN, WHITE)]
 }
+
+/// A legend in a column of its own, from `top` pixels down: a swatch (a block, or a
+/// line for line charts) and a name per entry.
+fn legend_column(
+    c: Canvas,
+    area: &DrawingArea<BitMapBackend<'_>, Shift>,
+    top: i32,
+    entries: &[(String, RGBColor)],
+    blocks: bool,
+) -> Result<()> {
+    for (i, (name, colour)) in entries.iter().enumerate() {
+        let y = top + 40 * i as i32;
+        let swatch = if blocks { [(10, y), (34, y + 24)] } else { [(10, y + 9), (40, y + 15)] };
+        let swatch = swatch.map(|(x, y)| (c.px(x), c.px(y)));
+        area.draw(&Rectangle::new(swatch, colour.filled())).map_err(|e| c.err(e))?;
+        let x = if blocks { 44 } else { 50 };
+        area.draw(&Text::new(display(name), (c.px(x), c.px(y + 3)), c.font(19))).map_err(|e| c.err(e))?;
+    }
+    Ok(())
+}
+
+type Rows2d<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// A chart with one row per label, first label on top, and a value axis across: the
 /// frame the ranked bars and the waterfall share. Row i spans y = k − i − 1 … k − i.
 fn rows_chart<'a, 'b>(
-    root: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
-    path: &Path,
+    c: Canvas,
+    root: &'a DrawingArea<BitMapBackend<'b>, Shift>,
     title: &str,
     x_desc: &str,
     labels: &[&str],
     x_range: std::ops::Range<f64>,
-) -> Result<
-    ChartContext<
-        'a,
-        BitMapBackend<'b>,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
-> {
-    let err = |e: &dyn std::fmt::Display| draw_error(path, e);
+) -> Result<Rows2d<'a, 'b>> {
     let k = labels.len().max(1) as f64;
-    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(5) as u32;
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(5) as i32;
     let mut chart = ChartBuilder::on(root)
-        .caption(display(title), (FONT, 30).into_font().style(FontStyle::Bold))
-        .margin(20)
-        .x_label_area_size(55)
-        .y_label_area_size((longest * 11 + 20).clamp(80, 420))
+        .caption(display(title), c.bold(30))
+        .margin(c.px(20))
+        .x_label_area_size(c.px(55))
+        .y_label_area_size(c.px((longest * 11 + 20).clamp(80, 420)))
         .build_cartesian_2d(x_range, 0.0..k)
-        .map_err(|e| err(&e))?;
+        .map_err(|e| c.err(e))?;
     let names: Vec<String> = labels.iter().map(|l| display(l)).collect();
     chart
         .configure_mesh()
@@ -175,58 +242,60 @@ fn rows_chart<'a, 'b>(
             }
         })
         .x_desc(x_desc)
-        .label_style((FONT, 20))
-        .axis_desc_style((FONT, 20))
+        .label_style(c.font(20))
+        .axis_desc_style(c.font(20))
         .draw()
-        .map_err(|e| err(&e))?;
+        .map_err(|e| c.err(e))?;
     Ok(chart)
 }
 
-/// One bar of [`ranked_bars`], with its 95% interval when there is one.
+/// One bar of [`ranked_bars`], with its 95% interval and tie-group letters when there are.
 pub struct Bar {
     pub label: String,
     pub value: f64,
     pub ci: Option<(f64, f64)>,
+    pub tie: Option<String>,
 }
 
 /// Horizontal bars, largest on top; negative values extend left of zero. An interval is
-/// drawn as a whisker across the bar's end, and the value label moves past it.
-pub fn ranked_bars(path: &Path, title: &str, x_desc: &str, bars: &[Bar], decimals: usize) -> Result<()> {
-    register_font();
-    let err = |e: &dyn std::fmt::Display| draw_error(path, e);
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(&e))?;
+/// drawn as a whisker across the bar's end, and the value label (with the tie letters)
+/// moves past it.
+pub fn ranked_bars(c: Canvas, title: &str, x_desc: &str, bars: &[Bar], decimals: usize) -> Result<()> {
+    let root = c.root(SIZE)?;
     let k = bars.len().max(1) as f64;
     let ends = |b: &Bar| b.ci.map_or((b.value, b.value), |(l, h)| (l.min(b.value), h.max(b.value)));
     let lo = bars.iter().map(|b| ends(b).0).fold(0.0f64, f64::min);
     let hi = bars.iter().map(|b| ends(b).1).fold(0.0f64, f64::max);
-    let pad = 0.18 * (hi - lo).max(1e-9);
+    let pad = 0.22 * (hi - lo).max(1e-9);
     let x_range = (lo - if lo < 0.0 { pad } else { 0.0 })..(hi + pad);
     let labels: Vec<&str> = bars.iter().map(|b| b.label.as_str()).collect();
-    let mut chart = rows_chart(&root, path, title, x_desc, &labels, x_range)?;
+    let mut chart = rows_chart(c, &root, title, x_desc, &labels, x_range)?;
+    let stroke = 2 * c.scale;
     for (i, bar) in bars.iter().enumerate() {
         let v = &bar.value;
         let y = k - i as f64 - 1.0;
-        let colour = if *v < 0.0 { RED } else { BLUE };
+        let colour = if *v < 0.0 { VERMILLION } else { BLUE };
         chart
             .draw_series(std::iter::once(Rectangle::new([(0.0, y + 0.18), (*v, y + 0.82)], colour.filled())))
-            .map_err(|e| err(&e))?;
+            .map_err(|e| c.err(e))?;
         if let Some((l, h)) = bar.ci {
-            let ink = BLACK.stroke_width(2);
+            let ink = BLACK.stroke_width(stroke);
             let whisker = [
                 vec![(l, y + 0.5), (h, y + 0.5)],
                 vec![(l, y + 0.32), (l, y + 0.68)],
                 vec![(h, y + 0.32), (h, y + 0.68)],
             ];
-            chart.draw_series(whisker.into_iter().map(|pts| PathElement::new(pts, ink))).map_err(|e| err(&e))?;
+            chart.draw_series(whisker.into_iter().map(|pts| PathElement::new(pts, ink))).map_err(|e| c.err(e))?;
         }
         let (low_end, high_end) = ends(bar);
         let at = if *v < 0.0 { low_end - pad * 0.6 } else { high_end + pad * 0.05 };
-        chart
-            .draw_series(std::iter::once(Text::new(format!("{v:.decimals$}"), (at, y + 0.62), (FONT, 19))))
-            .map_err(|e| err(&e))?;
+        let text = match &bar.tie {
+            Some(letters) => format!("{v:.decimals$}  {letters}"),
+            None => format!("{v:.decimals$}"),
+        };
+        chart.draw_series(std::iter::once(Text::new(text, (at, y + 0.62), c.font(19)))).map_err(|e| c.err(e))?;
     }
-    root.present().map_err(|e| err(&e))
+    root.present().map_err(|e| c.err(e))
 }
 
 /// One wave of [`trend`]: the headline and its 95% interval.
@@ -242,37 +311,31 @@ pub struct Reference {
     pub points: Vec<(usize, f64)>,
 }
 
-/// Okabe–Ito colours for the benchmark lines (safe for colour-blind readers).
-const REFERENCE_COLOURS: [RGBColor; 4] =
-    [RGBColor(230, 159, 0), RGBColor(204, 121, 167), RGBColor(0, 158, 115), RGBColor(213, 94, 0)];
-
 /// The headline by wave: a line with its 95% band, and each benchmark as a dashed line
-/// named in a legend column of its own, so the legend never sits on the data.
+/// (a single point as a cross) named in a legend column of its own, so the legend never
+/// sits on the data. Value labels sit below a point that a benchmark marks from above.
 pub fn trend(
-    path: &Path,
+    c: Canvas,
     title: &str,
     y_desc: &str,
     waves: &[Wave],
     references: &[Reference],
     decimals: usize,
 ) -> Result<()> {
-    register_font();
-    let err = |e: &dyn std::fmt::Display| draw_error(path, e);
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(&e))?;
-    let (plot, legend) = root.split_horizontally(SIZE.0 - 260);
+    let root = c.root(SIZE)?;
+    let (plot, legend) = root.split_horizontally(c.px(SIZE.0 as i32 - 260));
     let values =
         waves.iter().flat_map(|w| [w.ci.0, w.ci.1]).chain(references.iter().flat_map(|r| r.points.iter().map(|p| p.1)));
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     let pad = 0.15 * (hi - lo).max(1.0);
     let k = waves.len().max(1) as f64;
     let mut chart = ChartBuilder::on(&plot)
-        .caption(display(title), (FONT, 30).into_font().style(FontStyle::Bold))
-        .margin(20)
-        .x_label_area_size(50)
-        .y_label_area_size(75)
+        .caption(display(title), c.bold(30))
+        .margin(c.px(20))
+        .x_label_area_size(c.px(50))
+        .y_label_area_size(c.px(75))
         .build_cartesian_2d(-0.5..k - 0.5, (lo - pad)..(hi + pad))
-        .map_err(|e| err(&e))?;
+        .map_err(|e| c.err(e))?;
     let labels: Vec<String> = waves.iter().map(|w| display(&w.label)).collect();
     chart
         .configure_mesh()
@@ -288,42 +351,44 @@ pub fn trend(
             }
         })
         .y_desc(y_desc)
-        .label_style((FONT, 20))
-        .axis_desc_style((FONT, 20))
+        .label_style(c.font(20))
+        .axis_desc_style(c.font(20))
         .draw()
-        .map_err(|e| err(&e))?;
+        .map_err(|e| c.err(e))?;
     let band: Vec<(f64, f64)> = waves
         .iter()
         .enumerate()
         .map(|(i, w)| (i as f64, w.ci.1))
         .chain(waves.iter().enumerate().rev().map(|(i, w)| (i as f64, w.ci.0)))
         .collect();
-    chart.draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.18).filled()))).map_err(|e| err(&e))?;
+    chart.draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.18).filled()))).map_err(|e| c.err(e))?;
     let line: Vec<(f64, f64)> = waves.iter().enumerate().map(|(i, w)| (i as f64, w.value)).collect();
-    chart.draw_series(LineSeries::new(line.clone(), BLUE.stroke_width(3))).map_err(|e| err(&e))?;
-    chart.draw_series(line.iter().map(|&p| Circle::new(p, 6, BLUE.filled()))).map_err(|e| err(&e))?;
-    let centred = Pos::new(HPos::Center, VPos::Bottom);
+    chart.draw_series(LineSeries::new(line.clone(), BLUE.stroke_width(3 * c.scale))).map_err(|e| c.err(e))?;
+    chart.draw_series(line.iter().map(|&p| Circle::new(p, 6 * c.scale, BLUE.filled()))).map_err(|e| c.err(e))?;
+    // A value label goes above its point unless a benchmark there sits just above it.
+    let crowded = |i: usize, y: f64| {
+        references.iter().flat_map(|r| &r.points).any(|&(j, v)| j == i && v > y && v - y < 1.2 * pad)
+    };
     chart
-        .draw_series(line.iter().map(|&(x, y)| {
-            Text::new(format!("{y:.decimals$}"), (x, y + 0.25 * pad), (FONT, 19).into_font().color(&BLACK).pos(centred))
+        .draw_series(line.iter().enumerate().map(|(i, &(x, y))| {
+            let (dy, v) = if crowded(i, y) { (-0.25 * pad, VPos::Top) } else { (0.25 * pad, VPos::Bottom) };
+            Text::new(format!("{y:.decimals$}"), (x, y + dy), c.font(19).color(&BLACK).pos(Pos::new(HPos::Center, v)))
         }))
-        .map_err(|e| err(&e))?;
-    let mut entries = vec![("ours, with 95% interval".to_string(), BLUE)];
-    for (r, colour) in references.iter().zip(REFERENCE_COLOURS.iter().cycle()) {
+        .map_err(|e| c.err(e))?;
+    let mut entries = vec![("ours, 95% band".to_string(), BLUE)];
+    for (r, colour) in references.iter().zip(palette::OTHERS.iter().cycle()) {
         let pts: Vec<(f64, f64)> = r.points.iter().map(|&(i, v)| (i as f64, v)).collect();
+        let ink = colour.stroke_width(3 * c.scale);
         if pts.len() == 1 {
-            chart.draw_series(std::iter::once(Cross::new(pts[0], 9, colour.stroke_width(3)))).map_err(|e| err(&e))?;
+            chart.draw_series(std::iter::once(Cross::new(pts[0], 9 * c.scale, ink))).map_err(|e| c.err(e))?;
         } else {
-            chart.draw_series(DashedLineSeries::new(pts, 12, 7, colour.stroke_width(3))).map_err(|e| err(&e))?;
+            let (dash, gap) = (12 * c.scale, 7 * c.scale);
+            chart.draw_series(DashedLineSeries::new(pts, dash, gap, ink)).map_err(|e| c.err(e))?;
         }
         entries.push((r.label.clone(), *colour));
     }
-    for (i, (name, colour)) in entries.iter().enumerate() {
-        let y = 120 + 40 * i as i32;
-        legend.draw(&Rectangle::new([(10, y + 9), (40, y + 15)], colour.filled())).map_err(|e| err(&e))?;
-        legend.draw(&Text::new(display(name), (50, y + 2), (FONT, 18).into_font())).map_err(|e| err(&e))?;
-    }
-    root.present().map_err(|e| err(&e))
+    legend_column(c, &legend, 120, &entries, false)?;
+    root.present().map_err(|e| c.err(e))
 }
 
 /// One bar of [`waterfall`]: a level (the two waves' headlines) or a step between them.
@@ -335,27 +400,24 @@ pub struct Step {
 }
 
 /// Why the headline moved, as a horizontal waterfall read top to bottom: the earlier
-/// wave's level, each driver's step (green when it moves the headline the good way, red
-/// the other), what ratings do not explain, and the later wave's level.
+/// wave's level, each driver's step (green when it moves the headline the good way,
+/// vermillion the other), what ratings do not explain, and the later wave's level.
 pub fn waterfall(
-    path: &Path,
+    c: Canvas,
     title: &str,
     x_desc: &str,
     steps: &[Step],
     decimals: usize,
     higher_is_better: bool,
 ) -> Result<()> {
-    register_font();
-    let err = |e: &dyn std::fmt::Display| draw_error(path, e);
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let root = c.root(SIZE)?;
     let k = steps.len().max(1) as f64;
     let lo = steps.iter().map(|s| s.from.min(s.to)).fold(f64::INFINITY, f64::min).min(0.0);
     let hi = steps.iter().map(|s| s.from.max(s.to)).fold(f64::NEG_INFINITY, f64::max).max(0.0);
     let pad = 0.12 * (hi - lo).max(1e-9);
     let labels: Vec<&str> = steps.iter().map(|s| s.label.as_str()).collect();
     let x_range = (lo - if lo < 0.0 { pad } else { 0.0 })..(hi + pad);
-    let mut chart = rows_chart(&root, path, title, x_desc, &labels, x_range)?;
+    let mut chart = rows_chart(c, &root, title, x_desc, &labels, x_range)?;
     for (i, s) in steps.iter().enumerate() {
         let y = k - i as f64 - 1.0;
         let colour = if s.level {
@@ -363,24 +425,24 @@ pub fn waterfall(
         } else if (s.to >= s.from) == higher_is_better {
             GREEN
         } else {
-            RED
+            VERMILLION
         };
         let (a, b) = (s.from.min(s.to), s.from.max(s.to));
         chart
             .draw_series(std::iter::once(Rectangle::new([(a, y + 0.2), (b, y + 0.8)], colour.filled())))
-            .map_err(|e| err(&e))?;
+            .map_err(|e| c.err(e))?;
         if i + 1 < steps.len() {
-            let ink = GREY.stroke_width(1);
+            let ink = GREY.stroke_width(c.scale);
             chart
                 .draw_series(std::iter::once(PathElement::new(vec![(s.to, y + 0.2), (s.to, y - 0.2)], ink)))
-                .map_err(|e| err(&e))?;
+                .map_err(|e| c.err(e))?;
         }
         let text = if s.level { format!("{:.decimals$}", s.to) } else { format!("{:+.decimals$}", s.to - s.from) };
         chart
-            .draw_series(std::iter::once(Text::new(text, (b + pad * 0.08, y + 0.62), (FONT, 19))))
-            .map_err(|e| err(&e))?;
+            .draw_series(std::iter::once(Text::new(text, (b + pad * 0.08, y + 0.62), c.font(19))))
+            .map_err(|e| c.err(e))?;
     }
-    root.present().map_err(|e| err(&e))
+    root.present().map_err(|e| c.err(e))
 }
 
 /// One driver on the importance–performance matrix.
@@ -395,11 +457,8 @@ pub struct Point {
 /// The importance–performance matrix: performance across, importance up, dashed lines at
 /// the drivers' means, the four quadrants named, and each point labelled where its label
 /// overlaps no other label or point (the first free spot of eight around it).
-pub fn quadrant(path: &Path, title: &str, x_desc: &str, points: &[Point]) -> Result<()> {
-    register_font();
-    let err = |e: &dyn std::fmt::Display| draw_error(path, e);
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(&e))?;
+pub fn quadrant(c: Canvas, title: &str, x_desc: &str, points: &[Point]) -> Result<()> {
+    let root = c.root(SIZE)?;
     let n = points.len().max(1) as f64;
     let (mx, my) = (points.iter().map(|p| p.x).sum::<f64>() / n, points.iter().map(|p| p.y).sum::<f64>() / n);
     let span = |v: &dyn Fn(&Point) -> f64, mid: f64| {
@@ -409,86 +468,284 @@ pub fn quadrant(path: &Path, title: &str, x_desc: &str, points: &[Point]) -> Res
     };
     let (xr, yr) = (span(&|p| p.x, mx), span(&|p| p.y, my));
     let mut chart = ChartBuilder::on(&root)
-        .caption(display(title), (FONT, 30).into_font().style(FontStyle::Bold))
-        .margin(25)
-        .x_label_area_size(55)
-        .y_label_area_size(75)
+        .caption(display(title), c.bold(30))
+        .margin(c.px(25))
+        .x_label_area_size(c.px(55))
+        .y_label_area_size(c.px(75))
         .build_cartesian_2d(xr.clone(), yr.clone())
-        .map_err(|e| err(&e))?;
+        .map_err(|e| c.err(e))?;
     chart
         .configure_mesh()
         .light_line_style(WHITE)
-        .bold_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(LIGHT)
         .x_desc(x_desc)
         .y_desc("importance: share of R², %")
-        .label_style((FONT, 20))
-        .axis_desc_style((FONT, 20))
+        .label_style(c.font(20))
+        .axis_desc_style(c.font(20))
         .x_label_formatter(&|x| format!("{x:.prec$}", prec = if xr.end - xr.start < 1.0 { 2 } else { 1 }))
         .y_label_formatter(&|y| format!("{y:.0}"))
         .draw()
-        .map_err(|e| err(&e))?;
-    let dash = GREY.stroke_width(2);
-    chart.draw_series(DashedLineSeries::new([(mx, yr.start), (mx, yr.end)], 10, 6, dash)).map_err(|e| err(&e))?;
-    chart.draw_series(DashedLineSeries::new([(xr.start, my), (xr.end, my)], 10, 6, dash)).map_err(|e| err(&e))?;
+        .map_err(|e| c.err(e))?;
+    let dash = GREY.stroke_width(2 * c.scale);
+    let (d, g) = (10 * c.scale, 6 * c.scale);
+    chart.draw_series(DashedLineSeries::new([(mx, yr.start), (mx, yr.end)], d, g, dash)).map_err(|e| c.err(e))?;
+    chart.draw_series(DashedLineSeries::new([(xr.start, my), (xr.end, my)], d, g, dash)).map_err(|e| c.err(e))?;
     let corner = |x: f64, y: f64, h: HPos, v: VPos, text: &str, colour: RGBColor| {
-        Text::new(text.to_string(), (x, y), (FONT, 22).into_font().color(&colour).pos(Pos::new(h, v)))
+        Text::new(text.to_string(), (x, y), c.font(22).color(&colour).pos(Pos::new(h, v)))
     };
     let (dx, dy) = (0.02 * (xr.end - xr.start), 0.03 * (yr.end - yr.start));
     chart
         .draw_series([
-            corner(xr.start + dx, yr.end - dy, HPos::Left, VPos::Top, "Fix first", RED),
+            corner(xr.start + dx, yr.end - dy, HPos::Left, VPos::Top, "Fix first", VERMILLION),
             corner(xr.end - dx, yr.end - dy, HPos::Right, VPos::Top, "Keep it up", GREEN),
             corner(xr.end - dx, yr.start + dy, HPos::Right, VPos::Bottom, "Possible overkill", GREY),
             corner(xr.start + dx, yr.start + dy, HPos::Left, VPos::Bottom, "Low priority", GREY),
         ])
-        .map_err(|e| err(&e))?;
-    chart.draw_series(points.iter().map(|p| Circle::new((p.x, p.y), 7, BLUE.filled()))).map_err(|e| err(&e))?;
+        .map_err(|e| c.err(e))?;
+    chart
+        .draw_series(points.iter().map(|p| Circle::new((p.x, p.y), 7 * c.scale, BLUE.filled())))
+        .map_err(|e| c.err(e))?;
 
-    // Labels in pixels: the plot area, the points and the corner names are taken.
-    let (px, py) = (chart.plotting_area().get_pixel_range().0, chart.plotting_area().get_pixel_range().1);
+    // Labels in pixels: the points and the corner names are taken.
+    let (px, py) = chart.plotting_area().get_pixel_range();
     let at = |x: f64, y: f64| chart.backend_coord(&(x, y));
+    let s = |v: i32| c.px(v);
     let mut taken: Vec<[i32; 4]> = points
         .iter()
         .map(|p| {
             let (x, y) = at(p.x, p.y);
-            [x - 8, y - 8, x + 8, y + 8]
+            [x - s(8), y - s(8), x + s(8), y + s(8)]
         })
         .collect();
-    taken.push([px.start, py.start, px.start + 130, py.start + 40]);
-    taken.push([px.end - 140, py.start, px.end, py.start + 40]);
-    taken.push([px.end - 200, py.end - 40, px.end, py.end]);
-    taken.push([px.start, py.end - 40, px.start + 150, py.end]);
+    taken.push([px.start, py.start, px.start + s(130), py.start + s(40)]);
+    taken.push([px.end - s(140), py.start, px.end, py.start + s(40)]);
+    taken.push([px.end - s(200), py.end - s(40), px.end, py.end]);
+    taken.push([px.start, py.end - s(40), px.start + s(150), py.end]);
     let overlap = |a: &[i32; 4], b: &[i32; 4]| {
         let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0);
         let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0);
         w * h
     };
-    let font = (FONT, 19).into_font();
     for p in points {
         let text = display(&p.label);
-        let w = (text.chars().count() as f64 * 10.5) as i32 + 4;
+        let w = s((text.chars().count() as f64 * 10.5) as i32 + 4);
         let (x, y) = at(p.x, p.y);
         let candidates = [
-            (x + 11, y - 11),
-            (x - w - 11, y - 11),
-            (x - w / 2, y - 34),
-            (x - w / 2, y + 11),
-            (x + 11, y - 30),
-            (x + 11, y + 6),
-            (x - w - 11, y - 30),
-            (x - w - 11, y + 6),
+            (x + s(11), y - s(11)),
+            (x - w - s(11), y - s(11)),
+            (x - w / 2, y - s(34)),
+            (x - w / 2, y + s(11)),
+            (x + s(11), y - s(30)),
+            (x + s(11), y + s(6)),
+            (x - w - s(11), y - s(30)),
+            (x - w - s(11), y + s(6)),
         ];
         let cost = |&(lx, ly): &(i32, i32)| {
-            let r = [lx, ly, lx + w, ly + 22];
+            let r = [lx, ly, lx + w, ly + s(22)];
             let outside =
                 (px.start - r[0]).max(0) + (r[2] - px.end).max(0) + (py.start - r[1]).max(0) + (r[3] - py.end).max(0);
             taken.iter().map(|t| overlap(&r, t)).sum::<i32>() + 1000 * outside
         };
-        let best = *candidates.iter().min_by_key(|c| cost(c)).expect("eight candidates");
-        taken.push([best.0, best.1, best.0 + w, best.1 + 22]);
-        root.draw(&Text::new(text, best, font.clone())).map_err(|e| err(&e))?;
+        let best = *candidates.iter().min_by_key(|p| cost(p)).expect("eight candidates");
+        taken.push([best.0, best.1, best.0 + w, best.1 + s(22)]);
+        root.draw(&Text::new(text, best, c.font(19))).map_err(|e| c.err(e))?;
     }
-    root.present().map_err(|e| err(&e))
+    root.present().map_err(|e| c.err(e))
+}
+
+/// One driver's line in [`slopes`]: its share (%) in each wave, and whether it moved
+/// beyond noise between the last two waves (+1 up, −1 down, 0 not).
+pub struct Slope {
+    pub label: String,
+    pub shares: Vec<Option<f64>>,
+    pub moved: i8,
+}
+
+/// Drivers' shares by wave, one line each, named at the right end: a driver that moved
+/// beyond noise between the last two waves is drawn in colour with ▲ or ▼, the rest in
+/// grey. End labels are pushed apart so none overlaps another.
+pub fn slopes(c: Canvas, title: &str, waves: &[String], lines: &[Slope], note: &str) -> Result<()> {
+    let root = c.root(SIZE)?;
+    let longest = lines.iter().map(|l| l.label.chars().count() + 10).max().unwrap_or(10) as i32;
+    let (plot, names) = root.split_horizontally(c.px(SIZE.0 as i32 - (longest * 11).clamp(180, 420)));
+    let all = lines.iter().flat_map(|l| l.shares.iter().flatten().copied());
+    let hi = all.fold(0.0f64, f64::max) * 1.12 + 1.0;
+    let k = waves.len().max(1) as f64;
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(display(title), c.bold(30))
+        .margin(c.px(20))
+        .x_label_area_size(c.px(80))
+        .y_label_area_size(c.px(70))
+        .build_cartesian_2d(-0.3..k - 0.7, 0.0..hi)
+        .map_err(|e| c.err(e))?;
+    let labels: Vec<String> = waves.iter().map(|w| display(w)).collect();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .x_labels(waves.len() * 2 + 1)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|y| format!("{y:.0}%"))
+        .y_desc("share of R², %")
+        .label_style(c.font(20))
+        .axis_desc_style(c.font(20))
+        .draw()
+        .map_err(|e| c.err(e))?;
+    let colour = |l: &Slope| match l.moved {
+        1 => GREEN,
+        -1 => VERMILLION,
+        _ => RGBColor(120, 120, 120),
+    };
+    // Grey first, so the movers are drawn on top.
+    let mut order: Vec<&Slope> = lines.iter().collect();
+    order.sort_by_key(|l| l.moved != 0);
+    for l in &order {
+        let pts: Vec<(f64, f64)> = l.shares.iter().enumerate().filter_map(|(i, v)| Some((i as f64, (*v)?))).collect();
+        let width = if l.moved != 0 { 4 } else { 2 } * c.scale;
+        chart.draw_series(LineSeries::new(pts.clone(), colour(l).stroke_width(width))).map_err(|e| c.err(e))?;
+        chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, 4 * c.scale, colour(l).filled())))
+            .map_err(|e| c.err(e))?;
+    }
+    // End labels: at each line's last value, then spread so that none overlaps.
+    let mut ends: Vec<(i32, &Slope, f64)> = lines
+        .iter()
+        .filter_map(|l| {
+            let (i, v) = l.shares.iter().enumerate().rev().find_map(|(i, v)| Some((i, (*v)?)))?;
+            Some((chart.backend_coord(&(i as f64, v)).1, l, v))
+        })
+        .collect();
+    ends.sort_by_key(|e| e.0);
+    let gap = c.px(24);
+    let ys = spread(&ends.iter().map(|e| e.0).collect::<Vec<_>>(), gap, chart.plotting_area().get_pixel_range().1);
+    for ((_, l, v), y) in ends.iter().zip(ys) {
+        let mark = match l.moved {
+            1 => " ▲",
+            -1 => " ▼",
+            _ => "",
+        };
+        let text = format!("{} {v:.1}%{mark}", display(&l.label));
+        let style = if l.moved != 0 { c.bold(18) } else { c.font(18) };
+        names
+            .draw(&Text::new(text, (c.px(8), y), style.color(&colour(l)).pos(Pos::new(HPos::Left, VPos::Center))))
+            .map_err(|e| c.err(e))?;
+    }
+    let grey = c.font(17).color(&RGBColor(90, 90, 90));
+    root.draw(&Text::new(display(note), (c.px(90), c.px(SIZE.1 as i32 - 28)), grey)).map_err(|e| c.err(e))?;
+    root.present().map_err(|e| c.err(e))
+}
+
+/// Positions `at` (sorted, in pixels) moved as little as possible so that neighbours are at
+/// least `gap` apart, kept inside `range` where there is room.
+fn spread(at: &[i32], gap: i32, range: std::ops::Range<i32>) -> Vec<i32> {
+    let mut y: Vec<i32> = at.to_vec();
+    for i in 1..y.len() {
+        y[i] = y[i].max(y[i - 1] + gap);
+    }
+    // Pushed past the bottom: shift the tail back up, keeping the gaps.
+    if let Some(&last) = y.last() {
+        let over = last - (range.end - gap / 2);
+        if over > 0 {
+            for i in (0..y.len()).rev() {
+                let limit = if i + 1 < y.len() { y[i + 1] - gap } else { y[i] - over };
+                y[i] = y[i].min(limit);
+            }
+        }
+    }
+    y
+}
+
+/// A column of a [`heatmap`]; `group` names the block it belongs to (the segment
+/// variable), drawn once above its columns.
+pub struct HeatColumn {
+    pub label: String,
+    pub group: Option<String>,
+}
+
+/// One cell: its text and its colour intensity, −1…1 (negative in vermillion, positive in
+/// blue, 0 white). `None` is an empty grey cell.
+pub struct HeatCell {
+    pub text: String,
+    pub intensity: f64,
+}
+
+/// A table of coloured cells with their values written in: rows named on the left,
+/// columns on top (under their group's name), `note` under the table. The canvas grows
+/// with the number of rows, so 30 drivers stay legible.
+pub fn heatmap(
+    c: Canvas,
+    title: &str,
+    rows: &[String],
+    columns: &[HeatColumn],
+    cells: &[Vec<Option<HeatCell>>],
+    note: &str,
+) -> Result<()> {
+    let grouped = columns.iter().any(|col| col.group.is_some());
+    let top = if grouped { 120 } else { 90 };
+    let row_h = 44;
+    let height = top + row_h * rows.len() as i32 + 60;
+    let root = c.root((SIZE.0, height as u32))?;
+    let s = |v: i32| c.px(v);
+    let heading = c.bold(30).color(&BLACK).pos(Pos::new(HPos::Center, VPos::Top));
+    root.draw(&Text::new(display(title), (s(SIZE.0 as i32 / 2), s(22)), heading)).map_err(|e| c.err(e))?;
+    let longest = rows.iter().map(|r| r.chars().count()).max().unwrap_or(5) as i32;
+    let left = (longest * 11 + 40).clamp(140, 440);
+    let width = ((SIZE.0 as i32 - left - 30) / columns.len().max(1) as i32).min(150);
+    let centre = Pos::new(HPos::Center, VPos::Center);
+    for (j, col) in columns.iter().enumerate() {
+        let x = left + width * j as i32 + width / 2;
+        root.draw(&Text::new(display(&col.label), (s(x), s(top - 18)), c.font(18).color(&BLACK).pos(centre)))
+            .map_err(|e| c.err(e))?;
+        let starts_group = col.group.is_some() && (j == 0 || columns[j - 1].group != col.group);
+        if starts_group {
+            let span = columns[j..].iter().take_while(|x| x.group == col.group).count() as i32;
+            let (x0, x1) = (left + width * j as i32 + 6, left + width * (j as i32 + span) - 6);
+            let name = col.group.as_deref().unwrap_or_default();
+            root.draw(&Text::new(display(name), (s((x0 + x1) / 2), s(top - 56)), c.bold(18).color(&BLACK).pos(centre)))
+                .map_err(|e| c.err(e))?;
+            root.draw(&PathElement::new(vec![(s(x0), s(top - 40)), (s(x1), s(top - 40))], BLACK.stroke_width(c.scale)))
+                .map_err(|e| c.err(e))?;
+        }
+    }
+    for (i, name) in rows.iter().enumerate() {
+        let y = top + row_h * i as i32;
+        root.draw(&Text::new(
+            display(name),
+            (s(left - 12), s(y + row_h / 2)),
+            c.font(19).color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center)),
+        ))
+        .map_err(|e| c.err(e))?;
+        for (j, cell) in cells[i].iter().enumerate() {
+            let x = left + width * j as i32;
+            let (fill, ink, text) = match cell {
+                Some(cell) => {
+                    let hue = if cell.intensity < 0.0 { VERMILLION } else { BLUE };
+                    let ink = if cell.intensity.abs() > 0.55 { WHITE } else { BLACK };
+                    (palette::tint(hue, cell.intensity.abs()), ink, cell.text.as_str())
+                }
+                None => (LIGHT, BLACK, "—"),
+            };
+            root.draw(&Rectangle::new([(s(x + 2), s(y + 2)), (s(x + width - 2), s(y + row_h - 2))], fill.filled()))
+                .map_err(|e| c.err(e))?;
+            root.draw(&Text::new(
+                text.to_string(),
+                (s(x + width / 2), s(y + row_h / 2)),
+                c.font(18).color(&ink).pos(centre),
+            ))
+            .map_err(|e| c.err(e))?;
+        }
+    }
+    let y = top + row_h * rows.len() as i32 + 18;
+    root.draw(&Text::new(display(note), (s(left), s(y)), c.font(17).color(&RGBColor(90, 90, 90))))
+        .map_err(|e| c.err(e))?;
+    root.present().map_err(|e| c.err(e))
 }
 
 #[cfg(test)]
@@ -510,6 +767,11 @@ mod tests {
         assert!(shown.iter().all(|&c| (0xFB50..=0xFEFF).contains(&(c as u32))), "{shown:?}");
         assert_eq!(shown[0], '\u{FE96}', "final form of ت drawn first");
     }
+
+    #[test]
+    fn numbers_beside_persian_stay_where_a_left_to_right_reader_expects_them() {
+        assert!(display("7. کیفیت").starts_with("7. "));
+    }
 }
 
 #[cfg(test)]
@@ -521,14 +783,22 @@ mod render_tests {
         let path = std::env::var("KEYDRIVER_KEEP_CHART")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|_| dir.path().join("scripts.png"));
-        let bar = |label: &str, value: f64, ci| super::Bar { label: label.to_string(), value, ci };
+        let bar =
+            |label: &str, value: f64, ci| super::Bar { label: label.to_string(), value, ci, tie: Some("ab".into()) };
         let bars = [
             bar("Χρόνος αναμονής", 31.2, Some((27.0, 35.5))),
             bar("Качество", 24.0, Some((20.1, 28.0))),
             bar("کیفیت خدمات", 18.5, None),
             bar("Problem solving", 9.1, Some((6.0, 12.2))),
         ];
-        super::ranked_bars(&path, "Drivers · Οδηγοί · Факторы · عوامل", "share, %", &bars, 1).unwrap();
+        super::ranked_bars(
+            super::Canvas { path: &path, scale: 1 },
+            "Drivers · Οδηγοί · Факторы · عوامل",
+            "share, %",
+            &bars,
+            1,
+        )
+        .unwrap();
         let png = std::fs::read(&path).unwrap();
         assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
     }

@@ -4,8 +4,9 @@
 //! or interrupted run never leaves a half-written report or loses the previous one.
 
 mod charts;
+mod context;
 mod html;
-mod markdown;
+pub mod template;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -15,6 +16,7 @@ use serde::Serialize;
 use crate::drivers::DriverTable;
 use crate::error::{Error, Result};
 use crate::export;
+use crate::groups::{GroupAnalysis, SegmentGroup};
 use crate::outcome::{Outcome, OutcomeKind};
 use crate::scores::{ScoreStats, ScoreTable};
 use crate::{Analysis, OutcomeAnalysis};
@@ -48,12 +50,13 @@ pub struct Files {
     pub drivers: String,
     /// `nps`, `csat-satisfaction`: the headline's .json, .csv and `_by_wave.png`.
     pub scores: String,
-    /// `quadrant.png`, `quadrant-satisfaction.png`: the importance–performance matrix.
+    /// The charts' file names: `quadrant.png`, `quadrant-satisfaction.png`, ….
     pub quadrant: String,
-    /// `change.png`, `change-satisfaction.png`: why the headline moved, as a waterfall.
     pub change: String,
-    /// `nps_trend.png`, `csat-satisfaction_trend.png`: the headline by wave with benchmarks.
     pub trend: String,
+    pub shares_by_wave: String,
+    pub shares_by_segment: String,
+    pub correlations: String,
 }
 
 impl Files {
@@ -69,14 +72,34 @@ impl Files {
             quadrant: format!("quadrant{suffix}.png"),
             change: format!("change{suffix}.png"),
             trend: format!("{kind}{suffix}_trend.png"),
+            shares_by_wave: format!("shares_by_wave{suffix}.png"),
+            shares_by_segment: format!("shares_by_segment{suffix}.png"),
+            correlations: format!("correlations{suffix}.png"),
         }
     }
 }
 
+/// How a report is written, beyond what it says.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Replace an existing report of the same name.
+    pub force: bool,
+    /// Chart resolution: 1 = 1200×675 pixels, 2 = 2400×1350.
+    pub scale: u32,
+    /// The report's wording: the built-in template, or a team's own.
+    pub template: template::Template,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { force: false, scale: 1, template: template::Template::builtin() }
+    }
+}
+
 /// Writes `<out_dir>/<name>/` and returns its path.
-pub fn write(a: &Analysis, out_dir: &Path, force: bool) -> Result<PathBuf> {
+pub fn write(a: &Analysis, out_dir: &Path, settings: &Settings) -> Result<PathBuf> {
     let dest = out_dir.join(&a.name);
-    if dest.exists() && !force {
+    if dest.exists() && !settings.force {
         return Err(Error::output(
             &dest,
             "a report already exists here: pass --force to replace it, or --name to write another",
@@ -86,7 +109,7 @@ pub fn write(a: &Analysis, out_dir: &Path, force: bool) -> Result<PathBuf> {
     let staging =
         tempfile::Builder::new().prefix(STAGING_PREFIX).tempdir_in(out_dir).map_err(|e| Error::output(out_dir, e))?;
     *STAGING.lock().unwrap() = Some(staging.path().to_path_buf());
-    fill(a, staging.path())?;
+    fill(a, staging.path(), settings)?;
 
     let mut guard = STAGING.lock().unwrap();
     let staged = staging.keep();
@@ -113,7 +136,7 @@ fn swap_into_place(staged: &Path, dest: &Path) -> Result<()> {
     }
 }
 
-fn fill(a: &Analysis, dir: &Path) -> Result<()> {
+fn fill(a: &Analysis, dir: &Path, settings: &Settings) -> Result<()> {
     let start = std::time::Instant::now();
     let put = |file: &str, text: String| {
         let path = dir.join(file);
@@ -122,7 +145,7 @@ fn fill(a: &Analysis, dir: &Path) -> Result<()> {
     let mut charts = Vec::new();
     for (i, o) in a.outcomes.iter().enumerate() {
         let files = Files::of(&o.outcome, i == 0);
-        charts.push(outcome_charts(a, o, &files, dir)?);
+        charts.push(outcome_charts(a, o, &files, dir, settings.scale)?);
         if let Some(d) = &o.drivers {
             put(
                 &format!("{}.json", files.drivers),
@@ -136,7 +159,7 @@ fn fill(a: &Analysis, dir: &Path) -> Result<()> {
     if let Some(agreement) = &a.agreement {
         put("agreement.json", export::json::render(agreement))?;
     }
-    let md = markdown::render(a, &charts);
+    let md = settings.template.render(&context::Report::of(a, &charts))?;
     put("report.html", html::render(&md, &format!("Key-driver report — {}", a.name), dir)?)?;
     put("report.md", md)?;
     put(
@@ -158,118 +181,271 @@ fn fill(a: &Analysis, dir: &Path) -> Result<()> {
     )
 }
 
-/// One outcome's charts, as (title, file): its answer bands by wave, its drivers.
-fn outcome_charts(a: &Analysis, o: &OutcomeAnalysis, files: &Files, dir: &Path) -> Result<Vec<(String, String)>> {
-    let mut charts = Vec::new();
+/// A chart in the report: its title (also its alt text) and file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chart {
+    pub title: String,
+    pub file: String,
+}
+
+/// One outcome's charts; each is drawn only when the data allow it.
+#[derive(Debug, Default, Serialize)]
+pub struct OutcomeCharts {
+    /// Answer bands by wave (NPS: detractors, passives, promoters).
+    pub composition: Option<Chart>,
+    /// The headline by wave with its 95% band and the benchmarks.
+    pub trend: Option<Chart>,
+    /// Shapley shares with intervals and tie letters (or correlations).
+    pub drivers: Option<Chart>,
+    /// Importance against performance.
+    pub quadrant: Option<Chart>,
+    /// Why the headline moved: the waterfall.
+    pub change: Option<Chart>,
+    /// Drivers' shares by wave, movers marked.
+    pub shares_by_wave: Option<Chart>,
+    /// Drivers' shares by segment, as a heatmap.
+    pub shares_by_segment: Option<Chart>,
+    /// Correlations between the drivers, as a heatmap.
+    pub correlations: Option<Chart>,
+}
+
+impl OutcomeCharts {
+    /// Every chart drawn, in the order the report shows them.
+    pub fn all(&self) -> impl Iterator<Item = &Chart> {
+        [
+            &self.quadrant,
+            &self.change,
+            &self.drivers,
+            &self.shares_by_wave,
+            &self.shares_by_segment,
+            &self.correlations,
+            &self.composition,
+            &self.trend,
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+/// Draws one outcome's charts into `dir`.
+fn outcome_charts(a: &Analysis, o: &OutcomeAnalysis, files: &Files, dir: &Path, scale: u32) -> Result<OutcomeCharts> {
+    let mut charts = OutcomeCharts::default();
+    let canvas = |file: &str| (dir.join(file), scale);
+    let draw = |file: &str, title: String, f: &dyn Fn(charts::Canvas) -> Result<()>| -> Result<Option<Chart>> {
+        let (path, scale) = canvas(file);
+        f(charts::Canvas { path: &path, scale })?;
+        Ok(Some(Chart { title, file: file.to_string() }))
+    };
+    let out = &o.outcome;
     let waves = a.survey.wave.as_deref().and_then(|w| o.scores.by(w).map(|rows| (w, rows)));
-    if let (Some((wave, rows)), Some(_)) = (waves, o.outcome.band_names()) {
-        let title = format!("{} by {wave}", o.outcome.label);
+    if let (Some((wave, rows)), Some(_)) = (waves, out.band_names()) {
         let file = format!("{}_by_wave.png", files.scores);
-        charts::composition(&dir.join(&file), &title, &o.outcome, rows)?;
-        charts.push((title, file));
+        let title = format!("{} by {wave}", out.label);
+        charts.composition = draw(&file, title.clone(), &|c| charts::composition(c, &title, out, rows))?;
     }
     if let Some((wave, rows)) = waves.filter(|(_, rows)| rows.len() > 1) {
-        let index = |w: &str| rows.iter().position(|r| r.group == w);
-        let waves: Vec<charts::Wave> = rows
-            .iter()
-            .map(|r| charts::Wave { label: r.group.clone(), value: r.score, ci: (r.ci_low, r.ci_high) })
-            .collect();
-        let mut references: Vec<charts::Reference> = Vec::new();
-        for g in &o.scores.benchmarks {
-            // A figure for the whole sample is drawn flat across every wave.
-            let at: Vec<usize> =
-                if g.wave == "all" { (0..rows.len()).collect() } else { index(&g.wave).into_iter().collect() };
-            let points = at.into_iter().map(|i| (i, g.benchmark));
-            match references.iter_mut().find(|r| r.label == g.label) {
-                Some(r) => r.points.extend(points),
-                None => references.push(charts::Reference { label: g.label.clone(), points: points.collect() }),
-            }
-        }
-        let title = format!("{} by {wave}", capitalised(o.outcome.metric()));
-        let axis = format!("{}; band: 95% interval", o.outcome.metric());
-        charts::trend(&dir.join(&files.trend), &title, &axis, &waves, &references, o.outcome.decimals())?;
-        charts.push((format!("{title}, with benchmarks"), files.trend.clone()));
+        let (waves, references) = trend_lines(o, rows);
+        let title = format!("{} by {wave}", capitalised(out.metric()));
+        let axis = format!("{}; band: 95% interval", out.metric());
+        charts.trend = draw(&files.trend, format!("{title}, with benchmarks"), &|c| {
+            charts::trend(c, &title, &axis, &waves, &references, out.decimals())
+        })?;
     }
-    if let Some(d) = &o.drivers {
-        let file = format!("{}.png", files.drivers);
-        let title = driver_chart(d, &o.outcome, &dir.join(&file))?;
-        charts.push((title, file));
-        let points: Option<Vec<charts::Point>> = d
-            .drivers
-            .iter()
-            .map(|x| Some(charts::Point { label: x.label.clone(), x: x.mean_rating, y: 100.0 * x.shapley_share? }))
-            .collect();
-        if let Some(points) = points {
-            let title = format!("Where to act on {}: importance and performance", o.outcome.label);
-            charts::quadrant(&dir.join(&files.quadrant), &title, "performance: mean rating", &points)?;
-            charts.push((title, files.quadrant.clone()));
-        }
+    let Some(d) = &o.drivers else { return Ok(charts) };
+    let (title, axis, bars, decimals) = driver_bars(d, out);
+    charts.drivers = draw(&format!("{}.png", files.drivers), title.clone(), &|c| {
+        charts::ranked_bars(c, &title, axis, &bars, decimals)
+    })?;
+    let points: Option<Vec<charts::Point>> = d
+        .drivers
+        .iter()
+        .map(|x| Some(charts::Point { label: x.label.clone(), x: x.mean_rating, y: 100.0 * x.shapley_share? }))
+        .collect();
+    if let Some(points) = points {
+        let title = format!("Where to act on {}: importance and performance", out.label);
+        charts.quadrant = draw(&files.quadrant, title.clone(), &|c| {
+            charts::quadrant(c, &title, "performance: mean rating", &points)
+        })?;
     }
     if let Some(e) = &o.groups.change_explained {
-        let parts = e.by_size();
-        let mut level = e.score_from;
-        let mut steps = vec![charts::Step {
-            label: format!("{} {}", o.outcome.metric(), e.from),
-            from: 0.0,
-            to: level,
-            level: true,
-        }];
-        for (label, points) in parts
+        let steps = waterfall_steps(out, e);
+        let title = format!("Why {} moved from {} to {}", out.metric(), e.from, e.to);
+        let axis = format!("{} among complete responses; bars: each driver's part", out.metric());
+        charts.change = draw(&files.change, title.clone(), &|c| {
+            charts::waterfall(c, &title, &axis, &steps, out.decimals(), out.sign() > 0.0)
+        })?;
+    }
+    if let Some((waves, lines)) = share_slopes(d, &o.groups) {
+        let title = format!("Drivers of {}: share of R² by wave", out.label);
+        let note = match (&o.groups.share_shift, lines.iter().any(|l| l.moved != 0)) {
+            (Some(s), true) => {
+                format!("▲ / ▼ in colour: moved beyond noise from {} to {} (95% bootstrap interval)", s.from, s.to)
+            }
+            (Some(s), false) => {
+                format!("No driver's share moved beyond noise from {} to {} (95% bootstrap interval)", s.from, s.to)
+            }
+            (None, _) => String::new(),
+        };
+        charts.shares_by_wave =
+            draw(&files.shares_by_wave, title.clone(), &|c| charts::slopes(c, &title, &waves, &lines, &note))?;
+    }
+    if let Some((columns, cells)) = segment_cells(d, &o.groups) {
+        let title = format!("Drivers of {}: share of R² by segment", out.label);
+        let rows: Vec<String> = d.drivers.iter().map(|x| x.label.clone()).collect();
+        let note = "Darker: larger share. ▲ / ▼: more / less than in the rest of the sample, beyond noise";
+        charts.shares_by_segment = draw(&files.shares_by_segment, title.clone(), &|c| {
+            charts::heatmap(c, &title, &rows, &columns, &cells, note)
+        })?;
+    }
+    if d.driver_correlations.len() > 1 {
+        let title = "How the driver ratings move together".to_string();
+        let rows: Vec<String> = d.drivers.iter().enumerate().map(|(i, x)| format!("{}. {}", i + 1, x.label)).collect();
+        let columns: Vec<charts::HeatColumn> =
+            (1..=rows.len()).map(|i| charts::HeatColumn { label: i.to_string(), group: None }).collect();
+        let cells: Vec<Vec<Option<charts::HeatCell>>> = d
+            .driver_correlations
             .iter()
-            .map(|c| (c.label.clone(), c.points))
-            .chain([("not explained by ratings".to_string(), e.unexplained)])
-        {
-            steps.push(charts::Step { label, from: level, to: level + points, level: false });
-            level += points;
-        }
-        steps.push(charts::Step {
-            label: format!("{} {}", o.outcome.metric(), e.to),
-            from: 0.0,
-            to: e.score_to,
-            level: true,
-        });
-        let title = format!("Why {} moved from {} to {}", o.outcome.metric(), e.from, e.to);
-        let axis = format!("{} among complete responses; bars: each driver's part", o.outcome.metric());
-        charts::waterfall(
-            &dir.join(&files.change),
-            &title,
-            &axis,
-            &steps,
-            o.outcome.decimals(),
-            o.outcome.sign() > 0.0,
-        )?;
-        charts.push((title, files.change.clone()));
+            .map(|row| row.iter().map(|&r| Some(charts::HeatCell { text: format!("{r:.2}"), intensity: r })).collect())
+            .collect();
+        let note = "Pearson correlations of the ratings (complete responses); columns numbered as the rows";
+        charts.correlations =
+            draw(&files.correlations, title.clone(), &|c| charts::heatmap(c, &title, &rows, &columns, &cells, note))?;
     }
     Ok(charts)
 }
 
-/// Shapley shares with their bootstrap intervals, or the correlations when Shapley was
-/// not run. Returns the chart's title.
-fn driver_chart(d: &DriverTable, outcome: &Outcome, path: &Path) -> Result<String> {
+/// The headline by wave, and each benchmark as a line over the waves it names (a figure
+/// for the whole sample drawn flat across every wave).
+fn trend_lines(o: &OutcomeAnalysis, rows: &[ScoreStats]) -> (Vec<charts::Wave>, Vec<charts::Reference>) {
+    let index = |w: &str| rows.iter().position(|r| r.group == w);
+    let waves = rows.iter().map(|r| charts::Wave { label: r.group.clone(), value: r.score, ci: (r.ci_low, r.ci_high) });
+    let mut references: Vec<charts::Reference> = Vec::new();
+    for g in &o.scores.benchmarks {
+        let at: Vec<usize> =
+            if g.wave == "all" { (0..rows.len()).collect() } else { index(&g.wave).into_iter().collect() };
+        let points = at.into_iter().map(|i| (i, g.benchmark));
+        match references.iter_mut().find(|r| r.label == g.label) {
+            Some(r) => r.points.extend(points),
+            None => references.push(charts::Reference { label: g.label.clone(), points: points.collect() }),
+        }
+    }
+    (waves.collect(), references)
+}
+
+/// The waterfall: the earlier level, each driver's part (largest first), the unexplained
+/// rest, the later level.
+fn waterfall_steps(out: &Outcome, e: &crate::change::Explained) -> Vec<charts::Step> {
+    let level =
+        |wave: &str, to: f64| charts::Step { label: format!("{} {wave}", out.metric()), from: 0.0, to, level: true };
+    let mut steps = vec![level(&e.from, e.score_from)];
+    let mut at = e.score_from;
+    let parts = e.by_size().into_iter().map(|c| (c.label.clone(), c.points));
+    for (label, points) in parts.chain([("not explained by ratings".to_string(), e.unexplained)]) {
+        steps.push(charts::Step { label, from: at, to: at + points, level: false });
+        at += points;
+    }
+    steps.push(level(&e.to, e.score_to));
+    steps
+}
+
+/// Each driver's share in every wave, marked when it moved beyond noise between the last two.
+fn share_slopes(d: &DriverTable, g: &GroupAnalysis) -> Option<(Vec<String>, Vec<charts::Slope>)> {
+    let fitted = g.waves.iter().filter(|w| w.fit.table.is_some()).count();
+    if fitted < 2 {
+        return None;
+    }
+    let waves: Vec<String> = g.waves.iter().map(|w| w.wave.clone()).collect();
+    let lines = d
+        .drivers
+        .iter()
+        .map(|x| {
+            let shares = g.waves.iter().map(|w| Some(100.0 * share_in(&w.fit.table, &x.name)?)).collect();
+            let moved = g
+                .share_shift
+                .as_ref()
+                .and_then(|s| s.drivers.iter().find(|s| s.name == x.name))
+                .filter(|s| s.significant)
+                .map_or(0, |s| if s.difference > 0.0 { 1 } else { -1 });
+            charts::Slope { label: x.label.clone(), shares, moved }
+        })
+        .collect();
+    Some((waves, lines))
+}
+
+fn share_in(table: &Option<DriverTable>, name: &str) -> Option<f64> {
+    table.as_ref()?.drivers.iter().find(|x| x.name == name)?.shapley_share
+}
+
+/// The segment heatmap's columns (every group of every segment variable) and cells
+/// (drivers down, in the pooled order), darker for a larger share.
+type Heat = (Vec<charts::HeatColumn>, Vec<Vec<Option<charts::HeatCell>>>);
+fn segment_cells(d: &DriverTable, g: &GroupAnalysis) -> Option<Heat> {
+    let groups: Vec<(&String, &SegmentGroup)> =
+        g.segments.iter().flat_map(|(col, groups)| groups.iter().map(move |x| (col, x))).collect();
+    if groups.iter().all(|(_, x)| x.fit.table.is_none()) {
+        return None;
+    }
+    let columns = groups
+        .iter()
+        .map(|(col, x)| charts::HeatColumn { label: x.group.clone(), group: Some(col.to_string()) })
+        .collect();
+    let top = groups.iter().filter_map(|(_, x)| x.fit.table.as_ref()).flat_map(|t| &t.drivers);
+    let top = top.filter_map(|x| x.shapley_share).fold(1e-9, f64::max);
+    let cells = d
+        .drivers
+        .iter()
+        .map(|x| {
+            groups
+                .iter()
+                .map(|(_, grp)| {
+                    let share = share_in(&grp.fit.table, &x.name)?;
+                    let mark = grp
+                        .versus_rest
+                        .as_ref()
+                        .and_then(|v| v.iter().find(|s| s.name == x.name))
+                        .filter(|s| s.significant)
+                        .map_or("", |s| if s.difference > 0.0 { " ▲" } else { " ▼" });
+                    Some(charts::HeatCell { text: format!("{:.1}%{mark}", 100.0 * share), intensity: share / top })
+                })
+                .collect()
+        })
+        .collect();
+    Some((columns, cells))
+}
+
+/// Shapley shares with their bootstrap intervals and tie letters, or the correlations
+/// when Shapley was not run: (title, axis, bars largest first, decimals).
+fn driver_bars(d: &DriverTable, outcome: &Outcome) -> (String, &'static str, Vec<charts::Bar>, usize) {
     let shares: Option<Vec<charts::Bar>> = d
         .drivers
         .iter()
         .map(|x| {
             let ci = x.share_ci_low.zip(x.share_ci_high).map(|(l, h)| (100.0 * l, 100.0 * h));
-            Some(charts::Bar { label: x.label.clone(), value: 100.0 * x.shapley_share?, ci })
+            let tie = x.tie_group.clone();
+            Some(charts::Bar { label: x.label.clone(), value: 100.0 * x.shapley_share?, ci, tie })
         })
         .collect();
     let shares_title = format!("What drives {}: share of R²", outcome.label);
     let (title, axis, mut bars, decimals) = match shares {
-        Some(bars) if bars.iter().all(|b| b.ci.is_some()) => {
-            (shares_title, "share of explained variance (Shapley value), %; whiskers: 95% bootstrap interval", bars, 1)
-        }
+        Some(bars) if bars.iter().all(|b| b.ci.is_some()) => (
+            shares_title,
+            "share of explained variance (Shapley value), %; whiskers: 95% bootstrap interval; letters: tie groups",
+            bars,
+            1,
+        ),
         Some(bars) => (shares_title, "share of explained variance (Shapley value), %", bars, 1),
         None => (
             format!("Correlation of each driver with {}", outcome.label),
             if outcome.sign() < 0.0 { "Pearson correlation with less effort" } else { "Pearson correlation" },
-            d.drivers.iter().map(|x| charts::Bar { label: x.label.clone(), value: x.corr, ci: None }).collect(),
+            d.drivers
+                .iter()
+                .map(|x| charts::Bar { label: x.label.clone(), value: x.corr, ci: None, tie: None })
+                .collect(),
             3,
         ),
     };
     bars.sort_by(|x, y| y.value.total_cmp(&x.value));
-    charts::ranked_bars(path, &title, axis, &bars, decimals)?;
-    Ok(title)
+    (title, axis, bars, decimals)
 }
 
 /// "mean effort" → "Mean effort", for headings and legends.

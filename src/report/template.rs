@@ -1,0 +1,91 @@
+//! The report's wording: a minijinja template over [`super::context::Report`]. The
+//! built-in English template (`templates/report.md.j2`) is compiled into the binary;
+//! `--template FILE` swaps in a team's own wording or language. Undefined names are
+//! errors (not silent blanks), so a typo in a template is caught on the first run, and a
+//! template that does not compile is refused before any data is read.
+
+use std::path::{Path, PathBuf};
+
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+const BUILTIN: &str = include_str!("../../templates/report.md.j2");
+
+/// A checked template: its text, and the file it came from (none for the built-in one).
+#[derive(Debug, Clone)]
+pub struct Template {
+    source: String,
+    file: Option<PathBuf>,
+}
+
+impl Template {
+    pub fn builtin() -> Template {
+        Template { source: BUILTIN.to_string(), file: None }
+    }
+
+    /// Reads and compiles `path`; a syntax error names the file and line.
+    pub fn from_file(path: &Path) -> Result<Template> {
+        let source = std::fs::read_to_string(path)
+            .map_err(|e| Error::Unreadable { file: path.to_path_buf(), reason: e.to_string() })?;
+        let t = Template { source, file: Some(path.to_path_buf()) };
+        t.environment()?;
+        Ok(t)
+    }
+
+    fn environment(&self) -> Result<Environment<'_>> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        // A block tag on a line of its own leaves no blank line behind.
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_keep_trailing_newline(true);
+        env.add_filter("capitalised", |s: String| super::capitalised(&s));
+        env.add_template("report", &self.source).map_err(|e| self.error(e))?;
+        Ok(env)
+    }
+
+    /// The report text for `context`.
+    pub fn render(&self, context: &impl Serialize) -> Result<String> {
+        let env = self.environment()?;
+        let template = env.get_template("report").map_err(|e| self.error(e))?;
+        template.render(context).map_err(|e| self.error(e))
+    }
+
+    fn error(&self, e: minijinja::Error) -> Error {
+        let file = self.file.clone().unwrap_or_else(|| PathBuf::from("built-in report template"));
+        let what = match e.detail() {
+            Some(d) => format!("{}: {d}", e.kind()),
+            None => e.kind().to_string(),
+        };
+        let reason = match e.line() {
+            Some(line) => format!("template line {line}: {what}"),
+            None => format!("template: {what}"),
+        };
+        Error::Config { file, reason }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_syntax_error_names_the_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mine.md.j2");
+        std::fs::write(&path, "# Report\n\n{% for o in outcomes %}\n{{ o.label }\n").unwrap();
+        let e = Template::from_file(&path).unwrap_err().to_string();
+        assert!(e.starts_with(&path.display().to_string()) && e.contains("template line 4"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_name_is_an_error_not_a_blank() {
+        let t = Template { source: "{{ outcome.labl }}".into(), file: None };
+        let e = t.render(&serde_json::json!({ "outcome": { "label": "NPS" } })).unwrap_err().to_string();
+        assert!(e.contains("template line 1") && e.contains("undefined"), "{e}");
+        let t = Template { source: "{{ outcome.label | capitalised }}".into(), file: None };
+        assert_eq!(t.render(&serde_json::json!({ "outcome": { "label": "mean effort" } })).unwrap(), "Mean effort");
+    }
+}
