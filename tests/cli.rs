@@ -506,6 +506,40 @@ fn report_with_greek_cyrillic_and_persian_labels() {
     assert!(check_charts(&md, &dir, 1).len() >= 7);
 }
 
+/// A driver that goes with a higher score on its own but has a negative beta is a
+/// suppressor (x2 = a, x1 = a + b, y = b + 0.2a: y = x1 − 0.8·x2), and the report says
+/// so rather than "higher rating, lower score".
+#[test]
+fn a_suppressor_is_worded_as_one() {
+    let mut csv = String::from("id,x1,x2,y\n");
+    let mut i = 0;
+    for _ in 0..4 {
+        for a in 1..=5 {
+            for b in 1..=5 {
+                i += 1;
+                let e = ((i * 7) % 5 - 2) as f64 * 0.3;
+                csv.push_str(&format!("{i},{},{a},{:.2}\n", a + b, b as f64 + 0.2 * a as f64 + e));
+            }
+        }
+    }
+    let dir = folder(&[("s.csv", &csv)]);
+    let out = tempfile::tempdir().unwrap();
+    let run = report_cmd(out.path())
+        .args(["--data", &p(&dir, "s.csv"), "--target", "y", "--outcome", "numeric", "--drivers", "x1,x2"])
+        .args(["--bootstrap", "0"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let md = fs::read_to_string(out.path().join("report/report.md")).unwrap();
+    let row = md.lines().find(|l| l.starts_with("| 2 | x2 |")).unwrap();
+    let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+    let (beta, corr) = (cells[10].parse::<f64>().unwrap(), cells[12].parse::<f64>().unwrap());
+    assert!(beta < 0.0 && corr > 0.0, "{row}");
+    assert!(row.ends_with("| **suppressor** |"), "{row}");
+    assert!(md.contains("> **x2 is a suppressor**, not a driver that hurts"), "{md}");
+    assert!(!md.contains("higher rating, lower score"), "{md}");
+}
+
 /// The example data was generated from known weights (notebooks-data/README.md): in the
 /// two large regions with the base weights the ranking recovers the order of the
 /// strongest four; in the West, wait time leads; and across quarters wait time's rise
