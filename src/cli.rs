@@ -196,6 +196,9 @@ pub struct DataArgs {
     /// Columns to break NPS and the drivers down by, comma-separated.
     #[arg(long, alias = "by", value_delimiter = ',', action = clap::ArgAction::Set)]
     pub segments: Option<Vec<String>>,
+    /// A segment column whose groups get a line each in the trend chart.
+    #[arg(long, value_name = "SEGMENT")]
+    pub trend_by: Option<String>,
     /// Fewest complete responses for a wave or segment's own driver ranking
     /// [default: max(100, 10 × drivers)].
     #[arg(long, value_name = "N")]
@@ -246,6 +249,7 @@ impl DataArgs {
         set(&mut spec.wave, self.wave);
         set(&mut spec.wave_period, self.wave_period);
         set(&mut spec.min_group_n, self.min_group_n);
+        set(&mut spec.trend_by, self.trend_by);
         set(&mut spec.seed, self.seed);
         set(&mut spec.csv.separator, self.separator);
         set(&mut spec.csv.header_rows, self.header_rows);

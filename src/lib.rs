@@ -159,6 +159,6 @@ fn read_benchmarks(survey: &spec::Survey, responses: &load::Responses) -> Result
 
 fn score_table(survey: &spec::Survey, responses: &load::Responses, o: &outcome::Outcome) -> Result<scores::ScoreTable> {
     let by: Vec<String> = survey.wave.iter().chain(&survey.segments).cloned().collect();
-    scores::ScoreTable::from_responses(responses, o, &by)
+    scores::ScoreTable::from_responses(responses, o, &by, survey.trend_by.as_deref())
         .ok_or_else(|| Error::Data(format!("no respondent has a \"{}\" answer: nothing to report", o.column)))
 }

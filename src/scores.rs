@@ -195,11 +195,34 @@ pub struct ScoreTable {
     /// The gaps to the benchmark file's figures for this outcome, overall and by wave.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub benchmarks: Vec<crate::benchmarks::Gap>,
+    /// The headline by wave within each group of the `trend_by` column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Trend>,
+}
+
+/// The headline by wave within each group of one segment column.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Trend {
+    pub by: String,
+    pub groups: Vec<TrendGroup>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TrendGroup {
+    pub group: String,
+    /// In time order, with each wave's change from the one before.
+    pub waves: Vec<ScoreStats>,
 }
 
 impl ScoreTable {
-    /// The outcome's headline overall, by wave and by each segment column.
-    pub fn from_responses(r: &Responses, outcome: &Outcome, by: &[String]) -> Option<ScoreTable> {
+    /// The outcome's headline overall, by wave and by each segment column, and by wave
+    /// within each group of `trend_by`.
+    pub fn from_responses(
+        r: &Responses,
+        outcome: &Outcome,
+        by: &[String],
+        trend_by: Option<&str>,
+    ) -> Option<ScoreTable> {
         let kind = r.survey.weights_are;
         let answers = r.answers(outcome);
         let weights = r.weights();
@@ -219,6 +242,25 @@ impl ScoreTable {
                 Breakdown { by: col.clone(), rows }
             })
             .collect();
+        let trend = trend_by.zip(r.survey.wave.as_ref()).zip(r.waves.as_ref()).map(|((col, wave), order)| {
+            let (segment, wave) = (r.labels(col), r.labels(wave));
+            let mut names: Vec<&str> = rows.iter().map(|&i| segment[i].as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            let groups = names
+                .into_iter()
+                .map(|g| {
+                    let idx: Vec<usize> = (0..rows.len()).filter(|&k| segment[rows[k]] == g).collect();
+                    let labels: Vec<&str> = idx.iter().map(|&k| wave[rows[k]].as_str()).collect();
+                    let v: Vec<f64> = idx.iter().map(|&k| values[k]).collect();
+                    let w: Option<Vec<f64>> = w.as_ref().map(|w| idx.iter().map(|&k| w[k]).collect());
+                    let mut waves = grouped(outcome, &labels, &v, w.as_deref(), kind);
+                    in_time_order(&mut waves, order);
+                    TrendGroup { group: g.to_string(), waves }
+                })
+                .collect();
+            Trend { by: col.to_string(), groups }
+        });
         Some(ScoreTable {
             outcome: outcome.column.clone(),
             kind: outcome.kind,
@@ -226,6 +268,7 @@ impl ScoreTable {
             overall,
             breakdowns,
             benchmarks: Vec::new(),
+            trend,
         })
     }
 

@@ -46,6 +46,9 @@ pub struct Spec {
     /// Columns to break NPS and the drivers down by.
     #[serde(default)]
     pub segments: Vec<String>,
+    /// A segment column whose groups get a line each in the trend chart (and their
+    /// headline by wave in the scores JSON).
+    pub trend_by: Option<String>,
     /// Fewest complete responses a wave or segment needs for its own driver ranking
     /// (default max(100, 10 × drivers)); smaller groups get their NPS and a note.
     pub min_group_n: Option<usize>,
@@ -185,6 +188,17 @@ impl Spec {
                 return Err(clash("driver of the same name"));
             }
         }
+        if let Some(t) = &self.trend_by {
+            if self.wave.is_none() {
+                return Err(Error::Usage(format!("--trend-by {t}: a trend needs waves; pass --wave COLUMN")));
+            }
+            if !self.segments.contains(t) {
+                return Err(Error::Usage(format!(
+                    "--trend-by {t}: not a segment column; choose one of the segments ({}) or add it with --segments",
+                    if self.segments.is_empty() { "none given".to_string() } else { self.segments.join(", ") }
+                )));
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         for d in &self.drivers {
             if !seen.insert(d.column.as_str()) {
@@ -204,6 +218,7 @@ impl Spec {
             wave: self.wave,
             wave_period: self.wave_period,
             segments: self.segments,
+            trend_by: self.trend_by,
             min_group_n: self.min_group_n,
             weight: self.weight,
             weights_are: self.weights_are.unwrap_or_default(),
@@ -231,6 +246,7 @@ pub struct Survey {
     pub wave: Option<String>,
     pub wave_period: Option<PeriodKind>,
     pub segments: Vec<String>,
+    pub trend_by: Option<String>,
     pub min_group_n: Option<usize>,
     pub weight: Option<String>,
     pub weights_are: WeightsAre,

@@ -111,6 +111,43 @@ fn nps_command_by_segment_matches_hand_count() {
     assert!((rows[1]["nps"].as_f64().unwrap() + 50.0).abs() < 1e-9);
 }
 
+/// `--trend-by region` adds each region's NPS by wave (for the trend chart's lines), in
+/// time order with changes; a column that is not a segment is refused.
+#[test]
+fn trend_by_segment_matches_hand_count() {
+    let dir = folder(&[("ratings.csv", RATINGS), ("nps.csv", NPS)]);
+    let cmd = |trend_by: &str| {
+        let mut c = keydriver();
+        c.args(["nps", "--data", &p(&dir, "ratings.csv"), "--nps", &p(&dir, "nps.csv"), "--id", "id"]).args([
+            "--score",
+            "ltr",
+            "--wave",
+            "quarter",
+            "--by",
+            "region",
+            "--trend-by",
+            trend_by,
+            "--format",
+            "json",
+        ]);
+        c
+    };
+    let v = common::json(&mut cmd("region"));
+    assert_eq!(v["trend"]["by"], "region");
+    let groups = v["trend"]["groups"].as_array().unwrap();
+    let at = |g: usize, w: usize| (&groups[g]["waves"][w]["group"], groups[g]["waves"][w]["nps"].as_f64().unwrap());
+    // N: Q1 id 1 (6) → −100; Q2 ids 3, 5, 7 (9, 10, 1) → (2 − 1)/3 = +33.3.
+    // S: Q1 id 6 (8) → 0; Q2 id 4 (2) → −100.
+    assert_eq!(groups[0]["group"], "N");
+    let (q1, n1) = at(0, 0);
+    let (q2, n2) = at(0, 1);
+    assert_eq!((q1.as_str(), q2.as_str()), (Some("2025Q1"), Some("2025Q2")));
+    assert!((n1 + 100.0).abs() < 1e-9 && (n2 - 100.0 / 3.0).abs() < 1e-9, "{n1} {n2}");
+    assert!((groups[0]["waves"][1]["change"]["difference"].as_f64().unwrap() - 400.0 / 3.0).abs() < 1e-9);
+    assert!(at(1, 0).1.abs() < 1e-9 && (at(1, 1).1 + 100.0).abs() < 1e-9);
+    fails(&mut cmd("quarter"), 2, &["--trend-by quarter", "not a segment column", "region"]);
+}
+
 #[test]
 fn nps_csv_and_table_formats() {
     let dir = folder(&[("ratings.csv", RATINGS), ("nps.csv", NPS)]);

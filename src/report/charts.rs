@@ -34,8 +34,8 @@ mod palette {
     pub const SKY: RGBColor = RGBColor(86, 180, 233);
     pub const GREY: RGBColor = RGBColor(160, 160, 160);
     pub const LIGHT: RGBColor = RGBColor(235, 235, 235);
-    /// Colours for lines that are not ours (benchmarks), in order of use.
-    pub const OTHERS: [RGBColor; 4] = [ORANGE, PURPLE, SKY, RGBColor(0, 0, 0)];
+    /// Colours for lines beside ours (segments, then benchmarks), in order of use.
+    pub const OTHERS: [RGBColor; 6] = [ORANGE, PURPLE, SKY, VERMILLION, GREEN, RGBColor(0, 0, 0)];
 
     /// `t` in 0..=1 from white to `to`: the fill of a heatmap cell.
     pub fn tint(to: RGBColor, t: f64) -> RGBColor {
@@ -305,27 +305,29 @@ pub struct Wave {
     pub ci: (f64, f64),
 }
 
-/// A benchmark's values by wave index, drawn as a dashed line.
+/// A line by wave index beside ours: a benchmark (dashed) or a segment's headline (solid).
 pub struct Reference {
     pub label: String,
     pub points: Vec<(usize, f64)>,
 }
 
-/// The headline by wave: a line with its 95% band, and each benchmark as a dashed line
-/// (a single point as a cross) named in a legend column of its own, so the legend never
-/// sits on the data. Value labels sit below a point that a benchmark marks from above.
+/// The headline by wave: a line with its 95% band, each segment's headline as a thinner
+/// solid line, and each benchmark as a dashed line (a single point as a cross), all named
+/// in a legend column of its own, so the legend never sits on the data. Value labels sit
+/// below a point that a benchmark marks from above.
 pub fn trend(
     c: Canvas,
     title: &str,
     y_desc: &str,
     waves: &[Wave],
+    segments: &[Reference],
     references: &[Reference],
     decimals: usize,
 ) -> Result<()> {
     let root = c.root(SIZE)?;
     let (plot, legend) = root.split_horizontally(c.px(SIZE.0 as i32 - 260));
-    let values =
-        waves.iter().flat_map(|w| [w.ci.0, w.ci.1]).chain(references.iter().flat_map(|r| r.points.iter().map(|p| p.1)));
+    let others = segments.iter().chain(references);
+    let values = waves.iter().flat_map(|w| [w.ci.0, w.ci.1]).chain(others.flat_map(|r| r.points.iter().map(|p| p.1)));
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     let pad = 0.15 * (hi - lo).max(1.0);
     let k = waves.len().max(1) as f64;
@@ -355,6 +357,15 @@ pub fn trend(
         .axis_desc_style(c.font(20))
         .draw()
         .map_err(|e| c.err(e))?;
+    // Segments first, so our line and its band are drawn over them.
+    let mut entries = vec![(if segments.is_empty() { "ours, 95% band" } else { "all, 95% band" }.to_string(), BLUE)];
+    let mut colours = palette::OTHERS.iter().cycle();
+    for (s, colour) in segments.iter().zip(&mut colours) {
+        let pts: Vec<(f64, f64)> = s.points.iter().map(|&(i, v)| (i as f64, v)).collect();
+        chart.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2 * c.scale))).map_err(|e| c.err(e))?;
+        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4 * c.scale, colour.filled()))).map_err(|e| c.err(e))?;
+        entries.push((s.label.clone(), *colour));
+    }
     let band: Vec<(f64, f64)> = waves
         .iter()
         .enumerate()
@@ -375,8 +386,7 @@ pub fn trend(
             Text::new(format!("{y:.decimals$}"), (x, y + dy), c.font(19).color(&BLACK).pos(Pos::new(HPos::Center, v)))
         }))
         .map_err(|e| c.err(e))?;
-    let mut entries = vec![("ours, 95% band".to_string(), BLUE)];
-    for (r, colour) in references.iter().zip(palette::OTHERS.iter().cycle()) {
+    for (r, colour) in references.iter().zip(colours) {
         let pts: Vec<(f64, f64)> = r.points.iter().map(|&(i, v)| (i as f64, v)).collect();
         let ink = colour.stroke_width(3 * c.scale);
         if pts.len() == 1 {

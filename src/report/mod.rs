@@ -244,11 +244,15 @@ fn outcome_charts(a: &Analysis, o: &OutcomeAnalysis, files: &Files, dir: &Path, 
         charts.composition = draw(&file, title.clone(), &|c| charts::composition(c, &title, out, rows))?;
     }
     if let Some((wave, rows)) = waves.filter(|(_, rows)| rows.len() > 1) {
-        let (waves, references) = trend_lines(o, rows);
-        let title = format!("{} by {wave}", capitalised(out.metric()));
+        let (waves, segments, references) = trend_lines(o, rows);
+        let title = match &o.scores.trend {
+            Some(t) => format!("{} by {wave} and {}", capitalised(out.metric()), t.by),
+            None => format!("{} by {wave}", capitalised(out.metric())),
+        };
         let axis = format!("{}; band: 95% interval", out.metric());
-        charts.trend = draw(&files.trend, format!("{title}, with benchmarks"), &|c| {
-            charts::trend(c, &title, &axis, &waves, &references, out.decimals())
+        let alt = if references.is_empty() { title.clone() } else { format!("{title}, with benchmarks") };
+        charts.trend = draw(&files.trend, alt, &|c| {
+            charts::trend(c, &title, &axis, &waves, &segments, &references, out.decimals())
         })?;
     }
     let Some(d) = &o.drivers else { return Ok(charts) };
@@ -314,11 +318,16 @@ fn outcome_charts(a: &Analysis, o: &OutcomeAnalysis, files: &Files, dir: &Path, 
     Ok(charts)
 }
 
-/// The headline by wave, and each benchmark as a line over the waves it names (a figure
-/// for the whole sample drawn flat across every wave).
-fn trend_lines(o: &OutcomeAnalysis, rows: &[ScoreStats]) -> (Vec<charts::Wave>, Vec<charts::Reference>) {
+/// The headline by wave, each `trend_by` group's headline by wave, and each benchmark as a
+/// line over the waves it names (a figure for the whole sample drawn flat across every wave).
+type TrendLines = (Vec<charts::Wave>, Vec<charts::Reference>, Vec<charts::Reference>);
+fn trend_lines(o: &OutcomeAnalysis, rows: &[ScoreStats]) -> TrendLines {
     let index = |w: &str| rows.iter().position(|r| r.group == w);
     let waves = rows.iter().map(|r| charts::Wave { label: r.group.clone(), value: r.score, ci: (r.ci_low, r.ci_high) });
+    let segments = o.scores.trend.iter().flat_map(|t| &t.groups).map(|g| charts::Reference {
+        label: g.group.clone(),
+        points: g.waves.iter().filter_map(|r| Some((index(&r.group)?, r.score))).collect(),
+    });
     let mut references: Vec<charts::Reference> = Vec::new();
     for g in &o.scores.benchmarks {
         let at: Vec<usize> =
@@ -329,7 +338,7 @@ fn trend_lines(o: &OutcomeAnalysis, rows: &[ScoreStats]) -> (Vec<charts::Wave>, 
             None => references.push(charts::Reference { label: g.label.clone(), points: points.collect() }),
         }
     }
-    (waves.collect(), references)
+    (waves.collect(), segments.collect(), references)
 }
 
 /// The waterfall: the earlier level, each driver's part (largest first), the unexplained
