@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use keydriver::drivers::{shapley::Shapley, subsets::SubsetTable, Method, Options};
+use keydriver::drivers::{shapley::Shapley, subsets::Gains, Method, Options};
 use keydriver::spec::{DriverSpec, Scale, Spec};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
@@ -48,12 +48,30 @@ fn main() {
     println!("threads: {}", rayon::current_num_threads());
     println!("| p | subsets | exact Shapley from the correlation matrix (best of runs) |");
     println!("|---:|---:|---:|");
-    for (p, runs) in [(10, 20), (15, 10), (20, 5), (24, 2)] {
+    // `cargo bench --bench shapley -- 28 30` times those sizes (one run each) instead.
+    let asked: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let sizes: Vec<(usize, usize)> = if asked.is_empty() {
+        vec![(10, 20), (15, 10), (20, 5), (24, 2)]
+    } else {
+        asked.iter().map(|&p| (p, 1)).collect()
+    };
+    for (p, runs) in sizes {
         let corr = correlation(p, p as u64);
-        let (secs, s) = time(|| Shapley::exact(&SubsetTable::exact(&corr).gains()), runs);
+        let (secs, (g, s)) = time(
+            || {
+                let g = Gains::exact(&corr, Default::default());
+                let s = Shapley::exact(&g);
+                (g, s)
+            },
+            runs,
+        );
         let total: f64 = s.values.iter().sum();
-        assert!((total - SubsetTable::exact(&corr).full()).abs() < 1e-9);
-        println!("| {p} | {} | {:.4} s |", 1u64 << p, secs);
+        let r2 = keydriver::drivers::subsets::subset_r2(&corr, &(0..p).collect::<Vec<_>>());
+        println!("| {p} | {} | {:.4} s | Σ Shapley − R² = {:.1e} |", 1u64 << p, secs, total - r2);
+        assert!((total - r2).abs() < 1e-9 && (total - g.full).abs() < 1e-9);
+    }
+    if !asked.is_empty() {
+        return;
     }
 
     // End to end: n = 10,000 respondents, 20 drivers, from CSV.

@@ -97,12 +97,17 @@ pub struct ModelArgs {
     /// A pairwise matrix that is not positive definite: repair it (with a warning) or stop.
     #[arg(long, value_enum, default_value = "repair")]
     pub non_pd: NonPd,
-    /// Estimate Shapley values from random orderings even with 24 drivers or fewer.
+    /// Estimate Shapley values from random orderings even with 30 drivers or fewer.
     #[arg(long)]
     pub approx: bool,
-    /// Random orderings for sampled Shapley values (above 24 drivers, or with --approx).
+    /// Random orderings for sampled Shapley values (above 30 drivers, or with --approx);
+    /// with --tolerance, the most to draw.
     #[arg(long, default_value_t = 10_000)]
     pub permutations: usize,
+    /// Sampled Shapley: stop once every driver's Monte-Carlo SE is at most this (in R²
+    /// units, e.g. 0.0005), checked every 4,096 orderings.
+    #[arg(long, value_name = "SE")]
+    pub tolerance: Option<f64>,
     /// Bootstrap resamples for confidence intervals, rank stability and tie groups; 0 turns
     /// it off [default: 1000 for report, 0 for drivers].
     #[arg(long, value_name = "N")]
@@ -131,6 +136,7 @@ impl ModelArgs {
             non_pd: self.non_pd,
             approx: self.approx,
             permutations: self.permutations.max(2),
+            tolerance: self.tolerance,
             seed: survey.seed,
             bootstrap,
             weights_are: survey.weights_are,

@@ -101,11 +101,10 @@ fn azen_budescu_from_the_correlation_matrix() {
     let want: Value = serde_json::from_str(include_str!("data/azen-budescu-2003.json")).unwrap();
     let corr: Vec<Vec<f64>> = serde_json::from_value(want["correlation"].clone()).unwrap();
     let corr = Array2::from_shape_fn((5, 5), |(i, j)| corr[i][j]);
-    let table = subsets::SubsetTable::exact(&corr);
-    close(table.full(), want["r2"].as_f64().unwrap(), 1e-12, "R²");
-    let gains = table.gains();
-    let dom = drivers::dominance::Dominance::fit(&table, &gains);
-    let kr = drivers::kruskal::kruskal(&table);
+    let gains = subsets::Gains::exact(&corr, subsets::Wants { partial: true, complete: true });
+    close(gains.full, want["r2"].as_f64().unwrap(), 1e-12, "R²");
+    let dom = drivers::dominance::Dominance::fit(&gains);
+    let kr = drivers::kruskal::kruskal(&gains);
     for (j, x) in ["x1", "x2", "x3", "x4"].iter().enumerate() {
         close(dom.general[j], want["general_dominance"][x].as_f64().unwrap(), 1e-12, &format!("{x} general"));
         close(kr[j], want["kruskal"][x].as_f64().unwrap(), 1e-12, &format!("{x} Kruskal"));
@@ -295,10 +294,34 @@ fn sampled_shapley_is_close_to_exact_and_reproducible() {
     close(a.drivers.iter().map(|d| d.shapley.unwrap()).sum(), a.r2, 1e-9, "Σ sampled Shapley");
 }
 
+/// `--tolerance`: sampling stops after the first round of 4,096 orderings whose SEs are
+/// all within it; a tolerance never met uses every ordering allowed.
 #[test]
-fn beyond_24_drivers_shapley_is_sampled_and_dominance_skipped() {
-    let d = synthetic(400, 25);
-    let n = names(25);
+fn sampled_shapley_stops_at_its_tolerance() {
+    let d = synthetic(300, 6);
+    let nr = ["a", "b", "c", "d", "e", "f"];
+    let run = |tolerance| {
+        let opts = Options { approx: true, permutations: 40_000, tolerance: Some(tolerance), ..Options::default() };
+        fit(&d, &nr, &opts)
+    };
+    let loose = run(0.01);
+    assert!(loose.shapley_method.as_deref().unwrap().starts_with("sampled, 4096 random orderings"));
+    assert!(loose.drivers.iter().all(|x| x.shapley_se.unwrap() <= 0.01));
+    let tight = run(1e-9);
+    assert!(tight.shapley_method.as_deref().unwrap().starts_with("sampled, 40000 random orderings"));
+    // More orderings, smaller errors: SE falls as 1/√m.
+    for (l, t) in
+        loose.drivers.iter().zip(&by_name(&tight, &loose.drivers.iter().map(|x| x.name.as_str()).collect::<Vec<_>>()))
+    {
+        let ratio = l.shapley_se.unwrap() / t.shapley_se.unwrap();
+        assert!((ratio - (40_000f64 / 4096.0).sqrt()).abs() < 0.6, "{ratio}");
+    }
+}
+
+#[test]
+fn beyond_30_drivers_shapley_is_sampled_and_dominance_skipped() {
+    let d = synthetic(400, 31);
+    let n = names(31);
     let nr: Vec<&str> = n.iter().map(String::as_str).collect();
     let opts = Options {
         permutations: 200,
@@ -443,8 +466,7 @@ fn bootstrap_intervals_cover_the_population_shapley_values() {
         (3, j) => sxy[j] / vy.sqrt(),
         (i, j) => sxx(i, j),
     });
-    let table = subsets::SubsetTable::exact(&pop);
-    let truth = drivers::shapley::Shapley::exact(&table.gains()).values;
+    let truth = drivers::shapley::Shapley::exact(&subsets::Gains::exact(&pop, Default::default())).values;
 
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(99);
     let (reps, n) = (150, 250);

@@ -8,7 +8,7 @@ use super::logit::{self, Logit};
 use super::ols::Ols;
 use super::prepare::Prepared;
 use super::shapley::{self, Shapley};
-use super::subsets::{self, SubsetTable};
+use super::subsets::{self, Gains};
 use super::{corr, kruskal, relweights, Method, Options};
 use crate::load::ModelData;
 use crate::outcome::Outcome;
@@ -60,21 +60,20 @@ pub fn estimate(
     }
 
     let exact = p <= shapley::MAX_EXACT && !opts.approx;
-    let needs_table = [Method::Shapley, Method::Dominance, Method::Kruskal].iter().any(|&m| opts.wants(m));
-    let table = (exact && needs_table).then(|| SubsetTable::exact(corr));
-    let gains =
-        table.as_ref().filter(|_| opts.wants(Method::Shapley) || opts.wants(Method::Dominance)).map(SubsetTable::gains);
+    let needs_walk = [Method::Shapley, Method::Dominance, Method::Kruskal].iter().any(|&m| opts.wants(m));
+    let wants = subsets::Wants { partial: opts.wants(Method::Kruskal), complete: opts.wants(Method::Dominance) };
+    let gains = (exact && needs_walk).then(|| Gains::exact(corr, wants));
     if opts.wants(Method::Shapley) {
         est.shapley = Some(match &gains {
             Some(g) => Shapley::exact(g),
-            None => Shapley::sampled(corr, opts.permutations, opts.seed),
+            None => Shapley::sampled(corr, opts.permutations, opts.seed, opts.tolerance),
         });
     }
-    if let Some(t) = table.as_ref().filter(|_| opts.wants(Method::Kruskal)) {
-        est.kruskal = Some(kruskal::kruskal(t));
+    if let Some(g) = gains.as_ref().filter(|_| opts.wants(Method::Kruskal)) {
+        est.kruskal = Some(kruskal::kruskal(g));
     }
-    if let (Some(t), Some(g), true) = (&table, &gains, opts.wants(Method::Dominance)) {
-        est.dominance = Some(Dominance::fit(t, g));
+    if let Some(g) = gains.as_ref().filter(|_| opts.wants(Method::Dominance)) {
+        est.dominance = Some(Dominance::fit(g));
     }
 
     if let (true, true, Some(d)) = (opts.wants(Method::Logit), prep.identified(), rows) {

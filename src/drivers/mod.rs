@@ -119,6 +119,8 @@ pub struct Options {
     /// Sample orderings for Shapley even when exact enumeration is possible.
     pub approx: bool,
     pub permutations: usize,
+    /// Stop sampling orderings once every driver's Monte-Carlo SE is at most this.
+    pub tolerance: Option<f64>,
     pub seed: u64,
     /// Bootstrap resamples for intervals and rank stability (0: none).
     pub bootstrap: usize,
@@ -137,6 +139,7 @@ impl Default for Options {
             non_pd: NonPd::Repair,
             approx: false,
             permutations: 10_000,
+            tolerance: None,
             seed: crate::spec::DEFAULT_SEED,
             bootstrap: 0,
             weights_are: WeightsAre::Sampling,
@@ -529,7 +532,11 @@ fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &ModelData) -
     if let Some(s) = &est.shapley {
         shapley_method = Some(match s.permutations {
             0 => format!("exact, all {} subsets", 1u64 << p),
-            k => format!("sampled, {k} random orderings (seed {}); see shapley_se", opts.seed),
+            k => format!(
+                "sampled, {k} random orderings (seed {}{}); see shapley_se",
+                opts.seed,
+                opts.tolerance.map(|t| format!(", until every SE ≤ {t}")).unwrap_or_default()
+            ),
         });
         let total: f64 = s.values.iter().sum();
         for (j, d) in drivers.iter_mut().enumerate() {

@@ -1,15 +1,23 @@
-//! The one all-subsets R² engine that every subset method (Shapley/LMG, dominance,
-//! Kruskal) shares.
+//! The one all-subsets engine that every subset method (Shapley/LMG, dominance, Kruskal)
+//! shares, in one walk over the 2^p subsets that keeps no table of them.
 //!
-//! R² of a subset S comes from the correlation matrix alone: conditioning the remaining
-//! variables on S (a Schur complement) leaves the target's residual variance 1 − R²(S).
-//! Adding one driver to S is a rank-one update of that conditional matrix, O(p²), so a
-//! depth-first walk that only ever adds drivers in increasing index order visits all 2^p
-//! subsets at O(p²) each, without refitting or refactoring anything. The walk is split
-//! into 2^L equal, independent branches (by which of the first L drivers are in S) that
-//! rayon spreads over the cores.
-
-use std::sync::atomic::{AtomicU64, Ordering};
+//! R² of a subset S comes from the correlation matrix alone: conditioning the other
+//! variables on S (a Schur complement) leaves the target's residual variance 1 − R²(S),
+//! and for every driver k outside S its residual variance d_k and covariance with the
+//! target c_k, so that k's gain R²(S∪k) − R²(S) = c_k² / d_k and its squared partial
+//! correlation with the target is that over 1 − R²(S). Each subset is visited once, in a
+//! depth-first walk that only ever adds drivers above the largest already in; adding
+//! driver a is a rank-one update. A node keeps only what its descendants need: every
+//! outside driver's row against the drivers still to be added (those above the largest
+//! in S) and the target, and the outside drivers' residual variances. Most subsets
+//! contain one of the last few drivers, so that block is narrow and a subset costs O(p),
+//! not O(p²): p = 30 (10⁹ subsets) runs in minutes in a few kilobytes per thread.
+//!
+//! Rounding: each node is one update from its parent and each branch starts from the
+//! full matrix conditioned directly, so no value is more than p updates from the input.
+//! The walk is split into 2^L branches (by which of the first L drivers are in S) that
+//! rayon spreads over the cores; each branch sums on its own and the branches are added
+//! in order, so the result is the same on any number of threads.
 
 use ndarray::Array2;
 use rayon::prelude::*;
@@ -19,7 +27,10 @@ use rayon::prelude::*;
 pub const COLLINEAR_TOL: f64 = 1e-10;
 
 /// Above this many drivers, exact enumeration (2^p subsets) is not attempted.
-pub const MAX_EXACT: usize = 24;
+pub const MAX_EXACT: usize = 30;
+
+/// Two gains closer than this are a tie: neither driver dominates on that subset.
+const TIE: f64 = 1e-12;
 
 /// Conditions the `dim`×`dim` row-major matrix `c` on variable `a` in place (one Schur
 /// step). Returns false, leaving `c` alone, when `a` has no variance left.
@@ -71,145 +82,224 @@ pub fn path_r2(corr: &Array2<f64>, order: &[usize]) -> Vec<f64> {
         .collect()
 }
 
-/// R² of every subset of the p drivers, indexed by bitmask (bit j set = driver j in).
-pub struct SubsetTable {
-    pub p: usize,
-    pub r2: Vec<f64>,
+/// What the walk collects besides the gains.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Wants {
+    /// Squared partial correlations by subset size (Kruskal).
+    pub partial: bool,
+    /// Which driver adds more in every subset of the others (complete dominance).
+    pub complete: bool,
 }
 
-impl SubsetTable {
-    /// Enumerates all 2^p subsets of the drivers of `corr` ((p+1)×(p+1), target last).
-    pub fn exact(corr: &Array2<f64>) -> SubsetTable {
+/// Everything the subset methods read, from one walk.
+pub struct Gains {
+    pub p: usize,
+    /// R² of all p drivers.
+    pub full: f64,
+    /// `r2[j][s]`: mean of R²(S∪j) − R²(S) over subsets S of the other drivers, |S| = s.
+    pub r2: Vec<Vec<f64>>,
+    /// `partial[j][s]`: mean over the same subsets of the squared partial correlation of
+    /// j with the target given S, (R²(S∪j) − R²(S)) / (1 − R²(S)), when asked.
+    pub partial: Option<Vec<Vec<f64>>>,
+    /// `(i, j)`: i adds more than j to every subset of the other drivers, when asked.
+    pub complete: Option<Vec<(usize, usize)>>,
+}
+
+impl Gains {
+    /// Walks all 2^p subsets of the drivers of `corr` ((p+1)×(p+1), target last).
+    pub fn exact(corr: &Array2<f64>, wants: Wants) -> Gains {
         let dim = corr.nrows();
         let p = dim - 1;
         assert!(p <= MAX_EXACT, "exact subsets are limited to {MAX_EXACT} drivers");
-        let out: Vec<AtomicU64> = (0..1usize << p).map(|_| AtomicU64::new(0)).collect();
-        let split = p.min(6);
+        // Branches of at least 2^12 subsets: below that, setting one up costs more than it saves.
+        let split = p.saturating_sub(12).min(8);
         let full: Vec<f64> = corr.iter().copied().collect();
-        (0..1usize << split).into_par_iter().for_each(|head| {
-            // Condition on the head's members among the first `split` drivers …
-            let mut c = full.clone();
-            for a in (0..split).filter(|a| head >> a & 1 == 1) {
-                condition_in_place(&mut c, dim, a);
-            }
-            // … then keep only the drivers still to decide, and the target.
-            let vars: Vec<usize> = (split..dim).collect();
-            let q = vars.len();
-            let mut start = vec![0.0; q * q];
-            for (i, &vi) in vars.iter().enumerate() {
-                for (j, &vj) in vars.iter().enumerate() {
-                    start[i * q + j] = c[vi * dim + vj];
-                }
-            }
-            let mut stack: Vec<Vec<f64>> = (0..=q).map(|_| vec![0.0; q * q]).collect();
-            stack[0].copy_from_slice(&start);
-            store(&out, head, start[q * q - 1]);
-            walk(head, &vars, &mut stack, &out);
-        });
-        SubsetTable { p, r2: out.into_iter().map(|a| f64::from_bits(a.into_inner())).collect() }
-    }
-
-    pub fn full(&self) -> f64 {
-        self.r2[(1 << self.p) - 1]
-    }
-
-    /// Each driver's gain in R² averaged over the subsets of the other drivers of each
-    /// size: the one pass that Shapley/LMG and dominance read from. The gain sums need no
-    /// pairing of S with S∪j: with `inside[s][j]` = Σ R²(S) over |S| = s, j ∈ S, and
-    /// `total[s]` = Σ R²(S) over |S| = s, the gains of j over size-s subsets sum to
-    /// `inside[s+1][j] − (total[s] − inside[s][j])`.
-    ///
-    /// Those sums take about two additions per subset, not p/2: the table is read in runs
-    /// of 2^L subsets that share their high bits. A run's values summed by the size of
-    /// their low part serve every high driver of the run at once; each value is also added
-    /// into a small table keyed by (size of the high part, low part), which is spread over
-    /// the low drivers once at the end. Runs go in fixed blocks summed in order, so the
-    /// result is the same on any number of threads.
-    pub fn gains(&self) -> Gains {
-        let p = self.p;
-        let low = p.min(8);
-        let run = 1usize << low;
-        let runs = 1usize << (p - low);
-        let pc: Vec<usize> = (0..run).map(|lo| lo.count_ones() as usize).collect();
-        const RUNS_PER_BLOCK: usize = 64;
-        let blocks: Vec<(Vec<f64>, Vec<f64>)> = (0..runs.div_ceil(RUNS_PER_BLOCK))
+        let branches: Vec<Sums> = (0..1usize << split)
             .into_par_iter()
-            .map(|b| {
-                let mut inside = vec![0.0; (p + 1) * p];
-                let mut total = vec![0.0; p + 1];
-                // by_high[ph * run + lo]: Σ R² of subsets with low part lo and ph high drivers.
-                let mut by_high = vec![0.0; (p - low + 1) * run];
-                for h in b * RUNS_PER_BLOCK..((b + 1) * RUNS_PER_BLOCK).min(runs) {
-                    let ph = h.count_ones() as usize;
-                    let mut by_size = [0.0; 9];
-                    let cells = &mut by_high[ph * run..(ph + 1) * run];
-                    for (lo, (&r, cell)) in self.r2[h * run..(h + 1) * run].iter().zip(cells).enumerate() {
-                        by_size[pc[lo]] += r;
-                        *cell += r;
-                    }
-                    for (sl, &v) in by_size.iter().enumerate().take(low + 1) {
-                        total[ph + sl] += v;
-                        for j in (0..p - low).filter(|j| h >> j & 1 == 1) {
-                            inside[(ph + sl) * p + low + j] += v;
-                        }
-                    }
+            .map(|head| {
+                let mut c = full.clone();
+                for a in (0..split).filter(|a| head >> a & 1 == 1) {
+                    condition_in_place(&mut c, dim, a);
                 }
-                for ph in 0..=p - low {
-                    for lo in 0..run {
-                        let v = by_high[ph * run + lo];
-                        for j in (0..low).filter(|j| lo >> j & 1 == 1) {
-                            inside[(ph + pc[lo]) * p + j] += v;
-                        }
-                    }
-                }
-                (inside, total)
+                let mut walk = Walk::new(p, wants);
+                walk.branch(head, split, &c);
+                walk.sums
             })
             .collect();
-        let mut inside = vec![0.0; (p + 1) * p];
-        let mut total = vec![0.0; p + 1];
-        for (i, t) in blocks {
-            inside.iter_mut().zip(i).for_each(|(a, b)| *a += b);
-            total.iter_mut().zip(t).for_each(|(a, b)| *a += b);
+        let mut sums = Sums::new(p, wants);
+        for b in branches {
+            sums.add(&b);
         }
-        let r2 = (0..p)
-            .map(|j| {
-                (0..p)
-                    .map(|s| (inside[(s + 1) * p + j] - (total[s] - inside[s * p + j])) / binomial(p - 1, s))
-                    .collect()
-            })
-            .collect();
-        Gains { r2 }
-    }
-
-    /// `[j][s]`: mean over subsets S of the other drivers with |S| = s of the squared
-    /// partial correlation of j with the target given S, (R²(S∪j) − R²(S)) / (1 − R²(S)):
-    /// what Kruskal's measure averages. A division per pair, so only computed when asked.
-    pub fn partial_gains(&self) -> Vec<Vec<f64>> {
-        let p = self.p;
-        (0..p)
-            .into_par_iter()
-            .map(|j| {
-                let bit = 1usize << j;
-                let mut partial = vec![0.0; p];
-                for mask in (0..1usize << p).filter(|m| m & bit == 0) {
-                    let base = self.r2[mask];
-                    if 1.0 - base > COLLINEAR_TOL {
-                        partial[mask.count_ones() as usize] += (self.r2[mask | bit] - base) / (1.0 - base);
-                    }
-                }
-                for (s, v) in partial.iter_mut().enumerate() {
-                    *v /= binomial(p - 1, s);
-                }
-                partial
-            })
-            .collect()
+        let mean = |v: &[f64]| -> Vec<Vec<f64>> {
+            (0..p).map(|j| (0..p).map(|s| v[j * p + s] / binomial(p - 1, s)).collect()).collect()
+        };
+        Gains {
+            p,
+            full: sums.full,
+            r2: mean(&sums.gain),
+            partial: wants.partial.then(|| mean(&sums.partial)),
+            complete: wants.complete.then(|| {
+                let mut pairs: Vec<(usize, usize)> = (0..p)
+                    .flat_map(|i| (0..p).map(move |j| (i, j)))
+                    .filter(|&(i, j)| i != j && sums.wins[i * p + j])
+                    .collect();
+                pairs.sort_unstable();
+                pairs
+            }),
+        }
     }
 }
 
-/// Mean gains by subset size; see [`SubsetTable::gains`].
-pub struct Gains {
-    /// `r2[j][s]`: mean of R²(S∪j) − R²(S) over subsets S of the other drivers, |S| = s.
-    pub r2: Vec<Vec<f64>>,
+/// One branch's running sums. `gain[j * p + s]`: Σ gains of j over subsets of size s.
+struct Sums {
+    full: f64,
+    gain: Vec<f64>,
+    partial: Vec<f64>,
+    /// `wins[i * p + j]`: i has added more than j in every subset seen so far.
+    wins: Vec<bool>,
+}
+
+impl Sums {
+    fn new(p: usize, wants: Wants) -> Sums {
+        Sums {
+            full: 0.0,
+            gain: vec![0.0; p * p],
+            partial: if wants.partial { vec![0.0; p * p] } else { Vec::new() },
+            wins: if wants.complete { (0..p * p).map(|k| k / p != k % p).collect() } else { Vec::new() },
+        }
+    }
+
+    fn add(&mut self, b: &Sums) {
+        self.full = self.full.max(b.full);
+        self.gain.iter_mut().zip(&b.gain).for_each(|(a, b)| *a += b);
+        self.partial.iter_mut().zip(&b.partial).for_each(|(a, b)| *a += b);
+        self.wins.iter_mut().zip(&b.wins).for_each(|(a, b)| *a &= b);
+    }
+}
+
+/// One node of the walk: the subset S (as the outside drivers `rows`), the drivers still
+/// to add (`lo..p`), and the conditioned block. `b[r * w + c]`: covariance given S of
+/// outside driver `rows[r]` (or the target, r = rows.len()) with driver `lo + c` (or the
+/// target, c = p − lo); `w = p − lo + 1`. `d[r]`: residual variance of `rows[r]`.
+#[derive(Default, Clone)]
+struct Node {
+    rows: Vec<usize>,
+    lo: usize,
+    b: Vec<f64>,
+    d: Vec<f64>,
+}
+
+struct Walk {
+    p: usize,
+    wants: Wants,
+    sums: Sums,
+    /// One node per depth, reused.
+    stack: Vec<Node>,
+    /// Gains of the drivers outside the current subset, by driver index.
+    g: Vec<f64>,
+    /// Pairs (i, j) where neither has been refuted as dominating the other.
+    alive: Vec<(usize, usize)>,
+}
+
+impl Walk {
+    fn new(p: usize, wants: Wants) -> Walk {
+        let alive =
+            if wants.complete { (0..p).flat_map(|i| (i + 1..p).map(move |j| (i, j))).collect() } else { vec![] };
+        Walk { p, wants, sums: Sums::new(p, wants), stack: vec![Node::default(); p + 2], g: vec![0.0; p], alive }
+    }
+
+    /// The branch of subsets whose members below `split` are `head`: its root conditioned
+    /// on `head` (`c`, dense), then every superset adding drivers `split..p`.
+    fn branch(&mut self, head: usize, split: usize, c: &[f64]) {
+        let (p, dim) = (self.p, self.p + 1);
+        let root = &mut self.stack[0];
+        root.rows = (0..p).filter(|j| head >> j & 1 == 0).collect();
+        root.lo = split;
+        let w = p - split + 1;
+        let cols: Vec<usize> = (split..p).chain([p]).collect();
+        root.b.clear();
+        root.d.clear();
+        for &k in root.rows.iter().chain([&p]) {
+            root.b.extend(cols.iter().map(|&m| c[k * dim + m]));
+        }
+        root.d.extend(root.rows.iter().map(|&k| c[k * dim + k]));
+        debug_assert_eq!(root.b.len(), (root.rows.len() + 1) * w);
+        self.visit(0, head.count_ones() as usize);
+    }
+
+    /// Counts the node at `depth` (a subset of `size` drivers), then its children.
+    fn visit(&mut self, depth: usize, size: usize) {
+        self.count(depth, size);
+        let (p, lo) = (self.p, self.stack[depth].lo);
+        for a in lo..p {
+            let (before, after) = self.stack.split_at_mut(depth + 1);
+            add_driver(&before[depth], &mut after[0], a, p);
+            self.visit(depth + 1, size + 1);
+        }
+    }
+
+    /// Adds the node's gains (and partials, and dominance comparisons) to the sums.
+    fn count(&mut self, depth: usize, size: usize) {
+        let node = &self.stack[depth];
+        let p = self.p;
+        let w = p - node.lo + 1;
+        let n = node.rows.len();
+        let resid = node.b[n * w + w - 1];
+        if n == 0 {
+            self.sums.full = (1.0 - resid).clamp(0.0, 1.0);
+            return;
+        }
+        for (r, &k) in node.rows.iter().enumerate() {
+            let c = node.b[r * w + w - 1];
+            let gain = if node.d[r] > COLLINEAR_TOL { c * c / node.d[r] } else { 0.0 };
+            self.g[k] = gain;
+            self.sums.gain[k * p + size] += gain;
+            if self.wants.partial && resid > COLLINEAR_TOL {
+                self.sums.partial[k * p + size] += gain / resid;
+            }
+        }
+        if self.wants.complete && n >= 2 {
+            let outside: u64 = node.rows.iter().fold(0, |m, &k| m | 1 << k);
+            let (g, wins) = (&self.g, &mut self.sums.wins);
+            self.alive.retain(|&(i, j)| {
+                if outside >> i & outside >> j & 1 == 0 {
+                    return true;
+                }
+                let d = g[i] - g[j];
+                if d <= TIE {
+                    wins[i * p + j] = false;
+                }
+                if d >= -TIE {
+                    wins[j * p + i] = false;
+                }
+                wins[i * p + j] || wins[j * p + i]
+            });
+        }
+    }
+}
+
+/// The child of `parent` that adds driver `a` (one of `parent.lo..p`): one rank-one update
+/// of the rows other than a's, over the columns after a and the target.
+fn add_driver(parent: &Node, child: &mut Node, a: usize, p: usize) {
+    let w = p - parent.lo + 1;
+    let t = a - parent.lo;
+    let ra = parent.rows.len() - (p - parent.lo) + t;
+    let pivot = parent.d[ra];
+    let usable = pivot > COLLINEAR_TOL;
+    child.lo = a + 1;
+    child.rows.clear();
+    child.rows.extend(parent.rows.iter().copied().filter(|&k| k != a));
+    child.b.clear();
+    child.d.clear();
+    let arow = &parent.b[ra * w + t + 1..(ra + 1) * w];
+    for r in (0..=parent.rows.len()).filter(|&r| r != ra) {
+        let row = &parent.b[r * w..(r + 1) * w];
+        let f = if usable { row[t] / pivot } else { 0.0 };
+        child.b.extend(row[t + 1..].iter().zip(arow).map(|(x, y)| x - f * y));
+        if r < parent.rows.len() {
+            child.d.push(parent.d[r] - f * row[t]);
+        }
+    }
 }
 
 /// Averaging the by-size means with equal weight is averaging over all p! orderings,
@@ -220,37 +310,6 @@ pub fn mean_over_orderings(by_size: &[f64]) -> f64 {
 
 pub fn binomial(n: usize, k: usize) -> f64 {
     (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
-}
-
-fn store(out: &[AtomicU64], mask: usize, resid: f64) {
-    out[mask].store((1.0 - resid).clamp(0.0, 1.0).to_bits(), Ordering::Relaxed);
-}
-
-/// Visits every superset of `mask` that adds drivers from `vars` (all but the last entry,
-/// which is the target). `stack[0]` holds the matrix conditioned on `mask` over `vars`.
-fn walk(mask: usize, vars: &[usize], stack: &mut [Vec<f64>], out: &[AtomicU64]) {
-    let q = vars.len();
-    let (parent, rest) = stack.split_first_mut().expect("stack is as deep as the walk");
-    for a in 0..q - 1 {
-        // Child: add vars[a]; it may only add drivers after a, so keep a+1..q.
-        let child_mask = mask | 1 << vars[a];
-        let cq = q - 1 - a;
-        let child = &mut rest[0];
-        let pivot = parent[a * q + a];
-        let usable = pivot > COLLINEAR_TOL;
-        for i in 0..cq {
-            let pi = a + 1 + i;
-            let f = if usable { parent[pi * q + a] / pivot } else { 0.0 };
-            for j in 0..cq {
-                let pj = a + 1 + j;
-                child[i * cq + j] = parent[pi * q + pj] - f * parent[a * q + pj];
-            }
-        }
-        store(out, child_mask, child[cq * cq - 1]);
-        if cq > 1 {
-            walk(child_mask, &vars[a + 1..], rest, out);
-        }
-    }
 }
 
 #[cfg(test)]
@@ -270,27 +329,21 @@ mod tests {
     }
 
     #[test]
-    fn single_driver_r2_is_squared_correlation() {
-        let t = SubsetTable::exact(&ab());
-        for (j, r) in [0.6f64, 0.3, 0.4, 0.5].iter().enumerate() {
-            assert!((t.r2[1 << j] - r * r).abs() < 1e-12);
-        }
-        assert_eq!(t.r2[0], 0.0);
-    }
-
-    #[test]
     fn pair_r2_matches_closed_form() {
         // R² of y on x1, x2 = (r1² + r2² − 2 r1 r2 r12) / (1 − r12²).
         let (r1, r2, r12) = (0.6, 0.3, 0.8);
         let want = (r1 * r1 + r2 * r2 - 2.0 * r1 * r2 * r12) / (1.0 - r12 * r12);
-        let t = SubsetTable::exact(&ab());
-        assert!((t.r2[0b11] - want).abs() < 1e-12);
+        assert!((subset_r2(&ab(), &[0, 1]) - want).abs() < 1e-12);
+        // Size-0 gains are the squared correlations.
+        let g = Gains::exact(&ab(), Wants::default());
+        for (j, r) in [0.6f64, 0.3, 0.4, 0.5].iter().enumerate() {
+            assert!((g.r2[j][0] - r * r).abs() < 1e-12);
+        }
     }
 
-    #[test]
-    fn table_agrees_with_direct_conditioning_for_every_subset() {
-        // A 9-driver matrix so the walk goes below the parallel split.
-        let p = 9;
+    /// A p-driver matrix with uneven correlations, and one driver a copy of another when
+    /// `collinear`.
+    fn uneven(p: usize, collinear: bool) -> Array2<f64> {
         let mut c =
             Array2::from_shape_fn(
                 (p + 1, p + 1),
@@ -303,27 +356,64 @@ mod tests {
                 },
             );
         for j in 0..p {
-            c[[j, p]] = 0.2 + 0.05 * j as f64;
+            c[[j, p]] = 0.15 + 0.02 * j as f64;
             c[[p, j]] = c[[j, p]];
         }
-        let t = SubsetTable::exact(&c);
-        for mask in 0..1usize << p {
-            let members: Vec<usize> = (0..p).filter(|j| mask >> j & 1 == 1).collect();
-            assert!((t.r2[mask] - subset_r2(&c, &members)).abs() < 1e-12, "mask {mask:b}");
+        if collinear {
+            for k in 0..=p {
+                c[[p - 1, k]] = c[[1, k]];
+                c[[k, p - 1]] = c[[k, 1]];
+            }
+            c[[p - 1, p - 1]] = 1.0;
+            c[[1, p - 1]] = 1.0;
+            c[[p - 1, 1]] = 1.0;
         }
+        c
+    }
+
+    /// The walk's sums against brute force: every S and S∪j conditioned directly.
+    fn agrees_with_brute_force(c: &Array2<f64>) {
+        let p = c.nrows() - 1;
+        assert!(crate::moments::min_eigenvalue(c) > 0.0, "a correlation matrix: brute force clamps R² otherwise");
+        let g = Gains::exact(c, Wants { partial: true, complete: true });
+        let table: Vec<f64> =
+            (0..1usize << p).map(|m| subset_r2(c, &(0..p).filter(|j| m >> j & 1 == 1).collect::<Vec<_>>())).collect();
+        let r2 = |mask: usize| table[mask];
         let all: Vec<usize> = (0..p).collect();
-        assert!((path_r2(&c, &all)[p - 1] - t.full()).abs() < 1e-12);
-        // The summed-table gains equal the direct pairing of each S with S∪j.
-        let g = t.gains();
+        assert!((g.full - path_r2(c, &all)[p - 1]).abs() < 1e-12);
+        let dominates = |i: usize, j: usize| {
+            i != j
+                && (0..1usize << p)
+                    .filter(|m| m & (1 << i | 1 << j) == 0)
+                    .all(|m| r2(m | 1 << i) - r2(m | 1 << j) > TIE)
+        };
         for j in 0..p {
             for s in 0..p {
-                let pairs: Vec<f64> = (0..1usize << p)
-                    .filter(|m| m >> j & 1 == 0 && m.count_ones() as usize == s)
-                    .map(|m| t.r2[m | 1 << j] - t.r2[m])
-                    .collect();
-                let direct = pairs.iter().sum::<f64>() / pairs.len() as f64;
+                let masks: Vec<usize> =
+                    (0..1usize << p).filter(|m| m >> j & 1 == 0 && m.count_ones() as usize == s).collect();
+                let gain = |m: usize| r2(m | 1 << j) - r2(m);
+                let direct = masks.iter().map(|&m| gain(m)).sum::<f64>() / masks.len() as f64;
                 assert!((g.r2[j][s] - direct).abs() < 1e-12, "driver {j}, size {s}");
+                let partial = masks
+                    .iter()
+                    .filter(|&&m| 1.0 - r2(m) > COLLINEAR_TOL)
+                    .map(|&m| gain(m) / (1.0 - r2(m)))
+                    .sum::<f64>()
+                    / masks.len() as f64;
+                assert!((g.partial.as_ref().unwrap()[j][s] - partial).abs() < 1e-12, "partial {j}, {s}");
             }
         }
+        let want: Vec<(usize, usize)> =
+            (0..p).flat_map(|i| (0..p).map(move |j| (i, j))).filter(|&(i, j)| dominates(i, j)).collect();
+        assert_eq!(g.complete.as_ref().unwrap(), &want);
+    }
+
+    #[test]
+    fn walk_agrees_with_brute_force() {
+        // 14 drivers: split into 4 parallel branches, each walked below its root.
+        agrees_with_brute_force(&uneven(14, false));
+        agrees_with_brute_force(&ab());
+        // A duplicated driver: pivots of zero are skipped, and neither twin dominates.
+        agrees_with_brute_force(&uneven(7, true));
     }
 }
