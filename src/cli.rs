@@ -68,6 +68,28 @@ pub enum Command {
         model: ModelArgs,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+        /// Rank from a moments file (`keydriver moments` JSON, or the CSV of the
+        /// `keydriver sql` query) instead of the rows: every method that needs only
+        /// moments, pooled and by wave and segment.
+        #[arg(long, value_name = "FILE")]
+        from_moments: Option<PathBuf>,
+    },
+    /// Write the main outcome's sufficient statistics (weighted sums by wave and segment)
+    /// as JSON, for --from-moments.
+    Moments {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Print one SQL query that computes the same sufficient statistics inside a
+    /// warehouse; export its result as CSV and pass it to --from-moments.
+    Sql {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long, value_enum)]
+        dialect: keydriver::sums::Dialect,
+        /// Table (or view) with one row per respondent: ratings and outcome side by side.
+        #[arg(long)]
+        table: String,
     },
     /// Generate the example survey (ratings.csv, nps.csv) from known driver weights.
     Simulate {

@@ -19,6 +19,7 @@ pub mod report;
 pub mod scores;
 pub mod simulate;
 pub mod spec;
+pub mod sums;
 pub mod waves;
 
 use serde::Serialize;
@@ -148,6 +149,73 @@ pub fn analyse_drivers(
     let table = drivers::DriverTable::fit(survey, &responses, o, None, opts)?;
     let scores = score_table(survey, &responses, o)?;
     Ok((table, groups::analyse(survey, &responses, o, &scores, opts)))
+}
+
+/// The main outcome's sufficient statistics (the `moments` command).
+pub fn moments(survey: &spec::Survey) -> Result<sums::SumsFile> {
+    let responses = load::load(survey)?;
+    Ok(sums::SumsFile::from_responses(survey, &responses, survey.main_outcome()))
+}
+
+/// What `drivers --from-moments` prints: the pooled table and one per wave and segment
+/// level, each from its sums alone.
+#[derive(Serialize)]
+pub struct MomentsReport {
+    #[serde(flatten)]
+    pub table: drivers::DriverTable,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waves: Vec<MomentsGroup>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub segments: std::collections::BTreeMap<String, Vec<MomentsGroup>>,
+}
+
+#[derive(Serialize)]
+pub struct MomentsGroup {
+    pub group: String,
+    /// Complete rows.
+    pub n: usize,
+    /// Why there is no ranking for this group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub table: Option<drivers::DriverTable>,
+}
+
+/// The driver engine on a moments file: every method that needs only moments, pooled and
+/// per wave (in time order) and segment level. Equal to the raw-row run on those methods.
+pub fn analyse_moments(survey: &spec::Survey, file: &sums::SumsFile, opts: &drivers::Options) -> Result<MomentsReport> {
+    let o = survey.main_outcome();
+    let weighted = survey.weight.is_some();
+    let fit = |g: &sums::GroupSums| {
+        drivers::DriverTable::fit_moments(o, &survey.drivers, g.moments(o.sign()), g.rows - g.n, weighted, opts)
+    };
+    let all = file.all();
+    let table = fit(all)?;
+    let min = survey.min_group_n();
+    let group = |g: &sums::GroupSums| {
+        let (table, note) = if g.group == load::MISSING_LABEL {
+            (None, Some("respondents without a value here".to_string()))
+        } else if g.n < min {
+            (None, Some(format!("only {} complete responses, fewer than the {min} a ranking needs (min_group_n)", g.n)))
+        } else {
+            match fit(g) {
+                Ok(t) => (Some(t), None),
+                Err(e) => (None, Some(format!("no driver model: {e}"))),
+            }
+        };
+        MomentsGroup { group: g.group.clone(), n: g.n, note, table }
+    };
+    let mut waves: Vec<MomentsGroup> = Vec::new();
+    if let Some(col) = &survey.wave {
+        let present: Vec<&str> = file.by(col).map(|g| g.group.as_str()).filter(|l| *l != load::MISSING_LABEL).collect();
+        let order = waves::order(col, &present).map_err(Error::Data)?;
+        let position = |g: &str| order.labels.iter().position(|l| l == g).unwrap_or(usize::MAX);
+        let mut groups: Vec<&sums::GroupSums> = file.by(col).collect();
+        groups.sort_by_key(|g| position(&g.group));
+        waves = groups.into_iter().map(group).collect();
+    }
+    let segments = survey.segments.iter().map(|col| (col.clone(), file.by(col).map(group).collect())).collect();
+    Ok(MomentsReport { table, waves, segments })
 }
 
 fn read_benchmarks(survey: &spec::Survey, responses: &load::Responses) -> Result<Vec<benchmarks::Benchmark>> {

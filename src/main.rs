@@ -70,7 +70,30 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Drivers { data, model, format } => {
+        Command::Drivers { data, model, format, from_moments: Some(file) } => {
+            let config = data.config.clone();
+            let (survey, _) = resolve_without_data(data, config)?;
+            tell_main_outcome(&survey, "ranking the drivers of");
+            if model.bootstrap.is_some_and(|b| b > 0) || model.missing != keydriver::drivers::Missing::Listwise {
+                return Err(Error::Usage(
+                    "--from-moments: the bootstrap and pairwise deletion need the rows; drop --bootstrap and --missing"
+                        .into(),
+                ));
+            }
+            let opts = model.options(&survey, 0)?;
+            let sums = keydriver::sums::SumsFile::read(&file, &survey, survey.main_outcome())?;
+            let result = keydriver::analyse_moments(&survey, &sums, &opts)?;
+            print!(
+                "{}",
+                match format {
+                    Format::Table => export::table::render(&result.table.drivers),
+                    Format::Csv => export::csv::render(&result.table.drivers),
+                    Format::Json => export::json::render(&result),
+                }
+            );
+            Ok(())
+        }
+        Command::Drivers { data, model, format, from_moments: None } => {
             let config = data.config.clone();
             let (survey, _) = resolve(data, config, true)?;
             tell_main_outcome(&survey, "ranking the drivers of");
@@ -86,6 +109,20 @@ fn run(cli: Cli) -> Result<()> {
                     Format::Json => export::json::render(&keydriver::DriverReport { table: &table, groups: &groups }),
                 }
             );
+            Ok(())
+        }
+        Command::Moments { data } => {
+            let config = data.config.clone();
+            let (survey, _) = resolve(data, config, true)?;
+            tell_main_outcome(&survey, "summing");
+            print!("{}", export::json::render(&keydriver::moments(&survey)?));
+            Ok(())
+        }
+        Command::Sql { data, dialect, table } => {
+            let config = data.config.clone();
+            let (survey, _) = resolve_without_data(data, config)?;
+            tell_main_outcome(&survey, "summing");
+            print!("{}", keydriver::sums::sql(&survey, survey.main_outcome(), dialect, &table));
             Ok(())
         }
         Command::Simulate { out, respondents, seed } => {
@@ -110,6 +147,18 @@ fn resolve(
     };
     let survey = data.apply(spec).resolve(need_drivers)?;
     Ok((survey, config.as_deref().map(Path::display).map(|d| d.to_string())))
+}
+
+/// As [`resolve`], for commands that never read the data file, which may then be left out.
+fn resolve_without_data(
+    mut data: DataArgs,
+    config: Option<PathBuf>,
+) -> Result<(keydriver::spec::Survey, Option<String>)> {
+    let from_config = config.as_deref().map(Spec::from_file).transpose()?.and_then(|s| s.ratings);
+    if data.data.is_none() && from_config.is_none() {
+        data.data = Some(PathBuf::from("(not read)"));
+    }
+    resolve(data, config, true)
 }
 
 /// The `nps` and `drivers` commands report one outcome: when survey.toml has several,

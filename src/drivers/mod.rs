@@ -417,7 +417,8 @@ impl DriverTable {
         // deletion may leave too few of.
         let rows = (data.n_used >= specs.len() + 2).then_some(data);
         let est = estimate::estimate(&prep, outcome, rows, source.is_pairwise(), opts);
-        let mut table = assemble(&model, &prep, &est, data);
+        let counts = Counts { n_used: data.n_used, n_dropped: data.n_dropped, weighted: data.w.is_some(), rows: true };
+        let mut table = assemble(&model, &prep, &est, &counts);
         if opts.bootstrap > 0 {
             let ranked_by = match (table.rank_by, &est.shapley, &est.relative_weights) {
                 (RankBy::RelativeWeight, _, Some(_)) | (_, None, Some(_)) => RankBy::RelativeWeight,
@@ -429,6 +430,24 @@ impl DriverTable {
             }
         }
         Ok(table)
+    }
+
+    /// The engine on moments alone (`keydriver moments`, or a warehouse's sums): every
+    /// method that needs only them. Spearman correlations and the logits need the rows and
+    /// are skipped with a note; standard errors are model-based.
+    pub fn fit_moments(
+        outcome: &Outcome,
+        specs: &[DriverSpec],
+        moments: Moments,
+        n_dropped: usize,
+        weighted: bool,
+        opts: &Options,
+    ) -> Result<DriverTable, ModelError> {
+        let model = Model { outcome, specs, opts };
+        let counts = Counts { n_used: moments.n, n_dropped, weighted, rows: false };
+        let prep = model.prepare(moments, false)?;
+        let est = estimate::estimate(&prep, outcome, None, false, opts);
+        Ok(assemble(&model, &prep, &est, &counts))
     }
 
     /// Copies the bootstrap's per-driver results onto the rows and keeps the rest.
@@ -453,8 +472,17 @@ fn split(ci: Option<[f64; 2]>) -> (Option<f64>, Option<f64>) {
     (ci.map(|c| c[0]), ci.map(|c| c[1]))
 }
 
+/// What a fit knows of its rows: how many were used and dropped, whether they were
+/// weighted, and whether the rows themselves were at hand (or only their moments).
+struct Counts {
+    n_used: usize,
+    n_dropped: usize,
+    weighted: bool,
+    rows: bool,
+}
+
 /// Step three: labels, notes and the ranking.
-fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &ModelData) -> DriverTable {
+fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &Counts) -> DriverTable {
     let opts = model.opts;
     let names = model.names();
     let p = names.len();
@@ -497,8 +525,11 @@ fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &ModelData) -
             d.spearman = Some(*v);
         }
         rows_used.insert("spearman", data.n_used);
-    } else if opts.wants(Method::Corr) {
+    } else if opts.wants(Method::Corr) && data.rows {
         notes.push(format!("Spearman correlations skipped: only {} complete rows", data.n_used));
+    }
+    if !data.rows {
+        notes.push("computed from moments: Spearman correlations and the logits need the rows and were skipped; the betas' standard errors are model-based".into());
     }
     let mut standard_errors = None;
     if let Some(o) = &est.ols {
@@ -510,14 +541,17 @@ fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &ModelData) -
             d.coef_se = Some(o.coef_se[j]);
             d.vif = Some(o.vif[j]);
         }
-        standard_errors = Some(match (&data.w, opts.weights_are) {
-            (None, _) => StandardErrors::Ols,
-            (Some(_), WeightsAre::Sampling) if opts.missing == Missing::Listwise => StandardErrors::DesignBased,
-            (Some(_), WeightsAre::Sampling) => {
+        standard_errors = Some(match (data.weighted, opts.weights_are) {
+            (false, _) => StandardErrors::Ols,
+            (true, WeightsAre::Sampling) if opts.missing == Missing::Listwise && data.rows => {
+                StandardErrors::DesignBased
+            }
+            (true, WeightsAre::Sampling) if !data.rows => StandardErrors::WeightedLm,
+            (true, WeightsAre::Sampling) => {
                 notes.push("design-based standard errors need complete rows: with pairwise deletion the betas' SEs are model-based, as lm(weights = w)".into());
                 StandardErrors::WeightedLm
             }
-            (Some(_), WeightsAre::Frequency) => StandardErrors::WeightedLm,
+            (true, WeightsAre::Frequency) => StandardErrors::WeightedLm,
         });
     }
     if let Some(w) = &est.relative_weights {
@@ -566,7 +600,7 @@ fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &ModelData) -
     }
 
     let classes = model.outcome.classes();
-    if opts.wants(Method::Logit) && !classes.is_empty() && est.logits.is_empty() {
+    if opts.wants(Method::Logit) && !classes.is_empty() && est.logits.is_empty() && data.rows {
         let names: Vec<&str> = classes.iter().map(|c| c.name).collect();
         notes.push(format!("{} logits skipped: collinear drivers or too few complete rows", names.join("/")));
     }

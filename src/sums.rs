@@ -1,0 +1,409 @@
+//! Sufficient statistics: per group (all respondents, each wave, each segment level) the
+//! weighted sums from which every linear method's moments follow — the count, Σw, Σw²,
+//! Σw·v and Σw·v·v' over the complete rows of the drivers and the outcome (v the raw
+//! answer). `keydriver moments` writes them as JSON; `keydriver sql` prints one query that
+//! computes the same sums inside a warehouse (its result, exported as CSV, is read the
+//! same way); `--from-moments` runs the driver engine on either, so the rows never leave
+//! the warehouse. Sums add, so any union of groups is a sum of sums.
+//!
+//! File format (`format = "keydriver-moments"`, `version = 1`): the variables (drivers
+//! in order, the outcome last), then one record per group: `by` (`all`, the wave column
+//! or a segment column), `group` (its label), `rows` (respondents in the group with a
+//! positive weight), `n` (complete rows: outcome and every driver answered), `sw`, `sw2`,
+//! `s` (Σw·v per variable) and `ss` (Σw·v·v', upper triangle row by row). The query's
+//! CSV has the same columns flattened: `by_, group_, rows_, n_, sw, sw2, s_0 … s_p,
+//! ss_0_0, ss_0_1, …, ss_p_p`.
+
+use std::path::Path;
+
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::load::{Responses, MISSING_LABEL};
+use crate::moments::Moments;
+use crate::outcome::Outcome;
+use crate::spec::Survey;
+
+pub const FORMAT: &str = "keydriver-moments";
+pub const VERSION: u32 = 1;
+
+/// The weighted sums of one group's complete rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupSums {
+    pub by: String,
+    pub group: String,
+    /// Respondents in the group (positive weight), complete or not.
+    pub rows: usize,
+    /// Complete rows: the outcome and every driver answered.
+    pub n: usize,
+    pub sw: f64,
+    pub sw2: f64,
+    /// Σ w·v for each variable (drivers, then the outcome as answered).
+    pub s: Vec<f64>,
+    /// Σ w·v_j·v_k for j ≤ k, row by row.
+    pub ss: Vec<f64>,
+}
+
+impl GroupSums {
+    /// Moments of the drivers and the outcome oriented by `sign` (−1 for effort): the same
+    /// as the engine computes from the rows themselves.
+    pub fn moments(&self, sign: f64) -> Moments {
+        let k = self.s.len();
+        let n = self.n as f64;
+        let orient = |j: usize| if j == k - 1 { sign } else { 1.0 };
+        let mean = Array1::from_shape_fn(k, |j| orient(j) * self.s[j] / self.sw);
+        let mut cov = Array2::zeros((k, k));
+        let mut at = 0;
+        for j in 0..k {
+            for l in j..k {
+                let second = orient(j) * orient(l) * self.ss[at] / self.sw;
+                let c = (second - mean[j] * mean[l]) * n / (n - 1.0);
+                cov[[j, l]] = c;
+                cov[[l, j]] = c;
+                at += 1;
+            }
+        }
+        Moments { n: self.n, rows: self.n, n_eff: self.sw * self.sw / self.sw2, mean, cov }
+    }
+}
+
+/// A moments file: what the sums are of, and the sums.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SumsFile {
+    pub format: String,
+    pub version: u32,
+    /// Driver columns, then the outcome column.
+    pub variables: Vec<String>,
+    pub weight: Option<String>,
+    pub wave: Option<String>,
+    pub segments: Vec<String>,
+    pub groups: Vec<GroupSums>,
+}
+
+impl SumsFile {
+    /// The sums of `outcome` and the survey's drivers, from the loaded responses.
+    pub fn from_responses(survey: &Survey, responses: &Responses, outcome: &Outcome) -> SumsFile {
+        let n = responses.height();
+        let mut groups = vec![group_sums(responses, outcome, "all", "all", &vec![true; n])];
+        for col in survey.wave.iter().chain(&survey.segments) {
+            let labels = responses.labels(col);
+            let mut names: Vec<&str> = labels.iter().map(String::as_str).collect();
+            names.sort_unstable();
+            names.dedup();
+            for g in names {
+                let keep: Vec<bool> = labels.iter().map(|l| l == g).collect();
+                groups.push(group_sums(responses, outcome, col, g, &keep));
+            }
+        }
+        SumsFile {
+            format: FORMAT.into(),
+            version: VERSION,
+            variables: variables(survey, outcome),
+            weight: survey.weight.clone(),
+            wave: survey.wave.clone(),
+            segments: survey.segments.clone(),
+            groups,
+        }
+    }
+
+    /// Reads a moments file: `keydriver moments` JSON, or the CSV of `keydriver sql`'s
+    /// query (told apart by content), checked against the survey's drivers and outcome.
+    pub fn read(path: &Path, survey: &Survey, outcome: &Outcome) -> Result<SumsFile> {
+        let bad = |reason: String| Error::BadFile { file: path.to_path_buf(), reason };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Unreadable { file: path.to_path_buf(), reason: e.to_string() })?;
+        let want = variables(survey, outcome);
+        let file = if text.trim_start().starts_with('{') {
+            let f: SumsFile = serde_json::from_str(&text).map_err(|e| bad(format!("not a moments file: {e}")))?;
+            if f.format != FORMAT || f.version != VERSION {
+                return Err(bad(format!(
+                    "format {} version {}: this keydriver reads {FORMAT} version {VERSION}",
+                    f.format, f.version
+                )));
+            }
+            if f.variables != want {
+                return Err(bad(format!(
+                    "its variables are {}, but this run's drivers and outcome are {}: pass the same --drivers and --target as when it was made",
+                    f.variables.join(", "),
+                    want.join(", ")
+                )));
+            }
+            f
+        } else {
+            from_csv(&text, want.len()).map_err(bad)?.into_file(survey, want)
+        };
+        if !file.groups.iter().any(|g| g.by == "all") {
+            return Err(bad("no row with by = \"all\": the sums over every respondent are needed".into()));
+        }
+        Ok(file)
+    }
+
+    /// The groups of one breakdown (`by` = a wave or segment column), in file order.
+    pub fn by<'a>(&'a self, by: &'a str) -> impl Iterator<Item = &'a GroupSums> + 'a {
+        self.groups.iter().filter(move |g| g.by == by)
+    }
+
+    pub fn all(&self) -> &GroupSums {
+        self.groups.iter().find(|g| g.by == "all").expect("checked when read")
+    }
+}
+
+/// Driver columns, then the outcome column.
+fn variables(survey: &Survey, outcome: &Outcome) -> Vec<String> {
+    survey.drivers.iter().map(|d| d.column.clone()).chain([outcome.column.clone()]).collect()
+}
+
+fn group_sums(responses: &Responses, outcome: &Outcome, by: &str, group: &str, keep: &[bool]) -> GroupSums {
+    let d = responses.model_data(outcome, Some(keep));
+    let k = d.x.ncols() + 1;
+    let sign = outcome.sign();
+    let mut s = vec![0.0; k];
+    let mut ss = vec![0.0; k * (k + 1) / 2];
+    let (mut sw, mut sw2) = (0.0, 0.0);
+    let mut v = vec![0.0; k];
+    for i in 0..d.n_used {
+        let w = d.w.as_ref().map_or(1.0, |w| w[i]);
+        for (j, x) in v.iter_mut().enumerate().take(k - 1) {
+            *x = d.x[[i, j]];
+        }
+        v[k - 1] = sign * d.y[i];
+        sw += w;
+        sw2 += w * w;
+        let mut at = 0;
+        for j in 0..k {
+            s[j] += w * v[j];
+            for l in j..k {
+                ss[at] += w * v[j] * v[l];
+                at += 1;
+            }
+        }
+    }
+    GroupSums { by: by.into(), group: group.into(), rows: d.n_used + d.n_dropped, n: d.n_used, sw, sw2, s, ss }
+}
+
+/// The query's CSV: a header row, then one row per group.
+struct CsvSums(Vec<GroupSums>);
+
+impl CsvSums {
+    fn into_file(self, survey: &Survey, variables: Vec<String>) -> SumsFile {
+        SumsFile {
+            format: FORMAT.into(),
+            version: VERSION,
+            variables,
+            weight: survey.weight.clone(),
+            wave: survey.wave.clone(),
+            segments: survey.segments.clone(),
+            groups: self.0,
+        }
+    }
+}
+
+/// Parses the query's result. Labels may be quoted (RFC 4180); numbers are plain.
+fn from_csv(text: &str, k: usize) -> std::result::Result<CsvSums, String> {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<String> = split_csv(lines.next().ok_or("empty file")?).iter().map(|h| h.to_lowercase()).collect();
+    let mut want = vec!["by_".to_string(), "group_".into(), "rows_".into(), "n_".into(), "sw".into(), "sw2".into()];
+    want.extend((0..k).map(|j| format!("s_{j}")));
+    for j in 0..k {
+        want.extend((j..k).map(|l| format!("ss_{j}_{l}")));
+    }
+    let index: Vec<usize> = want
+        .iter()
+        .map(|w| {
+            header.iter().position(|h| h == w).ok_or_else(|| {
+                format!("no column \"{w}\": expected the columns of `keydriver sql` for {} variables", k)
+            })
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    let mut groups = Vec::new();
+    for (row, line) in lines.enumerate() {
+        let cells = split_csv(line);
+        let cell = |c: usize| cells.get(index[c]).map(String::as_str).unwrap_or("");
+        let num = |c: usize| -> std::result::Result<f64, String> {
+            let v = cell(c).trim();
+            if v.is_empty() {
+                return Ok(0.0);
+            }
+            v.parse::<f64>().map_err(|_| format!("row {}, column \"{}\": {v:?} is not a number", row + 1, want[c]))
+        };
+        let count = |c: usize| num(c).map(|v| v.round() as usize);
+        let group = cell(1).to_string();
+        groups.push(GroupSums {
+            by: cell(0).to_string(),
+            group: if group.is_empty() { MISSING_LABEL.into() } else { group },
+            rows: count(2)?,
+            n: count(3)?,
+            sw: num(4)?,
+            sw2: num(5)?,
+            s: (0..k).map(|j| num(6 + j)).collect::<std::result::Result<_, _>>()?,
+            ss: (0..k * (k + 1) / 2).map(|j| num(6 + k + j)).collect::<std::result::Result<_, _>>()?,
+        });
+    }
+    Ok(CsvSums(groups))
+}
+
+/// One CSV line into cells, with double-quoted cells ("a, b", "say ""hi""").
+fn split_csv(line: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.trim_end_matches('\r').chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                cells.last_mut().unwrap().push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(String::new()),
+            (c, _) => cells.last_mut().unwrap().push(c),
+        }
+    }
+    cells
+}
+
+/// SQL engines `keydriver sql` writes for. They differ in how names are quoted and what
+/// the floating-point and text types are called; the query is otherwise plain SQL-92
+/// (`UNION ALL` of `GROUP BY`s, no grouping sets, which SQLite lacks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dialect {
+    Duckdb,
+    Postgres,
+    Sqlite,
+    Bigquery,
+    Snowflake,
+    Spark,
+}
+
+impl Dialect {
+    fn quote(self, name: &str) -> String {
+        match self {
+            Dialect::Bigquery | Dialect::Spark => format!("`{}`", name.replace('`', "``")),
+            _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    fn float(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "DOUBLE PRECISION",
+            Dialect::Sqlite => "REAL",
+            Dialect::Bigquery => "FLOAT64",
+            _ => "DOUBLE",
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "TEXT",
+            Dialect::Bigquery | Dialect::Spark => "STRING",
+            _ => "VARCHAR",
+        }
+    }
+}
+
+/// One query computing [`SumsFile`]'s groups for `outcome` inside the warehouse, from
+/// `table` (one row per respondent, ratings and outcome side by side). Missing codes
+/// become NULL; a respondent counts in `n` only with the outcome and every driver
+/// answered, and not at all with a weight of zero. Range checks on the ratings are not
+/// done here: run the raw-row tool once on an extract to validate a new source.
+pub fn sql(survey: &Survey, outcome: &Outcome, dialect: Dialect, table: &str) -> String {
+    let q = |name: &str| dialect.quote(name);
+    let float = dialect.float();
+    let codes = if survey.missing_codes.is_empty() {
+        String::new()
+    } else {
+        survey.missing_codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
+    };
+    let value = |col: &str| {
+        let v = format!("CAST({} AS {float})", q(col));
+        if codes.is_empty() {
+            v
+        } else {
+            format!("CASE WHEN {v} IN ({codes}) THEN NULL ELSE {v} END")
+        }
+    };
+    let vars = variables(survey, outcome);
+    let k = vars.len();
+    let label = |col: &str| format!("COALESCE(CAST({} AS {}), '{MISSING_LABEL}')", q(col), dialect.text());
+    let mut select = Vec::new();
+    for col in survey.wave.iter().chain(&survey.segments) {
+        select.push(format!("    {} AS {}", label(col), q(&format!("g_{col}"))));
+    }
+    select.push(format!(
+        "    {} AS w_",
+        survey.weight.as_ref().map_or(format!("CAST(1 AS {float})"), |w| format!("CAST({} AS {float})", q(w)))
+    ));
+    for (j, col) in vars.iter().enumerate() {
+        select.push(format!("    {} AS v{j}", value(col)));
+    }
+    let complete = (0..k).map(|j| format!("v{j} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
+    let mut sums = vec![
+        "COUNT(*) AS rows_".to_string(),
+        "SUM(c_) AS n_".into(),
+        "SUM(c_ * w_) AS sw".into(),
+        "SUM(c_ * w_ * w_) AS sw2".into(),
+    ];
+    sums.extend((0..k).map(|j| format!("SUM(c_ * w_ * x{j}) AS s_{j}")));
+    for j in 0..k {
+        sums.extend((j..k).map(|l| format!("SUM(c_ * w_ * x{j} * x{l}) AS ss_{j}_{l}")));
+    }
+    let sums = sums.join(",\n    ");
+    let mut parts = vec![format!("SELECT 'all' AS by_, 'all' AS group_,\n    {sums}\nFROM complete_")];
+    for col in survey.wave.iter().chain(&survey.segments) {
+        let g = q(&format!("g_{col}"));
+        parts.push(format!(
+            "SELECT '{}' AS by_, {g} AS group_,\n    {sums}\nFROM complete_\nGROUP BY {g}",
+            col.replace('\'', "''")
+        ));
+    }
+    let zeroed: Vec<String> = (0..k).map(|j| format!("    CASE WHEN c_ = 1 THEN v{j} ELSE 0 END AS x{j}")).collect();
+    format!(
+        "-- keydriver {} moments (format {FORMAT} version {VERSION}) of {} on {}\n\
+         -- Export the result as CSV with a header row and pass it to --from-moments.\n\
+         WITH base_ AS (\n  SELECT\n{}\n  FROM {table}\n),\n\
+         flagged_ AS (\n  SELECT *, CASE WHEN {complete} THEN 1 ELSE 0 END AS c_\n  FROM base_\n  WHERE w_ > 0\n),\n\
+         complete_ AS (\n  SELECT *,\n{}\n  FROM flagged_\n)\n\
+         {}\nORDER BY by_, group_;\n",
+        env!("CARGO_PKG_VERSION"),
+        outcome.column,
+        vars[..k - 1].join(", "),
+        select.join(",\n"),
+        zeroed.join(",\n"),
+        parts.join("\nUNION ALL\n")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_may_be_quoted() {
+        assert_eq!(split_csv("a,\"b, c\",\"say \"\"hi\"\"\",\r"), ["a", "b, c", "say \"hi\"", ""]);
+    }
+
+    #[test]
+    fn moments_from_sums_match_the_sample_covariance() {
+        // Rows (x, y): (1, 2), (2, 2), (3, 5), unweighted: means 2, 3; var x 1, var y 3,
+        // cov 1.5 (over n − 1).
+        let g = GroupSums {
+            by: "all".into(),
+            group: "all".into(),
+            rows: 3,
+            n: 3,
+            sw: 3.0,
+            sw2: 3.0,
+            s: vec![6.0, 9.0],
+            ss: vec![14.0, 21.0, 33.0],
+        };
+        let m = g.moments(1.0);
+        assert_eq!(m.mean.to_vec(), [2.0, 3.0]);
+        for (got, want) in m.cov.iter().zip([1.0, 1.5, 1.5, 3.0]) {
+            assert!((got - want).abs() < 1e-12);
+        }
+        // Effort is oriented: the outcome's mean and covariances change sign.
+        let m = g.moments(-1.0);
+        assert_eq!(m.mean[1], -3.0);
+        assert!((m.cov[[0, 1]] + 1.5).abs() < 1e-12 && (m.cov[[1, 1]] - 3.0).abs() < 1e-12);
+    }
+}
