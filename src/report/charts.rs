@@ -206,6 +206,7 @@ fn legend_column(
     Ok(())
 }
 
+/// A chart of two float axes on a bitmap: what the frame builders hand back.
 type Rows2d<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// A chart with one row per label, first label on top, and a value axis across: the
@@ -298,6 +299,48 @@ pub fn ranked_bars(c: Canvas, title: &str, x_desc: &str, bars: &[Bar], decimals:
     root.present().map_err(|e| c.err(e))
 }
 
+/// A chart with the waves across (wave i at x = i, named below it) and a value axis up:
+/// the frame the trend and the shares-by-wave lines share.
+fn waves_chart<'a, 'b>(
+    c: Canvas,
+    area: &'a DrawingArea<BitMapBackend<'b>, Shift>,
+    title: &str,
+    waves: &[&str],
+    y_range: std::ops::Range<f64>,
+    y_desc: &str,
+    y_format: &dyn Fn(&f64) -> String,
+) -> Result<Rows2d<'a, 'b>> {
+    let k = waves.len().max(1) as f64;
+    let mut chart = ChartBuilder::on(area)
+        .caption(display(title), c.bold(30))
+        .margin(c.px(20))
+        .x_label_area_size(c.px(60))
+        .y_label_area_size(c.px(75))
+        .build_cartesian_2d(-0.4..k - 0.6, y_range)
+        .map_err(|e| c.err(e))?;
+    let labels: Vec<String> = waves.iter().map(|w| display(w)).collect();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .x_labels(waves.len() * 2 + 1)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(y_format)
+        .y_desc(y_desc)
+        .label_style(c.font(20))
+        .axis_desc_style(c.font(20))
+        .draw()
+        .map_err(|e| c.err(e))?;
+    Ok(chart)
+}
+
 /// One wave of [`trend`]: the headline and its 95% interval.
 pub struct Wave {
     pub label: String,
@@ -330,33 +373,8 @@ pub fn trend(
     let values = waves.iter().flat_map(|w| [w.ci.0, w.ci.1]).chain(others.flat_map(|r| r.points.iter().map(|p| p.1)));
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     let pad = 0.15 * (hi - lo).max(1.0);
-    let k = waves.len().max(1) as f64;
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(display(title), c.bold(30))
-        .margin(c.px(20))
-        .x_label_area_size(c.px(50))
-        .y_label_area_size(c.px(75))
-        .build_cartesian_2d(-0.5..k - 0.5, (lo - pad)..(hi + pad))
-        .map_err(|e| c.err(e))?;
-    let labels: Vec<String> = waves.iter().map(|w| display(&w.label)).collect();
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(WHITE)
-        .x_labels(waves.len() * 2 + 1)
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .y_desc(y_desc)
-        .label_style(c.font(20))
-        .axis_desc_style(c.font(20))
-        .draw()
-        .map_err(|e| c.err(e))?;
+    let labels: Vec<&str> = waves.iter().map(|w| w.label.as_str()).collect();
+    let mut chart = waves_chart(c, &plot, title, &labels, (lo - pad)..(hi + pad), y_desc, &|y| format!("{y:.1}"))?;
     // Segments first, so our line and its band are drawn over them.
     let mut entries = vec![(if segments.is_empty() { "ours, 95% band" } else { "all, 95% band" }.to_string(), BLUE)];
     let mut colours = palette::OTHERS.iter().cycle();
@@ -580,34 +598,8 @@ pub fn slopes(c: Canvas, title: &str, waves: &[String], lines: &[Slope], note: &
     let (plot, names) = root.split_horizontally(c.px(SIZE.0 as i32 - (longest * 11).clamp(180, 420)));
     let all = lines.iter().flat_map(|l| l.shares.iter().flatten().copied());
     let hi = all.fold(0.0f64, f64::max) * 1.12 + 1.0;
-    let k = waves.len().max(1) as f64;
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(display(title), c.bold(30))
-        .margin(c.px(20))
-        .x_label_area_size(c.px(80))
-        .y_label_area_size(c.px(70))
-        .build_cartesian_2d(-0.3..k - 0.7, 0.0..hi)
-        .map_err(|e| c.err(e))?;
-    let labels: Vec<String> = waves.iter().map(|w| display(w)).collect();
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(WHITE)
-        .x_labels(waves.len() * 2 + 1)
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .y_label_formatter(&|y| format!("{y:.0}%"))
-        .y_desc("share of R², %")
-        .label_style(c.font(20))
-        .axis_desc_style(c.font(20))
-        .draw()
-        .map_err(|e| c.err(e))?;
+    let labels: Vec<&str> = waves.iter().map(String::as_str).collect();
+    let mut chart = waves_chart(c, &plot, title, &labels, 0.0..hi, "share of R², %", &|y| format!("{y:.0}%"))?;
     let colour = |l: &Slope| match l.moved {
         1 => GREEN,
         -1 => VERMILLION,
