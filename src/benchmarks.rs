@@ -56,7 +56,7 @@ pub struct Gap {
 
 /// Reads and checks the benchmark file against the survey's outcomes and waves.
 pub fn read(path: &Path, survey: &Survey, waves: Option<&WaveOrder>) -> Result<Vec<Benchmark>> {
-    let table = Table::read(path, &survey.csv)?;
+    let table = Table::read(path, &survey.csv, &[])?;
     let metric = table.strings("metric", "benchmark metric")?;
     let wave = table.strings("wave", "benchmark wave")?;
     let value = table.numbers("value", "benchmark value")?;

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::bootstrap::{self, Uncertainty};
 use crate::change::{self, Explained};
-use crate::drivers::{DriverTable, Options};
+use crate::drivers::{DriverTable, Method, Options, RankBy};
 use crate::load::{Responses, MISSING_LABEL};
 use crate::outcome::Outcome;
 use crate::scores::{Change, ScoreStats, ScoreTable};
@@ -154,8 +154,14 @@ pub fn analyse(
                 let versus_rest = uncertainty(&fit).and_then(|u| {
                     let rest: Vec<bool> = keep.iter().map(|k| !k).collect();
                     let data = responses.model_data(outcome, Some(&rest));
-                    let rest_opts =
-                        Options { seed: group_seed(opts.seed, &format!("{col}!={}", s.group)), ..opts.clone() };
+                    // Only the bootstrapped shares of the rest are compared: its other
+                    // methods (logits, Spearman, dominance) are not run.
+                    let rest_opts = Options {
+                        seed: group_seed(opts.seed, &format!("{col}!={}", s.group)),
+                        methods: [Method::Shapley, Method::Relweights].into_iter().filter(|&m| opts.wants(m)).collect(),
+                        rank_by: opts.rank_by.filter(|r| matches!(r, RankBy::Shapley | RankBy::RelativeWeight)),
+                        ..opts.clone()
+                    };
                     let rest_table =
                         DriverTable::fit_rows(survey, responses, outcome, Some(&rest), &data, &rest_opts).ok()?;
                     Some(compare(fit.table.as_ref()?, u, rest_table.uncertainty.as_ref()?))

@@ -52,7 +52,12 @@ pub fn irls(x: &Array2<f64>, y: &Array1<f64>, w: &Array1<f64>) -> Result<(f64, A
     let (n, p) = x.dim();
     let mut design = Array2::ones((n, p + 1));
     design.slice_mut(ndarray::s![.., 1..]).assign(x);
+    // Start from the intercept-only fit: one or two Newton steps fewer.
+    let rate = (w * y).sum() / w.sum();
     let mut b: Array1<f64> = Array1::zeros(p + 1);
+    if rate > 0.0 && rate < 1.0 {
+        b[0] = (rate / (1.0 - rate)).ln();
+    }
     for _ in 0..100 {
         let prob = design.dot(&b).mapv(|e| 1.0 / (1.0 + (-e).exp()));
         let grad = design.t().dot(&(w * &(y - &prob)));

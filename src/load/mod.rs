@@ -86,7 +86,15 @@ fn outcome_key(o: &Outcome) -> String {
 }
 
 pub fn load(survey: &Survey) -> Result<Responses> {
-    let ratings = Table::read(&survey.ratings, &survey.csv)?;
+    // Columns that must hold numbers, read as numbers where the file allows.
+    let numeric: Vec<&str> = survey
+        .drivers
+        .iter()
+        .map(|d| d.column.as_str())
+        .chain(survey.outcomes.iter().map(|o| o.column.as_str()))
+        .chain(survey.weight.as_deref())
+        .collect();
+    let ratings = Table::read(&survey.ratings, &survey.csv, &numeric)?;
     let mut missing_coded = 0;
     let mut columns: Vec<Column> = Vec::new();
 
@@ -114,7 +122,7 @@ pub fn load(survey: &Survey) -> Result<Responses> {
 
     // Each outcome comes from the outcome (NPS) file when it has the column, else from
     // the ratings file.
-    let nps = survey.nps.as_ref().map(|path| Table::read(path, &survey.csv)).transpose()?;
+    let nps = survey.nps.as_ref().map(|path| Table::read(path, &survey.csv, &numeric)).transpose()?;
     let mut nps_columns = Vec::new();
     if let (Some(nps), Some(id)) = (&nps, &survey.id) {
         nps_columns.push(Column::new(ID.into(), unique_ids(nps, id)?));
@@ -402,23 +410,38 @@ impl Responses {
     }
 
     /// Rows where the outcome and every driver are present (listwise deletion), among the
-    /// rows `keep` selects (`None`: all).
+    /// rows `keep` selects (`None`: all). Reads the frame's columns in place: no
+    /// per-cell option is built, so a million rows cost the matrix and little more.
     pub fn model_data(&self, o: &Outcome, keep: Option<&[bool]>) -> ModelData {
-        let drivers: Vec<Vec<Option<f64>>> = self.survey.drivers.iter().map(|d| self.numbers(&d.column)).collect();
-        let target = self.oriented(o);
-        let weights = self.weights();
+        let column = |name: &str| {
+            let ca = self.df.column(name).and_then(|c| c.f64()).expect("the loader built this column as f64");
+            ca.rechunk().into_owned()
+        };
+        let mut columns: Vec<Float64Chunked> = self.survey.drivers.iter().map(|d| column(&d.column)).collect();
+        columns.push(column(&outcome_key(o)));
+        let arrays: Vec<_> =
+            columns.iter().map(|ca| ca.downcast_iter().next().expect("rechunked into one chunk")).collect();
+        let n = self.height();
         let kept = |i: usize| keep.is_none_or(|k| k[i]);
-        let rows: Vec<usize> = (0..self.height())
-            .filter(|&i| kept(i) && target[i].is_some() && drivers.iter().all(|d| d[i].is_some()))
-            .collect();
-        let x = Array2::from_shape_fn((rows.len(), drivers.len()), |(r, j)| drivers[j][rows[r]].unwrap());
+        let rows: Vec<usize> =
+            (0..n).filter(|&i| kept(i) && arrays.iter().all(|a| a.validity().is_none_or(|v| v.get_bit(i)))).collect();
+        let p = arrays.len() - 1;
+        let mut x = Array2::zeros((rows.len(), p));
+        for (j, a) in arrays[..p].iter().enumerate() {
+            let values = a.values();
+            for (r, &i) in rows.iter().enumerate() {
+                x[[r, j]] = values[i];
+            }
+        }
+        let (sign, target) = (o.sign(), arrays[p].values());
+        let weights = self.weights();
         ModelData {
             names: self.survey.drivers.iter().map(|d| d.column.clone()).collect(),
             x,
-            y: rows.iter().map(|&i| target[i].unwrap()).collect(),
+            y: rows.iter().map(|&i| sign * target[i]).collect(),
             w: weights.map(|w| rows.iter().map(|&i| w[i]).collect()),
             n_used: rows.len(),
-            n_dropped: (0..self.height()).filter(|&i| kept(i)).count() - rows.len(),
+            n_dropped: (0..n).filter(|&i| kept(i)).count() - rows.len(),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! One input file as a polars DataFrame, and typed access to its columns with errors that
-//! name the file, the column and the row. CSV is read as text and parsed here, so a bad
-//! cell is reported where it is instead of turning a whole column into strings or nulls.
+//! name the file, the column and the row. The columns that must hold numbers are parsed
+//! by polars as they are read; when any cell will not parse (or numbers use a decimal
+//! comma) the file is read again as text and parsed here, so a bad cell is reported where
+//! it is instead of turning a whole column into strings or nulls.
 
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -24,7 +26,8 @@ const UTF8_BOM: &[u8] = &[0xef, 0xbb, 0xbf];
 
 impl Table {
     /// Reads CSV (plain or gzip) or Parquet, recognised by content, not by extension.
-    pub fn read(path: &Path, csv: &CsvOptions) -> Result<Table> {
+    /// `numeric` names the columns that must hold numbers (any that exist).
+    pub fn read(path: &Path, csv: &CsvOptions, numeric: &[&str]) -> Result<Table> {
         let unreadable = |reason: String| Error::Unreadable { file: path.to_path_buf(), reason };
         let bad = |reason: String| Error::BadFile { file: path.to_path_buf(), reason };
         let mut bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
@@ -56,14 +59,29 @@ impl Table {
         if text.lines().filter(|l| !l.trim().is_empty()).count() <= dialect.header_rows {
             return Err(bad("has a header but no data rows".into()));
         }
-        let df = CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
-            .with_skip_rows_after_header(dialect.header_rows - 1)
-            .map_parse_options(|p| p.with_separator(dialect.separator as u8).with_missing_is_null(true))
-            .into_reader_with_file_handle(Cursor::new(body.to_vec()))
-            .finish()
-            .map_err(|e| bad(format!("cannot parse as CSV: {}", first_line(&e.to_string()))))?;
+        let read = |numbers: Option<SchemaRef>| {
+            CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(Some(0))
+                .with_schema_overwrite(numbers)
+                .with_skip_rows_after_header(dialect.header_rows - 1)
+                .map_parse_options(|p| p.with_separator(dialect.separator as u8).with_missing_is_null(true))
+                .into_reader_with_file_handle(Cursor::new(body))
+                .finish()
+        };
+        // Fast path: polars parses the numeric columns itself (a tenth of the time and
+        // memory of text at a million rows). Any cell it cannot parse sends the whole file
+        // down the text path, which names the cell.
+        let fast = (!numeric.is_empty() && !dialect.decimal_comma)
+            .then(|| {
+                let schema: Schema = numeric.iter().map(|&c| Field::new(c.into(), DataType::Float64)).collect();
+                read(Some(Arc::new(schema))).ok()
+            })
+            .flatten();
+        let df = match fast {
+            Some(df) => df,
+            None => read(None).map_err(|e| bad(format!("cannot parse as CSV: {}", first_line(&e.to_string()))))?,
+        };
         if df.height() == 0 {
             return Err(bad("has a header but no data rows".into()));
         }
