@@ -249,6 +249,9 @@ pub struct DataArgs {
     /// Header rows before the data; the first holds the names [default: detected].
     #[arg(long)]
     pub header_rows: Option<usize>,
+    /// Excel files: the sheet to read [default: the first].
+    #[arg(long)]
+    pub sheet: Option<String>,
     /// Seed for every random step.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -281,6 +284,7 @@ impl DataArgs {
         set(&mut spec.seed, self.seed);
         set(&mut spec.csv.separator, self.separator);
         set(&mut spec.csv.header_rows, self.header_rows);
+        set(&mut spec.sheet, self.sheet);
         if self.decimal_comma {
             spec.csv.decimal_comma = Some(true);
         }

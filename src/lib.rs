@@ -92,6 +92,8 @@ pub fn analyse(
 ) -> Result<Analysis> {
     let mut timings = Vec::new();
     let responses = Stage::time(&mut timings, "load", || load::load(survey))?;
+    // The survey as loaded: drivers may have taken their labels from an SPSS file.
+    let survey = &responses.survey.clone();
     let benchmarks = read_benchmarks(survey, &responses)?;
     let outcomes = survey
         .outcomes
@@ -145,6 +147,7 @@ pub fn analyse_drivers(
     opts: &drivers::Options,
 ) -> Result<(drivers::DriverTable, groups::GroupAnalysis)> {
     let responses = load::load(survey)?;
+    let survey = &responses.survey;
     let o = survey.main_outcome();
     let table = drivers::DriverTable::fit(survey, &responses, o, None, opts)?;
     let scores = score_table(survey, &responses, o)?;
@@ -154,7 +157,7 @@ pub fn analyse_drivers(
 /// The main outcome's sufficient statistics (the `moments` command).
 pub fn moments(survey: &spec::Survey) -> Result<sums::SumsFile> {
     let responses = load::load(survey)?;
-    Ok(sums::SumsFile::from_responses(survey, &responses, survey.main_outcome()))
+    Ok(sums::SumsFile::from_responses(&responses.survey, &responses, survey.main_outcome()))
 }
 
 /// What `drivers --from-moments` prints: the pooled table and one per wave and segment

@@ -16,7 +16,7 @@ use crate::waves::PeriodKind;
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
-    /// Ratings file (CSV, gzip CSV or Parquet), relative to the toml's folder.
+    /// Ratings file (CSV, gzip CSV, Parquet, Excel or SPSS), relative to the toml's folder.
     pub ratings: Option<PathBuf>,
     /// Optional second file holding the target; joined to `ratings` on `id`.
     pub nps: Option<PathBuf>,
@@ -64,6 +64,8 @@ pub struct Spec {
     /// How to read CSV files; everything is sniffed when not given.
     #[serde(default)]
     pub csv: CsvOptions,
+    /// Excel files: the sheet to read [default: the first].
+    pub sheet: Option<String>,
     /// Seed for every random step (bootstrap, sampled Shapley).
     pub seed: Option<u64>,
     #[serde(default)]
@@ -112,6 +114,9 @@ pub struct CsvOptions {
     pub decimal_comma: Option<bool>,
     /// Number of header rows (3 for a Qualtrics export); the first one holds the names.
     pub header_rows: Option<usize>,
+    /// Excel: the sheet to read (top-level `sheet` in survey.toml, or `--sheet`).
+    #[serde(skip)]
+    pub sheet: Option<String>,
 }
 
 /// The default seed, so that two runs of the same job give the same numbers.
@@ -224,7 +229,7 @@ impl Spec {
             weights_are: self.weights_are.unwrap_or_default(),
             scale: self.scale,
             missing_codes: self.missing_codes,
-            csv: self.csv,
+            csv: CsvOptions { sheet: self.sheet, ..self.csv },
             seed: self.seed.unwrap_or(DEFAULT_SEED),
             drivers: self.drivers,
         })

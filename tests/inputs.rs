@@ -403,3 +403,97 @@ proptest! {
         }))?;
     }
 }
+
+/// The bundled example's drivers, and the flags that describe it without survey.toml.
+const EXAMPLE_DRIVERS: &str =
+    "wait_time,quality,flexibility,transparency,problem_solving,communication,expertise,follow_up";
+
+/// `drivers --format json` on the example with `ratings` as the ratings file (and
+/// notebooks-data/nps.csv as the outcome file), plus `extra` flags.
+fn example_drivers(ratings: &str, extra: &[&str]) -> Value {
+    json(
+        keydriver()
+            .args(["drivers", "--data", ratings, "--nps", "notebooks-data/nps.csv", "--id", "respondent_id"])
+            .args(["--target", "likelihood_to_recommend", "--drivers", EXAMPLE_DRIVERS, "--wave", "quarter"])
+            .args(["--by", "region,channel", "--format", "json"])
+            .args(extra),
+    )
+}
+
+/// Every number of two driver reports, pooled and per group, equal; labels aside.
+fn same_numbers(a: &Value, b: &Value, path: &str) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in x {
+                if k != "label" {
+                    same_numbers(v, &y[k], &format!("{path}.{k}"));
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}");
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                same_numbers(u, v, &format!("{path}[{i}]"));
+            }
+        }
+        _ => assert_eq!(a, b, "{path}"),
+    }
+}
+
+/// The example as an Excel workbook (tests/data/formats/make.py): the ratings on a second
+/// sheet, some stored as text. With `--sheet` it gives exactly the CSV's results; the
+/// first sheet (a note) is refused with the hint to pick a sheet; an unknown sheet names
+/// the sheets.
+#[test]
+fn excel_workbook_gives_the_csv_results() {
+    let csv = example_drivers("notebooks-data/ratings.csv", &["--missing-codes", "99"]);
+    let xlsx = example_drivers("tests/data/formats/ratings.xlsx", &["--missing-codes", "99", "--sheet", "ratings"]);
+    same_numbers(&xlsx, &csv, "xlsx");
+    assert_eq!(xlsx["drivers"][0]["label"], "problem_solving");
+    let cmd = |sheet: &[&str]| {
+        let mut c = keydriver();
+        c.args(["drivers", "--data", "tests/data/formats/ratings.xlsx", "--target", "ltr", "--drivers", "a,b"])
+            .args(sheet);
+        c
+    };
+    fails(&mut cmd(&["--sheet", "Sheet9"]), 2, &["ratings.xlsx", "no sheet \"Sheet9\"", "\"notes\", \"ratings\""]);
+    fails(&mut cmd(&[]), 1, &["ratings.xlsx", "sheet \"notes\" has a header but no data rows", "--sheet"]);
+}
+
+/// The example as SPSS: the same numbers as the CSV with `--missing-codes 99`, though no
+/// code is given (99 is declared user-missing in the file); the drivers take the file's
+/// variable labels; region, coded 1–4, reads as its value labels.
+#[test]
+fn spss_file_gives_the_csv_results_with_its_labels_and_missing_values() {
+    let csv = example_drivers("notebooks-data/ratings.csv", &["--missing-codes", "99"]);
+    let sav = example_drivers("tests/data/formats/ratings.sav", &[]);
+    same_numbers(&sav, &csv, "sav");
+    assert_eq!(sav["drivers"][0]["label"], "Problem solving (SPSS)");
+    let regions: Vec<&str> =
+        sav["segments"]["region"].as_array().unwrap().iter().map(|g| g["group"].as_str().unwrap()).collect();
+    assert_eq!(regions, ["East", "North", "South", "West"]);
+    // A label in survey.toml or on the command line wins over the file's.
+    let own = example_drivers("tests/data/formats/ratings.sav", &["--drivers", "wait_time=Waiting,quality"]);
+    let labels: Vec<&str> = own["drivers"].as_array().unwrap().iter().map(|d| d["label"].as_str().unwrap()).collect();
+    assert!(labels.contains(&"Waiting") && labels.contains(&"Quality (SPSS)"), "{labels:?}");
+    // The report says which values the file declared missing, and how many cells.
+    let out = tempfile::tempdir().unwrap();
+    let run = keydriver()
+        .args(["report", "--data", "tests/data/formats/ratings.sav", "--nps", "notebooks-data/nps.csv"])
+        .args(["--id", "respondent_id", "--target", "likelihood_to_recommend", "--drivers", EXAMPLE_DRIVERS])
+        .args(["--bootstrap", "0", "--out", &out.path().display().to_string()])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let md = std::fs::read_to_string(out.path().join("report/report.md")).unwrap();
+    assert!(md.contains("declares user-missing values, set to missing: wait_time 99 (52 cells)"), "{md}");
+}
+
+/// A damaged workbook or SPSS file is one line naming the file.
+#[test]
+fn corrupt_excel_or_spss_is_one_line() {
+    for (file, says) in [("corrupt.xlsx", "not a readable Excel"), ("corrupt.sav", "not a readable SPSS file")] {
+        let path = format!("tests/data/formats/{file}");
+        fails(keydriver().args(["drivers", "--data", &path, "--target", "y", "--drivers", "a"]), 1, &[file, says]);
+    }
+}

@@ -5,6 +5,7 @@
 //! number 0–10), unless the value is a declared missing code. The ratings and outcome
 //! (NPS) files are joined with polars.
 
+mod sheets;
 mod sniff;
 mod table;
 
@@ -176,7 +177,33 @@ pub fn load(survey: &Survey) -> Result<Responses> {
             .filter_map(|t| Some((t.path.display().to_string(), t.dialect.clone()?)))
             .collect(),
     };
-    let mut responses = Responses { survey: survey.clone(), df, report, waves: None };
+    // An SPSS file's question wording labels the drivers survey.toml leaves unlabelled;
+    // its user-missing values were set to missing on reading, and are counted here.
+    let mut labelled = survey.clone();
+    for table in [Some(&ratings), nps.as_ref()].into_iter().flatten() {
+        for d in labelled.drivers.iter_mut().filter(|d| d.label.is_none()) {
+            if let Some(l) = table.labels.variables.get(&d.column) {
+                d.label = Some(l.clone());
+            }
+        }
+    }
+    let mut report = report;
+    for table in [Some(&ratings), nps.as_ref()].into_iter().flatten() {
+        let used =
+            |c: &str| survey.drivers.iter().any(|d| d.column == c) || survey.outcomes.iter().any(|o| o.column == c);
+        let declared: Vec<&(String, String, usize)> =
+            table.labels.user_missing.iter().filter(|(c, _, _)| used(c)).collect();
+        if !declared.is_empty() {
+            report.missing_coded += declared.iter().map(|(_, _, n)| n).sum::<usize>();
+            let list: Vec<String> = declared.iter().map(|(c, codes, n)| format!("{c} {codes} ({n} cells)")).collect();
+            report.notes.push(format!(
+                "{} declares user-missing values, set to missing: {}",
+                table.path.display(),
+                list.join(", ")
+            ));
+        }
+    }
+    let mut responses = Responses { survey: labelled, df, report, waves: None };
     if let Some(wave) = &survey.wave {
         let labels = responses.labels(wave);
         let present: Vec<&str> = labels.iter().map(String::as_str).filter(|l| *l != MISSING_LABEL).collect();

@@ -150,7 +150,7 @@ mod tests {
 
     #[test]
     fn given_options_win() {
-        let given = CsvOptions { separator: Some('|'), decimal_comma: Some(false), header_rows: Some(2) };
+        let given = CsvOptions { separator: Some('|'), decimal_comma: Some(false), header_rows: Some(2), sheet: None };
         let d = sniff_default("a;b\n1;2\n");
         assert_eq!(d.separator, ';');
         assert_eq!(sniff("a;b\n1;2\n", &given), Dialect { separator: '|', decimal_comma: false, header_rows: 2 });

@@ -9,23 +9,32 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+use super::sheets::{self, Labels};
 use super::sniff::{self, Dialect};
 use crate::error::{Error, Result};
 use crate::spec::CsvOptions;
 
-/// A file as read: its frame, and for CSV the dialect it was read with.
+/// A file as read: its frame, for CSV the dialect it was read with, and for SPSS its
+/// labels.
 pub struct Table {
     pub path: PathBuf,
     pub df: DataFrame,
     pub dialect: Option<Dialect>,
+    pub labels: Labels,
 }
 
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const PARQUET_MAGIC: &[u8] = b"PAR1";
+/// xlsx and ods are zip archives; xls is an OLE compound file; SPSS starts "$FL2" (sav)
+/// or "$FL3" (zsav).
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const OLE_MAGIC: &[u8] = &[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+const SPSS_MAGIC: [&[u8]; 2] = [b"$FL2", b"$FL3"];
 const UTF8_BOM: &[u8] = &[0xef, 0xbb, 0xbf];
 
 impl Table {
-    /// Reads CSV (plain or gzip) or Parquet, recognised by content, not by extension.
+    /// Reads CSV (plain or gzip), Parquet, Excel (xlsx, xls, ods) or SPSS (sav, zsav),
+    /// recognised by content, not by extension.
     /// `numeric` names the columns that must hold numbers (any that exist).
     pub fn read(path: &Path, csv: &CsvOptions, numeric: &[&str]) -> Result<Table> {
         let unreadable = |reason: String| Error::Unreadable { file: path.to_path_buf(), reason };
@@ -45,7 +54,15 @@ impl Table {
             if df.height() == 0 {
                 return Err(bad("has no data rows".into()));
             }
-            return Ok(Table { path: path.to_path_buf(), df, dialect: None });
+            return Ok(Table { path: path.to_path_buf(), df, dialect: None, labels: Labels::default() });
+        }
+        if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
+            let df = sheets::excel(path, bytes, csv.sheet.as_deref())?;
+            return Ok(Table { path: path.to_path_buf(), df, dialect: None, labels: Labels::default() });
+        }
+        if SPSS_MAGIC.iter().any(|m| bytes.starts_with(m)) {
+            let (df, labels) = sheets::spss(path, bytes)?;
+            return Ok(Table { path: path.to_path_buf(), df, dialect: None, labels });
         }
         let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
         let text = std::str::from_utf8(body).map_err(|e| {
@@ -85,7 +102,7 @@ impl Table {
         if df.height() == 0 {
             return Err(bad("has a header but no data rows".into()));
         }
-        Ok(Table { path: path.to_path_buf(), df, dialect: Some(dialect) })
+        Ok(Table { path: path.to_path_buf(), df, dialect: Some(dialect), labels: Labels::default() })
     }
 
     pub fn height(&self) -> usize {
@@ -103,9 +120,17 @@ impl Table {
         })
     }
 
-    /// A column as text (ids, waves, segments). Blank cells are `None`.
+    /// A column as text (ids, waves, segments). Blank cells are `None`; a coded column
+    /// with value labels (an SPSS region 1–4) reads as its labels.
     pub fn strings(&self, name: &str, role: &'static str) -> Result<Vec<Option<String>>> {
         let col = self.column(name, role)?;
+        if let (Some(coded), true) = (self.labels.values.get(name), col.dtype().is_primitive_numeric()) {
+            let col = col.cast(&DataType::Float64).map_err(|e| self.column_error(name, e))?;
+            let ca = col.f64().map_err(|e| self.column_error(name, e))?;
+            let label =
+                |x: f64| coded.iter().find(|(c, _)| *c == x).map_or_else(|| format_number(x), |(_, l)| l.clone());
+            return Ok(ca.iter().map(|v| v.map(label)).collect());
+        }
         let col = col.cast(&DataType::String).map_err(|e| self.column_error(name, e))?;
         let ca = col.str().map_err(|e| self.column_error(name, e))?;
         Ok(ca.iter().map(|v| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)).collect())
@@ -161,6 +186,15 @@ impl Table {
 
     fn column_error(&self, column: &str, e: PolarsError) -> Error {
         Error::BadColumn { file: self.path.clone(), column: column.to_string(), reason: first_line(&e.to_string()) }
+    }
+}
+
+/// A code as it would be written: 3 rather than 3.0.
+fn format_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        x.to_string()
     }
 }
 
