@@ -113,9 +113,11 @@ pub struct ModelArgs {
     /// Driver field to rank by [default: shapley, or corr when Shapley is not run].
     #[arg(long, value_enum)]
     pub rank_by: Option<RankBy>,
-    /// How rows with gaps enter the correlation matrix.
-    #[arg(long, value_enum, default_value = "listwise")]
-    pub missing: Missing,
+    /// How rows with gaps enter the correlation matrix: listwise deletion, pairwise
+    /// deletion, or maximum likelihood (EM) from every answer [default: listwise, or
+    /// `missing` in survey.toml].
+    #[arg(long, value_enum)]
+    pub missing: Option<Missing>,
     /// A pairwise matrix that is not positive definite: repair it (with a warning) or stop.
     #[arg(long, value_enum, default_value = "repair")]
     pub non_pd: NonPd,
@@ -154,7 +156,7 @@ impl ModelArgs {
         let opts = Options {
             methods: self.method,
             rank_by: self.rank_by,
-            missing: self.missing,
+            missing: self.missing.unwrap_or(survey.missing),
             non_pd: self.non_pd,
             approx: self.approx,
             permutations: self.permutations.max(2),

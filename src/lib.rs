@@ -104,7 +104,10 @@ pub fn analyse(
             scores.benchmarks = benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
             // A report still gives the headline when no driver model can be fitted, and says why.
             let (drivers, drivers_note) = match drivers::DriverTable::fit(survey, &responses, o, None, opts) {
-                Ok(t) => (Some(t), None),
+                Ok(mut t) => {
+                    note_listwise_cost(&mut t, survey, &responses.report);
+                    (Some(t), None)
+                }
                 Err(e) => (None, Some(e.to_string())),
             };
             let groups = groups::analyse(survey, &responses, o, &scores, opts);
@@ -149,7 +152,8 @@ pub fn analyse_drivers(
     let responses = load::load(survey)?;
     let survey = &responses.survey;
     let o = survey.main_outcome();
-    let table = drivers::DriverTable::fit(survey, &responses, o, None, opts)?;
+    let mut table = drivers::DriverTable::fit(survey, &responses, o, None, opts)?;
+    note_listwise_cost(&mut table, survey, &responses.report);
     let scores = score_table(survey, &responses, o)?;
     Ok((table, groups::analyse(survey, &responses, o, &scores, opts)))
 }
@@ -219,6 +223,29 @@ pub fn analyse_moments(survey: &spec::Survey, file: &sums::SumsFile, opts: &driv
     }
     let segments = survey.segments.iter().map(|col| (col.clone(), file.by(col).map(group).collect())).collect();
     Ok(MomentsReport { table, waves, segments })
+}
+
+/// When listwise deletion leaves out more than a fifth of the respondents, says so, names
+/// the drivers whose blanks cost the most and points to `--missing em`.
+fn note_listwise_cost(table: &mut drivers::DriverTable, survey: &spec::Survey, load: &load::LoadReport) {
+    let all = table.n_used + table.n_dropped;
+    if table.missing != drivers::Missing::Listwise || all == 0 || table.n_dropped * 5 <= all {
+        return;
+    }
+    let mut blanks: Vec<(&str, usize)> = survey
+        .drivers
+        .iter()
+        .map(|d| (d.label(), load.driver_missing.get(&d.column).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    blanks.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    let worst: Vec<String> = blanks.iter().take(3).map(|(l, n)| format!("{l} ({n})")).collect();
+    table.method_notes.push(format!(
+        "listwise deletion left out {} of {all} respondents ({:.0}%) for a skipped answer; the drivers skipped most: {}. --missing em estimates the model from every answer instead",
+        table.n_dropped,
+        100.0 * table.n_dropped as f64 / all as f64,
+        if worst.is_empty() { "none (the outcome is what is missing)".to_string() } else { worst.join(", ") }
+    ));
 }
 
 fn read_benchmarks(survey: &spec::Survey, responses: &load::Responses) -> Result<Vec<benchmarks::Benchmark>> {

@@ -74,7 +74,9 @@ fn run(cli: Cli) -> Result<()> {
             let config = data.config.clone();
             let (survey, _) = resolve_without_data(data, config)?;
             tell_main_outcome(&survey, "ranking the drivers of");
-            if model.bootstrap.is_some_and(|b| b > 0) || model.missing != keydriver::drivers::Missing::Listwise {
+            if model.bootstrap.is_some_and(|b| b > 0)
+                || model.missing.unwrap_or(survey.missing) != keydriver::drivers::Missing::Listwise
+            {
                 return Err(Error::Usage(
                     "--from-moments: the bootstrap and pairwise deletion need the rows; drop --bootstrap and --missing"
                         .into(),

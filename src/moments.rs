@@ -167,6 +167,104 @@ pub fn pairwise(columns: &[Vec<Option<f64>>], w: Option<&[f64]>) -> Moments {
     Moments { n: min_n, rows, n_eff: min_n as f64, mean, cov }
 }
 
+/// Means and covariance by maximum likelihood for the multivariate normal with values
+/// missing at random: the EM algorithm (Dempster, Laird & Rubin 1977; Little & Rubin
+/// 2002, ch. 11), the estimate `lavaan::lavCor(missing = "ml")` gives. Rows are grouped
+/// by which variables they have; each E-step fills a pattern's gaps with their
+/// regression on what it has (and adds the residual covariance), each M-step takes the
+/// weighted mean and covariance of the filled rows. Starts from the available-case means
+/// and variances, stops when no mean or covariance moves by 1e-12 (relative to the
+/// variances). Rows with no value at all carry no information and are left out. The
+/// covariance is rescaled "over n − 1" like the others, so complete data give exactly
+/// the listwise moments.
+pub fn em(columns: &[Vec<Option<f64>>], w: Option<&[f64]>) -> Moments {
+    let k = columns.len();
+    let rows = columns.first().map_or(0, Vec::len);
+    let weight = |i: usize| w.map_or(1.0, |w| w[i]);
+    // Patterns of presence, each with its rows.
+    let mut patterns: std::collections::BTreeMap<Vec<bool>, Vec<usize>> = std::collections::BTreeMap::new();
+    for i in (0..rows).filter(|&i| weight(i) > 0.0) {
+        let seen: Vec<bool> = columns.iter().map(|c| c[i].is_some()).collect();
+        if seen.iter().any(|&s| s) {
+            patterns.entry(seen).or_default().push(i);
+        }
+    }
+    let n = patterns.values().map(Vec::len).sum::<usize>();
+    let total: f64 = patterns.values().flatten().map(|&i| weight(i)).sum();
+    let sum_w2: f64 = patterns.values().flatten().map(|&i| weight(i) * weight(i)).sum();
+    // Start: available-case means and variances, no covariance.
+    let mut mean = Array1::zeros(k);
+    let mut cov = Array2::zeros((k, k));
+    for a in 0..k {
+        let present: Vec<(f64, f64)> =
+            patterns.values().flatten().filter_map(|&i| Some((weight(i), columns[a][i]?))).collect();
+        let tw: f64 = present.iter().map(|p| p.0).sum();
+        if tw > 0.0 {
+            mean[a] = present.iter().map(|(w, x)| w * x).sum::<f64>() / tw;
+            cov[[a, a]] = present.iter().map(|(w, x)| w * (x - mean[a]).powi(2)).sum::<f64>() / tw;
+        }
+        if cov[[a, a]] <= 0.0 {
+            cov[[a, a]] = 1.0;
+        }
+    }
+    for _ in 0..1000 {
+        let mut t1: Array1<f64> = Array1::zeros(k);
+        let mut t2: Array2<f64> = Array2::zeros((k, k));
+        for (seen, idx) in &patterns {
+            let obs: Vec<usize> = (0..k).filter(|&a| seen[a]).collect();
+            let mis: Vec<usize> = (0..k).filter(|&a| !seen[a]).collect();
+            // Regression of the missing on the observed: B = Σ_mo Σ_oo⁻¹, residual C.
+            let (b, c) = if mis.is_empty() {
+                (Array2::zeros((0, obs.len())), Array2::zeros((0, 0)))
+            } else {
+                let soo = Array2::from_shape_fn((obs.len(), obs.len()), |(x, y)| cov[[obs[x], obs[y]]]);
+                let smo = Array2::from_shape_fn((mis.len(), obs.len()), |(x, y)| cov[[mis[x], obs[y]]]);
+                let smm = Array2::from_shape_fn((mis.len(), mis.len()), |(x, y)| cov[[mis[x], mis[y]]]);
+                use linfa_linalg::cholesky::InverseC;
+                let inv = soo.invc().unwrap_or_else(|_| Array2::zeros((obs.len(), obs.len())));
+                let b = smo.dot(&inv);
+                let c = &smm - &b.dot(&smo.t());
+                (b, c)
+            };
+            let mut filled = Array1::zeros(k);
+            let mut pw = 0.0;
+            for &i in idx {
+                let wi = weight(i);
+                pw += wi;
+                for &a in &obs {
+                    filled[a] = columns[a][i].expect("observed");
+                }
+                for (x, &m) in mis.iter().enumerate() {
+                    filled[m] =
+                        mean[m] + obs.iter().enumerate().map(|(y, &o)| b[[x, y]] * (filled[o] - mean[o])).sum::<f64>();
+                }
+                t1.scaled_add(wi, &filled);
+                for a in 0..k {
+                    for c2 in 0..k {
+                        t2[[a, c2]] += wi * filled[a] * filled[c2];
+                    }
+                }
+            }
+            for (x, &m1) in mis.iter().enumerate() {
+                for (y, &m2) in mis.iter().enumerate() {
+                    t2[[m1, m2]] += pw * c[[x, y]];
+                }
+            }
+        }
+        let new_mean = &t1 / total;
+        let new_cov = &t2 / total - new_mean.view().insert_axis(Axis(1)).dot(&new_mean.view().insert_axis(Axis(0)));
+        let scale = (0..k).map(|a| new_cov[[a, a]]).fold(1e-300, f64::max);
+        let moved = (&new_mean - &mean).iter().chain((&new_cov - &cov).iter()).fold(0.0f64, |m, d| m.max(d.abs()));
+        mean = new_mean;
+        cov = new_cov;
+        if moved <= 1e-12 * scale {
+            break;
+        }
+    }
+    let nf = n as f64;
+    Moments { n, rows, n_eff: total * total / sum_w2, mean, cov: cov * (nf / (nf - 1.0)) }
+}
+
 /// Smallest eigenvalue above which a correlation matrix counts as positive definite.
 pub const PD_TOL: f64 = 1e-10;
 

@@ -61,6 +61,8 @@ pub struct Spec {
     /// Codes such as 99 ("don't know") that mean "missing" in any rating or target column.
     #[serde(default)]
     pub missing_codes: Vec<f64>,
+    /// How the driver models treat skipped answers: listwise (default), pairwise or em.
+    pub missing: Option<crate::drivers::Missing>,
     /// How to read CSV files; everything is sniffed when not given.
     #[serde(default)]
     pub csv: CsvOptions,
@@ -229,6 +231,7 @@ impl Spec {
             weights_are: self.weights_are.unwrap_or_default(),
             scale: self.scale,
             missing_codes: self.missing_codes,
+            missing: self.missing.unwrap_or(crate::drivers::Missing::Listwise),
             csv: CsvOptions { sheet: self.sheet, ..self.csv },
             seed: self.seed.unwrap_or(DEFAULT_SEED),
             drivers: self.drivers,
@@ -257,6 +260,7 @@ pub struct Survey {
     pub weights_are: WeightsAre,
     pub scale: Option<Scale>,
     pub missing_codes: Vec<f64>,
+    pub missing: crate::drivers::Missing,
     pub csv: CsvOptions,
     pub seed: u64,
     pub drivers: Vec<DriverSpec>,

@@ -1320,3 +1320,57 @@ fn bad_benchmark_files_are_refused_with_the_row() {
         &["b.csv", "row 1", "has no wave column"],
     );
 }
+
+/// `--missing em` on 1,200 respondents with 15% of each driver's answers blank (only 535
+/// complete): the Shapley values are those of lavaan's maximum-likelihood correlation
+/// matrix, `lavCor(missing = "ml")` (tests/data/em/, made by make.py and make.R), to 1e-4.
+#[test]
+fn em_matches_lavaan_maximum_likelihood() {
+    let want: Value = serde_json::from_str(include_str!("data/em/lavaan.json")).unwrap();
+    let corr: Vec<Vec<f64>> = serde_json::from_value(want["correlation"].clone()).unwrap();
+    let corr = ndarray::Array2::from_shape_fn((6, 6), |(i, j)| corr[i][j]);
+    let gains = keydriver::drivers::subsets::Gains::exact(&corr, Default::default());
+    let lavaan = keydriver::drivers::shapley::Shapley::exact(&gains).values;
+    let got = common::json(keydriver().args([
+        "drivers",
+        "--data",
+        "tests/data/em/blanks.csv",
+        "--target",
+        "y",
+        "--outcome",
+        "numeric",
+        "--drivers",
+        "d1,d2,d3,d4,d5",
+        "--missing",
+        "em",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(got["n_used"], want["complete_rows"]);
+    assert_eq!(got["rows_used"]["correlation_matrix"], 1200);
+    for d in got["drivers"].as_array().unwrap() {
+        let j: usize = d["name"].as_str().unwrap()[1..].parse::<usize>().unwrap() - 1;
+        let (ours, theirs) = (d["shapley"].as_f64().unwrap(), lavaan[j]);
+        assert!((ours - theirs).abs() < 1e-4, "{}: {ours} vs lavaan {theirs}", d["name"]);
+    }
+    assert!((got["r2"].as_f64().unwrap() - gains.full).abs() < 1e-4);
+    // Listwise deletion on the same file says what it cost and points to EM.
+    let listwise = common::json(keydriver().args([
+        "drivers",
+        "--data",
+        "tests/data/em/blanks.csv",
+        "--target",
+        "y",
+        "--outcome",
+        "numeric",
+        "--drivers",
+        "d1,d2,d3,d4,d5",
+        "--format",
+        "json",
+    ]));
+    let notes = listwise["method_notes"].to_string();
+    assert!(
+        notes.contains("listwise deletion left out 665 of 1200 respondents (55%)") && notes.contains("--missing em"),
+        "{notes}"
+    );
+}

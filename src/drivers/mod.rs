@@ -42,13 +42,16 @@ pub enum Method {
 }
 
 /// `--missing`: how rows with gaps enter the correlation matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Missing {
     /// Only rows with the target and every driver.
     Listwise,
     /// Each correlation from every row that has both variables.
     Pairwise,
+    /// Means and covariance by maximum likelihood under missing-at-random (EM), from
+    /// every row with any answer.
+    Em,
 }
 
 /// `--non-pd`: what to do with a pairwise matrix that is not positive definite.
@@ -314,11 +317,12 @@ pub struct DriverTable {
     pub driver_correlations: Vec<Vec<f64>>,
 }
 
-/// Where a fit's moments come from: the complete rows, or every row with its gaps for
-/// pairwise deletion. The bootstrap resamples the same source.
+/// Where a fit's moments come from: the complete rows, or every row with its gaps and how
+/// to estimate from them (pairwise deletion or EM). The bootstrap resamples the same
+/// source, so EM reruns per resample.
 pub enum Source<'a> {
     Listwise(Rows),
-    Pairwise(&'a GappyColumns),
+    Gappy(&'a GappyColumns, Missing),
 }
 
 impl Source<'_> {
@@ -326,7 +330,7 @@ impl Source<'_> {
     pub fn len(&self) -> usize {
         match self {
             Source::Listwise(rows) => rows.len(),
-            Source::Pairwise((columns, _)) => columns.first().map_or(0, Vec::len),
+            Source::Gappy((columns, _), _) => columns.first().map_or(0, Vec::len),
         }
     }
 
@@ -338,18 +342,22 @@ impl Source<'_> {
     pub fn moments(&self, counts: Option<&[u32]>) -> Moments {
         match self {
             Source::Listwise(rows) => rows.moments(counts),
-            Source::Pairwise((columns, w)) => match counts {
-                None => moments::pairwise(columns, w.as_deref()),
-                Some(c) => {
-                    let v: Vec<f64> = (0..c.len()).map(|i| c[i] as f64 * w.as_ref().map_or(1.0, |w| w[i])).collect();
-                    moments::pairwise(columns, Some(&v))
+            Source::Gappy((columns, w), how) => {
+                let v: Option<Vec<f64>> = match counts {
+                    None => w.clone(),
+                    Some(c) => Some((0..c.len()).map(|i| c[i] as f64 * w.as_ref().map_or(1.0, |w| w[i])).collect()),
+                };
+                match how {
+                    Missing::Em => moments::em(columns, v.as_deref()),
+                    _ => moments::pairwise(columns, v.as_deref()),
                 }
-            },
+            }
         }
     }
 
+    /// The moments are not those of the complete rows alone.
     pub fn is_pairwise(&self) -> bool {
-        matches!(self, Source::Pairwise(_))
+        matches!(self, Source::Gappy(..))
     }
 }
 
@@ -394,12 +402,12 @@ impl DriverTable {
         data: &ModelData,
         opts: &Options,
     ) -> Result<DriverTable, ModelError> {
-        let pairwise = (opts.missing == Missing::Pairwise).then(|| responses.model_columns(outcome, keep));
-        Self::fit_data(outcome, &survey.drivers, data, pairwise.as_ref(), opts)
+        let gappy = (opts.missing != Missing::Listwise).then(|| responses.model_columns(outcome, keep));
+        Self::fit_data(outcome, &survey.drivers, data, gappy.as_ref(), opts)
     }
 
-    /// The engine proper, on complete rows (and, for `--missing pairwise`, the columns
-    /// with their gaps: drivers then the outcome, and weights), both oriented.
+    /// The engine proper, on complete rows (and, for `--missing pairwise` or `em`, the
+    /// columns with their gaps: drivers then the outcome, and weights), both oriented.
     pub fn fit_data(
         outcome: &Outcome,
         specs: &[DriverSpec],
@@ -409,7 +417,7 @@ impl DriverTable {
     ) -> Result<DriverTable, ModelError> {
         let model = Model { outcome, specs, opts };
         let source = match pairwise {
-            Some(columns) => Source::Pairwise(columns),
+            Some(columns) => Source::Gappy(columns, opts.missing),
             None => Source::Listwise(Rows::new(data)),
         };
         let prep = model.prepare(source.moments(None), source.is_pairwise())?;
@@ -548,7 +556,7 @@ fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &Counts) -> D
             }
             (true, WeightsAre::Sampling) if !data.rows => StandardErrors::WeightedLm,
             (true, WeightsAre::Sampling) => {
-                notes.push("design-based standard errors need complete rows: with pairwise deletion the betas' SEs are model-based, as lm(weights = w)".into());
+                notes.push(format!("design-based standard errors need complete rows: with {} the betas' SEs are model-based, as lm(weights = w)", if opts.missing == Missing::Em { "EM" } else { "pairwise deletion" }));
                 StandardErrors::WeightedLm
             }
             (true, WeightsAre::Frequency) => StandardErrors::WeightedLm,

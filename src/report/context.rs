@@ -420,7 +420,9 @@ pub struct DriversView {
     pub adj_r2: String,
     pub n_used: usize,
     pub n_dropped: usize,
-    /// listwise or pairwise.
+    /// Respondents behind the correlation matrix (all with an answer, under EM).
+    pub matrix_rows: usize,
+    /// listwise, pairwise or em.
     pub missing: String,
     pub rank_by: &'static str,
     /// The first logit class ("promoter", "satisfied", "high effort"), when there is one.
@@ -485,6 +487,7 @@ impl DriversView {
             adj_r2: format!("{:.3}", d.adj_r2),
             n_used: d.n_used,
             n_dropped: d.n_dropped,
+            matrix_rows: d.rows_used.get("correlation_matrix").copied().unwrap_or(d.n_used),
             missing: serde_json::to_value(d.missing)
                 .ok()
                 .and_then(|v| v.as_str().map(String::from))
