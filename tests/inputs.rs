@@ -498,3 +498,10 @@ fn corrupt_excel_or_spss_is_one_line() {
         fails(keydriver().args(["drivers", "--data", &path, "--target", "y", "--drivers", "a"]), 1, &[file, says]);
     }
 }
+
+/// A Qualtrics-style workbook (names, then a row of question wording, then data) loads
+/// with no flag, the extra header row detected as in CSV, and joins to a CSV.
+#[test]
+fn excel_with_an_extra_header_row() {
+    same_as_reference(drivers_json("export.xlsx", include_bytes!("data/formats/qualtrics.xlsx"), &[]));
+}

@@ -33,8 +33,9 @@ pub struct Labels {
     pub user_missing: Vec<(String, String, usize)>,
 }
 
-/// The first sheet, or `sheet`, as text columns named by its header row.
-pub fn excel(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Result<DataFrame> {
+/// The first sheet, or `sheet`, as text columns named by its header row. Extra header rows
+/// (a Qualtrics export's question wording) are detected as in CSV, or given.
+pub fn excel(path: &Path, bytes: Vec<u8>, sheet: Option<&str>, header_rows: Option<usize>) -> Result<DataFrame> {
     let bad = |reason: String| Error::BadFile { file: path.to_path_buf(), reason };
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| bad(format!("not a readable Excel or OpenDocument workbook: {}", one_line(&e))))?;
@@ -60,7 +61,14 @@ pub fn excel(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Result<DataFra
     let header = rows
         .next()
         .ok_or_else(|| bad(format!("sheet \"{name}\" is empty: expected a header row and data rows{others}")))?;
-    let data: Vec<&[Data]> = rows.collect();
+    let mut data: Vec<&[Data]> = rows.collect();
+    let sample: Vec<Vec<String>> = std::iter::once(header)
+        .chain(data.iter().copied())
+        .take(50)
+        .map(|r| r.iter().map(|c| text(c).unwrap_or_default()).collect())
+        .collect();
+    let extra = header_rows.map_or_else(|| super::sniff::extra_header_rows(&sample, false), |h| h.max(1) - 1);
+    data.drain(..extra.min(data.len()));
     if data.is_empty() {
         return Err(bad(format!("sheet \"{name}\" has a header but no data rows{others}")));
     }

@@ -83,7 +83,7 @@ pub fn parse_number(field: &str, decimal_comma: bool) -> Option<Result<f64, ()>>
 /// Rows after the first that are really headers: every column that is numeric further down
 /// holds text in them (question wording, `{"ImportId":"QID1"}`). A data row with one bad
 /// value does not qualify, so it is still reported as bad data rather than skipped.
-fn extra_header_rows(rows: &[Vec<String>], decimal_comma: bool) -> usize {
+pub(super) fn extra_header_rows(rows: &[Vec<String>], decimal_comma: bool) -> usize {
     const MAX_EXTRA: usize = 4;
     if rows.len() < 3 {
         return 0;

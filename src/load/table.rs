@@ -57,7 +57,7 @@ impl Table {
             return Ok(Table { path: path.to_path_buf(), df, dialect: None, labels: Labels::default() });
         }
         if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
-            let df = sheets::excel(path, bytes, csv.sheet.as_deref())?;
+            let df = sheets::excel(path, bytes, csv.sheet.as_deref(), csv.header_rows)?;
             return Ok(Table { path: path.to_path_buf(), df, dialect: None, labels: Labels::default() });
         }
         if SPSS_MAGIC.iter().any(|m| bytes.starts_with(m)) {

@@ -8,6 +8,8 @@ project root; the outputs are committed, CI never runs this):
   (as Excel exports often do), and quarter as text.
 - ratings.sav: the same as SPSS, with variable labels on the drivers, region coded 1-4
   with value labels, and 99 ("don't know") declared user-missing on every driver.
+- qualtrics.xlsx: the small reference survey of tests/inputs.rs (id, a, b, comment) as a
+  Qualtrics-style export: the names, then a row of question wording, then the data.
 - corrupt.xlsx / corrupt.sav: the first 300 bytes of each.
 """
 import csv
@@ -56,3 +58,13 @@ pyreadstat.write_sav(
 for name in ["ratings.xlsx", "ratings.sav"]:
     blob = open(OUT + name, "rb").read()
     open(OUT + "corrupt." + name.split(".")[1], "wb").write(blob[:300])
+
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = "Sheet0"
+ws.append(["id", "a", "b", "comment"])
+ws.append(["Response ID", "How was the wait?", "How was the quality?", "Anything else?"])
+for r in [(1, 5.5, 7, "fine"), (2, 6, 5, "ok"), (3, 9, 9, "great"), (4, 3, 4, "slow"),
+          (5, 8, 6, "ok"), (6, 7, 8, "good"), (7, 2, 3, "bad"), (8, 10, 9, "superb")]:
+    ws.append(list(r))
+wb.save(OUT + "qualtrics.xlsx")
