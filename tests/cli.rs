@@ -1331,21 +1331,15 @@ fn em_matches_lavaan_maximum_likelihood() {
     let corr = ndarray::Array2::from_shape_fn((6, 6), |(i, j)| corr[i][j]);
     let gains = keydriver::drivers::subsets::Gains::exact(&corr, Default::default());
     let lavaan = keydriver::drivers::shapley::Shapley::exact(&gains).values;
-    let got = common::json(keydriver().args([
-        "drivers",
-        "--data",
-        "tests/data/em/blanks.csv",
-        "--target",
-        "y",
-        "--outcome",
-        "numeric",
-        "--drivers",
-        "d1,d2,d3,d4,d5",
-        "--missing",
-        "em",
-        "--format",
-        "json",
-    ]));
+    let run = |extra: &[&str]| {
+        common::json(
+            keydriver()
+                .args(["drivers", "--data", "tests/data/em/blanks.csv", "--target", "y", "--outcome", "numeric"])
+                .args(["--drivers", "d1,d2,d3,d4,d5", "--format", "json"])
+                .args(extra),
+        )
+    };
+    let got = run(&["--missing", "em"]);
     assert_eq!(got["n_used"], want["complete_rows"]);
     assert_eq!(got["rows_used"]["correlation_matrix"], 1200);
     for d in got["drivers"].as_array().unwrap() {
@@ -1355,19 +1349,7 @@ fn em_matches_lavaan_maximum_likelihood() {
     }
     assert!((got["r2"].as_f64().unwrap() - gains.full).abs() < 1e-4);
     // Listwise deletion on the same file says what it cost and points to EM.
-    let listwise = common::json(keydriver().args([
-        "drivers",
-        "--data",
-        "tests/data/em/blanks.csv",
-        "--target",
-        "y",
-        "--outcome",
-        "numeric",
-        "--drivers",
-        "d1,d2,d3,d4,d5",
-        "--format",
-        "json",
-    ]));
+    let listwise = run(&[]);
     let notes = listwise["method_notes"].to_string();
     assert!(
         notes.contains("listwise deletion left out 665 of 1200 respondents (55%)") && notes.contains("--missing em"),

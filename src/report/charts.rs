@@ -511,7 +511,9 @@ pub fn quadrant(c: Canvas, title: &str, x_desc: &str, points: &[Point]) -> Resul
         .label_style(c.font(20))
         .axis_desc_style(c.font(20))
         .x_label_formatter(&|x| format!("{x:.prec$}", prec = if xr.end - xr.start < 1.0 { 2 } else { 1 }))
-        .y_label_formatter(&|y| format!("{y:.0}"))
+        // The padding below may reach under 0 to leave room for the corner names; a share
+        // is never negative, so no negative tick is labelled.
+        .y_label_formatter(&|y| if *y < -1e-9 { String::new() } else { format!("{y:.0}") })
         .draw()
         .map_err(|e| c.err(e))?;
     let dash = GREY.stroke_width(2 * c.scale);
