@@ -20,6 +20,7 @@ use arrow::datatypes::{DataType as ArrowType, Float64Type};
 use calamine::{Data, Reader};
 use polars::prelude::*;
 
+use super::table::{first_line, format_number};
 use crate::error::{Error, Result};
 
 /// What an SPSS file says about its columns.
@@ -38,7 +39,7 @@ pub struct Labels {
 pub fn excel(path: &Path, bytes: Vec<u8>, sheet: Option<&str>, header_rows: Option<usize>) -> Result<DataFrame> {
     let bad = |reason: String| Error::BadFile { file: path.to_path_buf(), reason };
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| bad(format!("not a readable Excel or OpenDocument workbook: {}", one_line(&e))))?;
+        .map_err(|e| bad(format!("not a readable Excel or OpenDocument workbook: {}", first_line(&e.to_string()))))?;
     let names = book.sheet_names();
     let name = match sheet {
         Some(s) => names.iter().find(|n| n.as_str() == s).cloned().ok_or_else(|| {
@@ -56,7 +57,8 @@ pub fn excel(path: &Path, bytes: Vec<u8>, sheet: Option<&str>, header_rows: Opti
     } else {
         String::new()
     };
-    let range = book.worksheet_range(&name).map_err(|e| bad(format!("sheet \"{name}\": {}", one_line(&e))))?;
+    let range =
+        book.worksheet_range(&name).map_err(|e| bad(format!("sheet \"{name}\": {}", first_line(&e.to_string()))))?;
     let mut rows = range.rows().skip_while(|r| r.iter().all(|c| matches!(c, Data::Empty)));
     let header = rows
         .next()
@@ -81,7 +83,7 @@ pub fn excel(path: &Path, bytes: Vec<u8>, sheet: Option<&str>, header_rows: Opti
             Column::new(title.trim().into(), values)
         })
         .collect();
-    DataFrame::new(data.len(), columns).map_err(|e| bad(format!("sheet \"{name}\": {}", one_line(&e))))
+    DataFrame::new(data.len(), columns).map_err(|e| bad(format!("sheet \"{name}\": {}", first_line(&e.to_string()))))
 }
 
 /// A cell as the text a CSV export would hold; `None` when empty.
@@ -90,8 +92,7 @@ fn text(cell: &Data) -> Option<String> {
         Data::Empty => None,
         Data::String(s) if s.trim().is_empty() => None,
         Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Some(s.trim().to_string()),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{}", *f as i64)),
-        Data::Float(f) => Some(f.to_string()),
+        Data::Float(f) => Some(format_number(*f)),
         Data::Int(i) => Some(i.to_string()),
         Data::Bool(b) => Some(b.to_string()),
         Data::DateTime(d) => Some(excel_date(d.as_f64())),
@@ -118,7 +119,7 @@ fn excel_date(serial: f64) -> String {
 pub fn spss(path: &Path, bytes: Vec<u8>) -> Result<(DataFrame, Labels)> {
     let bad = |reason: String| Error::BadFile { file: path.to_path_buf(), reason };
     let (batch, meta) = ambers::read_sav_from_reader(Cursor::new(bytes))
-        .map_err(|e| bad(format!("not a readable SPSS file: {}", one_line(&e))))?;
+        .map_err(|e| bad(format!("not a readable SPSS file: {}", first_line(&e.to_string()))))?;
     if batch.num_rows() == 0 {
         return Err(bad("has no data rows".into()));
     }
@@ -197,14 +198,10 @@ pub fn spss(path: &Path, bytes: Vec<u8>) -> Result<(DataFrame, Labels)> {
         };
         columns.push(column);
     }
-    let df = DataFrame::new(batch.num_rows(), columns).map_err(|e| bad(one_line(&e)))?;
+    let df = DataFrame::new(batch.num_rows(), columns).map_err(|e| bad(first_line(&e.to_string())))?;
     Ok((df, labels))
 }
 
 fn trimmed(v: Option<&str>) -> Option<String> {
     v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
-}
-
-fn one_line(e: &dyn std::fmt::Display) -> String {
-    e.to_string().lines().next().unwrap_or("").trim().to_string()
 }

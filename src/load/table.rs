@@ -189,8 +189,8 @@ impl Table {
     }
 }
 
-/// A code as it would be written: 3 rather than 3.0.
-fn format_number(x: f64) -> String {
+/// A number as it would be written: 3 rather than 3.0.
+pub(super) fn format_number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
     } else {
@@ -198,7 +198,7 @@ fn format_number(x: f64) -> String {
     }
 }
 
-fn first_line(s: &str) -> String {
+pub(super) fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or("").trim().to_string()
 }
 
