@@ -189,18 +189,8 @@ fn fit_group(
     opts: &Options,
 ) -> GroupFit {
     let data = responses.model_data(outcome, Some(keep));
-    let min = survey.min_group_n();
-    let only = format!("{} only", outcome.metric());
-    let (table, note) = if stats.group == MISSING_LABEL {
-        (None, Some(format!("respondents without a value here: {only}")))
-    } else if data.n_used < min {
-        (
-            None,
-            Some(format!(
-                "only {} complete responses, fewer than the {min} a ranking needs (min_group_n): {only}",
-                data.n_used
-            )),
-        )
+    let (table, note) = if let Some(why) = unrankable(survey, &stats.group, data.n_used) {
+        (None, Some(format!("{why}: {} only", outcome.metric())))
     } else {
         let group_opts = Options { seed: group_seed(opts.seed, name), ..opts.clone() };
         match DriverTable::fit_rows(survey, responses, outcome, Some(keep), &data, &group_opts) {
@@ -239,6 +229,19 @@ fn compare(this: &DriverTable, u: &Uncertainty, other: &Uncertainty) -> Vec<Shar
             })
         })
         .collect()
+}
+
+/// Why a group gets no driver ranking of its own, if it does not: respondents without a
+/// value in the column, or fewer complete responses than `min_group_n`.
+pub fn unrankable(survey: &Survey, group: &str, n_used: usize) -> Option<String> {
+    let min = survey.min_group_n();
+    if group == MISSING_LABEL {
+        Some("respondents without a value here".into())
+    } else if n_used < min {
+        Some(format!("only {n_used} complete responses, fewer than the {min} a ranking needs (min_group_n)"))
+    } else {
+        None
+    }
 }
 
 /// Each group resamples from its own stream: the run's seed mixed with the group's name

@@ -198,12 +198,9 @@ pub fn analyse_moments(survey: &spec::Survey, file: &sums::SumsFile, opts: &driv
     };
     let all = file.all();
     let table = fit(all)?;
-    let min = survey.min_group_n();
     let group = |g: &sums::GroupSums| {
-        let (table, note) = if g.group == load::MISSING_LABEL {
-            (None, Some("respondents without a value here".to_string()))
-        } else if g.n < min {
-            (None, Some(format!("only {} complete responses, fewer than the {min} a ranking needs (min_group_n)", g.n)))
+        let (table, note) = if let Some(why) = groups::unrankable(survey, &g.group, g.n) {
+            (None, Some(why))
         } else {
             match fit(g) {
                 Ok(t) => (Some(t), None),
