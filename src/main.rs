@@ -143,24 +143,28 @@ fn resolve(
     config: Option<PathBuf>,
     need_drivers: bool,
 ) -> Result<(keydriver::spec::Survey, Option<String>)> {
-    let spec = match &config {
-        Some(path) => Spec::from_file(path)?,
-        None => Spec::default(),
-    };
-    let survey = data.apply(spec).resolve(need_drivers)?;
-    Ok((survey, config.as_deref().map(Path::display).map(|d| d.to_string())))
+    let spec = data.apply(read_config(config.as_deref())?);
+    checked(spec, config, need_drivers)
 }
 
 /// As [`resolve`], for commands that never read the data file, which may then be left out.
-fn resolve_without_data(
-    mut data: DataArgs,
+fn resolve_without_data(data: DataArgs, config: Option<PathBuf>) -> Result<(keydriver::spec::Survey, Option<String>)> {
+    let mut spec = data.apply(read_config(config.as_deref())?);
+    spec.ratings.get_or_insert_with(|| PathBuf::from("(not read)"));
+    checked(spec, config, true)
+}
+
+fn read_config(config: Option<&Path>) -> Result<Spec> {
+    config.map_or_else(|| Ok(Spec::default()), Spec::from_file)
+}
+
+fn checked(
+    spec: Spec,
     config: Option<PathBuf>,
+    need_drivers: bool,
 ) -> Result<(keydriver::spec::Survey, Option<String>)> {
-    let from_config = config.as_deref().map(Spec::from_file).transpose()?.and_then(|s| s.ratings);
-    if data.data.is_none() && from_config.is_none() {
-        data.data = Some(PathBuf::from("(not read)"));
-    }
-    resolve(data, config, true)
+    let survey = spec.resolve(need_drivers)?;
+    Ok((survey, config.as_deref().map(Path::display).map(|d| d.to_string())))
 }
 
 /// The `nps` and `drivers` commands report one outcome: when survey.toml has several,
