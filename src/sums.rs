@@ -96,10 +96,15 @@ impl SumsFile {
                 groups.push(group_sums(responses, outcome, col, g, &keep));
             }
         }
+        SumsFile::new(survey, variables(survey, outcome), groups)
+    }
+
+    /// A file of `groups`, described by the survey's weight, wave and segment columns.
+    fn new(survey: &Survey, variables: Vec<String>, groups: Vec<GroupSums>) -> SumsFile {
         SumsFile {
             format: FORMAT.into(),
             version: VERSION,
-            variables: variables(survey, outcome),
+            variables,
             weight: survey.weight.clone(),
             wave: survey.wave.clone(),
             segments: survey.segments.clone(),
@@ -131,7 +136,8 @@ impl SumsFile {
             }
             f
         } else {
-            from_csv(&text, want.len()).map_err(bad)?.into_file(survey, want)
+            let groups = from_csv(&text, want.len()).map_err(bad)?;
+            SumsFile::new(survey, want, groups)
         };
         if !file.groups.iter().any(|g| g.by == "all") {
             return Err(bad("no row with by = \"all\": the sums over every respondent are needed".into()));
@@ -182,25 +188,9 @@ fn group_sums(responses: &Responses, outcome: &Outcome, by: &str, group: &str, k
     GroupSums { by: by.into(), group: group.into(), rows: d.n_used + d.n_dropped, n: d.n_used, sw, sw2, s, ss }
 }
 
-/// The query's CSV: a header row, then one row per group.
-struct CsvSums(Vec<GroupSums>);
-
-impl CsvSums {
-    fn into_file(self, survey: &Survey, variables: Vec<String>) -> SumsFile {
-        SumsFile {
-            format: FORMAT.into(),
-            version: VERSION,
-            variables,
-            weight: survey.weight.clone(),
-            wave: survey.wave.clone(),
-            segments: survey.segments.clone(),
-            groups: self.0,
-        }
-    }
-}
-
-/// Parses the query's result. Labels may be quoted (RFC 4180); numbers are plain.
-fn from_csv(text: &str, k: usize) -> std::result::Result<CsvSums, String> {
+/// Parses the query's result (a header row, then one row per group). Labels may be
+/// quoted (RFC 4180); numbers are plain.
+fn from_csv(text: &str, k: usize) -> std::result::Result<Vec<GroupSums>, String> {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let header: Vec<String> = split_csv(lines.next().ok_or("empty file")?).iter().map(|h| h.to_lowercase()).collect();
     let mut want = vec!["by_".to_string(), "group_".into(), "rows_".into(), "n_".into(), "sw".into(), "sw2".into()];
@@ -240,7 +230,7 @@ fn from_csv(text: &str, k: usize) -> std::result::Result<CsvSums, String> {
             ss: (0..k * (k + 1) / 2).map(|j| num(6 + k + j)).collect::<std::result::Result<_, _>>()?,
         });
     }
-    Ok(CsvSums(groups))
+    Ok(groups)
 }
 
 /// One CSV line into cells, with double-quoted cells ("a, b", "say ""hi""").
