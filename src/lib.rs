@@ -158,10 +158,23 @@ pub fn analyse_drivers(
     Ok((table, groups::analyse(survey, &responses, o, &scores, opts)))
 }
 
-/// The main outcome's sufficient statistics (the `moments` command).
+/// The main outcome's sufficient statistics (the `moments` command), in one pass over
+/// the rows.
 pub fn moments(survey: &spec::Survey) -> Result<sums::SumsFile> {
-    let responses = load::load(survey)?;
-    Ok(sums::SumsFile::from_responses(&responses.survey, &responses, survey.main_outcome()))
+    load::scan::sums(survey, survey.main_outcome())
+}
+
+/// Whether `drivers` can run in one pass over the rows, holding a batch at a time: every
+/// method asked for needs only moments (no Spearman, logits, design-based standard
+/// errors, bootstrap or gap handling).
+pub fn streams(survey: &spec::Survey, opts: &drivers::Options) -> bool {
+    use drivers::Method;
+    let design = survey.weight.is_some() && opts.weights_are == spec::WeightsAre::Sampling && opts.wants(Method::Ols);
+    opts.bootstrap == 0
+        && opts.missing == drivers::Missing::Listwise
+        && !opts.wants(Method::Corr)
+        && !opts.wants(Method::Logit)
+        && !design
 }
 
 /// What `drivers --from-moments` prints: the pooled table and one per wave and segment

@@ -84,15 +84,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             let opts = model.options(&survey, 0)?;
             let sums = keydriver::sums::SumsFile::read(&file, &survey, survey.main_outcome())?;
-            let result = keydriver::analyse_moments(&survey, &sums, &opts)?;
-            print!(
-                "{}",
-                match format {
-                    Format::Table => export::table::render(&result.table.drivers),
-                    Format::Csv => export::csv::render(&result.table.drivers),
-                    Format::Json => export::json::render(&result),
-                }
-            );
+            print_moments_report(&keydriver::analyse_moments(&survey, &sums, &opts)?, format);
             Ok(())
         }
         Command::Drivers { data, model, format, from_moments: None } => {
@@ -100,6 +92,11 @@ fn run(cli: Cli) -> Result<()> {
             let (survey, _) = resolve(data, config, true)?;
             tell_main_outcome(&survey, "ranking the drivers of");
             let opts = model.options(&survey, 0)?;
+            if keydriver::streams(&survey, &opts) {
+                let sums = keydriver::moments(&survey)?;
+                print_moments_report(&keydriver::analyse_moments(&survey, &sums, &opts)?, format);
+                return Ok(());
+            }
             let result = keydriver::analyse_drivers(&survey, &opts);
             opts.progress.finish_and_clear();
             let (table, groups) = result?;
@@ -135,6 +132,18 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The driver tables from sums (`--from-moments`, or a streamed pass).
+fn print_moments_report(result: &keydriver::MomentsReport, format: Format) {
+    print!(
+        "{}",
+        match format {
+            Format::Table => export::table::render(&result.table.drivers),
+            Format::Csv => export::csv::render(&result.table.drivers),
+            Format::Json => export::json::render(result),
+        }
+    );
 }
 
 /// survey.toml (if any) overridden by the flags, checked for completeness.

@@ -20,7 +20,7 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::load::{Responses, MISSING_LABEL};
+use crate::load::MISSING_LABEL;
 use crate::moments::Moments;
 use crate::outcome::Outcome;
 use crate::spec::Survey;
@@ -82,25 +82,8 @@ pub struct SumsFile {
 }
 
 impl SumsFile {
-    /// The sums of `outcome` and the survey's drivers, from the loaded responses.
-    pub fn from_responses(survey: &Survey, responses: &Responses, outcome: &Outcome) -> SumsFile {
-        let n = responses.height();
-        let mut groups = vec![group_sums(responses, outcome, "all", "all", &vec![true; n])];
-        for col in survey.wave.iter().chain(&survey.segments) {
-            let labels = responses.labels(col);
-            let mut names: Vec<&str> = labels.iter().map(String::as_str).collect();
-            names.sort_unstable();
-            names.dedup();
-            for g in names {
-                let keep: Vec<bool> = labels.iter().map(|l| l == g).collect();
-                groups.push(group_sums(responses, outcome, col, g, &keep));
-            }
-        }
-        SumsFile::new(survey, variables(survey, outcome), groups)
-    }
-
     /// A file of `groups`, described by the survey's weight, wave and segment columns.
-    fn new(survey: &Survey, variables: Vec<String>, groups: Vec<GroupSums>) -> SumsFile {
+    pub(crate) fn new(survey: &Survey, variables: Vec<String>, groups: Vec<GroupSums>) -> SumsFile {
         SumsFile {
             format: FORMAT.into(),
             version: VERSION,
@@ -158,34 +141,6 @@ impl SumsFile {
 /// Driver columns, then the outcome column.
 fn variables(survey: &Survey, outcome: &Outcome) -> Vec<String> {
     survey.drivers.iter().map(|d| d.column.clone()).chain([outcome.column.clone()]).collect()
-}
-
-fn group_sums(responses: &Responses, outcome: &Outcome, by: &str, group: &str, keep: &[bool]) -> GroupSums {
-    let d = responses.model_data(outcome, Some(keep));
-    let k = d.x.ncols() + 1;
-    let sign = outcome.sign();
-    let mut s = vec![0.0; k];
-    let mut ss = vec![0.0; k * (k + 1) / 2];
-    let (mut sw, mut sw2) = (0.0, 0.0);
-    let mut v = vec![0.0; k];
-    for i in 0..d.n_used {
-        let w = d.w.as_ref().map_or(1.0, |w| w[i]);
-        for (j, x) in v.iter_mut().enumerate().take(k - 1) {
-            *x = d.x[[i, j]];
-        }
-        v[k - 1] = sign * d.y[i];
-        sw += w;
-        sw2 += w * w;
-        let mut at = 0;
-        for j in 0..k {
-            s[j] += w * v[j];
-            for l in j..k {
-                ss[at] += w * v[j] * v[l];
-                at += 1;
-            }
-        }
-    }
-    GroupSums { by: by.into(), group: group.into(), rows: d.n_used + d.n_dropped, n: d.n_used, sw, sw2, s, ss }
 }
 
 /// Parses the query's result (a header row, then one row per group). Labels may be

@@ -537,7 +537,19 @@ fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &Counts) -> D
         notes.push(format!("Spearman correlations skipped: only {} complete rows", data.n_used));
     }
     if !data.rows {
-        notes.push("computed from moments: Spearman correlations and the logits need the rows and were skipped; the betas' standard errors are model-based".into());
+        let mut skipped = Vec::new();
+        if opts.wants(Method::Corr) {
+            skipped.push("Spearman correlations");
+        }
+        if opts.wants(Method::Logit) && !model.outcome.classes().is_empty() {
+            skipped.push("the logits");
+        }
+        if !skipped.is_empty() {
+            notes.push(format!("computed from moments: {} need the rows and were skipped", skipped.join(" and ")));
+        }
+        if data.weighted && opts.weights_are == WeightsAre::Sampling && opts.wants(Method::Ols) {
+            notes.push("computed from moments: the betas' standard errors are model-based, as lm(weights = w)".into());
+        }
     }
     let mut standard_errors = None;
     if let Some(o) = &est.ols {

@@ -5,6 +5,8 @@
 //! number 0–10), unless the value is a declared missing code. The ratings and outcome
 //! (NPS) files are joined with polars.
 
+mod batches;
+pub mod scan;
 mod sheets;
 mod sniff;
 mod table;
@@ -361,23 +363,29 @@ fn coded_values(
 
 /// Survey weights: present, finite, non-negative, and not all zero.
 fn weight_values(table: &Table, column: &str) -> Result<Vec<Option<f64>>> {
-    let values = table.numbers(column, "weight")?;
-    let mut total = 0.0;
-    for (i, v) in values.iter().enumerate() {
-        match v {
-            None => return Err(table.value_error(column, i, "weight is blank".into())),
-            Some(w) if *w < 0.0 => return Err(table.value_error(column, i, format!("weight {w} is negative"))),
-            Some(w) => total += w,
-        }
-    }
-    if total <= 0.0 {
+    let values = weight_cells(table, column)?;
+    if values.iter().sum::<f64>() <= 0.0 {
         return Err(Error::BadColumn {
             file: table.path.clone(),
             column: column.to_string(),
             reason: "weights sum to zero".into(),
         });
     }
-    Ok(values)
+    Ok(values.into_iter().map(Some).collect())
+}
+
+/// Each weight present and non-negative (one batch of a pass may hold only zeros).
+fn weight_cells(table: &Table, column: &str) -> Result<Vec<f64>> {
+    table
+        .numbers(column, "weight")?
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            None => Err(table.value_error(column, i, "weight is blank".into())),
+            Some(w) if w < 0.0 => Err(table.value_error(column, i, format!("weight {w} is negative"))),
+            Some(w) => Ok(w),
+        })
+        .collect()
 }
 
 impl Responses {

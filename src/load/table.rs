@@ -21,24 +21,30 @@ pub struct Table {
     pub df: DataFrame,
     pub dialect: Option<Dialect>,
     pub labels: Labels,
+    /// Data rows of the file before this table's first: a batch of a streamed file names
+    /// its rows as the file numbers them.
+    pub first_row: usize,
 }
 
-const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
-const PARQUET_MAGIC: &[u8] = b"PAR1";
+pub(super) const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+pub(super) const PARQUET_MAGIC: &[u8] = b"PAR1";
 /// xlsx and ods are zip archives; xls is an OLE compound file; SPSS starts "$FL2" (sav)
 /// or "$FL3" (zsav).
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const OLE_MAGIC: &[u8] = &[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 const SPSS_MAGIC: [&[u8]; 2] = [b"$FL2", b"$FL3"];
-const UTF8_BOM: &[u8] = &[0xef, 0xbb, 0xbf];
+pub(super) const UTF8_BOM: &[u8] = &[0xef, 0xbb, 0xbf];
 
 impl Table {
     /// Reads CSV (plain or gzip), Parquet, Excel (xlsx, xls, ods) or SPSS (sav, zsav),
-    /// recognised by content, not by extension.
+    /// recognised by content, not by extension; or a folder of them (see [`super::batches`]).
     /// `numeric` names the columns that must hold numbers (any that exist).
     pub fn read(path: &Path, csv: &CsvOptions, numeric: &[&str]) -> Result<Table> {
         let unreadable = |reason: String| Error::Unreadable { file: path.to_path_buf(), reason };
         let bad = |reason: String| Error::BadFile { file: path.to_path_buf(), reason };
+        if path.is_dir() {
+            return super::batches::read_all(path, csv, numeric);
+        }
         let mut bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
         if bytes.starts_with(GZIP_MAGIC) {
             let mut out = Vec::new();
@@ -54,15 +60,15 @@ impl Table {
             if df.height() == 0 {
                 return Err(bad("has no data rows".into()));
             }
-            return Ok(Table { path: path.to_path_buf(), df, dialect: None, labels: Labels::default() });
+            return Ok(Table { path: path.to_path_buf(), df, dialect: None, labels: Labels::default(), first_row: 0 });
         }
         if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
             let df = sheets::excel(path, bytes, csv.sheet.as_deref(), csv.header_rows)?;
-            return Ok(Table { path: path.to_path_buf(), df, dialect: None, labels: Labels::default() });
+            return Ok(Table { path: path.to_path_buf(), df, dialect: None, labels: Labels::default(), first_row: 0 });
         }
         if SPSS_MAGIC.iter().any(|m| bytes.starts_with(m)) {
             let (df, labels) = sheets::spss(path, bytes)?;
-            return Ok(Table { path: path.to_path_buf(), df, dialect: None, labels });
+            return Ok(Table { path: path.to_path_buf(), df, dialect: None, labels, first_row: 0 });
         }
         let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
         let text = std::str::from_utf8(body).map_err(|e| {
@@ -76,33 +82,12 @@ impl Table {
         if text.lines().filter(|l| !l.trim().is_empty()).count() <= dialect.header_rows {
             return Err(bad("has a header but no data rows".into()));
         }
-        let read = |numbers: Option<SchemaRef>| {
-            CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(Some(0))
-                .with_schema_overwrite(numbers)
-                .with_skip_rows_after_header(dialect.header_rows - 1)
-                .map_parse_options(|p| p.with_separator(dialect.separator as u8).with_missing_is_null(true))
-                .into_reader_with_file_handle(Cursor::new(body))
-                .finish()
-        };
-        // Fast path: polars parses the numeric columns itself (a tenth of the time and
-        // memory of text at a million rows). Any cell it cannot parse sends the whole file
-        // down the text path, which names the cell.
-        let fast = (!numeric.is_empty() && !dialect.decimal_comma)
-            .then(|| {
-                let schema: Schema = numeric.iter().map(|&c| Field::new(c.into(), DataType::Float64)).collect();
-                read(Some(Arc::new(schema))).ok()
-            })
-            .flatten();
-        let df = match fast {
-            Some(df) => df,
-            None => read(None).map_err(|e| bad(format!("cannot parse as CSV: {}", first_line(&e.to_string()))))?,
-        };
+        let df = parse_csv(body, &dialect, numeric, None)
+            .map_err(|e| bad(format!("cannot parse as CSV: {}", first_line(&e.to_string()))))?;
         if df.height() == 0 {
             return Err(bad("has a header but no data rows".into()));
         }
-        Ok(Table { path: path.to_path_buf(), df, dialect: Some(dialect), labels: Labels::default() })
+        Ok(Table { path: path.to_path_buf(), df, dialect: Some(dialect), labels: Labels::default(), first_row: 0 })
     }
 
     pub fn height(&self) -> usize {
@@ -181,11 +166,58 @@ impl Table {
 
     /// An error for the value at 0-based data row `index`.
     pub fn value_error(&self, column: &str, index: usize, reason: String) -> Error {
-        Error::BadValue { file: self.path.clone(), column: column.to_string(), row: index + 1, reason }
+        Error::BadValue { file: self.path.clone(), column: column.to_string(), row: self.first_row + index + 1, reason }
     }
 
     fn column_error(&self, column: &str, e: PolarsError) -> Error {
         Error::BadColumn { file: self.path.clone(), column: column.to_string(), reason: first_line(&e.to_string()) }
+    }
+}
+
+/// CSV bytes through polars. Fast path: polars parses the `numeric` columns itself (a
+/// tenth of the time and memory of text at a million rows); any cell it cannot parse
+/// sends the bytes down the text path, where [`Table::numbers`] names the cell. `names`:
+/// the columns of headerless bytes (a later batch of a streamed file); `None`, the bytes
+/// start with the dialect's header rows.
+pub(super) fn parse_csv(
+    body: &[u8],
+    dialect: &Dialect,
+    numeric: &[&str],
+    names: Option<&[String]>,
+) -> PolarsResult<DataFrame> {
+    let read = |numbers: bool| {
+        let options = CsvReadOptions::default();
+        let options = match names {
+            Some(names) => {
+                let dtype = |c: &str| {
+                    if numbers && numeric.contains(&c) {
+                        DataType::Float64
+                    } else {
+                        DataType::String
+                    }
+                };
+                let schema: Schema = names.iter().map(|c| Field::new(c.into(), dtype(c))).collect();
+                // Batches are parsed several at a time, one thread each.
+                options.with_has_header(false).with_schema(Some(Arc::new(schema))).with_n_threads(Some(1))
+            }
+            None => {
+                let schema: Schema = numeric.iter().map(|&c| Field::new(c.into(), DataType::Float64)).collect();
+                options
+                    .with_has_header(true)
+                    .with_infer_schema_length(Some(0))
+                    .with_schema_overwrite(numbers.then(|| Arc::new(schema)))
+                    .with_skip_rows_after_header(dialect.header_rows - 1)
+            }
+        };
+        options
+            .map_parse_options(|p| p.with_separator(dialect.separator as u8).with_missing_is_null(true))
+            .into_reader_with_file_handle(Cursor::new(body))
+            .finish()
+    };
+    let fast = !numeric.is_empty() && !dialect.decimal_comma;
+    match fast.then(|| read(true).ok()).flatten() {
+        Some(df) => Ok(df),
+        None => read(false),
     }
 }
 

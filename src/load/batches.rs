@@ -1,0 +1,414 @@
+//! A file, or a folder of files, read a batch of rows at a time, so a pass over the rows
+//! holds one batch in memory whatever the size of the data. CSV (plain or gzip) is cut
+//! at record boundaries (a newline outside quotes) into blocks that polars parses; a
+//! Parquet file is read in row slices of the needed columns. A folder is every data file
+//! under it in path order, each with the `key=value` folder names above it (Hive
+//! partitioning, e.g. `quarter=2025Q1/part-0.parquet`) as columns. Excel and SPSS files
+//! are read whole, as one batch. Each batch is a [`Table`] whose errors name the row as
+//! the file numbers it.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use super::sniff::{self, Dialect};
+use super::table::{first_line, parse_csv, Table, GZIP_MAGIC, PARQUET_MAGIC, UTF8_BOM};
+use crate::error::{Error, Result};
+use crate::spec::CsvOptions;
+
+/// Bytes of CSV per batch (about 100,000 survey rows).
+const CSV_BLOCK: usize = 4 << 20;
+/// Rows per batch of a Parquet file.
+const PARQUET_ROWS: usize = 131_072;
+
+/// One data file and the partition columns its folders give it.
+struct Part {
+    path: PathBuf,
+    hive: Vec<(String, String)>,
+}
+
+/// The batches of a file or folder, in order.
+pub struct Batches {
+    parts: std::vec::IntoIter<Part>,
+    current: Option<(Reader, Vec<(String, String)>)>,
+    csv: CsvOptions,
+    numeric: Vec<String>,
+    /// Columns to keep (others are not parsed where the format allows); `None`, all.
+    columns: Option<Vec<String>>,
+}
+
+enum Reader {
+    Csv(CsvBlocks),
+    Parquet { path: PathBuf, offset: usize, rows: usize, columns: Option<Vec<String>> },
+    Whole(Option<Table>),
+}
+
+impl Batches {
+    /// Opens `path` (a file or a folder) for reading `columns` (`None`: all), of which
+    /// `numeric` must hold numbers.
+    pub fn open(path: &Path, csv: &CsvOptions, columns: Option<&[&str]>, numeric: &[&str]) -> Result<Batches> {
+        let parts = if path.is_dir() {
+            let mut parts = Vec::new();
+            walk(path, &mut Vec::new(), &mut parts)?;
+            if parts.is_empty() {
+                return Err(Error::BadFile {
+                    file: path.to_path_buf(),
+                    reason: "is a folder with no data files".into(),
+                });
+            }
+            parts
+        } else {
+            vec![Part { path: path.to_path_buf(), hive: Vec::new() }]
+        };
+        Ok(Batches {
+            parts: parts.into_iter(),
+            current: None,
+            csv: csv.clone(),
+            numeric: numeric.iter().map(|s| s.to_string()).collect(),
+            columns: columns.map(|c| c.iter().map(|s| s.to_string()).collect()),
+        })
+    }
+
+    /// Opens one file, its format recognised by content.
+    fn start(&self, part: &Part) -> Result<Reader> {
+        let unreadable = |e: std::io::Error| Error::Unreadable { file: part.path.clone(), reason: e.to_string() };
+        let mut magic = [0u8; 8];
+        let got = File::open(&part.path).and_then(|mut f| f.read(&mut magic)).map_err(unreadable)?;
+        let magic = &magic[..got];
+        if magic.starts_with(PARQUET_MAGIC) {
+            let bad = |e: PolarsError| Error::BadFile {
+                file: part.path.clone(),
+                reason: format!("not a valid Parquet file: {}", first_line(&e.to_string())),
+            };
+            let mut reader = ParquetReader::new(File::open(&part.path).map_err(unreadable)?);
+            let schema = reader.schema().map_err(bad)?;
+            let rows = reader.num_rows().map_err(bad)?;
+            let columns =
+                self.columns.as_ref().map(|c| c.iter().filter(|c| schema.contains(c.as_str())).cloned().collect());
+            return Ok(Reader::Parquet { path: part.path.clone(), offset: 0, rows, columns });
+        }
+        let text_like = magic.is_empty() || magic.starts_with(GZIP_MAGIC) || std::str::from_utf8(magic).is_ok();
+        if text_like && !magic.starts_with(b"$FL") {
+            let file = File::open(&part.path).map_err(unreadable)?;
+            let input: Box<dyn Read> = if magic.starts_with(GZIP_MAGIC) {
+                Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file)))
+            } else {
+                Box::new(file)
+            };
+            return Ok(Reader::Csv(CsvBlocks::open(&part.path, input, &self.csv)?));
+        }
+        let numeric: Vec<&str> = self.numeric.iter().map(String::as_str).collect();
+        Ok(Reader::Whole(Some(Table::read(&part.path, &self.csv, &numeric)?)))
+    }
+
+    fn next_pending(&mut self) -> Result<Option<Pending>> {
+        loop {
+            if self.current.is_none() {
+                let Some(part) = self.parts.next() else { return Ok(None) };
+                self.current = Some((self.start(&part)?, part.hive));
+            }
+            let (reader, hive) = self.current.as_mut().expect("just set");
+            let source = match reader {
+                Reader::Csv(blocks) => blocks.next()?.map(|(bytes, first_row)| Source::Csv {
+                    bytes,
+                    dialect: blocks.dialect.clone(),
+                    names: blocks.names.clone(),
+                    path: blocks.path.clone(),
+                    first_row,
+                }),
+                Reader::Parquet { path, offset, rows, columns } => (*offset < *rows).then(|| {
+                    let len = PARQUET_ROWS.min(*rows - *offset);
+                    *offset += len;
+                    Source::Parquet { path: path.clone(), offset: *offset - len, len, columns: columns.clone() }
+                }),
+                Reader::Whole(table) => table.take().map(Source::Whole),
+            };
+            match source {
+                Some(source) => {
+                    return Ok(Some(Pending {
+                        source,
+                        hive: hive.clone(),
+                        numeric: self.numeric.clone(),
+                        columns: self.columns.clone(),
+                    }))
+                }
+                None => self.current = None,
+            }
+        }
+    }
+}
+
+impl Iterator for Batches {
+    type Item = Result<Pending>;
+
+    fn next(&mut self) -> Option<Result<Pending>> {
+        self.next_pending().transpose()
+    }
+}
+
+/// A batch cut from its file but not yet parsed: cutting is the sequential part of a
+/// pass, parsing ([`Pending::table`]) can run on several batches at once.
+pub struct Pending {
+    source: Source,
+    hive: Vec<(String, String)>,
+    numeric: Vec<String>,
+    columns: Option<Vec<String>>,
+}
+
+enum Source {
+    Csv { bytes: Vec<u8>, dialect: Dialect, names: Vec<String>, path: PathBuf, first_row: usize },
+    Parquet { path: PathBuf, offset: usize, len: usize, columns: Option<Vec<String>> },
+    Whole(Table),
+}
+
+impl Pending {
+    /// The batch as a table, with its partition columns.
+    pub fn table(self) -> Result<Table> {
+        let numeric: Vec<&str> = self.numeric.iter().map(String::as_str).collect();
+        let mut t = match self.source {
+            Source::Csv { bytes, dialect, names, path, first_row } => {
+                let bad = |reason: String| Error::BadFile { file: path.clone(), reason };
+                let df = parse_csv(&bytes, &dialect, &numeric, Some(&names))
+                    .map_err(|e| bad(format!("cannot parse as CSV: {}", first_line(&e.to_string()))))?;
+                let df = match &self.columns {
+                    Some(columns) => {
+                        let keep: Vec<&str> =
+                            columns.iter().map(String::as_str).filter(|c| df.column(c).is_ok()).collect();
+                        df.select(keep).map_err(|e| bad(e.to_string()))?
+                    }
+                    None => df,
+                };
+                Table { path, df, dialect: Some(dialect), labels: Default::default(), first_row }
+            }
+            Source::Parquet { path, offset, len, columns } => {
+                let file =
+                    File::open(&path).map_err(|e| Error::Unreadable { file: path.clone(), reason: e.to_string() })?;
+                let df =
+                    ParquetReader::new(file).with_columns(columns).with_slice(Some((offset, len))).finish().map_err(
+                        |e| Error::BadFile {
+                            file: path.clone(),
+                            reason: format!("not a valid Parquet file: {}", first_line(&e.to_string())),
+                        },
+                    )?;
+                Table { path, df, dialect: None, labels: Default::default(), first_row: offset }
+            }
+            Source::Whole(t) => t,
+        };
+        let h = t.df.height();
+        for (key, value) in &self.hive {
+            if t.df.column(key).is_err() {
+                let column = Column::new(key.as_str().into(), vec![value.as_str(); h]);
+                t.df.with_column(column).map_err(|e| Error::BadFile { file: t.path.clone(), reason: e.to_string() })?;
+            }
+        }
+        Ok(t)
+    }
+}
+
+/// Data files under `dir`, in path order; hidden files and `_SUCCESS`-style markers are
+/// skipped. `hive` holds the `key=value` folder names on the way down.
+fn walk(dir: &Path, hive: &mut Vec<(String, String)>, out: &mut Vec<Part>) -> Result<()> {
+    let unreadable = |e: std::io::Error| Error::Unreadable { file: dir.to_path_buf(), reason: e.to_string() };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(unreadable)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .map_err(unreadable)?;
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || name.starts_with('_') {
+            continue;
+        }
+        if path.is_dir() {
+            let pushed = name.split_once('=').map(|(k, v)| hive.push((k.to_string(), v.to_string()))).is_some();
+            walk(&path, hive, out)?;
+            if pushed {
+                hive.pop();
+            }
+        } else {
+            out.push(Part { path, hive: hive.clone() });
+        }
+    }
+    Ok(())
+}
+
+/// A CSV stream cut into blocks of whole records.
+struct CsvBlocks {
+    path: PathBuf,
+    input: Box<dyn Read>,
+    /// Bytes read and not yet handed out; always starts at a record boundary.
+    pending: Vec<u8>,
+    eof: bool,
+    dialect: Dialect,
+    names: Vec<String>,
+    /// Data rows handed out so far.
+    rows: usize,
+    /// Lines before `pending`, for the line an encoding error is on.
+    lines: usize,
+}
+
+impl CsvBlocks {
+    fn open(path: &Path, input: Box<dyn Read>, csv: &CsvOptions) -> Result<CsvBlocks> {
+        let mut blocks = CsvBlocks {
+            path: path.to_path_buf(),
+            input,
+            pending: Vec::new(),
+            eof: false,
+            dialect: Dialect { separator: ',', decimal_comma: false, header_rows: 1 },
+            names: Vec::new(),
+            rows: 0,
+            lines: 0,
+        };
+        blocks.fill()?;
+        if blocks.pending.starts_with(UTF8_BOM) {
+            blocks.pending.drain(..UTF8_BOM.len());
+        }
+        let (head_end, _) = cut(&blocks.pending, 64 << 10, blocks.eof);
+        let head = blocks.text(&blocks.pending[..head_end], 0)?;
+        if head.trim().is_empty() {
+            return Err(blocks.bad("is empty: expected a header row and data rows".into()));
+        }
+        blocks.dialect = sniff::sniff(head, csv);
+        let header = head.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        blocks.names =
+            sniff::split_line(header, blocks.dialect.separator).into_iter().map(|n| n.trim().to_string()).collect();
+        // Drop the header rows (blank lines before them too).
+        let mut skip = 0;
+        let mut seen = 0;
+        while seen < blocks.dialect.header_rows {
+            let end = record_end(&blocks.pending[skip..]).map_or(blocks.pending.len(), |e| skip + e);
+            if !blocks.pending[skip..end].iter().all(u8::is_ascii_whitespace) {
+                seen += 1;
+            }
+            blocks.lines += blocks.pending[skip..end].iter().filter(|&&b| b == b'\n').count();
+            skip = end;
+            if skip >= blocks.pending.len() {
+                break;
+            }
+        }
+        blocks.pending.drain(..skip);
+        Ok(blocks)
+    }
+
+    fn bad(&self, reason: String) -> Error {
+        Error::BadFile { file: self.path.clone(), reason }
+    }
+
+    /// Reads until a block's worth is pending or the input ends.
+    fn fill(&mut self) -> Result<()> {
+        let mut chunk = vec![0u8; 1 << 20];
+        while !self.eof && self.pending.len() < CSV_BLOCK {
+            let got = self.input.read(&mut chunk).map_err(|e| self.bad(format!("cannot be read: {e}")))?;
+            if got == 0 {
+                self.eof = true;
+            }
+            self.pending.extend_from_slice(&chunk[..got]);
+        }
+        Ok(())
+    }
+
+    fn text<'a>(&self, bytes: &'a [u8], line0: usize) -> Result<&'a str> {
+        std::str::from_utf8(bytes).map_err(|e| {
+            let line = self.lines + line0 + 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+            self.bad(format!("line {line} is not UTF-8 text: save the file as UTF-8 (CSV UTF-8 in Excel)"))
+        })
+    }
+
+    /// The next block of whole records and the data rows before it, or `None` at the end.
+    fn next(&mut self) -> Result<Option<(Vec<u8>, usize)>> {
+        self.fill()?;
+        let (end, records) = cut(&self.pending, CSV_BLOCK, self.eof);
+        let block: Vec<u8> = self.pending.drain(..end).collect();
+        if records == 0 {
+            return Ok(None);
+        }
+        self.text(&block, 0)?;
+        self.lines += memchr::memchr_iter(b'\n', &block).count();
+        let first_row = self.rows;
+        self.rows += records;
+        Ok(Some((block, first_row)))
+    }
+}
+
+/// Where to cut `bytes` (which start at a record boundary) so the first part holds whole
+/// records: after the first newline outside quotes at or past `want` bytes (or the last
+/// one before), everything at the end of the input; and how many non-blank records that
+/// part holds.
+fn cut(bytes: &[u8], want: usize, eof: bool) -> (usize, usize) {
+    let (mut end, mut records) = (0, 0);
+    let mut quoted = false;
+    let mut start = 0;
+    for i in memchr::memchr2_iter(b'"', b'\n', bytes) {
+        if bytes[i] == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if !bytes[start..i].iter().all(u8::is_ascii_whitespace) {
+                records += 1;
+            }
+            (start, end) = (i + 1, i + 1);
+            if end >= want {
+                return (end, records);
+            }
+        }
+    }
+    if (eof || end == 0) && start < bytes.len() {
+        if !bytes[start..].iter().all(u8::is_ascii_whitespace) {
+            records += 1;
+        }
+        end = bytes.len();
+    }
+    (end, records)
+}
+
+/// The end of the first record of `bytes` (after its newline), if it ends.
+fn record_end(bytes: &[u8]) -> Option<usize> {
+    let mut quoted = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Reads a whole folder (or file) as one table: what the loader does with a folder.
+pub fn read_all(path: &Path, csv: &CsvOptions, numeric: &[&str]) -> Result<Table> {
+    let batches = Batches::open(path, csv, None, numeric)?;
+    let mut out: Option<Table> = None;
+    for pending in batches {
+        let mut t = pending?.table()?;
+        for c in numeric {
+            if let Ok(col) = t.df.column(c) {
+                if col.dtype().is_primitive_numeric() && col.dtype() != &DataType::Float64 {
+                    let cast = col
+                        .cast(&DataType::Float64)
+                        .map_err(|e| Error::BadFile { file: t.path.clone(), reason: e.to_string() })?;
+                    t.df.with_column(cast)
+                        .map_err(|e| Error::BadFile { file: t.path.clone(), reason: e.to_string() })?;
+                }
+            }
+        }
+        match &mut out {
+            None => out = Some(t),
+            Some(o) => {
+                o.df.vstack_mut(&t.df).map_err(|e| Error::BadFile {
+                    file: t.path.clone(),
+                    reason: format!(
+                        "does not have the columns of {}: {}",
+                        o.path.display(),
+                        first_line(&e.to_string())
+                    ),
+                })?;
+            }
+        }
+    }
+    let mut table =
+        out.ok_or_else(|| Error::BadFile { file: path.to_path_buf(), reason: "has no data rows".into() })?;
+    table.path = path.to_path_buf();
+    Ok(table)
+}
