@@ -37,6 +37,8 @@ pub struct Batches {
     numeric: Vec<String>,
     /// Columns to keep (others are not parsed where the format allows); `None`, all.
     columns: Option<Vec<String>>,
+    /// Batch sizes: bytes of CSV, rows of Parquet.
+    size: (usize, usize),
 }
 
 enum Reader {
@@ -68,6 +70,7 @@ impl Batches {
             csv: csv.clone(),
             numeric: numeric.iter().map(|s| s.to_string()).collect(),
             columns: columns.map(|c| c.iter().map(|s| s.to_string()).collect()),
+            size: (CSV_BLOCK, PARQUET_ROWS),
         })
     }
 
@@ -97,7 +100,7 @@ impl Batches {
             } else {
                 Box::new(file)
             };
-            return Ok(Reader::Csv(CsvBlocks::open(&part.path, input, &self.csv)?));
+            return Ok(Reader::Csv(CsvBlocks::open(&part.path, input, &self.csv, self.size.0)?));
         }
         let numeric: Vec<&str> = self.numeric.iter().map(String::as_str).collect();
         Ok(Reader::Whole(Some(Table::read(&part.path, &self.csv, &numeric)?)))
@@ -119,7 +122,7 @@ impl Batches {
                     first_row,
                 }),
                 Reader::Parquet { path, offset, rows, columns } => (*offset < *rows).then(|| {
-                    let len = PARQUET_ROWS.min(*rows - *offset);
+                    let len = self.size.1.min(*rows - *offset);
                     *offset += len;
                     Source::Parquet { path: path.clone(), offset: *offset - len, len, columns: columns.clone() }
                 }),
@@ -248,10 +251,11 @@ struct CsvBlocks {
     rows: usize,
     /// Lines before `pending`, for the line an encoding error is on.
     lines: usize,
+    block: usize,
 }
 
 impl CsvBlocks {
-    fn open(path: &Path, input: Box<dyn Read>, csv: &CsvOptions) -> Result<CsvBlocks> {
+    fn open(path: &Path, input: Box<dyn Read>, csv: &CsvOptions, block: usize) -> Result<CsvBlocks> {
         let mut blocks = CsvBlocks {
             path: path.to_path_buf(),
             input,
@@ -261,6 +265,7 @@ impl CsvBlocks {
             names: Vec::new(),
             rows: 0,
             lines: 0,
+            block,
         };
         blocks.fill()?;
         if blocks.pending.starts_with(UTF8_BOM) {
@@ -300,7 +305,7 @@ impl CsvBlocks {
     /// Reads until a block's worth is pending or the input ends.
     fn fill(&mut self) -> Result<()> {
         let mut chunk = vec![0u8; 1 << 20];
-        while !self.eof && self.pending.len() < CSV_BLOCK {
+        while !self.eof && self.pending.len() < self.block {
             let got = self.input.read(&mut chunk).map_err(|e| self.bad(format!("cannot be read: {e}")))?;
             if got == 0 {
                 self.eof = true;
@@ -320,7 +325,7 @@ impl CsvBlocks {
     /// The next block of whole records and the data rows before it, or `None` at the end.
     fn next(&mut self) -> Result<Option<(Vec<u8>, usize)>> {
         self.fill()?;
-        let (end, records) = cut(&self.pending, CSV_BLOCK, self.eof);
+        let (end, records) = cut(&self.pending, self.block, self.eof);
         let block: Vec<u8> = self.pending.drain(..end).collect();
         if records == 0 {
             return Ok(None);
@@ -335,8 +340,7 @@ impl CsvBlocks {
 
 /// Where to cut `bytes` (which start at a record boundary) so the first part holds whole
 /// records: after the first newline outside quotes at or past `want` bytes (or the last
-/// one before), everything at the end of the input; and how many non-blank records that
-/// part holds.
+/// one before), everything at the end of the input; and how many records that part holds.
 fn cut(bytes: &[u8], want: usize, eof: bool) -> (usize, usize) {
     let (mut end, mut records) = (0, 0);
     let mut quoted = false;
@@ -345,9 +349,8 @@ fn cut(bytes: &[u8], want: usize, eof: bool) -> (usize, usize) {
         if bytes[i] == b'"' {
             quoted = !quoted;
         } else if !quoted {
-            if !bytes[start..i].iter().all(u8::is_ascii_whitespace) {
-                records += 1;
-            }
+            // polars reads a blank line inside the data as a row of blanks: count it too.
+            records += 1;
             (start, end) = (i + 1, i + 1);
             if end >= want {
                 return (end, records);
@@ -411,4 +414,104 @@ pub fn read_all(path: &Path, csv: &CsvOptions, numeric: &[&str]) -> Result<Table
         out.ok_or_else(|| Error::BadFile { file: path.to_path_buf(), reason: "has no data rows".into() })?;
     table.path = path.to_path_buf();
     Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// Every batch of `path` at the given sizes, stacked.
+    fn batched(path: &Path, size: (usize, usize)) -> (Vec<Table>, DataFrame) {
+        let mut batches = Batches::open(path, &CsvOptions::default(), None, &["x"]).unwrap();
+        batches.size = size;
+        let tables: Vec<Table> = batches.map(|p| p.unwrap().table().unwrap()).collect();
+        let mut all = tables[0].df.clone();
+        for t in &tables[1..] {
+            all.vstack_mut(&t.df).unwrap();
+        }
+        (tables, all)
+    }
+
+    #[test]
+    fn cut_keeps_quoted_newlines_inside_a_record() {
+        let text = b"1,\"a\nb\"\n\n2,c\n3,d";
+        // Past 3 bytes: the first newline outside quotes ends the first record.
+        assert_eq!(cut(text, 3, false), (8, 1));
+        // A blank line is a record (polars reads it as a row of blanks); the last record
+        // needs no newline at the end.
+        assert_eq!(cut(text, 100, true), (text.len(), 4));
+        assert_eq!(record_end(text), Some(8));
+    }
+
+    /// Cut into tiny blocks (a few records each), a CSV with a quoted newline, a blank line
+    /// and a BOM reads as the whole file does, and a bad cell in a late block is named by
+    /// its row in the file.
+    #[test]
+    fn small_csv_blocks_equal_the_whole_file_and_name_rows_as_the_file_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from("\u{feff}id,x,note\n");
+        for i in 0..50 {
+            text += &format!("{i},{},\"line {i}\nmore\"\n", i % 7);
+            if i == 20 {
+                text += "\n";
+            }
+        }
+        let path = write(dir.path(), "a.csv", text.as_bytes());
+        let whole = Table::read(&path, &CsvOptions::default(), &["x"]).unwrap();
+        let (tables, all) = batched(&path, (40, 0));
+        assert!(tables.len() > 10, "{} batches", tables.len());
+        assert!(all.equals_missing(&whole.df), "{all}\n{}", whole.df);
+        let rows: usize = tables.iter().map(|t| t.df.height()).sum();
+        assert_eq!((rows, tables.last().unwrap().first_row + tables.last().unwrap().df.height()), (51, 51));
+
+        let bad = text.replace("\n44,2,", "\n44,two,");
+        let path = write(dir.path(), "b.csv", bad.as_bytes());
+        let mut batches = Batches::open(&path, &CsvOptions::default(), None, &["x"]).unwrap();
+        batches.size = (40, 0);
+        let err = batches
+            .map(|p| p.unwrap().table().unwrap())
+            .find_map(|t| t.numbers("x", "driver").err())
+            .expect("the bad cell is found");
+        assert_eq!(
+            err.to_string(),
+            Table::read(&path, &CsvOptions::default(), &["x"]).unwrap().numbers("x", "driver").unwrap_err().to_string()
+        );
+        assert!(err.to_string().contains("row 46"), "{err}");
+    }
+
+    /// A folder of Parquet files partitioned by quarter and a gzip CSV: sliced into small
+    /// batches, they hold the rows of the files, with the partition as a column.
+    #[test]
+    fn parquet_folder_with_partitions_and_gzip_csv() {
+        let dir = tempfile::tempdir().unwrap();
+        for (q, n) in [("2025Q1", 7), ("2025Q2", 5)] {
+            let mut df = df!("x" => (0..n).map(|i| i as f64).collect::<Vec<_>>()).unwrap();
+            let path = dir.path().join(format!("quarter={q}/part-0.parquet"));
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            ParquetWriter::new(File::create(&path).unwrap()).finish(&mut df).unwrap();
+        }
+        write(dir.path(), "_SUCCESS", b"");
+        let (tables, all) = batched(dir.path(), (0, 3));
+        assert_eq!(tables.len(), 3 + 2);
+        assert_eq!(tables[2].first_row, 6);
+        let quarters: Vec<Option<&str>> = all.column("quarter").unwrap().str().unwrap().iter().collect();
+        assert_eq!(quarters.iter().filter(|q| **q == Some("2025Q1")).count(), 7);
+        assert_eq!(quarters[7], Some("2025Q2"));
+        let whole = Table::read(dir.path(), &CsvOptions::default(), &["x"]).unwrap();
+        assert_eq!(whole.df.height(), 12);
+
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, b"x,y\n1,a\n2,b\n3,c\n").unwrap();
+        let path = write(dir.path(), "z/c.csv.gz", &gz.finish().unwrap());
+        let (tables, all) = batched(&path, (4, 0));
+        assert_eq!((tables.len(), all.height()), (3, 3));
+        assert_eq!(all.column("x").unwrap().f64().unwrap().get(2), Some(3.0));
+    }
 }
