@@ -220,16 +220,91 @@ fn missing_id_target_or_driver_column_suggests_the_closest() {
     fails(&mut c, 1, &["ratings.csv", "no column \"bb\"", "driver", "did you mean \"b\"?"]);
 }
 
+/// Each refusal below is checked on the rows held in memory (all methods) and in the
+/// streamed pass (`--method shapley`: moments only), which must say the same.
+const PATHS: [&[&str]; 2] = [&[], &["--method", "shapley"]];
+
 #[test]
 fn text_in_a_rating_column() {
-    let (_d, mut c) = drivers_cmd(&RATINGS.replace("4,3,4", "4,three,4"), NPS, &[]);
-    fails(&mut c, 1, &["ratings.csv", "column \"a\"", "row 4", "\"three\" is not a number"]);
+    for path in PATHS {
+        let (_d, mut c) = drivers_cmd(&RATINGS.replace("4,3,4", "4,three,4"), NPS, path);
+        fails(&mut c, 1, &["ratings.csv", "column \"a\"", "row 4", "\"three\" is not a number"]);
+    }
 }
 
 #[test]
 fn no_rows_left_after_the_join() {
-    let (_d, mut c) = drivers_cmd(RATINGS, "id,ltr\n101,5\n102,9\n", &[]);
-    fails(&mut c, 1, &["no respondent id appears in both", "ratings.csv", "nps.csv"]);
+    for path in PATHS {
+        let (_d, mut c) = drivers_cmd(RATINGS, "id,ltr\n101,5\n102,9\n", path);
+        fails(&mut c, 1, &["no respondent id appears in both", "ratings.csv", "nps.csv"]);
+    }
+}
+
+#[test]
+fn repeated_id_in_the_streamed_pass() {
+    let (_d, mut c) = drivers_cmd(&RATINGS.replace("\n7,", "\n3,"), NPS, &["--method", "shapley"]);
+    fails(&mut c, 1, &["ratings.csv", "column \"id\"", "row 7", "appears a second time"]);
+}
+
+/// The bundled example as a folder of Parquet files partitioned by quarter (the quarter
+/// only in the folder names) and as gzip CSV: the streamed sums, the streamed drivers and
+/// the in-memory drivers all equal those of the CSV files.
+#[test]
+fn parquet_folder_partitioned_by_quarter_and_gzip_equal_the_csv() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let ratings = CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some("notebooks-data/ratings.csv".into()))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let quarters = ratings.column("quarter").unwrap().str().unwrap().clone();
+    for q in ["2025Q1", "2025Q2", "2025Q3", "2025Q4"] {
+        let mut part = ratings.filter(&quarters.equal(q)).unwrap().drop("quarter").unwrap();
+        let path = dir.path().join(format!("ratings/quarter={q}/part-0.parquet"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        ParquetWriter::new(std::fs::File::create(&path).unwrap()).finish(&mut part).unwrap();
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&std::fs::read("notebooks-data/ratings.csv").unwrap()).unwrap();
+    std::fs::write(dir.path().join("ratings.csv.gz"), gz.finish().unwrap()).unwrap();
+
+    let run = |data: Option<&str>, args: &[&str]| -> Value {
+        let mut c = keydriver();
+        c.args(args).args(["--config", "notebooks-data/survey.toml"]);
+        if let Some(d) = data {
+            c.args(["--data", &dir.path().join(d).display().to_string()]);
+        }
+        json(&mut c)
+    };
+    let csv = run(None, &["moments"]);
+    assert_eq!(run(Some("ratings"), &["moments"])["groups"], csv["groups"], "Parquet folder");
+    assert_eq!(run(Some("ratings.csv.gz"), &["moments"])["groups"], csv["groups"], "gzip");
+    // The folder holds the rows in another order (by quarter): sums agree to rounding.
+    fn close(a: &Value, b: &Value, at: &str) {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => {
+                let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+                assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{at}: {x} vs {y}");
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                assert_eq!(x.len(), y.len(), "{at}");
+                x.iter().zip(y).enumerate().for_each(|(i, (x, y))| close(x, y, &format!("{at}[{i}]")));
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>(), "{at}");
+                x.iter().for_each(|(k, v)| close(v, &y[k], &format!("{at}.{k}")));
+            }
+            _ => assert_eq!(a, b, "{at}"),
+        }
+    }
+    for method in ["shapley,relweights", "all"] {
+        let args = ["drivers", "--format", "json", "--bootstrap", "0", "--method", method];
+        let (a, b) = (run(None, &args), run(Some("ratings"), &args));
+        close(&a["drivers"], &b["drivers"], method);
+        assert_eq!(b["waves"].as_array().unwrap().len(), 4, "{method}");
+    }
 }
 
 #[test]

@@ -88,8 +88,13 @@ impl Batches {
             let mut reader = ParquetReader::new(File::open(&part.path).map_err(unreadable)?);
             let schema = reader.schema().map_err(bad)?;
             let rows = reader.num_rows().map_err(bad)?;
-            let columns =
-                self.columns.as_ref().map(|c| c.iter().filter(|c| schema.contains(c.as_str())).cloned().collect());
+            // All columns are read when one asked for is missing: the error then lists them.
+            let given = |c: &String| part.hive.iter().any(|(k, _)| k == c);
+            let columns = self
+                .columns
+                .as_ref()
+                .filter(|c| c.iter().all(|c| schema.contains(c.as_str()) || given(c)))
+                .map(|c| c.iter().filter(|c| schema.contains(c.as_str())).cloned().collect());
             return Ok(Reader::Parquet { path: part.path.clone(), offset: 0, rows, columns });
         }
         let text_like = magic.is_empty() || magic.starts_with(GZIP_MAGIC) || std::str::from_utf8(magic).is_ok();
@@ -175,13 +180,14 @@ impl Pending {
                 let bad = |reason: String| Error::BadFile { file: path.clone(), reason };
                 let df = parse_csv(&bytes, &dialect, &numeric, Some(&names))
                     .map_err(|e| bad(format!("cannot parse as CSV: {}", first_line(&e.to_string()))))?;
+                // All columns stay when one asked for is missing: the error then lists them.
+                let given = |c: &str| self.hive.iter().any(|(k, _)| k == c);
                 let df = match &self.columns {
-                    Some(columns) => {
-                        let keep: Vec<&str> =
-                            columns.iter().map(String::as_str).filter(|c| df.column(c).is_ok()).collect();
+                    Some(columns) if columns.iter().all(|c| df.column(c).is_ok() || given(c)) => {
+                        let keep = columns.iter().map(String::as_str).filter(|c| df.column(c).is_ok());
                         df.select(keep).map_err(|e| bad(e.to_string()))?
                     }
-                    None => df,
+                    _ => df,
                 };
                 Table { path, df, dialect: Some(dialect), labels: Default::default(), first_row }
             }

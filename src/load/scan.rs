@@ -81,7 +81,16 @@ pub fn sums(survey: &Survey, outcome: &Outcome) -> Result<SumsFile> {
         }
     }
     if rows_seen == 0 {
-        return Err(Error::BadFile { file: survey.ratings.clone(), reason: "has no data rows".into() });
+        return Err(Error::BadFile { file: survey.ratings.clone(), reason: "has a header but no data rows".into() });
+    }
+    if let (Some(matched), Some(nps)) = (&matched, &survey.nps) {
+        if !matched.contains(&true) {
+            return Err(Error::Data(format!(
+                "no respondent id appears in both {} and {}: check that --id names the same column in both",
+                survey.ratings.display(),
+                nps.display()
+            )));
+        }
     }
     if let Some(wave) = &survey.wave {
         let present: Vec<&str> = cells.labels[0].iter().map(String::as_str).filter(|l| *l != MISSING_LABEL).collect();
