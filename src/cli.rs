@@ -79,6 +79,10 @@ pub enum Command {
     Moments {
         #[command(flatten)]
         data: DataArgs,
+        /// Also write this many Poisson bootstrap replicates of every group's sums (needs
+        /// --id); `drivers --from-moments` then gives bootstrap intervals.
+        #[arg(long, default_value_t = 0)]
+        replicates: usize,
     },
     /// Print one SQL query that computes the same sufficient statistics inside a
     /// warehouse; export its result as CSV and pass it to --from-moments.
@@ -90,6 +94,10 @@ pub enum Command {
         /// Table (or view) with one row per respondent: ratings and outcome side by side.
         #[arg(long)]
         table: String,
+        /// Also compute this many Poisson bootstrap replicates of every group's sums (needs
+        /// --id); `drivers --from-moments` then gives bootstrap intervals.
+        #[arg(long, default_value_t = 0)]
+        replicates: usize,
     },
     /// Generate the example survey (ratings.csv, nps.csv) from known driver weights.
     Simulate {

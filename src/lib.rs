@@ -15,6 +15,7 @@ pub mod groups;
 pub mod load;
 pub mod moments;
 pub mod outcome;
+pub mod replicates;
 pub mod report;
 pub mod scores;
 pub mod simulate;
@@ -159,9 +160,9 @@ pub fn analyse_drivers(
 }
 
 /// The main outcome's sufficient statistics (the `moments` command), in one pass over
-/// the rows.
-pub fn moments(survey: &spec::Survey) -> Result<sums::SumsFile> {
-    load::scan::sums(survey, survey.main_outcome())
+/// the rows, with `replicates` Poisson bootstrap replicates (seeded by the survey's seed).
+pub fn moments(survey: &spec::Survey, replicates: usize) -> Result<sums::SumsFile> {
+    load::scan::sums(survey, survey.main_outcome(), replicates)
 }
 
 /// Whether `drivers` can run in one pass over the rows, holding a batch at a time: every
@@ -207,7 +208,16 @@ pub fn analyse_moments(survey: &spec::Survey, file: &sums::SumsFile, opts: &driv
     let o = survey.main_outcome();
     let weighted = survey.weight.is_some();
     let fit = |g: &sums::GroupSums| {
-        drivers::DriverTable::fit_moments(o, &survey.drivers, g.moments(o.sign()), g.rows - g.n, weighted, opts)
+        let replicates = file.replicates(g).iter().map(|r| r.moments(o.sign())).collect();
+        drivers::DriverTable::fit_moments(
+            o,
+            &survey.drivers,
+            g.moments(o.sign()),
+            replicates,
+            g.rows - g.n,
+            weighted,
+            opts,
+        )
     };
     let all = file.all();
     let table = fit(all)?;

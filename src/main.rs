@@ -78,7 +78,7 @@ fn run(cli: Cli) -> Result<()> {
                 || model.missing.unwrap_or(survey.missing) != keydriver::drivers::Missing::Listwise
             {
                 return Err(Error::Usage(
-                    "--from-moments: the bootstrap and pairwise deletion need the rows; drop --bootstrap and --missing"
+                    "--from-moments: resampling and pairwise deletion need the rows; drop --bootstrap and --missing (for intervals, make the sums with --replicates B)"
                         .into(),
                 ));
             }
@@ -93,7 +93,7 @@ fn run(cli: Cli) -> Result<()> {
             tell_main_outcome(&survey, "ranking the drivers of");
             let opts = model.options(&survey, 0)?;
             if keydriver::streams(&survey, &opts) {
-                let sums = keydriver::moments(&survey)?;
+                let sums = keydriver::moments(&survey, 0)?;
                 print_moments_report(&keydriver::analyse_moments(&survey, &sums, &opts)?, format);
                 return Ok(());
             }
@@ -110,18 +110,21 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Moments { data } => {
+        Command::Moments { data, replicates } => {
             let config = data.config.clone();
             let (survey, _) = resolve(data, config, true)?;
             tell_main_outcome(&survey, "summing");
-            print!("{}", export::json::render(&keydriver::moments(&survey)?));
+            print!("{}", export::json::render(&keydriver::moments(&survey, replicates)?));
             Ok(())
         }
-        Command::Sql { data, dialect, table } => {
+        Command::Sql { data, dialect, table, replicates } => {
             let config = data.config.clone();
             let (survey, _) = resolve_without_data(data, config)?;
             tell_main_outcome(&survey, "summing");
-            print!("{}", keydriver::sums::sql(&survey, survey.main_outcome(), dialect, &table));
+            print!(
+                "{}",
+                keydriver::sums::sql(&survey, survey.main_outcome(), dialect, &table, replicates, survey.seed)?
+            );
             Ok(())
         }
         Command::Simulate { out, respondents, seed } => {

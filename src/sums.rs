@@ -10,9 +10,12 @@
 //! in order, the outcome last), then one record per group: `by` (`all`, the wave column
 //! or a segment column), `group` (its label), `rows` (respondents in the group with a
 //! positive weight), `n` (complete rows: outcome and every driver answered), `sw`, `sw2`,
-//! `s` (Σw·v per variable) and `ss` (Σw·v·v', upper triangle row by row). The query's
-//! CSV has the same columns flattened: `by_, group_, rows_, n_, sw, sw2, s_0 … s_p,
-//! ss_0_0, ss_0_1, …, ss_p_p`.
+//! `s` (Σw·v per variable) and `ss` (Σw·v·v', upper triangle row by row). With Poisson
+//! bootstrap replicates ([`crate::replicates`]) each group also has one record per
+//! replicate b = 1…B, marked `replicate` (absent or 0: the full sample), whose sums weight
+//! each row by w·m (m its Poisson draw) and whose `rows` and `n` are Σm. The query's CSV
+//! has the same columns flattened: `by_, group_, replicate_ (optional), rows_, n_, sw,
+//! sw2, s_0 … s_p, ss_0_0, ss_0_1, …, ss_p_p`.
 
 use std::path::Path;
 
@@ -33,6 +36,9 @@ pub const VERSION: u32 = 1;
 pub struct GroupSums {
     pub by: String,
     pub group: String,
+    /// 0: the full sample; b ≥ 1: Poisson bootstrap replicate b.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub replicate: usize,
     /// Respondents in the group (positive weight), complete or not.
     pub rows: usize,
     /// Complete rows: the outcome and every driver answered.
@@ -66,6 +72,10 @@ impl GroupSums {
         }
         Moments { n: self.n, rows: self.n, n_eff: self.sw * self.sw / self.sw2, mean, cov }
     }
+}
+
+fn is_zero(x: &usize) -> bool {
+    *x == 0
 }
 
 /// A moments file: what the sums are of, and the sums.
@@ -122,19 +132,28 @@ impl SumsFile {
             let groups = from_csv(&text, want.len()).map_err(bad)?;
             SumsFile::new(survey, want, groups)
         };
-        if !file.groups.iter().any(|g| g.by == "all") {
+        if !file.groups.iter().any(|g| g.by == "all" && g.replicate == 0) {
             return Err(bad("no row with by = \"all\": the sums over every respondent are needed".into()));
         }
         Ok(file)
     }
 
-    /// The groups of one breakdown (`by` = a wave or segment column), in file order.
+    /// The groups of one breakdown (`by` = a wave or segment column), in file order: their
+    /// full-sample sums.
     pub fn by<'a>(&'a self, by: &'a str) -> impl Iterator<Item = &'a GroupSums> + 'a {
-        self.groups.iter().filter(move |g| g.by == by)
+        self.groups.iter().filter(move |g| g.by == by && g.replicate == 0)
     }
 
     pub fn all(&self) -> &GroupSums {
-        self.groups.iter().find(|g| g.by == "all").expect("checked when read")
+        self.groups.iter().find(|g| g.by == "all" && g.replicate == 0).expect("checked when read")
+    }
+
+    /// The bootstrap replicates of group `g`, in replicate order.
+    pub fn replicates(&self, g: &GroupSums) -> Vec<&GroupSums> {
+        let mut r: Vec<&GroupSums> =
+            self.groups.iter().filter(|r| r.replicate > 0 && r.by == g.by && r.group == g.group).collect();
+        r.sort_by_key(|r| r.replicate);
+        r
     }
 }
 
@@ -161,6 +180,7 @@ fn from_csv(text: &str, k: usize) -> std::result::Result<Vec<GroupSums>, String>
             })
         })
         .collect::<std::result::Result<_, _>>()?;
+    let replicate = header.iter().position(|h| h == "replicate_");
     let mut groups = Vec::new();
     for (row, line) in lines.enumerate() {
         let cells = split_csv(line);
@@ -174,9 +194,16 @@ fn from_csv(text: &str, k: usize) -> std::result::Result<Vec<GroupSums>, String>
         };
         let count = |c: usize| num(c).map(|v| v.round() as usize);
         let group = cell(1).to_string();
+        let replicate = match replicate.map(|c| cells.get(c).map_or("", |v| v.trim())) {
+            Some(v) => v
+                .parse::<usize>()
+                .map_err(|_| format!("row {}, column \"replicate_\": {v:?} is not a replicate number", row + 1))?,
+            None => 0,
+        };
         groups.push(GroupSums {
             by: cell(0).to_string(),
             group: if group.is_empty() { MISSING_LABEL.into() } else { group },
+            replicate,
             rows: count(2)?,
             n: count(3)?,
             sw: num(4)?,
@@ -237,6 +264,40 @@ impl Dialect {
         }
     }
 
+    /// Ordering by a column as text, byte by byte (PostgreSQL would otherwise use the
+    /// database's locale).
+    fn text_order(self, column: &str) -> String {
+        let text = format!("CAST({column} AS {})", self.text());
+        match self {
+            Dialect::Postgres => format!("{text} COLLATE \"C\""),
+            _ => text,
+        }
+    }
+
+    /// A table `reps_(replicate_)` of 0…b, and whether it needs `WITH RECURSIVE`.
+    fn replicates(self, b: usize) -> (bool, String) {
+        match self {
+            Dialect::Bigquery => {
+                (false, format!("reps_ AS (\n  SELECT replicate_ FROM UNNEST(GENERATE_ARRAY(0, {b})) AS replicate_\n)"))
+            }
+            Dialect::Spark => (false, format!("reps_ AS (\n  SELECT explode(sequence(0, {b})) AS replicate_\n)")),
+            _ => (
+                true,
+                format!(
+                    "reps_(replicate_) AS (\n  SELECT 0\n  UNION ALL\n  SELECT replicate_ + 1 FROM reps_ WHERE replicate_ < {b}\n)"
+                ),
+            ),
+        }
+    }
+
+    /// `a mod b` for non-negative integers.
+    pub(crate) fn modulo(self, a: &str, b: &str) -> String {
+        match self {
+            Dialect::Bigquery => format!("MOD({a}, {b})"),
+            _ => format!("(({a}) % {b})"),
+        }
+    }
+
     fn text(self) -> &'static str {
         match self {
             Dialect::Sqlite => "TEXT",
@@ -251,7 +312,18 @@ impl Dialect {
 /// become NULL; a respondent counts in `n` only with the outcome and every driver
 /// answered, and not at all with a weight of zero. Range checks on the ratings are not
 /// done here: run the raw-row tool once on an extract to validate a new source.
-pub fn sql(survey: &Survey, outcome: &Outcome, dialect: Dialect, table: &str) -> String {
+///
+/// With `replicates` B > 0, each group also gets B Poisson bootstrap replicates
+/// ([`crate::replicates`], seeded by `seed`), drawn from each respondent's rank among the
+/// ids sorted as text: the query then needs the survey's id column.
+pub fn sql(
+    survey: &Survey,
+    outcome: &Outcome,
+    dialect: Dialect,
+    table: &str,
+    replicates: usize,
+    seed: u64,
+) -> Result<String> {
     let q = |name: &str| dialect.quote(name);
     let float = dialect.float();
     let codes = if survey.missing_codes.is_empty() {
@@ -281,41 +353,80 @@ pub fn sql(survey: &Survey, outcome: &Outcome, dialect: Dialect, table: &str) ->
     for (j, col) in vars.iter().enumerate() {
         select.push(format!("    {} AS v{j}", value(col)));
     }
+    if replicates > 0 {
+        let id = survey.id.as_deref().ok_or_else(|| {
+            Error::Usage("--replicates draws each respondent's weights from its id: name the id column (--id)".into())
+        })?;
+        select.push(format!("    ROW_NUMBER() OVER (ORDER BY {}) AS r_", dialect.text_order(&q(id))));
+    }
     let complete = (0..k).map(|j| format!("v{j} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
+    // m_: the row's weight in its replicate (1 in the full sample); wm_ = w_ · m_.
     let mut sums = vec![
-        "COUNT(*) AS rows_".to_string(),
-        "SUM(c_) AS n_".into(),
-        "SUM(c_ * w_) AS sw".into(),
-        "SUM(c_ * w_ * w_) AS sw2".into(),
+        "SUM(m_) AS rows_".to_string(),
+        "SUM(c_ * m_) AS n_".into(),
+        "SUM(c_ * wm_) AS sw".into(),
+        "SUM(c_ * wm_ * wm_) AS sw2".into(),
     ];
-    sums.extend((0..k).map(|j| format!("SUM(c_ * w_ * x{j}) AS s_{j}")));
+    sums.extend((0..k).map(|j| format!("SUM(c_ * wm_ * x{j}) AS s_{j}")));
     for j in 0..k {
-        sums.extend((j..k).map(|l| format!("SUM(c_ * w_ * x{j} * x{l}) AS ss_{j}_{l}")));
+        sums.extend((j..k).map(|l| format!("SUM(c_ * wm_ * x{j} * x{l}) AS ss_{j}_{l}")));
     }
     let sums = sums.join(",\n    ");
-    let mut parts = vec![format!("SELECT 'all' AS by_, 'all' AS group_,\n    {sums}\nFROM complete_")];
+    let (rep, rep_key) = if replicates > 0 { ("replicate_, ", ", replicate_") } else { ("", "") };
+    let mut parts = vec![format!(
+        "SELECT 'all' AS by_, 'all' AS group_, {rep}\n    {sums}\nFROM weighted_{}",
+        if replicates > 0 { "\nGROUP BY replicate_" } else { "" }
+    )];
     for col in survey.wave.iter().chain(&survey.segments) {
         let g = q(&format!("g_{col}"));
         parts.push(format!(
-            "SELECT '{}' AS by_, {g} AS group_,\n    {sums}\nFROM complete_\nGROUP BY {g}",
+            "SELECT '{}' AS by_, {g} AS group_, {rep}\n    {sums}\nFROM weighted_\nGROUP BY {g}{rep_key}",
             col.replace('\'', "''")
         ));
     }
+    // The full sample, or it and each replicate: one row per respondent and replicate.
+    let mut stages = Vec::new();
+    if replicates > 0 {
+        stages.push(
+            "drawn_ AS (\n  SELECT complete_.*, reps_.replicate_\n  FROM complete_ CROSS JOIN reps_\n)".to_string(),
+        );
+        let mut from = "drawn_".to_string();
+        for (i, (name, expr)) in
+            crate::replicates::sql_columns(dialect, "r_", "replicate_", seed).into_iter().enumerate()
+        {
+            stages.push(format!("hash{i}_ AS (\n  SELECT *, {expr} AS {name}\n  FROM {from}\n)"));
+            from = format!("hash{i}_");
+        }
+        stages.push(format!("weighted_ AS (\n  SELECT *, w_ * m_ AS wm_\n  FROM {from}\n)"));
+    } else {
+        stages.push("weighted_ AS (\n  SELECT *, 1 AS m_, w_ AS wm_\n  FROM complete_\n)".to_string());
+    }
+    let (with, reps) = match (replicates, dialect.replicates(replicates)) {
+        (0, _) => ("WITH", String::new()),
+        (_, (recursive, cte)) => (if recursive { "WITH RECURSIVE" } else { "WITH" }, format!("{cte},\n")),
+    };
     let zeroed: Vec<String> = (0..k).map(|j| format!("    CASE WHEN c_ = 1 THEN v{j} ELSE 0 END AS x{j}")).collect();
-    format!(
-        "-- keydriver {} moments (format {FORMAT} version {VERSION}) of {} on {}\n\
+    Ok(format!(
+        "-- keydriver {} moments (format {FORMAT} version {VERSION}) of {} on {}{}\n\
          -- Export the result as CSV with a header row and pass it to --from-moments.\n\
-         WITH base_ AS (\n  SELECT\n{}\n  FROM {table}\n),\n\
+         {with} {reps}base_ AS (\n  SELECT\n{}\n  FROM {table}\n),\n\
          flagged_ AS (\n  SELECT *, CASE WHEN {complete} THEN 1 ELSE 0 END AS c_\n  FROM base_\n  WHERE w_ > 0\n),\n\
-         complete_ AS (\n  SELECT *,\n{}\n  FROM flagged_\n)\n\
-         {}\nORDER BY by_, group_;\n",
+         complete_ AS (\n  SELECT *,\n{}\n  FROM flagged_\n),\n\
+         {}\n\
+         {}\nORDER BY by_, group_{rep_key};\n",
         env!("CARGO_PKG_VERSION"),
         outcome.column,
         vars[..k - 1].join(", "),
+        if replicates > 0 {
+            format!(", with {replicates} Poisson bootstrap replicates (seed {seed})")
+        } else {
+            String::new()
+        },
         select.join(",\n"),
         zeroed.join(",\n"),
+        stages.join(",\n"),
         parts.join("\nUNION ALL\n")
-    )
+    ))
 }
 
 #[cfg(test)]
@@ -334,6 +445,7 @@ mod tests {
         let g = GroupSums {
             by: "all".into(),
             group: "all".into(),
+            replicate: 0,
             rows: 3,
             n: 3,
             sw: 3.0,

@@ -244,9 +244,8 @@ fn resample(model: &Model, source: &Source, full: &Estimates) -> Result<Vec<Resu
     Ok((0..opts.bootstrap)
         .into_par_iter()
         .map(|k| {
-            let counts = draw(source.len(), opts.seed, k);
             let result =
-                model.prepare(source.moments(Some(&counts)), pairwise).map_err(|e| e.to_string()).and_then(|prep| {
+                model.prepare(source.resample(k, opts.seed), pairwise).map_err(|e| e.to_string()).and_then(|prep| {
                     let mut o = inner.clone();
                     o.seed = opts.seed ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
                     let e = estimate(&prep, model.outcome, None, pairwise, &o);

@@ -319,28 +319,37 @@ pub struct DriverTable {
 
 /// Where a fit's moments come from: the complete rows, or every row with its gaps and how
 /// to estimate from them (pairwise deletion or EM). The bootstrap resamples the same
-/// source, so EM reruns per resample.
+/// source, so EM reruns per resample. A moments file brings its resamples ready made:
+/// the moments of its Poisson bootstrap replicates.
 pub enum Source<'a> {
     Listwise(Rows),
     Gappy(&'a GappyColumns, Missing),
+    Replicates(Vec<Moments>),
 }
 
 impl Source<'_> {
     /// Rows a resample draws from.
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         match self {
             Source::Listwise(rows) => rows.len(),
             Source::Gappy((columns, _), _) => columns.first().map_or(0, Vec::len),
+            Source::Replicates(_) => 0,
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    /// The moments of bootstrap resample `k`: the rows drawn with replacement (the stream
+    /// `seed` and `k` pick), or the k-th replicate.
+    pub fn resample(&self, k: usize, seed: u64) -> Moments {
+        match self {
+            Source::Replicates(r) => r[k].clone(),
+            _ => self.moments(Some(&bootstrap::draw(self.len(), seed, k))),
+        }
     }
 
     /// Moments with row i counted `counts[i]` times, or once each.
-    pub fn moments(&self, counts: Option<&[u32]>) -> Moments {
+    fn moments(&self, counts: Option<&[u32]>) -> Moments {
         match self {
+            Source::Replicates(_) => unreachable!("replicates come as moments, not rows"),
             Source::Listwise(rows) => rows.moments(counts),
             Source::Gappy((columns, w), how) => {
                 let v: Option<Vec<f64>> = match counts {
@@ -428,34 +437,51 @@ impl DriverTable {
         let counts = Counts { n_used: data.n_used, n_dropped: data.n_dropped, weighted: data.w.is_some(), rows: true };
         let mut table = assemble(&model, &prep, &est, &counts);
         if opts.bootstrap > 0 {
-            let ranked_by = match (table.rank_by, &est.shapley, &est.relative_weights) {
-                (RankBy::RelativeWeight, _, Some(_)) | (_, None, Some(_)) => RankBy::RelativeWeight,
-                _ => RankBy::Shapley,
-            };
-            match bootstrap::run(&model, &source, &est, ranked_by) {
-                Ok(u) => table.attach(u),
-                Err(why) => table.method_notes.push(why),
-            }
+            table.bootstrap(&model, &source, &est);
         }
         Ok(table)
     }
 
     /// The engine on moments alone (`keydriver moments`, or a warehouse's sums): every
     /// method that needs only them. Spearman correlations and the logits need the rows and
-    /// are skipped with a note; standard errors are model-based.
+    /// are skipped with a note; standard errors are model-based. With the moments of
+    /// Poisson bootstrap `replicates`, the intervals come from them.
     pub fn fit_moments(
         outcome: &Outcome,
         specs: &[DriverSpec],
         moments: Moments,
+        replicates: Vec<Moments>,
         n_dropped: usize,
         weighted: bool,
         opts: &Options,
     ) -> Result<DriverTable, ModelError> {
+        let opts = &Options { bootstrap: replicates.len(), ..opts.clone() };
         let model = Model { outcome, specs, opts };
         let counts = Counts { n_used: moments.n, n_dropped, weighted, rows: false };
         let prep = model.prepare(moments, false)?;
         let est = estimate::estimate(&prep, outcome, None, false, opts);
-        Ok(assemble(&model, &prep, &est, &counts))
+        let mut table = assemble(&model, &prep, &est, &counts);
+        if !replicates.is_empty() {
+            table.method_notes.push(format!(
+                "intervals from the sums' {} Poisson bootstrap replicates (each respondent weighted by a Poisson(1) draw per replicate; Chamandy et al. 2012), not from resampled rows",
+                replicates.len()
+            ));
+            table.bootstrap(&model, &Source::Replicates(replicates), &est);
+        }
+        Ok(table)
+    }
+
+    /// Bootstrap intervals for the ranking statistic (Shapley, or relative weights when
+    /// ranked by them or run alone), or a note saying why there are none.
+    fn bootstrap(&mut self, model: &Model, source: &Source, est: &Estimates) {
+        let ranked_by = match (self.rank_by, &est.shapley, &est.relative_weights) {
+            (RankBy::RelativeWeight, _, Some(_)) | (_, None, Some(_)) => RankBy::RelativeWeight,
+            _ => RankBy::Shapley,
+        };
+        match bootstrap::run(model, source, est, ranked_by) {
+            Ok(u) => self.attach(u),
+            Err(why) => self.method_notes.push(why),
+        }
     }
 
     /// Copies the bootstrap's per-driver results onto the rows and keeps the rest.

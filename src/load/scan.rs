@@ -7,6 +7,10 @@
 //! batch's complete rows are added to their cell as one matrix product (`XᵀWX`); each
 //! group's sums (all respondents, a wave, a segment level) are then sums of its cells,
 //! in a fixed order, so the result does not depend on the thread count.
+//!
+//! Poisson bootstrap replicates ([`crate::replicates`]) are summed in the same pass, each
+//! row weighted by its draw in each replicate; the draws come from each respondent's rank
+//! among the ids sorted as text, which a first, cheap pass over the id column finds.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -27,8 +31,9 @@ use crate::waves;
 /// memory that of a handful of batches.
 const IN_FLIGHT: usize = 4;
 
-/// The sums of `outcome` and the survey's drivers, per group, in one pass over the rows.
-pub fn sums(survey: &Survey, outcome: &Outcome) -> Result<SumsFile> {
+/// The sums of `outcome` and the survey's drivers, per group, in one pass over the rows;
+/// with `replicates` B > 0, also those of B Poisson bootstrap replicates.
+pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<SumsFile> {
     let numeric: Vec<&str> = survey
         .drivers
         .iter()
@@ -41,11 +46,15 @@ pub fn sums(survey: &Survey, outcome: &Outcome) -> Result<SumsFile> {
     let mut columns: Vec<&str> = by.clone();
     columns.extend(survey.drivers.iter().map(|d| d.column.as_str()));
     columns.extend(survey.weight.as_deref());
-    columns.extend(survey.id.as_deref().filter(|_| join.is_some()));
+    columns.extend(survey.id.as_deref().filter(|_| join.is_some() || replicates > 0));
     if join.as_ref().is_none_or(|j| j.answers.is_none()) {
         columns.push(&outcome.column);
     }
-    let mut cells = Cells::new(numeric.len() - survey.weight.iter().count(), by.len());
+    let draws = match replicates {
+        0 => None,
+        _ => Some(Draws { ranks: ranks(survey, join.as_ref())?, seed: survey.seed }),
+    };
+    let mut cells = Cells::new(numeric.len() - survey.weight.iter().count(), by.len(), replicates);
     let mut matched = join.as_ref().map(|j| vec![false; j.rows.len()]);
     let mut rows_seen = 0;
     let mut batches = Batches::open(&survey.ratings, &survey.csv, Some(&columns), &numeric)?;
@@ -58,7 +67,7 @@ pub fn sums(survey: &Survey, outcome: &Outcome) -> Result<SumsFile> {
         }
         let parts: Vec<Result<Batch>> = pending
             .into_par_iter()
-            .map(|p| Batch::read(p.table()?, survey, outcome, join.as_ref(), &by, cells.k))
+            .map(|p| Batch::read(p.table()?, survey, outcome, join.as_ref(), draws.as_ref(), &by, &cells))
             .collect();
         for part in parts {
             let part = part?;
@@ -104,6 +113,40 @@ pub fn sums(survey: &Survey, outcome: &Outcome) -> Result<SumsFile> {
     Ok(SumsFile::new(survey, variables, cells.groups(&by)))
 }
 
+/// Each respondent's rank (1-based) among the ids sorted as text, as a warehouse's
+/// `ROW_NUMBER() OVER (ORDER BY id)` gives it: over the rows that join, when the outcome
+/// comes from its own file.
+fn ranks(survey: &Survey, join: Option<&Join>) -> Result<HashMap<String, u64>> {
+    let id = survey.id.as_deref().ok_or_else(|| {
+        Error::Usage("--replicates draws each respondent's weights from its id: name the id column (--id)".into())
+    })?;
+    let mut ids = Vec::new();
+    for pending in Batches::open(&survey.ratings, &survey.csv, Some(&[id]), &[])? {
+        let t = pending?.table()?;
+        for (i, v) in t.strings(id, "respondent id")?.into_iter().enumerate() {
+            let v = v.ok_or_else(|| t.value_error(id, i, "respondent id is blank".into()))?;
+            if join.is_none_or(|j| j.rows.contains_key(&v)) {
+                ids.push(v);
+            }
+        }
+    }
+    ids.sort_unstable();
+    if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::BadColumn {
+            file: survey.ratings.clone(),
+            column: id.to_string(),
+            reason: format!("respondent id \"{}\" appears more than once: each respondent must appear once", w[0]),
+        });
+    }
+    Ok(ids.into_iter().zip(1..).collect())
+}
+
+/// What the replicates' draws come from.
+struct Draws {
+    ranks: HashMap<String, u64>,
+    seed: u64,
+}
+
 /// The outcome file, held in memory and joined to each batch of ratings by respondent id.
 struct Join {
     rows: HashMap<String, usize>,
@@ -145,7 +188,15 @@ struct Batch {
 }
 
 impl Batch {
-    fn read(t: Table, survey: &Survey, outcome: &Outcome, join: Option<&Join>, by: &[&str], k: usize) -> Result<Batch> {
+    fn read(
+        t: Table,
+        survey: &Survey,
+        outcome: &Outcome,
+        join: Option<&Join>,
+        draws: Option<&Draws>,
+        by: &[&str],
+        like: &Cells,
+    ) -> Result<Batch> {
         let partners = match (join, &survey.id) {
             (Some(j), Some(id)) => Some(j.partners(&t, id)?),
             _ => None,
@@ -170,8 +221,23 @@ impl Batch {
                 _ => l,
             });
         }
-        let mut cells = Cells::new(k, by.len());
-        cells.add(&labels, &values, weights.as_deref(), partners.as_deref());
+        let ranks = match (draws, &survey.id) {
+            (Some(d), Some(id)) => {
+                let ids = t.strings(id, "respondent id")?;
+                Some(
+                    ids.iter()
+                        .map(|v| v.as_ref().and_then(|v| d.ranks.get(v)).copied().unwrap_or(0))
+                        .collect::<Vec<u64>>(),
+                )
+            }
+            _ => None,
+        };
+        let mut cells = Cells::new(like.k, by.len(), like.replicates);
+        let draw = |i: usize, b: usize| match (&ranks, draws) {
+            (Some(r), Some(d)) if b > 0 => crate::replicates::weight(r[i], b as u64, d.seed) as f64,
+            _ => 1.0,
+        };
+        cells.add(&labels, &values, weights.as_deref(), partners.as_deref(), &draw);
         Ok(Batch { table: t, partners, cells })
     }
 }
@@ -179,24 +245,44 @@ impl Batch {
 /// Running sums per cell (combination of wave and segment levels).
 struct Cells {
     k: usize,
+    replicates: usize,
     /// Each breakdown column's labels, in order of first appearance.
     labels: Vec<Vec<String>>,
     lookup: Vec<HashMap<String, u32>>,
     cells: BTreeMap<Vec<u32>, Cell>,
 }
 
-struct Cell {
-    rows: usize,
-    n: usize,
+/// One cell's sums: the full sample first, then each replicate.
+type Cell = Vec<Acc>;
+
+/// Sums with each row counted `m` times (its replicate draw; 1 in the full sample).
+struct Acc {
+    rows: f64,
+    n: f64,
     sw: f64,
     sw2: f64,
     s: Array1<f64>,
     ss: Array2<f64>,
 }
 
+impl Acc {
+    fn new(k: usize) -> Acc {
+        Acc { rows: 0.0, n: 0.0, sw: 0.0, sw2: 0.0, s: Array1::zeros(k), ss: Array2::zeros((k, k)) }
+    }
+
+    fn add(&mut self, other: &Acc) {
+        self.rows += other.rows;
+        self.n += other.n;
+        self.sw += other.sw;
+        self.sw2 += other.sw2;
+        self.s += &other.s;
+        self.ss += &other.ss;
+    }
+}
+
 impl Cells {
-    fn new(k: usize, by: usize) -> Cells {
-        Cells { k, labels: vec![Vec::new(); by], lookup: vec![HashMap::new(); by], cells: BTreeMap::new() }
+    fn new(k: usize, by: usize, replicates: usize) -> Cells {
+        Cells { k, replicates, labels: vec![Vec::new(); by], lookup: vec![HashMap::new(); by], cells: BTreeMap::new() }
     }
 
     /// Adds a batch: `values` per variable (drivers, then the outcome), `labels` per
@@ -207,6 +293,7 @@ impl Cells {
         values: &[Vec<Option<f64>>],
         weights: Option<&[f64]>,
         partners: Option<&[Option<usize>]>,
+        draw: &dyn Fn(usize, usize) -> f64,
     ) {
         let n = values[0].len();
         let mut complete: BTreeMap<Vec<u32>, Vec<usize>> = BTreeMap::new();
@@ -220,7 +307,9 @@ impl Cells {
                 .enumerate()
                 .map(|(c, l)| self.intern(c, l[i].as_deref().unwrap_or(MISSING_LABEL)))
                 .collect();
-            self.cell(key.clone()).rows += 1;
+            for (b, acc) in self.cell(key.clone()).iter_mut().enumerate() {
+                acc.rows += draw(i, b);
+            }
             if values.iter().all(|v| v[i].is_some()) {
                 complete.entry(key).or_default().push(i);
             }
@@ -228,13 +317,16 @@ impl Cells {
         for (key, rows) in complete {
             let cell = self.cells.get_mut(&key).expect("made above");
             let x = Array2::from_shape_fn((rows.len(), self.k), |(r, j)| values[j][rows[r]].expect("complete"));
-            let w = Array1::from_iter(rows.iter().map(|&i| weights.map_or(1.0, |w| w[i])));
-            let wx = &x * &w.view().insert_axis(ndarray::Axis(1));
-            cell.ss += &wx.t().dot(&x);
-            cell.s += &wx.sum_axis(ndarray::Axis(0));
-            cell.sw += w.sum();
-            cell.sw2 += w.dot(&w);
-            cell.n += rows.len();
+            for (b, acc) in cell.iter_mut().enumerate() {
+                let m = Array1::from_iter(rows.iter().map(|&i| draw(i, b)));
+                let w = Array1::from_iter(rows.iter().map(|&i| weights.map_or(1.0, |w| w[i]))) * &m;
+                let wx = &x * &w.view().insert_axis(ndarray::Axis(1));
+                acc.ss += &wx.t().dot(&x);
+                acc.s += &wx.sum_axis(ndarray::Axis(0));
+                acc.sw += w.sum();
+                acc.sw2 += w.dot(&w);
+                acc.n += m.sum();
+            }
         }
     }
 
@@ -250,15 +342,8 @@ impl Cells {
     }
 
     fn cell(&mut self, key: Vec<u32>) -> &mut Cell {
-        let k = self.k;
-        self.cells.entry(key).or_insert_with(|| Cell {
-            rows: 0,
-            n: 0,
-            sw: 0.0,
-            sw2: 0.0,
-            s: Array1::zeros(k),
-            ss: Array2::zeros((k, k)),
-        })
+        let (k, b) = (self.k, self.replicates);
+        self.cells.entry(key).or_insert_with(|| (0..=b).map(|_| Acc::new(k)).collect())
     }
 
     /// Adds another batch's sums, its labels matched to these by name.
@@ -266,40 +351,44 @@ impl Cells {
         for (key, c) in other.cells {
             let key: Vec<u32> =
                 key.iter().enumerate().map(|(col, &id)| self.intern(col, &other.labels[col][id as usize])).collect();
-            let cell = self.cell(key);
-            cell.rows += c.rows;
-            cell.n += c.n;
-            cell.sw += c.sw;
-            cell.sw2 += c.sw2;
-            cell.s += &c.s;
-            cell.ss += &c.ss;
+            for (acc, other) in self.cell(key).iter_mut().zip(&c) {
+                acc.add(other);
+            }
         }
     }
 
     /// Every group's sums: all respondents, then each breakdown column's levels in label
-    /// order.
+    /// order; then the same groups' replicates.
     fn groups(&self, by: &[&str]) -> Vec<GroupSums> {
-        let total = |by: &str, group: &str, keep: &dyn Fn(&[u32]) -> bool| {
-            let (mut rows, mut n, mut sw, mut sw2) = (0, 0, 0.0, 0.0);
-            let mut s = Array1::zeros(self.k);
-            let mut ss = Array2::zeros((self.k, self.k));
+        let total = |by: &str, group: &str, b: usize, keep: &dyn Fn(&[u32]) -> bool| {
+            let mut t = Acc::new(self.k);
             for c in self.cells.iter().filter(|(key, _)| keep(key)).map(|(_, c)| c) {
-                rows += c.rows;
-                n += c.n;
-                sw += c.sw;
-                sw2 += c.sw2;
-                s += &c.s;
-                ss += &c.ss;
+                t.add(&c[b]);
             }
-            let upper = (0..self.k).flat_map(|j| (j..self.k).map(move |l| (j, l))).map(|(j, l)| ss[[j, l]]).collect();
-            GroupSums { by: by.into(), group: group.into(), rows, n, sw, sw2, s: s.to_vec(), ss: upper }
+            let k = self.k;
+            let ss = (0..k).flat_map(|j| (j..k).map(move |l| (j, l))).map(|(j, l)| t.ss[[j, l]]).collect();
+            let (rows, n) = (t.rows.round() as usize, t.n.round() as usize);
+            GroupSums {
+                by: by.into(),
+                group: group.into(),
+                replicate: b,
+                rows,
+                n,
+                sw: t.sw,
+                sw2: t.sw2,
+                s: t.s.to_vec(),
+                ss,
+            }
         };
-        let mut out = vec![total("all", "all", &|_| true)];
-        for (c, col) in by.iter().enumerate() {
-            let mut levels: Vec<(usize, &String)> = self.labels[c].iter().enumerate().collect();
-            levels.sort_by(|a, b| a.1.cmp(b.1));
-            for (id, label) in levels {
-                out.push(total(col, label, &|key| key[c] == id as u32));
+        let mut out = Vec::new();
+        for b in 0..=self.replicates {
+            out.push(total("all", "all", b, &|_| true));
+            for (c, col) in by.iter().enumerate() {
+                let mut levels: Vec<(usize, &String)> = self.labels[c].iter().enumerate().collect();
+                levels.sort_by(|a, b| a.1.cmp(b.1));
+                for (id, label) in levels {
+                    out.push(total(col, label, b, &|key| key[c] == id as u32));
+                }
             }
         }
         out
