@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::bootstrap::{self, Uncertainty};
@@ -109,12 +110,17 @@ pub fn analyse(
     if let (Some(wave), Some(order)) = (&survey.wave, &responses.waves) {
         let labels = responses.labels(wave);
         let stats = breakdown(wave);
-        for w in &order.labels {
-            let keep: Vec<bool> = labels.iter().map(|l| l == w).collect();
-            if let Some(s) = stats.iter().find(|s| &s.group == w) {
-                out.waves.push(WaveGroup { wave: w.clone(), fit: fit_group(s, &keep, w) });
-            }
-        }
+        // Groups are fitted side by side; each is seeded by its name, so the result does
+        // not depend on the order they finish in.
+        out.waves = order
+            .labels
+            .par_iter()
+            .filter_map(|w| {
+                let s = stats.iter().find(|s| &s.group == w)?;
+                let keep: Vec<bool> = labels.iter().map(|l| l == w).collect();
+                Some(WaveGroup { wave: w.clone(), fit: fit_group(s, &keep, w) })
+            })
+            .collect();
         if let [.., a, b] = &out.waves[..] {
             match (uncertainty(&a.fit), uncertainty(&b.fit)) {
                 (Some(ua), Some(ub)) => {
@@ -147,7 +153,7 @@ pub fn analyse(
     for col in &survey.segments {
         let labels = responses.labels(col);
         let groups = breakdown(col)
-            .iter()
+            .par_iter()
             .map(|s| {
                 let keep: Vec<bool> = labels.iter().map(|l| *l == s.group).collect();
                 let fit = fit_group(s, &keep, &format!("{col}={}", s.group));

@@ -30,7 +30,28 @@ pub fn spearman(d: &ModelData) -> Vec<f64> {
     pearson(&Moments::from_data(&ranked).corr())
 }
 
+/// Mid-ranks: for whole numbers in a short range (ratings, 0–10 answers) by counting each
+/// value, in one pass; otherwise by sorting.
 fn ranks(v: &[f64]) -> Array1<f64> {
+    const SPAN: f64 = 1024.0;
+    let (lo, hi) = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    if hi - lo < SPAN && v.iter().all(|x| x.fract() == 0.0) {
+        let mut count = vec![0usize; (hi - lo) as usize + 1];
+        for &x in v {
+            count[(x - lo) as usize] += 1;
+        }
+        // Values below a value's ties, plus the middle of its ties.
+        let mut below = 0;
+        let mid: Vec<f64> = count
+            .iter()
+            .map(|&c| {
+                let m = below as f64 + (c as f64 + 1.0) / 2.0;
+                below += c;
+                m
+            })
+            .collect();
+        return v.iter().map(|&x| mid[(x - lo) as usize]).collect();
+    }
     let mut idx: Vec<usize> = (0..v.len()).collect();
     idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
     let mut out = Array1::zeros(v.len());
@@ -53,6 +74,9 @@ fn ranks(v: &[f64]) -> Array1<f64> {
 mod tests {
     #[test]
     fn ties_get_the_mid_rank() {
+        // Counted (whole numbers) and sorted (a fraction sends it down that path) alike.
         assert_eq!(super::ranks(&[3.0, 1.0, 3.0, 2.0]).to_vec(), vec![3.5, 1.0, 3.5, 2.0]);
+        assert_eq!(super::ranks(&[3.0, 1.5, 3.0, 2.0]).to_vec(), vec![3.5, 1.0, 3.5, 2.0]);
+        assert_eq!(super::ranks(&[7.0, 7.0, 7.0]).to_vec(), vec![2.0, 2.0, 2.0]);
     }
 }
