@@ -50,6 +50,11 @@ pub enum Command {
         template: Option<PathBuf>,
         #[command(flatten)]
         model: ModelArgs,
+        /// Make the report from sums instead of rows: a `keydriver moments` file, or the
+        /// CSV of `keydriver sql`'s query (the main outcome only; what needs the rows is
+        /// skipped with a note).
+        #[arg(long, value_name = "FILE")]
+        from_moments: Option<PathBuf>,
     },
     /// The main outcome's headline (NPS, % satisfied, mean effort, mean) with standard
     /// error and 95% CI, overall and by group, and its benchmarks.

@@ -122,22 +122,9 @@ pub fn analyse(
             })
             .collect();
         if let [.., a, b] = &out.waves[..] {
-            match (uncertainty(&a.fit), uncertainty(&b.fit)) {
-                (Some(ua), Some(ub)) => {
-                    let table = b.fit.table.as_ref().expect("has uncertainty");
-                    out.share_shift =
-                        Some(ShareShift { from: a.wave.clone(), to: b.wave.clone(), drivers: compare(table, ub, ua) });
-                }
-                _ => out.notes.push(format!(
-                    "no comparison of driver shares between {} and {}: {}",
-                    a.wave,
-                    b.wave,
-                    if opts.bootstrap == 0 {
-                        "it needs bootstrap intervals (--bootstrap N)"
-                    } else {
-                        "both waves need a ranking with bootstrap intervals"
-                    }
-                )),
+            match share_shift(a, b, opts.bootstrap > 0) {
+                Ok(shift) => out.share_shift = Some(shift),
+                Err(why) => out.notes.push(why),
             }
             match change::explain(survey, responses, outcome, wave, (&a.wave, &b.wave), opts) {
                 Ok(e) => out.change_explained = Some(e),
@@ -180,6 +167,26 @@ pub fn analyse(
     out
 }
 
+/// Drivers' shares in wave `b` against wave `a`, or why they cannot be compared.
+pub fn share_shift(a: &WaveGroup, b: &WaveGroup, bootstrapped: bool) -> Result<ShareShift, String> {
+    match (uncertainty(&a.fit), uncertainty(&b.fit)) {
+        (Some(ua), Some(ub)) => {
+            let table = b.fit.table.as_ref().expect("has uncertainty");
+            Ok(ShareShift { from: a.wave.clone(), to: b.wave.clone(), drivers: compare(table, ub, ua) })
+        }
+        _ => Err(format!(
+            "no comparison of driver shares between {} and {}: {}",
+            a.wave,
+            b.wave,
+            if bootstrapped {
+                "both waves need a ranking with bootstrap intervals"
+            } else {
+                "it needs bootstrap intervals (--bootstrap N)"
+            }
+        )),
+    }
+}
+
 fn uncertainty(fit: &GroupFit) -> Option<&Uncertainty> {
     fit.table.as_ref()?.uncertainty.as_ref()
 }
@@ -217,7 +224,7 @@ fn fit_group(
 }
 
 /// Shares in `this` against `other`, driver by driver (in `this` table's rank order).
-fn compare(this: &DriverTable, u: &Uncertainty, other: &Uncertainty) -> Vec<ShareDifference> {
+pub fn compare(this: &DriverTable, u: &Uncertainty, other: &Uncertainty) -> Vec<ShareDifference> {
     this.drivers
         .iter()
         .filter_map(|d| {

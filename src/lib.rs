@@ -21,6 +21,7 @@ pub mod scores;
 pub mod simulate;
 pub mod spec;
 pub mod sums;
+pub mod warehouse;
 pub mod waves;
 
 use serde::Serialize;
@@ -178,73 +179,6 @@ pub fn streams(survey: &spec::Survey, opts: &drivers::Options) -> bool {
         && !design
 }
 
-/// What `drivers --from-moments` prints: the pooled table and one per wave and segment
-/// level, each from its sums alone.
-#[derive(Serialize)]
-pub struct MomentsReport {
-    #[serde(flatten)]
-    pub table: drivers::DriverTable,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub waves: Vec<MomentsGroup>,
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub segments: std::collections::BTreeMap<String, Vec<MomentsGroup>>,
-}
-
-#[derive(Serialize)]
-pub struct MomentsGroup {
-    pub group: String,
-    /// Complete rows.
-    pub n: usize,
-    /// Why there is no ranking for this group.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub table: Option<drivers::DriverTable>,
-}
-
-/// The driver engine on a moments file: every method that needs only moments, pooled and
-/// per wave (in time order) and segment level. Equal to the raw-row run on those methods.
-pub fn analyse_moments(survey: &spec::Survey, file: &sums::SumsFile, opts: &drivers::Options) -> Result<MomentsReport> {
-    let o = survey.main_outcome();
-    let weighted = survey.weight.is_some();
-    let fit = |g: &sums::GroupSums| {
-        let replicates = file.replicates(g).iter().map(|r| r.moments(o.sign())).collect();
-        drivers::DriverTable::fit_moments(
-            o,
-            &survey.drivers,
-            g.moments(o.sign()),
-            replicates,
-            g.rows - g.n,
-            weighted,
-            opts,
-        )
-    };
-    let all = file.all();
-    let table = fit(all)?;
-    let group = |g: &sums::GroupSums| {
-        let (table, note) = if let Some(why) = groups::unrankable(survey, &g.group, g.n) {
-            (None, Some(why))
-        } else {
-            match fit(g) {
-                Ok(t) => (Some(t), None),
-                Err(e) => (None, Some(format!("no driver model: {e}"))),
-            }
-        };
-        MomentsGroup { group: g.group.clone(), n: g.n, note, table }
-    };
-    let mut waves: Vec<MomentsGroup> = Vec::new();
-    if let Some(col) = &survey.wave {
-        let present: Vec<&str> = file.by(col).map(|g| g.group.as_str()).filter(|l| *l != load::MISSING_LABEL).collect();
-        let order = waves::order(col, &present).map_err(Error::Data)?;
-        let position = |g: &str| order.labels.iter().position(|l| l == g).unwrap_or(usize::MAX);
-        let mut groups: Vec<&sums::GroupSums> = file.by(col).collect();
-        groups.sort_by_key(|g| position(&g.group));
-        waves = groups.into_iter().map(group).collect();
-    }
-    let segments = survey.segments.iter().map(|col| (col.clone(), file.by(col).map(group).collect())).collect();
-    Ok(MomentsReport { table, waves, segments })
-}
-
 /// When listwise deletion leaves out more than a fifth of the respondents, says so, names
 /// the drivers whose blanks cost the most and points to `--missing em`.
 fn note_listwise_cost(table: &mut drivers::DriverTable, survey: &spec::Survey, load: &load::LoadReport) {
@@ -269,8 +203,13 @@ fn note_listwise_cost(table: &mut drivers::DriverTable, survey: &spec::Survey, l
 }
 
 fn read_benchmarks(survey: &spec::Survey, responses: &load::Responses) -> Result<Vec<benchmarks::Benchmark>> {
+    benchmarks_for(survey, responses.waves.as_ref())
+}
+
+/// The benchmark file's figures, if survey.toml names one; `waves` orders its waves.
+fn benchmarks_for(survey: &spec::Survey, waves: Option<&waves::WaveOrder>) -> Result<Vec<benchmarks::Benchmark>> {
     match &survey.benchmarks {
-        Some(path) => benchmarks::read(path, survey, responses.waves.as_ref()),
+        Some(path) => benchmarks::read(path, survey, waves),
         None => Ok(Vec::new()),
     }
 }

@@ -33,7 +33,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Report { data, out, name, force, scale, template, model } => {
+        Command::Report { data, out, name, force, scale, template, model, from_moments } => {
             // A template that does not compile is refused before any data is read.
             let template = match template {
                 Some(path) => keydriver::report::template::Template::from_file(&path)?,
@@ -44,11 +44,21 @@ fn run(cli: Cli) -> Result<()> {
                 let default = PathBuf::from(DEFAULT_CONFIG);
                 (data.data.is_none() && default.exists()).then_some(default)
             });
-            let (survey, config) = resolve(data, config, true)?;
-            let opts = model.options(&survey, 1000)?;
-            let analysis = keydriver::analyse(&survey, &opts, name, config);
-            opts.progress.finish_and_clear();
-            let analysis = analysis?;
+            let analysis = match from_moments {
+                Some(file) => {
+                    let (survey, config) = resolve_without_data(data, config)?;
+                    let opts = moments_options(model, &survey)?;
+                    let sums = keydriver::sums::SumsFile::read(&file, &survey, survey.main_outcome())?;
+                    keydriver::warehouse::analyse_report(&survey, &file, &sums, &opts, name, config)?
+                }
+                None => {
+                    let (survey, config) = resolve(data, config, true)?;
+                    let opts = model.options(&survey, 1000)?;
+                    let analysis = keydriver::analyse(&survey, &opts, name, config);
+                    opts.progress.finish_and_clear();
+                    analysis?
+                }
+            };
             let dir = keydriver::report::write(&analysis, &out, &settings)?;
             println!("wrote {}", dir.join("report.md").display());
             Ok(())
@@ -74,17 +84,9 @@ fn run(cli: Cli) -> Result<()> {
             let config = data.config.clone();
             let (survey, _) = resolve_without_data(data, config)?;
             tell_main_outcome(&survey, "ranking the drivers of");
-            if model.bootstrap.is_some_and(|b| b > 0)
-                || model.missing.unwrap_or(survey.missing) != keydriver::drivers::Missing::Listwise
-            {
-                return Err(Error::Usage(
-                    "--from-moments: resampling and pairwise deletion need the rows; drop --bootstrap and --missing (for intervals, make the sums with --replicates B)"
-                        .into(),
-                ));
-            }
-            let opts = model.options(&survey, 0)?;
+            let opts = moments_options(model, &survey)?;
             let sums = keydriver::sums::SumsFile::read(&file, &survey, survey.main_outcome())?;
-            print_moments_report(&keydriver::analyse_moments(&survey, &sums, &opts)?, format);
+            print_moments_report(&keydriver::warehouse::analyse_moments(&survey, &sums, &opts)?, format);
             Ok(())
         }
         Command::Drivers { data, model, format, from_moments: None } => {
@@ -94,7 +96,7 @@ fn run(cli: Cli) -> Result<()> {
             let opts = model.options(&survey, 0)?;
             if keydriver::streams(&survey, &opts) {
                 let sums = keydriver::moments(&survey, 0)?;
-                print_moments_report(&keydriver::analyse_moments(&survey, &sums, &opts)?, format);
+                print_moments_report(&keydriver::warehouse::analyse_moments(&survey, &sums, &opts)?, format);
                 return Ok(());
             }
             let result = keydriver::analyse_drivers(&survey, &opts);
@@ -137,8 +139,21 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// The engine's options for a run from sums: resampling rows and gap handling are refused.
+fn moments_options(model: cli::ModelArgs, survey: &keydriver::spec::Survey) -> Result<keydriver::drivers::Options> {
+    if model.bootstrap.is_some_and(|b| b > 0)
+        || model.missing.unwrap_or(survey.missing) != keydriver::drivers::Missing::Listwise
+    {
+        return Err(Error::Usage(
+            "--from-moments: resampling and pairwise deletion need the rows; drop --bootstrap and --missing (for intervals, make the sums with --replicates B)"
+                .into(),
+        ));
+    }
+    model.options(survey, 0)
+}
+
 /// The driver tables from sums (`--from-moments`, or a streamed pass).
-fn print_moments_report(result: &keydriver::MomentsReport, format: Format) {
+fn print_moments_report(result: &keydriver::warehouse::MomentsReport, format: Format) {
     print!(
         "{}",
         match format {

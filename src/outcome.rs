@@ -213,7 +213,7 @@ impl Outcome {
     }
 
     /// The highest answer in the low band and the lowest in the high band.
-    fn cuts(&self) -> Option<(f64, f64)> {
+    pub(crate) fn cuts(&self) -> Option<(f64, f64)> {
         match self.kind {
             OutcomeKind::Nps => Some((6.0, 9.0)),
             OutcomeKind::Csat | OutcomeKind::Ces => {

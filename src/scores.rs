@@ -116,6 +116,64 @@ pub fn z_test(d: f64, se: f64) -> f64 {
     }
 }
 
+/// The sums a headline needs, over the respondents with an answer and a positive weight
+/// (each counted `m` times: 1, or its draw in a bootstrap replicate): what `keydriver
+/// moments` and `keydriver sql` write per group, so a report can be made from them.
+/// `y` is the answer's code ([`Outcome::code`]: ±100 / 0 for NPS, 100 / 0 for CSAT, the
+/// answer for effort and numeric outcomes).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScoreSums {
+    /// Respondents (Σm).
+    pub n: usize,
+    /// Σm·w and Σm·w².
+    pub sw: f64,
+    pub sw2: f64,
+    /// Σm·w·y and Σm·w·y².
+    pub s1: f64,
+    pub s2: f64,
+    /// Σm·w²·y and Σm·w²·y²: the design-based (linearization) variance's terms.
+    pub w2s1: f64,
+    pub w2s2: f64,
+    /// Per answer band, low to high: Σm and Σm·w.
+    pub bands_n: [usize; 3],
+    pub bands_w: [f64; 3],
+}
+
+impl ScoreSums {
+    /// Adds an answer `x` with weight `w`, counted `m` times.
+    pub fn add(&mut self, outcome: &Outcome, x: f64, w: f64, m: usize) {
+        if w <= 0.0 || m == 0 {
+            return;
+        }
+        let (y, mf) = (outcome.code(x), m as f64);
+        self.n += m;
+        self.sw += mf * w;
+        self.sw2 += mf * w * w;
+        self.s1 += mf * w * y;
+        self.s2 += mf * w * y * y;
+        self.w2s1 += mf * w * w * y;
+        self.w2s2 += mf * w * w * y * y;
+        if let Some(b) = outcome.band(x).filter(|_| outcome.band_names().is_some()) {
+            self.bands_n[b as usize] += m;
+            self.bands_w[b as usize] += mf * w;
+        }
+    }
+
+    pub fn merge(&mut self, o: &ScoreSums) {
+        self.n += o.n;
+        self.sw += o.sw;
+        self.sw2 += o.sw2;
+        self.s1 += o.s1;
+        self.s2 += o.s2;
+        self.w2s1 += o.w2s1;
+        self.w2s2 += o.w2s2;
+        for b in 0..3 {
+            self.bands_n[b] += o.bands_n[b];
+            self.bands_w[b] += o.bands_w[b];
+        }
+    }
+}
+
 impl ScoreStats {
     /// The headline of `answers` (as given, not oriented), optionally weighted. Returns
     /// `None` for an empty group.
@@ -126,36 +184,44 @@ impl ScoreStats {
         weights: Option<&[f64]>,
         kind: WeightsAre,
     ) -> Option<ScoreStats> {
-        let w = |i: usize| weights.map_or(1.0, |w| w[i]);
-        let used: Vec<usize> = (0..answers.len()).filter(|&i| w(i) > 0.0).collect();
-        let n = used.len();
-        let (sw, sw2) = used.iter().fold((0.0, 0.0), |(a, b), &i| (a + w(i), b + w(i) * w(i)));
-        if n == 0 || sw <= 0.0 {
+        let mut sums = ScoreSums::default();
+        for (i, &x) in answers.iter().enumerate() {
+            sums.add(outcome, x, weights.map_or(1.0, |w| w[i]), 1);
+        }
+        Self::from_sums(group, outcome, &sums, weights.is_some(), kind)
+    }
+
+    /// The headline from its sums. Returns `None` for an empty group.
+    pub fn from_sums(
+        group: &str,
+        outcome: &Outcome,
+        t: &ScoreSums,
+        weighted: bool,
+        kind: WeightsAre,
+    ) -> Option<ScoreStats> {
+        let n = t.n;
+        if n == 0 || t.sw <= 0.0 {
             return None;
         }
-        let y = |i: usize| outcome.code(answers[i]);
-        let mean = used.iter().map(|&i| w(i) * y(i)).sum::<f64>() / sw;
-        let n_eff = sw * sw / sw2;
-        let se = match (weights, kind) {
-            (Some(_), WeightsAre::Sampling) => {
-                let ss: f64 = used.iter().map(|&i| (w(i) * (y(i) - mean)).powi(2)).sum();
+        let mean = t.s1 / t.sw;
+        let n_eff = t.sw * t.sw / t.sw2;
+        let se = match (weighted, kind) {
+            (true, WeightsAre::Sampling) => {
+                // Σ(w(y − ȳ))² = Σw²y² − 2ȳΣw²y + ȳ²Σw².
+                let ss = (t.w2s2 - 2.0 * mean * t.w2s1 + mean * mean * t.sw2).max(0.0);
                 let finite = if n > 1 { n as f64 / (n as f64 - 1.0) } else { 1.0 };
-                (finite * ss).sqrt() / sw
+                (finite * ss).sqrt() / t.sw
             }
             _ => {
-                let v = used.iter().map(|&i| w(i) * (y(i) - mean).powi(2)).sum::<f64>() / sw;
+                let v = (t.s2 / t.sw - mean * mean).max(0.0);
                 let v = if outcome.is_share() || n_eff <= 1.0 { v } else { v * n_eff / (n_eff - 1.0) };
                 (v / n_eff).sqrt()
             }
         };
-        let bands = outcome.band_names().map(|names| {
-            let (mut counts, mut wsum) = ([0usize; 3], [0.0f64; 3]);
-            for &i in &used {
-                let b = outcome.band(answers[i]).expect("kinds with names have bands") as usize;
-                counts[b] += 1;
-                wsum[b] += w(i);
-            }
-            Bands { names, counts, pct: wsum.map(|x| 100.0 * x / sw) }
+        let bands = outcome.band_names().map(|names| Bands {
+            names,
+            counts: t.bands_n,
+            pct: t.bands_w.map(|x| 100.0 * x / t.sw),
         });
         let (lo, hi) = outcome.bounds();
         Some(ScoreStats {
@@ -280,7 +346,7 @@ impl ScoreTable {
 
 /// Puts wave rows in time order (a blank wave last) and adds each one's change from the
 /// wave before it and from the same period a year earlier.
-fn in_time_order(rows: &mut [ScoreStats], order: &WaveOrder) {
+pub fn in_time_order(rows: &mut [ScoreStats], order: &WaveOrder) {
     let position = |g: &str| order.labels.iter().position(|l| l == g).unwrap_or(usize::MAX);
     rows.sort_by_key(|r| position(&r.group));
     let find = |rows: &[ScoreStats], g: &str| rows.iter().find(|r| r.group == g).cloned();

@@ -25,7 +25,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::load::MISSING_LABEL;
 use crate::moments::Moments;
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, OutcomeKind};
+use crate::scores::ScoreSums;
 use crate::spec::Survey;
 
 pub const FORMAT: &str = "keydriver-moments";
@@ -49,9 +50,36 @@ pub struct GroupSums {
     pub s: Vec<f64>,
     /// Σ w·v_j·v_k for j ≤ k, row by row.
     pub ss: Vec<f64>,
+    /// The headline's sums over every respondent in the group who answered the outcome
+    /// (complete or not); absent from older files, which `report --from-moments` refuses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<ScoreSums>,
+    /// Respondents without a value (blank or a missing code), per variable; empty in
+    /// older files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<usize>,
 }
 
 impl GroupSums {
+    /// The sums of the respondents in `self` but not in `part`, a group within it (the
+    /// rest of the sample beside a segment level). The headline's sums are not carried.
+    pub fn minus(&self, part: &GroupSums) -> GroupSums {
+        let less = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x - y).collect();
+        GroupSums {
+            by: self.by.clone(),
+            group: format!("not {}", part.group),
+            replicate: self.replicate,
+            rows: self.rows - part.rows,
+            n: self.n - part.n,
+            sw: self.sw - part.sw,
+            sw2: self.sw2 - part.sw2,
+            s: less(&self.s, &part.s),
+            ss: less(&self.ss, &part.ss),
+            score: None,
+            missing: Vec::new(),
+        }
+    }
+
     /// Moments of the drivers and the outcome oriented by `sign` (−1 for effort): the same
     /// as the engine computes from the rows themselves.
     pub fn moments(&self, sign: f64) -> Moments {
@@ -181,6 +209,17 @@ fn from_csv(text: &str, k: usize) -> std::result::Result<Vec<GroupSums>, String>
         })
         .collect::<std::result::Result<_, _>>()?;
     let replicate = header.iter().position(|h| h == "replicate_");
+    // The headline's sums, when the query made them.
+    let score: Option<Vec<usize>> = header
+        .iter()
+        .any(|h| h == "q_n")
+        .then(|| SCORE_COLUMNS.iter().map(|c| header.iter().position(|h| h == c)).collect::<Option<Vec<usize>>>())
+        .flatten();
+    let missing: Option<Vec<usize>> = header
+        .iter()
+        .any(|h| h == "miss_0")
+        .then(|| (0..k).map(|j| header.iter().position(|h| *h == format!("miss_{j}"))).collect::<Option<Vec<usize>>>())
+        .flatten();
     let mut groups = Vec::new();
     for (row, line) in lines.enumerate() {
         let cells = split_csv(line);
@@ -200,10 +239,51 @@ fn from_csv(text: &str, k: usize) -> std::result::Result<Vec<GroupSums>, String>
                 .map_err(|_| format!("row {}, column \"replicate_\": {v:?} is not a replicate number", row + 1))?,
             None => 0,
         };
+        let score = match &score {
+            None => None,
+            Some(at) => {
+                let v = at
+                    .iter()
+                    .zip(SCORE_COLUMNS)
+                    .map(|(&c, name)| {
+                        let v = cells.get(c).map_or("", |v| v.trim());
+                        if v.is_empty() {
+                            return Ok(0.0);
+                        }
+                        v.parse::<f64>()
+                            .map_err(|_| format!("row {}, column \"{name}\": {v:?} is not a number", row + 1))
+                    })
+                    .collect::<std::result::Result<Vec<f64>, String>>()?;
+                let count = |x: f64| x.round() as usize;
+                Some(ScoreSums {
+                    n: count(v[0]),
+                    sw: v[1],
+                    sw2: v[2],
+                    s1: v[3],
+                    s2: v[4],
+                    w2s1: v[5],
+                    w2s2: v[6],
+                    bands_n: [count(v[7]), count(v[8]), count(v[9])],
+                    bands_w: [v[10], v[11], v[12]],
+                })
+            }
+        };
         groups.push(GroupSums {
             by: cell(0).to_string(),
             group: if group.is_empty() { MISSING_LABEL.into() } else { group },
             replicate,
+            score,
+            missing: match &missing {
+                None => Vec::new(),
+                Some(at) => at
+                    .iter()
+                    .map(|&c| {
+                        let v = cells.get(c).map_or("", |v| v.trim());
+                        v.parse::<f64>().map(|x| x.round() as usize).or(if v.is_empty() { Ok(0) } else { Err(()) })
+                    })
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(|_| format!("row {}: a miss_ column is not a number", row + 1))?,
+            },
             rows: count(2)?,
             n: count(3)?,
             sw: num(4)?,
@@ -214,6 +294,12 @@ fn from_csv(text: &str, k: usize) -> std::result::Result<Vec<GroupSums>, String>
     }
     Ok(groups)
 }
+
+/// The query's columns for [`ScoreSums`], in its field order.
+const SCORE_COLUMNS: [&str; 13] = [
+    "q_n", "q_sw", "q_sw2", "q_s1", "q_s2", "q_w2s1", "q_w2s2", "q_b0_n", "q_b1_n", "q_b2_n", "q_b0_w", "q_b1_w",
+    "q_b2_w",
+];
 
 /// One CSV line into cells, with double-quoted cells ("a, b", "say ""hi""").
 fn split_csv(line: &str) -> Vec<String> {
@@ -365,12 +451,38 @@ pub fn sql(
         "SUM(m_) AS rows_".to_string(),
         "SUM(c_ * m_) AS n_".into(),
         "SUM(c_ * wm_) AS sw".into(),
-        "SUM(c_ * wm_ * wm_) AS sw2".into(),
+        "SUM(c_ * wm_ * w_) AS sw2".into(),
     ];
     sums.extend((0..k).map(|j| format!("SUM(c_ * wm_ * x{j}) AS s_{j}")));
     for j in 0..k {
         sums.extend((j..k).map(|l| format!("SUM(c_ * wm_ * x{j} * x{l}) AS ss_{j}_{l}")));
     }
+    // The headline's sums: every answer of the outcome, complete row or not.
+    let (y, b) = (format!("v{}", k - 1), "b_");
+    let score_sums = [
+        "SUM(a_ * m_) AS q_n".to_string(),
+        "SUM(a_ * wm_) AS q_sw".into(),
+        "SUM(a_ * wm_ * w_) AS q_sw2".into(),
+        "SUM(a_ * wm_ * y_) AS q_s1".into(),
+        "SUM(a_ * wm_ * y_ * y_) AS q_s2".into(),
+        "SUM(a_ * wm_ * w_ * y_) AS q_w2s1".into(),
+        "SUM(a_ * wm_ * w_ * y_ * y_) AS q_w2s2".into(),
+    ];
+    sums.extend(score_sums);
+    sums.extend((0..3).map(|i| format!("SUM(CASE WHEN {b} = {i} THEN a_ * m_ ELSE 0 END) AS q_b{i}_n")));
+    sums.extend((0..3).map(|i| format!("SUM(CASE WHEN {b} = {i} THEN a_ * wm_ ELSE 0 END) AS q_b{i}_w")));
+    sums.extend((0..k).map(|j| format!("SUM(CASE WHEN v{j} IS NULL THEN m_ ELSE 0 END) AS miss_{j}")));
+    let code = match (outcome.kind, outcome.cuts()) {
+        (OutcomeKind::Nps, Some((low, high))) => {
+            format!("CASE WHEN {y} >= {high} THEN 100 WHEN {y} <= {low} THEN -100 ELSE 0 END")
+        }
+        (OutcomeKind::Csat, Some((_, high))) => format!("CASE WHEN {y} >= {high} THEN 100 ELSE 0 END"),
+        _ => format!("COALESCE({y}, 0)"),
+    };
+    let band = match (outcome.band_names(), outcome.cuts()) {
+        (Some(_), Some((low, high))) => format!("CASE WHEN {y} >= {high} THEN 2 WHEN {y} <= {low} THEN 0 ELSE 1 END"),
+        _ => "-1".to_string(),
+    };
     let sums = sums.join(",\n    ");
     let (rep, rep_key) = if replicates > 0 { ("replicate_, ", ", replicate_") } else { ("", "") };
     let mut parts = vec![format!(
@@ -405,7 +517,11 @@ pub fn sql(
         (0, _) => ("WITH", String::new()),
         (_, (recursive, cte)) => (if recursive { "WITH RECURSIVE" } else { "WITH" }, format!("{cte},\n")),
     };
-    let zeroed: Vec<String> = (0..k).map(|j| format!("    CASE WHEN c_ = 1 THEN v{j} ELSE 0 END AS x{j}")).collect();
+    let mut zeroed: Vec<String> =
+        (0..k).map(|j| format!("    CASE WHEN c_ = 1 THEN v{j} ELSE 0 END AS x{j}")).collect();
+    zeroed.push(format!("    CASE WHEN {y} IS NOT NULL THEN 1 ELSE 0 END AS a_"));
+    zeroed.push(format!("    {code} AS y_"));
+    zeroed.push(format!("    {band} AS b_"));
     Ok(format!(
         "-- keydriver {} moments (format {FORMAT} version {VERSION}) of {} on {}{}\n\
          -- Export the result as CSV with a header row and pass it to --from-moments.\n\
@@ -446,6 +562,8 @@ mod tests {
             by: "all".into(),
             group: "all".into(),
             replicate: 0,
+            score: None,
+            missing: Vec::new(),
             rows: 3,
             n: 3,
             sw: 3.0,

@@ -609,7 +609,9 @@ fn sqlite_table(db: &rusqlite::Connection, name: &str, path: &str) {
 /// written as CSV and ranked with `--from-moments`: every moment-based figure, pooled and
 /// per wave and segment, equals the raw-row run to 1e-9; so does `keydriver moments`.
 /// Both carry 20 Poisson bootstrap replicates, and the intervals SQLite's replicates give
-/// equal those of keydriver's own pass to 1e-9 (the same draws, computed by each).
+/// equal those of keydriver's own pass to 1e-9 (the same draws, computed by each). The
+/// report made from SQLite's sums has the raw-row headline, by wave (with changes) and
+/// segment, to 1e-9.
 #[test]
 fn sql_in_sqlite_then_from_moments_equals_the_raw_rows() {
     let config = ["--config", "notebooks-data/survey.toml"];
@@ -701,6 +703,20 @@ fn sql_in_sqlite_then_from_moments_equals_the_raw_rows() {
                 same(g, r, &format!("{col} {}", g["group"]));
             }
         }
+    }
+    let out = dir.path().join("reports");
+    let report = keydriver()
+        .args(["report", "--from-moments", &p(&dir, "sums.csv"), "--out", &out.display().to_string()])
+        .args(config)
+        .output()
+        .unwrap();
+    assert!(report.status.success(), "{}", String::from_utf8_lossy(&report.stderr));
+    let headline: Value = serde_json::from_str(&fs::read_to_string(out.join("2025Q4/nps.json")).unwrap()).unwrap();
+    let raw_headline = common::json(keydriver().args(["nps", "--format", "json"]).args(config));
+    common::close(&headline, &raw_headline, "nps.json");
+    let md = fs::read_to_string(out.join("2025Q4/report.md")).unwrap();
+    for says in ["read from `", "20 Poisson bootstrap replicates", "not decomposed: the decomposition needs the rows"] {
+        assert!(md.contains(says), "report.md lacks {says:?}");
     }
     // A moments file for other drivers is refused, naming what it holds.
     fails(

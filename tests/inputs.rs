@@ -282,27 +282,10 @@ fn parquet_folder_partitioned_by_quarter_and_gzip_equal_the_csv() {
     assert_eq!(run(Some("ratings"), &["moments"])["groups"], csv["groups"], "Parquet folder");
     assert_eq!(run(Some("ratings.csv.gz"), &["moments"])["groups"], csv["groups"], "gzip");
     // The folder holds the rows in another order (by quarter): sums agree to rounding.
-    fn close(a: &Value, b: &Value, at: &str) {
-        match (a, b) {
-            (Value::Number(x), Value::Number(y)) => {
-                let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
-                assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{at}: {x} vs {y}");
-            }
-            (Value::Array(x), Value::Array(y)) => {
-                assert_eq!(x.len(), y.len(), "{at}");
-                x.iter().zip(y).enumerate().for_each(|(i, (x, y))| close(x, y, &format!("{at}[{i}]")));
-            }
-            (Value::Object(x), Value::Object(y)) => {
-                assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>(), "{at}");
-                x.iter().for_each(|(k, v)| close(v, &y[k], &format!("{at}.{k}")));
-            }
-            _ => assert_eq!(a, b, "{at}"),
-        }
-    }
     for method in ["shapley,relweights", "all"] {
         let args = ["drivers", "--format", "json", "--bootstrap", "0", "--method", method];
         let (a, b) = (run(None, &args), run(Some("ratings"), &args));
-        close(&a["drivers"], &b["drivers"], method);
+        common::close(&a["drivers"], &b["drivers"], method);
         assert_eq!(b["waves"].as_array().unwrap().len(), 4, "{method}");
     }
 }

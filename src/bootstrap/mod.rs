@@ -61,9 +61,22 @@ impl Uncertainty {
     }
 }
 
+/// How bootstrap resamples were made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    /// n rows drawn with replacement.
+    Rows,
+    /// Each respondent weighted by a Poisson(1) draw ([`crate::replicates`]).
+    Poisson,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct BootstrapInfo {
     pub resamples: usize,
+    /// What was resampled: the rows (drawn with replacement), or the sums' Poisson
+    /// replicates (a moments file).
+    pub scheme: Scheme,
     pub seed: u64,
     /// Resamples that could not be fitted (e.g. a constant target); left out.
     pub failed: usize,
@@ -209,6 +222,7 @@ pub fn run(model: &Model, source: &Source, full: &Estimates, ranked_by: RankBy) 
         point_shares: shares_of(&point),
         bootstrap: BootstrapInfo {
             resamples: b,
+            scheme: if matches!(source, Source::Replicates(_)) { Scheme::Poisson } else { Scheme::Rows },
             seed: model.opts.seed,
             failed: failed.len(),
             ranked_by,

@@ -36,8 +36,9 @@ pub struct LoadReport {
     pub matched: usize,
     pub unmatched_ratings: usize,
     pub unmatched_nps: usize,
-    /// Cells holding a declared missing code, now missing.
-    pub missing_coded: usize,
+    /// Cells holding a declared missing code, now missing; `None` when the rows were not
+    /// read (a report from a moments file).
+    pub missing_coded: Option<usize>,
     /// Blank cells in the driver and outcome columns of matched rows.
     pub blank_cells: usize,
     /// Matched respondents with no usable answer, per outcome column.
@@ -167,7 +168,7 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         matched,
         unmatched_ratings: ratings.height() - matched,
         unmatched_nps: nps.as_ref().map_or(0, |t| t.height() - matched),
-        missing_coded,
+        missing_coded: Some(missing_coded),
         blank_cells: 0,
         outcome_missing: BTreeMap::new(),
         driver_missing: BTreeMap::new(),
@@ -196,7 +197,7 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         let declared: Vec<&(String, String, usize)> =
             table.labels.user_missing.iter().filter(|(c, _, _)| used(c)).collect();
         if !declared.is_empty() {
-            report.missing_coded += declared.iter().map(|(_, _, n)| n).sum::<usize>();
+            report.missing_coded = report.missing_coded.map(|n| n + declared.iter().map(|(_, _, n)| n).sum::<usize>());
             let list: Vec<String> = declared.iter().map(|(c, codes, n)| format!("{c} {codes} ({n} cells)")).collect();
             report.notes.push(format!(
                 "{} declares user-missing values, set to missing: {}",

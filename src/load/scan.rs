@@ -23,6 +23,7 @@ use super::table::Table;
 use super::{outcome_values, rating_values, unique_ids, wave_from_dates, weight_cells, MISSING_LABEL};
 use crate::error::{Error, Result};
 use crate::outcome::Outcome;
+use crate::scores::ScoreSums;
 use crate::spec::Survey;
 use crate::sums::{GroupSums, SumsFile};
 use crate::waves;
@@ -237,7 +238,7 @@ impl Batch {
             (Some(r), Some(d)) if b > 0 => crate::replicates::weight(r[i], b as u64, d.seed) as f64,
             _ => 1.0,
         };
-        cells.add(&labels, &values, weights.as_deref(), partners.as_deref(), &draw);
+        cells.add(outcome, &labels, &values, weights.as_deref(), partners.as_deref(), &draw);
         Ok(Batch { table: t, partners, cells })
     }
 }
@@ -263,11 +264,16 @@ struct Acc {
     sw2: f64,
     s: Array1<f64>,
     ss: Array2<f64>,
+    /// The headline's sums, over every respondent who answered the outcome.
+    score: ScoreSums,
+    /// Respondents without a value, per variable.
+    missing: Vec<f64>,
 }
 
 impl Acc {
     fn new(k: usize) -> Acc {
-        Acc { rows: 0.0, n: 0.0, sw: 0.0, sw2: 0.0, s: Array1::zeros(k), ss: Array2::zeros((k, k)) }
+        let (s, ss) = (Array1::zeros(k), Array2::zeros((k, k)));
+        Acc { rows: 0.0, n: 0.0, sw: 0.0, sw2: 0.0, s, ss, score: ScoreSums::default(), missing: vec![0.0; k] }
     }
 
     fn add(&mut self, other: &Acc) {
@@ -277,6 +283,10 @@ impl Acc {
         self.sw2 += other.sw2;
         self.s += &other.s;
         self.ss += &other.ss;
+        self.score.merge(&other.score);
+        for (a, b) in self.missing.iter_mut().zip(&other.missing) {
+            *a += b;
+        }
     }
 }
 
@@ -285,10 +295,12 @@ impl Cells {
         Cells { k, replicates, labels: vec![Vec::new(); by], lookup: vec![HashMap::new(); by], cells: BTreeMap::new() }
     }
 
-    /// Adds a batch: `values` per variable (drivers, then the outcome), `labels` per
-    /// breakdown column, optional weights, and for a joined batch which rows matched.
+    /// Adds a batch: `values` per variable (drivers, then `outcome`), `labels` per
+    /// breakdown column, optional weights, for a joined batch which rows matched, and each
+    /// row's count in each replicate (`draw(row, b)`, 1 for b = 0).
     fn add(
         &mut self,
+        outcome: &Outcome,
         labels: &[Vec<Option<String>>],
         values: &[Vec<Option<f64>>],
         weights: Option<&[f64]>,
@@ -307,8 +319,18 @@ impl Cells {
                 .enumerate()
                 .map(|(c, l)| self.intern(c, l[i].as_deref().unwrap_or(MISSING_LABEL)))
                 .collect();
+            let answer = values[self.k - 1][i];
             for (b, acc) in self.cell(key.clone()).iter_mut().enumerate() {
-                acc.rows += draw(i, b);
+                let m = draw(i, b);
+                acc.rows += m;
+                for (miss, v) in acc.missing.iter_mut().zip(values) {
+                    if v[i].is_none() {
+                        *miss += m;
+                    }
+                }
+                if let Some(x) = answer {
+                    acc.score.add(outcome, x, w, m as usize);
+                }
             }
             if values.iter().all(|v| v[i].is_some()) {
                 complete.entry(key).or_default().push(i);
@@ -318,13 +340,15 @@ impl Cells {
             let cell = self.cells.get_mut(&key).expect("made above");
             let x = Array2::from_shape_fn((rows.len(), self.k), |(r, j)| values[j][rows[r]].expect("complete"));
             for (b, acc) in cell.iter_mut().enumerate() {
+                // A row drawn m times counts as m rows: weight m·w, and m·w² in Σw².
                 let m = Array1::from_iter(rows.iter().map(|&i| draw(i, b)));
-                let w = Array1::from_iter(rows.iter().map(|&i| weights.map_or(1.0, |w| w[i]))) * &m;
+                let w0 = Array1::from_iter(rows.iter().map(|&i| weights.map_or(1.0, |w| w[i])));
+                let w = &w0 * &m;
                 let wx = &x * &w.view().insert_axis(ndarray::Axis(1));
                 acc.ss += &wx.t().dot(&x);
                 acc.s += &wx.sum_axis(ndarray::Axis(0));
                 acc.sw += w.sum();
-                acc.sw2 += w.dot(&w);
+                acc.sw2 += w.dot(&w0);
                 acc.n += m.sum();
             }
         }
@@ -378,6 +402,8 @@ impl Cells {
                 sw2: t.sw2,
                 s: t.s.to_vec(),
                 ss,
+                score: Some(t.score),
+                missing: t.missing.iter().map(|m| m.round() as usize).collect(),
             }
         };
         let mut out = Vec::new();

@@ -811,7 +811,8 @@ pub struct DataView {
     pub zero_weight: usize,
     /// "99, 98", or empty when none were declared.
     pub missing_codes: String,
-    pub missing_coded: usize,
+    /// `None`: not counted (a report from sums).
+    pub missing_coded: Option<usize>,
     pub blank_cells: usize,
     /// listwise or pairwise.
     pub missing: String,
@@ -922,6 +923,8 @@ pub struct MethodView {
     pub methods: String,
     pub rank_by: String,
     pub bootstrap: usize,
+    /// The intervals come from a moments file's Poisson replicates.
+    pub poisson: bool,
     pub wave: Option<String>,
     pub segments: Vec<String>,
     pub has_logits: bool,
@@ -948,6 +951,9 @@ impl MethodView {
             methods: methods.join(", "),
             rank_by: table.map_or("shapley", |t| t.rank_by.name()).to_string(),
             bootstrap: table.and_then(|t| t.uncertainty.as_ref()).map_or(0, |u| u.bootstrap.resamples),
+            poisson: table
+                .and_then(|t| t.uncertainty.as_ref())
+                .is_some_and(|u| u.bootstrap.scheme == crate::bootstrap::Scheme::Poisson),
             wave: a.survey.wave.clone(),
             segments: a.survey.segments.clone(),
             has_logits: ran(Method::Logit),
