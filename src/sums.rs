@@ -1,21 +1,27 @@
 //! Sufficient statistics: per group (all respondents, each wave, each segment level) the
 //! weighted sums from which every linear method's moments follow — the count, Σw, Σw²,
 //! Σw·v and Σw·v·v' over the complete rows of the drivers and the outcome (v the raw
-//! answer). `keydriver moments` writes them as JSON; `keydriver sql` prints one query that
-//! computes the same sums inside a warehouse (its result, exported as CSV, is read the
-//! same way); `--from-moments` runs the driver engine on either, so the rows never leave
-//! the warehouse. Sums add, so any union of groups is a sum of sums.
+//! answer) — and those of the headline. `keydriver moments` writes them as JSON;
+//! `keydriver sql` prints one query that computes the same sums inside a warehouse (its
+//! result, exported as CSV, is read the same way); `--from-moments` runs the driver engine
+//! and the report on either, so the rows never leave the warehouse. Sums add, so any
+//! union of groups is a sum of sums, and a difference of sums is the rest of a group.
 //!
 //! File format (`format = "keydriver-moments"`, `version = 1`): the variables (drivers
 //! in order, the outcome last), then one record per group: `by` (`all`, the wave column
 //! or a segment column), `group` (its label), `rows` (respondents in the group with a
 //! positive weight), `n` (complete rows: outcome and every driver answered), `sw`, `sw2`,
-//! `s` (Σw·v per variable) and `ss` (Σw·v·v', upper triangle row by row). With Poisson
-//! bootstrap replicates ([`crate::replicates`]) each group also has one record per
-//! replicate b = 1…B, marked `replicate` (absent or 0: the full sample), whose sums weight
-//! each row by w·m (m its Poisson draw) and whose `rows` and `n` are Σm. The query's CSV
-//! has the same columns flattened: `by_, group_, replicate_ (optional), rows_, n_, sw,
-//! sw2, s_0 … s_p, ss_0_0, ss_0_1, …, ss_p_p`.
+//! `s` (Σw·v per variable) and `ss` (Σw·v·v', upper triangle row by row); `score`, the
+//! headline's [`ScoreSums`] over every respondent who answered the outcome (`n`, `sw`,
+//! `sw2`, `s1` = Σw·y, `s2` = Σw·y², `w2s1` = Σw²·y, `w2s2` = Σw²·y², `bands_n` and
+//! `bands_w` per answer band low to high; y the answer's code); and `missing`, the
+//! respondents without a value per variable. With Poisson bootstrap replicates
+//! ([`crate::replicates`]) each group also has one record per replicate b = 1…B, marked
+//! `replicate` (absent or 0: the full sample), in which each row counts m times (m its
+//! Poisson draw: weight m·w, m·w² in Σw², Σm in `rows` and `n`). The query's CSV has the
+//! same columns flattened: `by_, group_, replicate_ (with replicates), rows_, n_, sw, sw2,
+//! s_0 … s_p, ss_0_0, ss_0_1, …, ss_p_p, q_n, q_sw, q_sw2, q_s1, q_s2, q_w2s1, q_w2s2,
+//! q_b0_n … q_b2_n, q_b0_w … q_b2_w, miss_0 … miss_p`.
 
 use std::path::Path;
 
