@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::spec::CsvOptions;
 
 /// Bytes of CSV per batch (about 100,000 survey rows).
-const CSV_BLOCK: usize = 4 << 20;
+const CSV_BLOCK: usize = 2 << 20;
 /// Rows per batch of a Parquet file.
 const PARQUET_ROWS: usize = 131_072;
 
