@@ -478,7 +478,9 @@ pub struct DirectionNote {
 impl DriversView {
     fn of(out: &Outcome, d: &DriverTable) -> DriversView {
         let num = |v: Option<f64>, digits: usize| v.map_or("—".to_string(), |x| format!("{x:.digits$}"));
-        let class = out.classes().first().map(|c| c.name);
+        // The odds-ratio column only when the logits ran (not from sums, nor --method without them).
+        let class =
+            out.classes().first().map(|c| c.name).filter(|c| d.drivers.iter().any(|x| x.odds_ratio(c).is_some()));
         let find = |n: &str| d.drivers.iter().find(|x| x.name == n);
         let label = |n: &str| find(n).map_or(n.to_string(), |x| x.label.clone());
         DriversView {
