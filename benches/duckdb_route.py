@@ -1,0 +1,28 @@
+"""The warehouse route by hand on DuckDB (the `duckdb` Python package): loads a
+`keydriver simulate` folder into a DuckDB table (ratings joined to the outcome file), runs
+the query `keydriver sql` prints, with B Poisson replicates, and writes its result as CSV
+for `--from-moments`. Prints the two timings.
+
+    python3 benches/duckdb_route.py /tmp/sim1m 100 /tmp/sums.csv
+"""
+import subprocess
+import sys
+import time
+
+import duckdb
+
+folder, replicates, out = sys.argv[1], sys.argv[2], sys.argv[3]
+query = subprocess.run(
+    ["target/release/keydriver", "sql", "--config", f"{folder}/survey.toml", "--target", "likelihood_to_recommend",
+     "--dialect", "duckdb", "--table", "survey", "--replicates", replicates],
+    capture_output=True, text=True, check=True,
+).stdout
+con = duckdb.connect()
+start = time.time()
+con.execute(
+    f"CREATE TABLE survey AS SELECT * FROM read_csv_auto('{folder}/ratings.csv', all_varchar=true) r "
+    f"JOIN read_csv_auto('{folder}/nps.csv', all_varchar=true) n USING (respondent_id)"
+)
+loaded = time.time()
+con.execute(f"COPY ({query.rstrip().rstrip(';')}) TO '{out}' (HEADER)")
+print(f"load and join {loaded - start:.2f} s; the query with {replicates} replicates {time.time() - loaded:.2f} s")
