@@ -736,6 +736,56 @@ fn sql_in_sqlite_then_from_moments_equals_the_raw_rows() {
     );
 }
 
+/// Each dialect gets the replicates in its own words: BigQuery has no `%` and generates
+/// the replicate numbers with GENERATE_ARRAY, Spark with explode(sequence), the others
+/// with a recursive CTE; PostgreSQL orders ids by bytes (COLLATE "C"), as the others do by
+/// default. Replicates need the id column.
+#[test]
+fn sql_dialects_spell_the_replicates_their_way() {
+    let config = ["--config", "notebooks-data/survey.toml", "--table", "t", "--replicates", "5"];
+    let query = |dialect: &str| {
+        let out = keydriver().args(["sql", "--dialect", dialect]).args(config).output().unwrap();
+        assert!(out.status.success(), "{dialect}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let has = |q: &str, dialect: &str, says: &[&str], not: &[&str]| {
+        for s in says {
+            assert!(q.contains(s), "{dialect} lacks {s:?}");
+        }
+        for s in not {
+            assert!(!q.contains(s), "{dialect} has {s:?}");
+        }
+    };
+    has(
+        &query("bigquery"),
+        "bigquery",
+        &["MOD(", "GENERATE_ARRAY(0, 5)", "`likelihood_to_recommend`"],
+        &[" % ", "RECURSIVE"],
+    );
+    has(&query("spark"), "spark", &["explode(sequence(0, 5))", " % 2147483647"], &["RECURSIVE"]);
+    has(&query("postgres"), "postgres", &["WITH RECURSIVE", "COLLATE \"C\"", "DOUBLE PRECISION"], &["MOD("]);
+    for dialect in ["duckdb", "sqlite", "snowflake"] {
+        has(&query(dialect), dialect, &["WITH RECURSIVE", "replicate_ < 5", "GROUP BY replicate_"], &["COLLATE"]);
+    }
+    fails(
+        keydriver().args([
+            "sql",
+            "--dialect",
+            "duckdb",
+            "--table",
+            "t",
+            "--replicates",
+            "5",
+            "--target",
+            "ltr",
+            "--drivers",
+            "a,b",
+        ]),
+        2,
+        &["--replicates", "--id"],
+    );
+}
+
 /// Poisson bootstrap replicates of the sums (Chamandy et al. 2012) estimate the same
 /// sampling distribution as resampling the rows: on the example, with 400 of each, every
 /// driver's Shapley interval ends within a quarter of the interval's width of the row
