@@ -361,7 +361,8 @@ pub fn in_time_order(rows: &mut [ScoreStats], order: &WaveOrder) {
     }
 }
 
-/// One ScoreStats per distinct label, in sorted label order.
+/// One ScoreStats per distinct label, in sorted label order: one pass adding each answer
+/// to its group's sums.
 pub fn grouped(
     outcome: &Outcome,
     labels: &[&str],
@@ -369,18 +370,11 @@ pub fn grouped(
     weights: Option<&[f64]>,
     kind: WeightsAre,
 ) -> Vec<ScoreStats> {
-    let mut groups: Vec<&str> = labels.to_vec();
-    groups.sort_unstable();
-    groups.dedup();
-    groups
-        .into_iter()
-        .filter_map(|g| {
-            let idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == g).collect();
-            let s: Vec<f64> = idx.iter().map(|&i| answers[i]).collect();
-            let w: Option<Vec<f64>> = weights.map(|w| idx.iter().map(|&i| w[i]).collect());
-            ScoreStats::compute(g, outcome, &s, w.as_deref(), kind)
-        })
-        .collect()
+    let mut sums: std::collections::BTreeMap<&str, ScoreSums> = std::collections::BTreeMap::new();
+    for (i, (&g, &x)) in labels.iter().zip(answers).enumerate() {
+        sums.entry(g).or_default().add(outcome, x, weights.map_or(1.0, |w| w[i]), 1);
+    }
+    sums.into_iter().filter_map(|(g, s)| ScoreStats::from_sums(g, outcome, &s, weights.is_some(), kind)).collect()
 }
 
 #[cfg(test)]
