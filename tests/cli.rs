@@ -604,28 +604,14 @@ fn sqlite_table(db: &rusqlite::Connection, name: &str, path: &str) {
     tx.commit().unwrap();
 }
 
-/// The warehouse route end to end on a real SQL engine: the bundled example loaded into
-/// SQLite (the two files joined in a view), `keydriver sql`'s query run there, its result
-/// written as CSV and ranked with `--from-moments`: every moment-based figure, pooled and
-/// per wave and segment, equals the raw-row run to 1e-9; so does `keydriver moments`.
-/// Both carry 20 Poisson bootstrap replicates, and the intervals SQLite's replicates give
-/// equal those of keydriver's own pass to 1e-9 (the same draws, computed by each). The
-/// report made from SQLite's sums has the raw-row headline, by wave (with changes) and
-/// segment, to 1e-9.
-#[test]
-fn sql_in_sqlite_then_from_moments_equals_the_raw_rows() {
-    let config = ["--config", "notebooks-data/survey.toml"];
+/// The two files loaded into SQLite and joined in a view, `keydriver sql --dialect sqlite
+/// ARGS` run there: its result as CSV, with its header row.
+fn sums_from_sqlite(ratings: &str, answers: &str, args: &[&str]) -> String {
     let db = rusqlite::Connection::open_in_memory().unwrap();
-    sqlite_table(&db, "ratings", "notebooks-data/ratings.csv");
-    sqlite_table(&db, "answers", "notebooks-data/nps.csv");
+    sqlite_table(&db, "ratings", ratings);
+    sqlite_table(&db, "answers", answers);
     db.execute("CREATE VIEW survey AS SELECT * FROM ratings JOIN answers USING (respondent_id)", []).unwrap();
-    let replicates = ["--replicates", "20"];
-    let query = keydriver()
-        .args(["sql", "--dialect", "sqlite", "--table", "survey"])
-        .args(replicates)
-        .args(config)
-        .output()
-        .unwrap();
+    let query = keydriver().args(["sql", "--dialect", "sqlite", "--table", "survey"]).args(args).output().unwrap();
     assert!(query.status.success(), "{}", String::from_utf8_lossy(&query.stderr));
     let query = String::from_utf8(query.stdout).unwrap();
     let mut statement = db.prepare(&query).unwrap();
@@ -643,6 +629,68 @@ fn sql_in_sqlite_then_from_moments_equals_the_raw_rows() {
             .collect();
         csv += &(cells.join(",") + "\n");
     }
+    csv
+}
+
+/// Weighted (survey weights, 2% of them zero) and for CSAT, the report from SQLite's
+/// sums has the raw-row headline with its design-based standard errors, by wave and
+/// segment, and the raw-row Shapley values and betas, to 1e-9.
+#[test]
+fn weighted_csat_report_from_sqlite_sums_equals_the_raw_rows() {
+    let text = fs::read_to_string("notebooks-data/ratings.csv").unwrap();
+    let weighted: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match i {
+            0 => format!("{line},w\n"),
+            i if i % 50 == 0 => format!("{line},0\n"),
+            i => format!("{line},{}\n", 0.4 + (i * 37 % 23) as f64 / 10.0),
+        })
+        .collect();
+    let config = fs::read_to_string("notebooks-data/survey.toml")
+        .unwrap()
+        .replace("benchmarks = \"benchmarks.csv\"", "")
+        .replace("# weight = \"weight\"", "weight = \"w\"");
+    let nps = fs::read_to_string("notebooks-data/nps.csv").unwrap();
+    let dir =
+        folder(&[("ratings.csv", weighted.as_str()), ("nps.csv", nps.as_str()), ("survey.toml", config.as_str())]);
+    let args = ["--config", &p(&dir, "survey.toml"), "--target", "satisfaction"];
+    fs::write(dir.path().join("sums.csv"), sums_from_sqlite(&p(&dir, "ratings.csv"), &p(&dir, "nps.csv"), &args))
+        .unwrap();
+    let out = dir.path().join("reports");
+    let report = keydriver()
+        .args(["report", "--from-moments", &p(&dir, "sums.csv"), "--out", &out.display().to_string(), "--name", "w"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(report.status.success(), "{}", String::from_utf8_lossy(&report.stderr));
+    let headline: Value = serde_json::from_str(&fs::read_to_string(out.join("w/csat.json")).unwrap()).unwrap();
+    common::close(&headline, &common::json(keydriver().args(["nps", "--format", "json"]).args(args)), "csat.json");
+    let drivers: Value = serde_json::from_str(&fs::read_to_string(out.join("w/drivers.json")).unwrap()).unwrap();
+    let raw = common::json(keydriver().args(["drivers", "--format", "json", "--method", "shapley,ols"]).args(args));
+    for d in raw["drivers"].as_array().unwrap() {
+        let e = drivers["drivers"].as_array().unwrap().iter().find(|e| e["name"] == d["name"]).unwrap();
+        for f in ["shapley", "beta", "coef", "mean_rating"] {
+            let (a, b) = (e[f].as_f64().unwrap(), d[f].as_f64().unwrap());
+            assert!((a - b).abs() < 1e-9, "{} {f}: {a} vs {b}", d["name"]);
+        }
+    }
+}
+
+/// The warehouse route end to end on a real SQL engine: the bundled example loaded into
+/// SQLite (the two files joined in a view), `keydriver sql`'s query run there, its result
+/// written as CSV and ranked with `--from-moments`: every moment-based figure, pooled and
+/// per wave and segment, equals the raw-row run to 1e-9; so does `keydriver moments`.
+/// Both carry 20 Poisson bootstrap replicates, and the intervals SQLite's replicates give
+/// equal those of keydriver's own pass to 1e-9 (the same draws, computed by each). The
+/// report made from SQLite's sums has the raw-row headline, by wave (with changes) and
+/// segment, to 1e-9.
+#[test]
+fn sql_in_sqlite_then_from_moments_equals_the_raw_rows() {
+    let config = ["--config", "notebooks-data/survey.toml"];
+    let replicates = ["--replicates", "20"];
+    let csv =
+        sums_from_sqlite("notebooks-data/ratings.csv", "notebooks-data/nps.csv", &[&config[..], &replicates].concat());
     let dir = folder(&[("sums.csv", &csv)]);
     let raw = common::json(keydriver().args(["drivers", "--format", "json"]).args(config));
     let from_sql = common::json(
