@@ -1,5 +1,5 @@
 //! One pass over the rows to sufficient statistics, a batch at a time: memory stays that
-//! of one batch (and of the outcome file, when the outcome is joined from one) however
+//! of a few batches (and of the outcome file, when the outcome is joined from one) however
 //! many rows there are. Every value passes the loader's own checks, so a bad cell stops
 //! the pass with the same one-line error, naming the file, column and row.
 //!
