@@ -253,8 +253,12 @@ fn versus_rest(
     let o = survey.main_outcome();
     let all = file.all();
     let rest = all.minus(g);
-    let replicates: Vec<_> =
-        file.replicates(all).iter().zip(file.replicates(g)).map(|(a, p)| a.minus(p).moments(o.sign())).collect();
+    let part = file.replicates(g);
+    let replicates: Vec<_> = file
+        .replicates(all)
+        .iter()
+        .filter_map(|a| Some(a.minus(part.iter().find(|p| p.replicate == a.replicate)?).moments(o.sign())))
+        .collect();
     let only = Options {
         methods: [drivers::Method::Shapley, drivers::Method::Relweights]
             .into_iter()
