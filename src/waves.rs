@@ -243,26 +243,41 @@ pub fn parse_date(text: &str, day_first: bool) -> Option<chrono::NaiveDate> {
 /// no if some second field does (03/15/2025), and day-first (the ISO-world reading)
 /// when no value settles it. `Err` when the column has both.
 pub fn slash_order(values: &[&str]) -> Result<bool, String> {
-    let fields = |v: &str| -> Option<(u32, u32)> {
+    let mut order = SlashOrder::default();
+    values.iter().for_each(|v| order.see(v));
+    order.day_first()
+}
+
+/// The evidence [`slash_order`] weighs, gathered a value at a time (a streamed pass sees
+/// the whole column before reading any date).
+#[derive(Debug, Default)]
+pub struct SlashOrder {
+    day_first: Option<String>,
+    month_first: Option<String>,
+}
+
+impl SlashOrder {
+    pub fn see(&mut self, v: &str) {
         let mut it = v.trim().split('/');
-        Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
-    };
-    let mut day_first = None;
-    let mut month_first = None;
-    for v in values {
-        if let Some((a, b)) = fields(v) {
-            if a > 12 {
-                day_first.get_or_insert(*v);
+        let fields = (it.next().and_then(|a| a.parse::<u32>().ok()), it.next().and_then(|b| b.parse::<u32>().ok()));
+        if let (Some(a), Some(b)) = fields {
+            if a > 12 && self.day_first.is_none() {
+                self.day_first = Some(v.to_string());
             }
-            if b > 12 {
-                month_first.get_or_insert(*v);
+            if b > 12 && self.month_first.is_none() {
+                self.month_first = Some(v.to_string());
             }
         }
     }
-    match (day_first, month_first) {
-        (Some(d), Some(m)) => Err(format!("dates \"{d}\" (day first) and \"{m}\" (month first) cannot both be right")),
-        (None, Some(_)) => Ok(false),
-        _ => Ok(true),
+
+    pub fn day_first(&self) -> Result<bool, String> {
+        match (&self.day_first, &self.month_first) {
+            (Some(d), Some(m)) => {
+                Err(format!("dates \"{d}\" (day first) and \"{m}\" (month first) cannot both be right"))
+            }
+            (None, Some(_)) => Ok(false),
+            _ => Ok(true),
+        }
     }
 }
 

@@ -563,3 +563,26 @@ fn corrupt_excel_or_spss_is_one_line() {
 fn excel_with_an_extra_header_row() {
     same_as_reference(drivers_json("export.xlsx", include_bytes!("data/formats/qualtrics.xlsx"), &[]));
 }
+
+/// Waves from dates in a file the streamed pass reads in two batches: the first batch's
+/// dates (04/03/2025) could be either order, only the last rows (03/15/2025) say month
+/// first.
+/// Every batch must read them as the whole column says, as the in-memory loader does:
+/// 04/03/2025 is 3 April (2025Q2), not 4 March.
+#[test]
+fn streamed_pass_reads_slash_dates_as_the_whole_column_says() {
+    let mut csv = String::from("id,date,a,b,ltr\n");
+    for i in 0..100_000 {
+        let date = if i < 99_000 { "04/03/2025" } else { "03/15/2025" };
+        csv += &format!("{i},{date},{},{},{}\n", 1 + i % 7, 1 + (i * 3) % 10, i % 11);
+    }
+    assert!(csv.len() > 2 << 20, "two batches of 2 MiB");
+    let dir = folder(&[("survey.csv", csv.as_bytes())]);
+    let args = ["--data", &p(&dir, "survey.csv"), "--target", "ltr", "--drivers", "a,b", "--wave", "date"];
+    let moments = json(keydriver().arg("moments").args(args).args(["--wave-period", "quarter"]));
+    let n = |wave: &str| {
+        let g = moments["groups"].as_array().unwrap().iter().find(|g| g["by"] == "date" && g["group"] == wave);
+        g.map_or(0, |g| g["n"].as_u64().unwrap())
+    };
+    assert_eq!((n("2025Q1"), n("2025Q2")), (1_000, 99_000));
+}

@@ -108,7 +108,7 @@ pub fn load(survey: &Survey) -> Result<Responses> {
     if let Some(wave) = &survey.wave {
         let labels = ratings.strings(wave, "wave")?;
         let labels = match survey.wave_period {
-            Some(kind) => wave_from_dates(&ratings, wave, labels, kind)?,
+            Some(kind) => wave_from_dates(&ratings, wave, labels, kind, None)?,
             None => labels,
         };
         columns.push(Column::new(wave.as_str().into(), labels));
@@ -235,18 +235,25 @@ pub fn load(survey: &Survey) -> Result<Responses> {
 
 /// Dates → period labels (`2025Q1`, `2025-03`, `2025`); a value that is no date is an
 /// error naming its row, blanks stay blank.
+/// `day_first` settles slash dates (`None`: from these values, [`waves::slash_order`]).
 fn wave_from_dates(
     table: &Table,
     column: &str,
     values: Vec<Option<String>>,
     kind: PeriodKind,
+    day_first: Option<bool>,
 ) -> Result<Vec<Option<String>>> {
-    let texts: Vec<&str> = values.iter().flatten().map(String::as_str).collect();
-    let day_first = waves::slash_order(&texts).map_err(|reason| Error::BadColumn {
-        file: table.path.clone(),
-        column: column.to_string(),
-        reason,
-    })?;
+    let day_first = match day_first {
+        Some(d) => d,
+        None => {
+            let texts: Vec<&str> = values.iter().flatten().map(String::as_str).collect();
+            waves::slash_order(&texts).map_err(|reason| Error::BadColumn {
+                file: table.path.clone(),
+                column: column.to_string(),
+                reason,
+            })?
+        }
+    };
     values
         .into_iter()
         .enumerate()

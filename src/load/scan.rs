@@ -55,6 +55,11 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Sum
         0 => None,
         _ => Some(Draws { ranks: ranks(survey, join.as_ref())?, seed: survey.seed }),
     };
+    let day_first = match (&survey.wave, survey.wave_period) {
+        (Some(wave), Some(_)) => Some(slash_order(survey, wave)?),
+        _ => None,
+    };
+    let pass = Pass { survey, outcome, join: join.as_ref(), draws: draws.as_ref(), by: &by, day_first };
     let mut cells = Cells::new(numeric.len() - survey.weight.iter().count(), by.len(), replicates);
     let mut matched = join.as_ref().map(|j| vec![false; j.rows.len()]);
     let mut rows_seen = 0;
@@ -66,10 +71,8 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Sum
         if pending.is_empty() {
             break;
         }
-        let parts: Vec<Result<Batch>> = pending
-            .into_par_iter()
-            .map(|p| Batch::read(p.table()?, survey, outcome, join.as_ref(), draws.as_ref(), &by, &cells))
-            .collect();
+        let parts: Vec<Result<Batch>> =
+            pending.into_par_iter().map(|p| Batch::read(p.table()?, &pass, &cells)).collect();
         for part in parts {
             let part = part?;
             if let (Some(matched), Some(partners)) = (&mut matched, &part.partners) {
@@ -142,6 +145,32 @@ fn ranks(survey: &Survey, join: Option<&Join>) -> Result<HashMap<String, u64>> {
     Ok(ids.into_iter().zip(1..).collect())
 }
 
+/// Whether the wave column's slash dates are day-first, from every value (a first pass
+/// over that column alone): one batch's dates may not settle it, and every batch must
+/// read them alike.
+fn slash_order(survey: &Survey, wave: &str) -> Result<bool> {
+    let mut order = waves::SlashOrder::default();
+    for pending in Batches::open(&survey.ratings, &survey.csv, Some(&[wave]), &[])? {
+        pending?.table()?.strings(wave, "wave")?.iter().flatten().for_each(|v| order.see(v));
+    }
+    order.day_first().map_err(|reason| Error::BadColumn {
+        file: survey.ratings.clone(),
+        column: wave.to_string(),
+        reason,
+    })
+}
+
+/// What every batch of a pass is read with.
+struct Pass<'a> {
+    survey: &'a Survey,
+    outcome: &'a Outcome,
+    join: Option<&'a Join>,
+    draws: Option<&'a Draws>,
+    by: &'a [&'a str],
+    /// How slash dates read, when waves are periods of dates.
+    day_first: Option<bool>,
+}
+
 /// What the replicates' draws come from.
 struct Draws {
     ranks: HashMap<String, u64>,
@@ -189,15 +218,8 @@ struct Batch {
 }
 
 impl Batch {
-    fn read(
-        t: Table,
-        survey: &Survey,
-        outcome: &Outcome,
-        join: Option<&Join>,
-        draws: Option<&Draws>,
-        by: &[&str],
-        like: &Cells,
-    ) -> Result<Batch> {
+    fn read(t: Table, pass: &Pass, like: &Cells) -> Result<Batch> {
+        let Pass { survey, outcome, join, draws, by, day_first } = *pass;
         let partners = match (join, &survey.id) {
             (Some(j), Some(id)) => Some(j.partners(&t, id)?),
             _ => None,
@@ -218,7 +240,7 @@ impl Batch {
             let role = if c == 0 && survey.wave.is_some() { "wave" } else { "segment" };
             let l = t.strings(col, role)?;
             labels.push(match (role, survey.wave_period) {
-                ("wave", Some(kind)) => wave_from_dates(&t, col, l, kind)?,
+                ("wave", Some(kind)) => wave_from_dates(&t, col, l, kind, day_first)?,
                 _ => l,
             });
         }
