@@ -147,14 +147,7 @@ pub fn analyse(
                 let versus_rest = uncertainty(&fit).and_then(|u| {
                     let rest: Vec<bool> = keep.iter().map(|k| !k).collect();
                     let data = responses.model_data(outcome, Some(&rest));
-                    // Only the bootstrapped shares of the rest are compared: its other
-                    // methods (logits, Spearman, dominance) are not run.
-                    let rest_opts = Options {
-                        seed: group_seed(opts.seed, &format!("{col}!={}", s.group)),
-                        methods: [Method::Shapley, Method::Relweights].into_iter().filter(|&m| opts.wants(m)).collect(),
-                        rank_by: opts.rank_by.filter(|r| matches!(r, RankBy::Shapley | RankBy::RelativeWeight)),
-                        ..opts.clone()
-                    };
+                    let rest_opts = rest_options(opts, col, &s.group);
                     let rest_table =
                         DriverTable::fit_rows(survey, responses, outcome, Some(&rest), &data, &rest_opts).ok()?;
                     Some(compare(fit.table.as_ref()?, u, rest_table.uncertainty.as_ref()?))
@@ -184,6 +177,18 @@ pub fn share_shift(a: &WaveGroup, b: &WaveGroup, bootstrapped: bool) -> Result<S
                 "it needs bootstrap intervals (--bootstrap N)"
             }
         )),
+    }
+}
+
+/// The options for the rest of the sample beside level `group` of `col`: only the
+/// bootstrapped shares are compared, so its other methods (logits, Spearman, dominance)
+/// are not run; its resamples have their own stream.
+pub fn rest_options(opts: &Options, col: &str, group: &str) -> Options {
+    Options {
+        seed: group_seed(opts.seed, &format!("{col}!={group}")),
+        methods: [Method::Shapley, Method::Relweights].into_iter().filter(|&m| opts.wants(m)).collect(),
+        rank_by: opts.rank_by.filter(|r| matches!(r, RankBy::Shapley | RankBy::RelativeWeight)),
+        ..opts.clone()
     }
 }
 

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::drivers::{self, DriverTable, Options};
+use crate::drivers::{DriverTable, Options};
 use crate::error::{Error, Result};
 use crate::groups::{self, GroupAnalysis, GroupFit, SegmentGroup, WaveGroup};
 use crate::load::{LoadReport, MISSING_LABEL};
@@ -47,7 +47,7 @@ pub struct MomentsGroup {
 /// The driver engine on a moments file: every method that needs only moments, pooled and
 /// per wave (in time order) and segment level. Equal to the raw-row run on those methods.
 pub fn analyse_moments(survey: &Survey, file: &SumsFile, opts: &Options) -> Result<MomentsReport> {
-    let table = fit(survey, file, file.all(), opts)?;
+    let table = fit(survey, file.all(), &file.replicates(file.all()), opts)?;
     let group = |g: &GroupSums| {
         let (table, note) = match group_table(survey, file, g, opts) {
             Ok(t) => (Some(t), None),
@@ -127,7 +127,7 @@ pub fn analyse_report(
     let benchmarks = crate::benchmarks_for(survey, order.as_ref())?;
     scores.benchmarks = crate::benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
 
-    let (drivers, drivers_note) = match fit(survey, file, file.all(), opts) {
+    let (drivers, drivers_note) = match fit(survey, file.all(), &file.replicates(file.all()), opts) {
         Ok(t) => (Some(t), None),
         Err(e) => (None, Some(e.to_string())),
     };
@@ -218,10 +218,10 @@ pub fn analyse_report(
     })
 }
 
-/// The driver table of group `g` from its moments, with intervals from its replicates.
-fn fit(survey: &Survey, file: &SumsFile, g: &GroupSums, opts: &Options) -> Result<DriverTable> {
+/// The driver table of sums `g` from its moments, with intervals from its `replicates`.
+fn fit(survey: &Survey, g: &GroupSums, replicates: &[&GroupSums], opts: &Options) -> Result<DriverTable> {
     let o = survey.main_outcome();
-    let replicates = file.replicates(g).iter().map(|r| r.moments(o.sign())).collect();
+    let replicates = replicates.iter().map(|r| r.moments(o.sign())).collect();
     let weighted = survey.weight.is_some();
     Ok(DriverTable::fit_moments(o, &survey.drivers, g.moments(o.sign()), replicates, g.rows - g.n, weighted, opts)?)
 }
@@ -237,7 +237,7 @@ fn group_table(
         return Err(why);
     }
     let opts = Options { seed: groups::group_seed(opts.seed, &g.group), ..opts.clone() };
-    fit(survey, file, g, &opts).map_err(|e| format!("no driver model: {e}"))
+    fit(survey, g, &file.replicates(g), &opts).map_err(|e| format!("no driver model: {e}"))
 }
 
 /// A segment level's shares against the rest of the sample (all respondents' sums minus
@@ -246,38 +246,20 @@ fn versus_rest(
     survey: &Survey,
     file: &SumsFile,
     g: &GroupSums,
-    fit: &GroupFit,
+    fit_g: &GroupFit,
     opts: &Options,
 ) -> Option<Vec<groups::ShareDifference>> {
-    let u = fit.table.as_ref()?.uncertainty.as_ref()?;
-    let o = survey.main_outcome();
+    let u = fit_g.table.as_ref()?.uncertainty.as_ref()?;
     let all = file.all();
-    let rest = all.minus(g);
     let part = file.replicates(g);
-    let replicates: Vec<_> = file
+    let replicates: Vec<GroupSums> = file
         .replicates(all)
         .iter()
-        .filter_map(|a| Some(a.minus(part.iter().find(|p| p.replicate == a.replicate)?).moments(o.sign())))
+        .filter_map(|a| Some(a.minus(part.iter().find(|p| p.replicate == a.replicate)?)))
         .collect();
-    let only = Options {
-        methods: [drivers::Method::Shapley, drivers::Method::Relweights]
-            .into_iter()
-            .filter(|&m| opts.wants(m))
-            .collect(),
-        ..opts.clone()
-    };
-    let weighted = survey.weight.is_some();
-    let table = DriverTable::fit_moments(
-        o,
-        &survey.drivers,
-        rest.moments(o.sign()),
-        replicates,
-        rest.rows - rest.n,
-        weighted,
-        &only,
-    )
-    .ok()?;
-    Some(groups::compare(fit.table.as_ref()?, u, table.uncertainty.as_ref()?))
+    let replicates: Vec<&GroupSums> = replicates.iter().collect();
+    let rest = fit(survey, &all.minus(g), &replicates, &groups::rest_options(opts, &g.by, &g.group)).ok()?;
+    Some(groups::compare(fit_g.table.as_ref()?, u, rest.uncertainty.as_ref()?))
 }
 
 /// The wave labels in time order, when there is a wave column.
