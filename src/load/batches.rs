@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use super::sniff::{self, Dialect};
-use super::table::{first_line, parse_csv, Table, GZIP_MAGIC, PARQUET_MAGIC, UTF8_BOM};
+use super::table::{first_line, not_parquet, parse_csv, Table, GZIP_MAGIC, PARQUET_MAGIC, UTF8_BOM};
 use crate::error::{Error, Result};
 use crate::spec::CsvOptions;
 
@@ -81,20 +81,11 @@ impl Batches {
         let got = File::open(&part.path).and_then(|mut f| f.read(&mut magic)).map_err(unreadable)?;
         let magic = &magic[..got];
         if magic.starts_with(PARQUET_MAGIC) {
-            let bad = |e: PolarsError| Error::BadFile {
-                file: part.path.clone(),
-                reason: format!("not a valid Parquet file: {}", first_line(&e.to_string())),
-            };
+            let bad = |e| not_parquet(&part.path, e);
             let mut reader = ParquetReader::new(File::open(&part.path).map_err(unreadable)?);
             let schema = reader.schema().map_err(bad)?;
             let rows = reader.num_rows().map_err(bad)?;
-            // All columns are read when one asked for is missing: the error then lists them.
-            let given = |c: &String| part.hive.iter().any(|(k, _)| k == c);
-            let columns = self
-                .columns
-                .as_ref()
-                .filter(|c| c.iter().all(|c| schema.contains(c.as_str()) || given(c)))
-                .map(|c| c.iter().filter(|c| schema.contains(c.as_str())).cloned().collect());
+            let columns = projection(self.columns.as_deref(), &part.hive, |c| schema.contains(c));
             return Ok(Reader::Parquet { path: part.path.clone(), offset: 0, rows, columns });
         }
         let text_like = magic.is_empty() || magic.starts_with(GZIP_MAGIC) || std::str::from_utf8(magic).is_ok();
@@ -180,27 +171,20 @@ impl Pending {
                 let bad = |reason: String| Error::BadFile { file: path.clone(), reason };
                 let df = parse_csv(&bytes, &dialect, &numeric, Some(&names))
                     .map_err(|e| bad(format!("cannot parse as CSV: {}", first_line(&e.to_string()))))?;
-                // All columns stay when one asked for is missing: the error then lists them.
-                let given = |c: &str| self.hive.iter().any(|(k, _)| k == c);
-                let df = match &self.columns {
-                    Some(columns) if columns.iter().all(|c| df.column(c).is_ok() || given(c)) => {
-                        let keep = columns.iter().map(String::as_str).filter(|c| df.column(c).is_ok());
-                        df.select(keep).map_err(|e| bad(e.to_string()))?
-                    }
-                    _ => df,
+                let df = match projection(self.columns.as_deref(), &self.hive, |c| df.column(c).is_ok()) {
+                    Some(keep) => df.select(keep).map_err(|e| bad(e.to_string()))?,
+                    None => df,
                 };
                 Table { path, df, dialect: Some(dialect), labels: Default::default(), first_row }
             }
             Source::Parquet { path, offset, len, columns } => {
                 let file =
                     File::open(&path).map_err(|e| Error::Unreadable { file: path.clone(), reason: e.to_string() })?;
-                let df =
-                    ParquetReader::new(file).with_columns(columns).with_slice(Some((offset, len))).finish().map_err(
-                        |e| Error::BadFile {
-                            file: path.clone(),
-                            reason: format!("not a valid Parquet file: {}", first_line(&e.to_string())),
-                        },
-                    )?;
+                let df = ParquetReader::new(file)
+                    .with_columns(columns)
+                    .with_slice(Some((offset, len)))
+                    .finish()
+                    .map_err(|e| not_parquet(&path, e))?;
                 Table { path, df, dialect: None, labels: Default::default(), first_row: offset }
             }
             Source::Whole(t) => t,
@@ -214,6 +198,15 @@ impl Pending {
         }
         Ok(t)
     }
+}
+
+/// The columns of a file to read: those asked for that it has (the rest come from its
+/// folder names); all of them (`None`) when one asked for is in neither, so that the
+/// error then lists every column.
+fn projection(asked: Option<&[String]>, hive: &[(String, String)], has: impl Fn(&str) -> bool) -> Option<Vec<String>> {
+    let asked = asked?;
+    let given = |c: &str| hive.iter().any(|(k, _)| k == c);
+    asked.iter().all(|c| has(c) || given(c)).then(|| asked.iter().filter(|c| has(c)).cloned().collect())
 }
 
 /// Data files under `dir`, in path order; hidden files and `_SUCCESS`-style markers are
@@ -290,7 +283,7 @@ impl CsvBlocks {
         let mut skip = 0;
         let mut seen = 0;
         while seen < blocks.dialect.header_rows {
-            let end = record_end(&blocks.pending[skip..]).map_or(blocks.pending.len(), |e| skip + e);
+            let end = skip + cut(&blocks.pending[skip..], 1, false).0;
             if !blocks.pending[skip..end].iter().all(u8::is_ascii_whitespace) {
                 seen += 1;
             }
@@ -372,19 +365,6 @@ fn cut(bytes: &[u8], want: usize, eof: bool) -> (usize, usize) {
     (end, records)
 }
 
-/// The end of the first record of `bytes` (after its newline), if it ends.
-fn record_end(bytes: &[u8]) -> Option<usize> {
-    let mut quoted = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\n' if !quoted => return Some(i + 1),
-            _ => {}
-        }
-    }
-    None
-}
-
 /// Reads a whole folder (or file) as one table: what the loader does with a folder.
 pub fn read_all(path: &Path, csv: &CsvOptions, numeric: &[&str]) -> Result<Table> {
     let batches = Batches::open(path, csv, None, numeric)?;
@@ -453,7 +433,6 @@ mod tests {
         // A blank line is a record (polars reads it as a row of blanks); the last record
         // needs no newline at the end.
         assert_eq!(cut(text, 100, true), (text.len(), 4));
-        assert_eq!(record_end(text), Some(8));
     }
 
     /// Cut into tiny blocks (a few records each), a CSV with a quoted newline, a blank line

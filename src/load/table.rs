@@ -54,9 +54,7 @@ impl Table {
             bytes = out;
         }
         if bytes.starts_with(PARQUET_MAGIC) {
-            let df = ParquetReader::new(Cursor::new(bytes))
-                .finish()
-                .map_err(|e| bad(format!("not a valid Parquet file: {}", first_line(&e.to_string()))))?;
+            let df = ParquetReader::new(Cursor::new(bytes)).finish().map_err(|e| not_parquet(path, e))?;
             if df.height() == 0 {
                 return Err(bad("has no data rows".into()));
             }
@@ -227,6 +225,14 @@ pub(super) fn format_number(x: f64) -> String {
         format!("{}", x as i64)
     } else {
         x.to_string()
+    }
+}
+
+/// A Parquet file polars cannot read.
+pub(super) fn not_parquet(path: &Path, e: PolarsError) -> Error {
+    Error::BadFile {
+        file: path.to_path_buf(),
+        reason: format!("not a valid Parquet file: {}", first_line(&e.to_string())),
     }
 }
 
