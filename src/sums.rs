@@ -192,7 +192,7 @@ impl SumsFile {
 }
 
 /// Driver columns, then the outcome column.
-fn variables(survey: &Survey, outcome: &Outcome) -> Vec<String> {
+pub(crate) fn variables(survey: &Survey, outcome: &Outcome) -> Vec<String> {
     survey.drivers.iter().map(|d| d.column.clone()).chain([outcome.column.clone()]).collect()
 }
 
@@ -201,101 +201,73 @@ fn variables(survey: &Survey, outcome: &Outcome) -> Vec<String> {
 fn from_csv(text: &str, k: usize) -> std::result::Result<Vec<GroupSums>, String> {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let header: Vec<String> = split_csv(lines.next().ok_or("empty file")?).iter().map(|h| h.to_lowercase()).collect();
-    let mut want = vec!["by_".to_string(), "group_".into(), "rows_".into(), "n_".into(), "sw".into(), "sw2".into()];
+    // Each column named, with where it is.
+    let column = |name: String| Some((header.iter().position(|h| *h == name)?, name));
+    let mut want = vec!["rows_".to_string(), "n_".into(), "sw".into(), "sw2".into()];
     want.extend((0..k).map(|j| format!("s_{j}")));
     for j in 0..k {
         want.extend((j..k).map(|l| format!("ss_{j}_{l}")));
     }
-    let index: Vec<usize> = want
-        .iter()
-        .map(|w| {
-            header.iter().position(|h| h == w).ok_or_else(|| {
-                format!("no column \"{w}\": expected the columns of `keydriver sql` for {} variables", k)
-            })
-        })
-        .collect::<std::result::Result<_, _>>()?;
-    let replicate = header.iter().position(|h| h == "replicate_");
-    // The headline's sums, when the query made them.
-    let score: Option<Vec<usize>> = header
-        .iter()
-        .any(|h| h == "q_n")
-        .then(|| SCORE_COLUMNS.iter().map(|c| header.iter().position(|h| h == c)).collect::<Option<Vec<usize>>>())
-        .flatten();
-    let missing: Option<Vec<usize>> = header
-        .iter()
-        .any(|h| h == "miss_0")
-        .then(|| (0..k).map(|j| header.iter().position(|h| *h == format!("miss_{j}"))).collect::<Option<Vec<usize>>>())
-        .flatten();
+    let named = |names: &[String]| names.iter().map(|n| column(n.clone())).collect::<Option<Vec<_>>>();
+    let [by, group] = ["by_", "group_"].map(|n| column(n.into()));
+    let (Some(by), Some(group), Some(sums)) = (by, group, named(&want)) else {
+        let absent = ["by_", "group_"].iter().map(|n| n.to_string()).chain(want).find(|n| !header.contains(n));
+        return Err(format!(
+            "no column \"{}\": expected the columns of `keydriver sql` for {k} variables",
+            absent.unwrap_or_default()
+        ));
+    };
+    let replicate = column("replicate_".into());
+    // The headline's sums and the missing answers, when the query made them.
+    let score = named(&SCORE_COLUMNS.map(String::from));
+    let missing = named(&(0..k).map(|j| format!("miss_{j}")).collect::<Vec<_>>());
     let mut groups = Vec::new();
     for (row, line) in lines.enumerate() {
         let cells = split_csv(line);
-        let cell = |c: usize| cells.get(index[c]).map(String::as_str).unwrap_or("");
-        let num = |c: usize| -> std::result::Result<f64, String> {
-            let v = cell(c).trim();
-            if v.is_empty() {
-                return Ok(0.0);
-            }
-            v.parse::<f64>().map_err(|_| format!("row {}, column \"{}\": {v:?} is not a number", row + 1, want[c]))
+        let text = |c: usize| cells.get(c).map_or("", |v| v.trim());
+        // Numbers, blank read as 0; an error names the row and column.
+        let numbers = |at: &[(usize, String)]| -> std::result::Result<Vec<f64>, String> {
+            at.iter()
+                .map(|(c, name)| match text(*c) {
+                    "" => Ok(0.0),
+                    v => v.parse().map_err(|_| format!("row {}, column \"{name}\": {v:?} is not a number", row + 1)),
+                })
+                .collect()
         };
-        let count = |c: usize| num(c).map(|v| v.round() as usize);
-        let group = cell(1).to_string();
-        let replicate = match replicate.map(|c| cells.get(c).map_or("", |v| v.trim())) {
-            Some(v) => v
-                .parse::<usize>()
-                .map_err(|_| format!("row {}, column \"replicate_\": {v:?} is not a replicate number", row + 1))?,
+        let count = |x: f64| x.round() as usize;
+        let replicate = match &replicate {
+            Some((c, _)) => text(*c).parse::<usize>().map_err(|_| {
+                format!("row {}, column \"replicate_\": {:?} is not a replicate number", row + 1, text(*c))
+            })?,
             None => 0,
         };
-        let score = match &score {
-            None => None,
-            Some(at) => {
-                let v = at
-                    .iter()
-                    .zip(SCORE_COLUMNS)
-                    .map(|(&c, name)| {
-                        let v = cells.get(c).map_or("", |v| v.trim());
-                        if v.is_empty() {
-                            return Ok(0.0);
-                        }
-                        v.parse::<f64>()
-                            .map_err(|_| format!("row {}, column \"{name}\": {v:?} is not a number", row + 1))
-                    })
-                    .collect::<std::result::Result<Vec<f64>, String>>()?;
-                let count = |x: f64| x.round() as usize;
-                Some(ScoreSums {
-                    n: count(v[0]),
-                    sw: v[1],
-                    sw2: v[2],
-                    s1: v[3],
-                    s2: v[4],
-                    w2s1: v[5],
-                    w2s2: v[6],
-                    bands_n: [count(v[7]), count(v[8]), count(v[9])],
-                    bands_w: [v[10], v[11], v[12]],
-                })
-            }
-        };
+        let score = score.as_deref().map(numbers).transpose()?.map(|v| ScoreSums {
+            n: count(v[0]),
+            sw: v[1],
+            sw2: v[2],
+            s1: v[3],
+            s2: v[4],
+            w2s1: v[5],
+            w2s2: v[6],
+            bands_n: [count(v[7]), count(v[8]), count(v[9])],
+            bands_w: [v[10], v[11], v[12]],
+        });
+        let missing =
+            missing.as_deref().map(numbers).transpose()?.map_or(Vec::new(), |v| v.into_iter().map(count).collect());
+        let v = numbers(&sums)?;
+        let group = text(group.0).to_string();
         groups.push(GroupSums {
-            by: cell(0).to_string(),
+            by: text(by.0).to_string(),
             group: if group.is_empty() { MISSING_LABEL.into() } else { group },
             replicate,
             score,
-            missing: match &missing {
-                None => Vec::new(),
-                Some(at) => at
-                    .iter()
-                    .map(|&c| {
-                        let v = cells.get(c).map_or("", |v| v.trim());
-                        v.parse::<f64>().map(|x| x.round() as usize).or(if v.is_empty() { Ok(0) } else { Err(()) })
-                    })
-                    .collect::<std::result::Result<_, _>>()
-                    .map_err(|_| format!("row {}: a miss_ column is not a number", row + 1))?,
-            },
-            rows: count(2)?,
-            n: count(3)?,
-            sw: num(4)?,
-            sw2: num(5)?,
-            s: (0..k).map(|j| num(6 + j)).collect::<std::result::Result<_, _>>()?,
-            ss: (0..k * (k + 1) / 2).map(|j| num(6 + k + j)).collect::<std::result::Result<_, _>>()?,
+            missing,
+            rows: count(v[0]),
+            n: count(v[1]),
+            sw: v[2],
+            sw2: v[3],
+            s: v[4..4 + k].to_vec(),
+            ss: v[4 + k..].to_vec(),
         });
     }
     Ok(groups)

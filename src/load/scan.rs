@@ -113,8 +113,7 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Sum
             reason,
         })?;
     }
-    let variables = survey.drivers.iter().map(|d| d.column.clone()).chain([outcome.column.clone()]).collect();
-    Ok(SumsFile::new(survey, variables, cells.groups(&by)))
+    Ok(SumsFile::new(survey, crate::sums::variables(survey, outcome), cells.groups(&by)))
 }
 
 /// Each respondent's rank (1-based) among the ids sorted as text, as a warehouse's
