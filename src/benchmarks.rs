@@ -59,10 +59,10 @@ pub fn read(path: &Path, survey: &Survey, waves: Option<&WaveOrder>) -> Result<V
     let table = Table::read(path, &survey.csv, &[])?;
     let metric = table.strings("metric", "benchmark metric")?;
     let wave = table.strings("wave", "benchmark wave")?;
-    let value = table.numbers("value", "benchmark value")?;
+    let value: Vec<Option<f64>> = table.numbers("value", "benchmark value")?.iter().collect();
     let optional = |name: &str| -> Result<Option<Vec<Option<f64>>>> {
         match table.df.column(name) {
-            Ok(_) => table.numbers(name, "benchmark").map(Some),
+            Ok(_) => Ok(Some(table.numbers(name, "benchmark")?.iter().collect())),
             Err(_) => Ok(None),
         }
     };

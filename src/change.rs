@@ -138,7 +138,7 @@ pub fn explain(
 ) -> Result<Explained, String> {
     let labels = responses.labels(wave);
     let data = |w: &str| {
-        coded(responses.model_data(outcome, Some(&labels.iter().map(|l| l == w).collect::<Vec<_>>())), outcome)
+        coded(responses.model_data(outcome, Some(&labels.iter().map(|l| *l == w).collect::<Vec<_>>())), outcome)
     };
     let (a, b) = (data(from), data(to));
     let p = survey.drivers.len();

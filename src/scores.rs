@@ -300,7 +300,7 @@ impl ScoreTable {
             .iter()
             .map(|col| {
                 let labels = r.labels(col);
-                let labels: Vec<&str> = rows.iter().map(|&i| labels[i].as_str()).collect();
+                let labels: Vec<&str> = rows.iter().map(|&i| labels[i]).collect();
                 let mut rows = grouped(outcome, &labels, &values, w.as_deref(), kind);
                 if let Some(order) = r.waves.as_ref().filter(|_| Some(col) == r.survey.wave.as_ref()) {
                     in_time_order(&mut rows, order);
@@ -310,14 +310,14 @@ impl ScoreTable {
             .collect();
         let trend = trend_by.zip(r.survey.wave.as_ref()).zip(r.waves.as_ref()).map(|((col, wave), order)| {
             let (segment, wave) = (r.labels(col), r.labels(wave));
-            let mut names: Vec<&str> = rows.iter().map(|&i| segment[i].as_str()).collect();
+            let mut names: Vec<&str> = rows.iter().map(|&i| segment[i]).collect();
             names.sort_unstable();
             names.dedup();
             let groups = names
                 .into_iter()
                 .map(|g| {
                     let idx: Vec<usize> = (0..rows.len()).filter(|&k| segment[rows[k]] == g).collect();
-                    let labels: Vec<&str> = idx.iter().map(|&k| wave[rows[k]].as_str()).collect();
+                    let labels: Vec<&str> = idx.iter().map(|&k| wave[rows[k]]).collect();
                     let v: Vec<f64> = idx.iter().map(|&k| values[k]).collect();
                     let w: Option<Vec<f64>> = w.as_ref().map(|w| idx.iter().map(|&k| w[k]).collect());
                     let mut waves = grouped(outcome, &labels, &v, w.as_deref(), kind);

@@ -21,90 +21,89 @@ pub struct Logit {
 
 /// Fits P(class | ratings); `Err` explains why it could not be fitted.
 pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, String> {
-    let y: Array1<bool> = d.y.mapv(&in_class);
-    let positives = y.iter().filter(|&&b| b).count();
+    let y: Vec<f64> = d.y.iter().map(|&v| if in_class(v) { 1.0 } else { 0.0 }).collect();
+    let positives = y.iter().filter(|&&v| v == 1.0).count();
     if positives == 0 || positives == y.len() {
         return Err(format!("every complete row is {} the class", if positives == 0 { "outside" } else { "in" }));
     }
     let ones = Array1::ones(y.len());
-    let w = d.w.as_ref().unwrap_or(&ones);
-    let (intercept, coef) = irls(&d.x, &y.mapv(|b| b as u8 as f64), w)?;
-    let eta = d.x.dot(&coef) + intercept;
-    let loglik = |prob: &dyn Fn(usize) -> f64| -> f64 {
-        (0..y.len())
-            .map(|i| {
-                let p = prob(i).clamp(1e-15, 1.0 - 1e-15);
-                w[i] * if y[i] { p.ln() } else { (1.0 - p).ln() }
-            })
-            .sum()
-    };
-    let base = y.iter().zip(w).filter(|(b, _)| **b).map(|(_, w)| w).sum::<f64>() / w.sum();
-    let ll = loglik(&|i| 1.0 / (1.0 + (-eta[i]).exp()));
-    let ll0 = loglik(&|_| base);
-    let odds_ratio = coef.mapv(f64::exp).to_vec();
+    let w = d.w.as_ref().unwrap_or(&ones).as_slice().expect("weights are contiguous");
+    let (coef, ll) = irls(&d.x, &y, w)?;
+    // The intercept-only model's log-likelihood, in closed form.
+    let total: f64 = w.iter().sum();
+    let in_class: f64 = y.iter().zip(w).map(|(y, w)| y * w).sum();
+    let base = (in_class / total).clamp(1e-15, 1.0 - 1e-15);
+    let ll0 = in_class * base.ln() + (total - in_class) * (1.0 - base).ln();
+    let odds_ratio = coef.slice(ndarray::s![1..]).mapv(f64::exp).to_vec();
     if odds_ratio.iter().any(|o| !o.is_finite() || *o == 0.0) {
         return Err("the ratings separate the class perfectly: odds ratios are infinite".into());
     }
     Ok(Logit { odds_ratio, pseudo_r2: 1.0 - ll / ll0 })
 }
 
-/// Rows per chunk of a pass: chunks are summed in parallel and added in order, so the
+/// Rows per block of a pass: blocks are summed in parallel and added in order, so the
 /// fit does not depend on the thread count.
-const CHUNK: usize = 16_384;
+const CHUNK: usize = 8_192;
 
-/// Weighted maximum likelihood by Newton–Raphson. Each step is one pass over the rows
-/// that sums the gradient and the upper triangle of the Hessian together, row by row,
-/// with nothing allocated per row.
-pub fn irls(x: &Array2<f64>, y: &Array1<f64>, w: &Array1<f64>) -> Result<(f64, Array1<f64>), String> {
+/// Weighted maximum likelihood by Newton–Raphson: the coefficients (intercept first) and
+/// the log-likelihood at them. Each step is one pass over the rows in blocks; a block's
+/// Hessian is one matrix product (the rows scaled by their curvature, times the rows), so
+/// the work runs in the BLAS-style kernel rather than row by row.
+pub fn irls(x: &Array2<f64>, y: &[f64], w: &[f64]) -> Result<(Array1<f64>, f64), String> {
     let (n, p) = x.dim();
     let k = p + 1;
     // Start from the intercept-only fit: one or two Newton steps fewer.
-    let rate = (w * y).sum() / w.sum();
+    let rate = y.iter().zip(w).map(|(y, w)| y * w).sum::<f64>() / w.iter().sum::<f64>();
     let mut b: Array1<f64> = Array1::zeros(k);
     if rate > 0.0 && rate < 1.0 {
         b[0] = (rate / (1.0 - rate)).ln();
     }
     let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
     for _ in 0..100 {
-        let pass = |start: usize| {
-            let (mut grad, mut hess) = (vec![0.0; k], vec![0.0; k * k]);
-            let mut row = vec![1.0; k];
-            for i in start..(start + CHUNK).min(n) {
-                for (r, v) in row[1..].iter_mut().zip(x.row(i)) {
-                    *r = *v;
+        // One block: the rows with a leading 1, then the gradient, Hessian and log-likelihood.
+        let block = |(rows, scaled): &mut (Array2<f64>, Array2<f64>), start: usize| {
+            let end = (start + CHUNK).min(n);
+            let m = end - start;
+            let mut a = rows.slice_mut(ndarray::s![..m, ..]);
+            a.slice_mut(ndarray::s![.., 1..]).assign(&x.slice(ndarray::s![start..end, ..]));
+            let eta = a.dot(&b);
+            let mut sc = scaled.slice_mut(ndarray::s![..m, ..]);
+            let mut resid = Array1::zeros(m);
+            let mut ll = 0.0;
+            for i in 0..m {
+                let (wi, yi) = (w[start + i], y[start + i]);
+                let q = 1.0 / (1.0 + (-eta[i]).exp());
+                resid[i] = wi * (yi - q);
+                let curv = wi * q * (1.0 - q);
+                for (s, v) in sc.row_mut(i).iter_mut().zip(a.row(i)) {
+                    *s = curv * v;
                 }
-                let eta: f64 = row.iter().zip(&b).map(|(r, b)| r * b).sum();
-                let q = 1.0 / (1.0 + (-eta).exp());
-                let (resid, curv) = (w[i] * (y[i] - q), w[i] * q * (1.0 - q));
-                for a in 0..k {
-                    grad[a] += resid * row[a];
-                    let ca = curv * row[a];
-                    for (h, r) in hess[a * k + a..(a + 1) * k].iter_mut().zip(&row[a..]) {
-                        *h += ca * r;
-                    }
-                }
+                let fitted = if yi == 1.0 { q } else { 1.0 - q };
+                ll += wi * fitted.clamp(1e-15, 1.0).ln();
             }
-            (grad, hess)
+            (a.t().dot(&resid), a.t().dot(&sc), ll)
         };
-        let parts: Vec<(Vec<f64>, Vec<f64>)> = starts.par_iter().map(|&s| pass(s)).collect();
+        let parts: Vec<(Array1<f64>, Array2<f64>, f64)> = starts
+            .par_iter()
+            .map_init(|| (Array2::ones((CHUNK, k)), Array2::zeros((CHUNK, k))), |buffers, &s| block(buffers, s))
+            .collect();
         let mut grad = Array1::zeros(k);
         let mut hessian = Array2::zeros((k, k));
-        for (g, h) in parts {
-            grad += &Array1::from(g);
-            hessian += &Array2::from_shape_vec((k, k), h).expect("k × k");
-        }
-        for a in 0..k {
-            for c in 0..a {
-                hessian[[a, c]] = hessian[[c, a]];
-            }
+        let mut ll = 0.0;
+        for (g, h, l) in parts {
+            grad += &g;
+            hessian += &h;
+            ll += l;
         }
         let step = hessian
             .invc()
             .map_err(|_| "the ratings separate the class perfectly or are collinear".to_string())?
             .dot(&grad);
         b += &step;
+        // At convergence the step is below 1e-10, so the log-likelihood at the rows' pass
+        // (before it) equals the one after to rounding.
         if step.iter().all(|s| s.abs() < 1e-10) {
-            return Ok((b[0], b.slice(ndarray::s![1..]).to_owned()));
+            return Ok((b, ll));
         }
     }
     Err("logistic fit did not converge in 100 Newton steps (perfect separation?)".into())

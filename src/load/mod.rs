@@ -14,10 +14,11 @@ mod table;
 pub use sniff::Dialect;
 pub use table::Table;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use ndarray::{Array1, Array2};
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -56,10 +57,36 @@ pub struct LoadReport {
 /// The joined, validated responses: one row per matched respondent.
 pub struct Responses {
     pub survey: Survey,
-    pub df: DataFrame,
+    /// Drivers, outcomes and weight as numbers; waves and segments as codes into `levels`.
+    df: DataFrame,
+    /// Each wave and segment column's labels, in order of first appearance in the file.
+    levels: BTreeMap<String, Vec<String>>,
     pub report: LoadReport,
     /// The wave labels in time order, when there is a wave column.
     pub waves: Option<WaveOrder>,
+}
+
+/// A wave or segment column as codes into its labels, which are held once.
+struct Levels;
+
+impl Levels {
+    /// Codes (null for a blank) and the distinct labels in order of first appearance.
+    fn code(name: &str, labels: &StringChunked) -> (UInt32Chunked, Vec<String>) {
+        let mut index: foldhash::HashMap<&str, u32> = Default::default();
+        let mut names = Vec::new();
+        let codes: UInt32Chunked = labels
+            .iter()
+            .map(|v| {
+                v.map(|l| {
+                    *index.entry(l).or_insert_with(|| {
+                        names.push(l.to_string());
+                        names.len() as u32 - 1
+                    })
+                })
+            })
+            .collect();
+        (codes.with_name(name.into()), names)
+    }
 }
 
 /// How a blank wave or segment cell reads.
@@ -81,7 +108,6 @@ pub struct ModelData {
 pub type GappyColumns = (Vec<Vec<Option<f64>>>, Option<Vec<f64>>);
 
 /// Column names inside the joined frame (the user's names could clash with each other).
-const ID: &str = "__id";
 const WEIGHT: &str = "__weight";
 
 /// An outcome's column inside the joined frame.
@@ -102,23 +128,28 @@ pub fn load(survey: &Survey) -> Result<Responses> {
     let mut missing_coded = 0;
     let mut columns: Vec<Column> = Vec::new();
 
-    if let Some(id) = &survey.id {
-        columns.push(Column::new(ID.into(), unique_ids(&ratings, id)?));
-    }
+    let ratings_ids = survey.id.as_ref().map(|id| ratings.text(id, "respondent id")).transpose()?;
+    let mut levels = BTreeMap::new();
+    let mut code = |name: &str, labels: StringChunked| {
+        let (codes, names) = Levels::code(name, &labels);
+        levels.insert(name.to_string(), names);
+        codes.into_column()
+    };
     if let Some(wave) = &survey.wave {
-        let labels = ratings.strings(wave, "wave")?;
         let labels = match survey.wave_period {
-            Some(kind) => wave_from_dates(&ratings, wave, labels, kind, None)?,
-            None => labels,
+            Some(kind) => {
+                let dates = wave_from_dates(&ratings, wave, ratings.strings(wave, "wave")?, kind, None)?;
+                dates.into_iter().collect::<StringChunked>()
+            }
+            None => ratings.text(wave, "wave")?,
         };
-        columns.push(Column::new(wave.as_str().into(), labels));
+        columns.push(code(wave, labels));
     }
     for name in &survey.segments {
-        columns.push(Column::new(name.as_str().into(), ratings.strings(name, "segment")?));
+        columns.push(code(name, ratings.text(name, "segment")?));
     }
     for d in &survey.drivers {
-        let values = rating_values(&ratings, &d.column, survey, &mut missing_coded)?;
-        columns.push(Column::new(d.column.as_str().into(), values));
+        columns.push(rating_values(&ratings, &d.column, survey, &mut missing_coded)?.into_column());
     }
     if let Some(w) = &survey.weight {
         columns.push(Column::new(WEIGHT.into(), weight_values(&ratings, w)?));
@@ -128,25 +159,34 @@ pub fn load(survey: &Survey) -> Result<Responses> {
     // the ratings file.
     let nps = survey.nps.as_ref().map(|path| Table::read(path, &survey.csv, &numeric)).transpose()?;
     let mut nps_columns = Vec::new();
-    if let (Some(nps), Some(id)) = (&nps, &survey.id) {
-        nps_columns.push(Column::new(ID.into(), unique_ids(nps, id)?));
-    }
     for o in &survey.outcomes {
         let (table, into) = match &nps {
             Some(t) if t.df.column(&o.column).is_ok() || ratings.df.column(&o.column).is_err() => (t, &mut nps_columns),
             _ => (&ratings, &mut columns),
         };
-        into.push(Column::new(outcome_key(o).into(), outcome_values(table, o, survey, &mut missing_coded)?));
+        let values = outcome_values(table, o, survey, &mut missing_coded)?;
+        into.push(values.with_name(outcome_key(o).into()).into_column());
     }
-    let df = match &nps {
-        None => frame(&ratings, columns)?,
-        Some(nps) => {
-            let mut args = JoinArgs::new(JoinType::Inner);
-            args.maintain_order = MaintainOrderJoin::Left;
-            frame(&ratings, columns)?.join(&frame(nps, nps_columns)?, [ID], [ID], args, None).map_err(|e| {
+    let nps_ids = match (&nps, &survey.id) {
+        (Some(t), Some(id)) => Some(t.text(id, "respondent id")?),
+        _ => None,
+    };
+    // Both files' ids are checked side by side; the outcome file's index joins them.
+    let (ratings_unique, nps_index) = rayon::join(
+        || survey.id.as_ref().zip(ratings_ids.as_ref()).map(|(id, ids)| unique_ids(&ratings, id, ids)).transpose(),
+        || match (&nps, &survey.id, &nps_ids) {
+            (Some(t), Some(id), Some(ids)) => unique_ids(t, id, ids).map(Some),
+            _ => Ok(None),
+        },
+    );
+    ratings_unique?;
+    let nps_index = nps_index?;
+    let df = match (&nps, &nps_index, &ratings_ids) {
+        (Some(nps), Some(index), Some(ids)) => join(frame(&ratings, columns)?, ids, frame(nps, nps_columns)?, index)
+            .map_err(|e| {
                 Error::Data(format!("joining {} and {}: {e}", survey.ratings.display(), nps.path.display()))
-            })?
-        }
+            })?,
+        _ => frame(&ratings, columns)?,
     };
     if df.height() == 0 {
         return Err(Error::Data(match &nps {
@@ -206,10 +246,9 @@ pub fn load(survey: &Survey) -> Result<Responses> {
             ));
         }
     }
-    let mut responses = Responses { survey: labelled, df, report, waves: None };
+    let mut responses = Responses { survey: labelled, df, levels, report, waves: None };
     if let Some(wave) = &survey.wave {
-        let labels = responses.labels(wave);
-        let present: Vec<&str> = labels.iter().map(String::as_str).filter(|l| *l != MISSING_LABEL).collect();
+        let present = responses.present(wave);
         let order = waves::order(wave, &present).map_err(|reason| Error::BadColumn {
             file: ratings.path.clone(),
             column: wave.clone(),
@@ -222,7 +261,7 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         responses.report.notes.extend(order.note.clone());
         responses.waves = Some(order);
     }
-    let blanks = |key: &str| responses.numbers(key).iter().filter(|v| v.is_none()).count();
+    let blanks = |key: &str| responses.df.column(key).map_or(0, Column::null_count);
     let outcome_missing: BTreeMap<String, usize> =
         survey.outcomes.iter().map(|o| (o.column.clone(), blanks(&outcome_key(o)))).collect();
     let driver_missing: BTreeMap<String, usize> =
@@ -287,25 +326,67 @@ fn drop_zero_weights(df: DataFrame, survey: &Survey, ratings: &Table) -> Result<
     Ok((kept, dropped))
 }
 
+/// The inner join of the ratings (with their ids) and the outcome file's columns, in the
+/// ratings' row order: each matched rating row with its outcome row from `index`.
+fn join(ratings: DataFrame, ids: &StringChunked, outcomes: DataFrame, index: &IdIndex) -> PolarsResult<DataFrame> {
+    const CHUNK: usize = 1 << 16;
+    let ids: Vec<Option<&str>> = ids.iter().collect();
+    let pairs: Vec<Vec<(IdxSize, IdxSize)>> = ids
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let rows = chunk.iter().enumerate();
+            rows.filter_map(|(i, id)| Some(((c * CHUNK + i) as IdxSize, *index.get((*id)?)? as IdxSize))).collect()
+        })
+        .collect();
+    let (left, right): (Vec<IdxSize>, Vec<IdxSize>) = pairs.into_iter().flatten().unzip();
+    let ratings = if left.len() == ratings.height() { ratings } else { take(&ratings, &left)? };
+    ratings.hstack(take(&outcomes, &right)?.columns())
+}
+
+/// Rows `rows` of every column (numbers and codes), the columns gathered side by side.
+fn take(df: &DataFrame, rows: &[IdxSize]) -> PolarsResult<DataFrame> {
+    fn pick<T: PolarsNumericType>(ca: &ChunkedArray<T>, rows: &[IdxSize]) -> Column {
+        let ca = ca.rechunk();
+        let arr = ca.downcast_iter().next().expect("rechunked into one chunk");
+        let out: ChunkedArray<T> = if ca.null_count() == 0 {
+            let values = arr.values();
+            ChunkedArray::from_vec(PlSmallStr::EMPTY, rows.iter().map(|&r| values[r as usize]).collect())
+        } else {
+            rows.iter().map(|&r| arr.get(r as usize)).collect()
+        };
+        out.with_name(ca.name().clone()).into_column()
+    }
+    let columns = df
+        .columns()
+        .par_iter()
+        .map(|c| match c.dtype() {
+            DataType::UInt32 => Ok(pick(c.u32()?, rows)),
+            _ => Ok(pick(c.f64()?, rows)),
+        })
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    DataFrame::new(rows.len(), columns)
+}
+
 fn frame(table: &Table, columns: Vec<Column>) -> Result<DataFrame> {
     DataFrame::new(table.height(), columns)
         .map_err(|e| Error::BadFile { file: table.path.clone(), reason: e.to_string() })
 }
 
-/// Ids as text; a blank or repeated id is an error naming a few of the offenders.
-fn unique_ids(table: &Table, column: &str) -> Result<Vec<Option<String>>> {
-    let ids = table.strings(column, "respondent id")?;
-    let mut first_row: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
-    let mut dups: Vec<(String, usize, usize)> = Vec::new();
+/// Each id's row, from a column of ids as text; a blank or repeated id is an error naming
+/// a few of the offenders. The same index joins the outcome file to the ratings.
+fn unique_ids<'a>(table: &Table, column: &str, ids: &'a StringChunked) -> Result<IdIndex<'a>> {
+    let mut first_row = IdIndex::with_capacity_and_hasher(ids.len(), Default::default());
+    let mut dups: Vec<(&str, usize, usize)> = Vec::new();
     let mut n_dups = 0;
     for (i, id) in ids.iter().enumerate() {
         let Some(id) = id else {
             return Err(table.value_error(column, i, "respondent id is blank".into()));
         };
-        if let Some(&j) = first_row.get(id.as_str()) {
+        if let Some(&j) = first_row.get(id) {
             n_dups += 1;
             if dups.len() < 3 {
-                dups.push((id.clone(), j + 1, i + 1));
+                dups.push((id, j + 1, i + 1));
             }
         } else {
             first_row.insert(id, i);
@@ -322,11 +403,14 @@ fn unique_ids(table: &Table, column: &str) -> Result<Vec<Option<String>>> {
             ),
         });
     }
-    Ok(ids)
+    Ok(first_row)
 }
 
+/// Respondent id → its row in a file.
+type IdIndex<'a> = foldhash::HashMap<&'a str, usize>;
+
 /// Ratings: missing codes become missing; anything else outside the scale is an error.
-fn rating_values(table: &Table, column: &str, survey: &Survey, coded: &mut usize) -> Result<Vec<Option<f64>>> {
+fn rating_values(table: &Table, column: &str, survey: &Survey, coded: &mut usize) -> Result<Float64Chunked> {
     coded_values(table, column, "driver", survey, coded, |x| match survey.scale {
         Some(s) if x < s.min || x > s.max => Some(format!(
             "rating {x} is outside the scale {}–{} (if it is a \"don't know\" code, add it to missing_codes)",
@@ -337,12 +421,13 @@ fn rating_values(table: &Table, column: &str, survey: &Survey, coded: &mut usize
 }
 
 /// An outcome's answers: valid for its kind (NPS: a whole number 0–10), or a missing code.
-fn outcome_values(table: &Table, o: &Outcome, survey: &Survey, coded: &mut usize) -> Result<Vec<Option<f64>>> {
+fn outcome_values(table: &Table, o: &Outcome, survey: &Survey, coded: &mut usize) -> Result<Float64Chunked> {
     coded_values(table, &o.column, "outcome", survey, coded, |x| o.invalid(x))
 }
 
 /// A numeric column whose missing codes become missing (counted in `coded`) and whose
-/// other values must pass `invalid` (which returns the reason a value is refused).
+/// other values must pass `invalid` (which returns the reason a value is refused). The
+/// column is checked in place and copied only when it holds missing codes.
 fn coded_values(
     table: &Table,
     column: &str,
@@ -350,23 +435,43 @@ fn coded_values(
     survey: &Survey,
     coded: &mut usize,
     invalid: impl Fn(f64) -> Option<String>,
-) -> Result<Vec<Option<f64>>> {
+) -> Result<Float64Chunked> {
     let values = table.numbers(column, role)?;
-    values
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| match v {
-            Some(x) if survey.is_missing_code(x) => {
-                *coded += 1;
-                Ok(None)
-            }
-            Some(x) => match invalid(x) {
-                Some(reason) => Err(table.value_error(column, i, reason)),
-                None => Ok(Some(x)),
-            },
-            None => Ok(None),
-        })
-        .collect()
+    let mut codes = 0;
+    for_each_value(&values, |i, x| {
+        if survey.is_missing_code(x) {
+            codes += 1;
+        } else if let Some(reason) = invalid(x) {
+            return Err(table.value_error(column, i, reason));
+        }
+        Ok(())
+    })?;
+    *coded += codes;
+    if codes == 0 {
+        return Ok(values);
+    }
+    let kept: Float64Chunked = values.iter().map(|v| v.filter(|x| !survey.is_missing_code(*x))).collect();
+    Ok(kept.with_name(column.into()))
+}
+
+/// Calls `f` with each present value and its row, chunk by chunk (a million cells in a
+/// few milliseconds); stops at the first error.
+pub(crate) fn for_each_value(ca: &Float64Chunked, mut f: impl FnMut(usize, f64) -> Result<()>) -> Result<()> {
+    let mut row = 0;
+    for arr in ca.downcast_iter() {
+        match arr.validity().filter(|v| v.unset_bits() > 0) {
+            None => arr.values().iter().enumerate().try_for_each(|(i, &x)| f(row + i, x))?,
+            Some(valid) => arr
+                .values()
+                .iter()
+                .zip(valid.iter())
+                .enumerate()
+                .filter(|(_, (_, ok))| *ok)
+                .try_for_each(|(i, (&x, _))| f(row + i, x))?,
+        }
+        row += arr.len();
+    }
+    Ok(())
 }
 
 /// Survey weights: present, finite, non-negative, and not all zero.
@@ -386,7 +491,7 @@ fn weight_values(table: &Table, column: &str) -> Result<Vec<Option<f64>>> {
 fn weight_cells(table: &Table, column: &str) -> Result<Vec<f64>> {
     table
         .numbers(column, "weight")?
-        .into_iter()
+        .iter()
         .enumerate()
         .map(|(i, v)| match v {
             None => Err(table.value_error(column, i, "weight is blank".into())),
@@ -428,13 +533,26 @@ impl Responses {
     }
 
     /// A wave or segment column as labels; blanks read "(missing)".
-    pub fn labels(&self, name: &str) -> Vec<String> {
-        let col = self.df.column(name).expect("the loader kept this column");
-        col.str()
-            .expect("the loader built this column as text")
-            .iter()
-            .map(|v| v.unwrap_or(MISSING_LABEL).to_string())
-            .collect()
+    pub fn labels(&self, name: &str) -> Vec<&str> {
+        let names = &self.levels[name];
+        self.codes(name).iter().map(|c| c.map_or(MISSING_LABEL, |c| names[c as usize].as_str())).collect()
+    }
+
+    /// The labels the rows hold (blanks aside), in order of first appearance.
+    fn present(&self, name: &str) -> Vec<&str> {
+        let names = &self.levels[name];
+        let mut seen = vec![false; names.len()];
+        let mut out = Vec::new();
+        for c in self.codes(name).iter().flatten() {
+            if !std::mem::replace(&mut seen[c as usize], true) {
+                out.push(names[c as usize].as_str());
+            }
+        }
+        out
+    }
+
+    fn codes(&self, name: &str) -> &UInt32Chunked {
+        self.df.column(name).and_then(|c| c.u32()).expect("the loader coded this column")
     }
 
     /// Every driver column then the outcome, with gaps, for pairwise deletion; and weights.

@@ -187,12 +187,12 @@ impl Join {
     fn read(survey: &Survey, outcome: &Outcome, numeric: &[&str]) -> Result<Option<Join>> {
         let (Some(path), Some(id)) = (&survey.nps, &survey.id) else { return Ok(None) };
         let table = Table::read(path, &survey.csv, numeric)?;
-        let ids = unique_ids(&table, id)?;
+        let ids = table.text(id, "respondent id")?;
+        let rows = unique_ids(&table, id, &ids)?.into_iter().map(|(id, i)| (id.to_string(), i)).collect();
         let answers = match table.df.column(&outcome.column) {
-            Ok(_) => Some(outcome_values(&table, outcome, survey, &mut 0)?),
+            Ok(_) => Some(outcome_values(&table, outcome, survey, &mut 0)?.iter().collect()),
             Err(_) => None,
         };
-        let rows = ids.into_iter().enumerate().map(|(i, id)| (id.expect("checked not blank"), i)).collect();
         Ok(Some(Join { rows, answers }))
     }
 
@@ -227,11 +227,11 @@ impl Batch {
         let mut values = survey
             .drivers
             .iter()
-            .map(|d| rating_values(&t, &d.column, survey, &mut coded))
+            .map(|d| Ok(rating_values(&t, &d.column, survey, &mut coded)?.iter().collect()))
             .collect::<Result<Vec<_>>>()?;
         values.push(match (join.and_then(|j| j.answers.as_ref()), &partners) {
             (Some(a), Some(p)) => p.iter().map(|r| r.and_then(|r| a[r])).collect(),
-            _ => outcome_values(&t, outcome, survey, &mut coded)?,
+            _ => outcome_values(&t, outcome, survey, &mut coded)?.iter().collect(),
         });
         let weights = survey.weight.as_deref().map(|w| weight_cells(&t, w)).transpose()?;
         let mut labels = Vec::with_capacity(by.len());

@@ -103,31 +103,42 @@ impl Table {
         })
     }
 
-    /// A column as text (ids, waves, segments). Blank cells are `None`; a coded column
-    /// with value labels (an SPSS region 1–4) reads as its labels.
-    pub fn strings(&self, name: &str, role: &'static str) -> Result<Vec<Option<String>>> {
+    /// A column as text (ids, waves, segments), trimmed, blank cells null; a coded column
+    /// with value labels (an SPSS region 1–4) reads as its labels. The column polars read
+    /// is kept as it is when no cell needs trimming: a million ids cost no copy.
+    pub fn text(&self, name: &str, role: &'static str) -> Result<StringChunked> {
         let col = self.column(name, role)?;
         if let (Some(coded), true) = (self.labels.values.get(name), col.dtype().is_primitive_numeric()) {
             let col = col.cast(&DataType::Float64).map_err(|e| self.column_error(name, e))?;
             let ca = col.f64().map_err(|e| self.column_error(name, e))?;
             let label =
                 |x: f64| coded.iter().find(|(c, _)| *c == x).map_or_else(|| format_number(x), |(_, l)| l.clone());
-            return Ok(ca.iter().map(|v| v.map(label)).collect());
+            let labels: StringChunked = ca.iter().map(|v| v.map(label)).collect();
+            return Ok(labels.with_name(name.into()));
         }
         let col = col.cast(&DataType::String).map_err(|e| self.column_error(name, e))?;
         let ca = col.str().map_err(|e| self.column_error(name, e))?;
-        Ok(ca.iter().map(|v| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)).collect())
+        let clean = |s: &str| !s.is_empty() && s.trim().len() == s.len();
+        if ca.iter().all(|v| v.is_none_or(clean)) {
+            return Ok(ca.clone());
+        }
+        let trimmed: StringChunked = ca.iter().map(|v| v.map(str::trim).filter(|s| !s.is_empty())).collect();
+        Ok(trimmed.with_name(name.into()))
     }
 
-    /// A column as numbers. Blank cells are `None`; text that is not a number is an error
-    /// naming its row.
-    pub fn numbers(&self, name: &str, role: &'static str) -> Result<Vec<Option<f64>>> {
+    /// [`Table::text`] as owned strings.
+    pub fn strings(&self, name: &str, role: &'static str) -> Result<Vec<Option<String>>> {
+        Ok(self.text(name, role)?.iter().map(|v| v.map(str::to_string)).collect())
+    }
+
+    /// A column as numbers. Blank cells are null; text that is not a number, or a number
+    /// that is not finite, is an error naming its row.
+    pub fn numbers(&self, name: &str, role: &'static str) -> Result<Float64Chunked> {
         let col = self.column(name, role)?;
-        if col.dtype() == &DataType::String {
+        let ca = if col.dtype() == &DataType::String {
             let decimal_comma = self.dialect.as_ref().is_some_and(|d| d.decimal_comma);
             let ca = col.str().map_err(|e| self.column_error(name, e))?;
-            return ca
-                .iter()
+            ca.iter()
                 .enumerate()
                 .map(|(i, v)| match sniff::parse_number(v.unwrap_or(""), decimal_comma) {
                     None => Ok(None),
@@ -142,24 +153,22 @@ impl Table {
                         ),
                     )),
                 })
-                .collect();
-        }
-        if !col.dtype().is_primitive_numeric() && col.dtype() != &DataType::Boolean {
+                .collect::<Result<Float64Chunked>>()?
+        } else if col.dtype().is_primitive_numeric() || col.dtype() == &DataType::Boolean {
+            let col = col.cast(&DataType::Float64).map_err(|e| self.column_error(name, e))?;
+            col.f64().map_err(|e| self.column_error(name, e))?.clone()
+        } else {
             return Err(Error::BadColumn {
                 file: self.path.clone(),
                 column: name.to_string(),
                 reason: format!("holds {} values, expected numbers", col.dtype()),
             });
-        }
-        let col = col.cast(&DataType::Float64).map_err(|e| self.column_error(name, e))?;
-        let ca = col.f64().map_err(|e| self.column_error(name, e))?;
-        ca.iter()
-            .enumerate()
-            .map(|(i, v)| match v {
-                Some(x) if !x.is_finite() => Err(self.value_error(name, i, format!("{x} is not a finite number"))),
-                v => Ok(v),
-            })
-            .collect()
+        };
+        super::for_each_value(&ca, |i, x| match x.is_finite() {
+            true => Ok(()),
+            false => Err(self.value_error(name, i, format!("{x} is not a finite number"))),
+        })?;
+        Ok(ca.with_name(name.into()))
     }
 
     /// An error for the value at 0-based data row `index`.
