@@ -20,14 +20,19 @@ const DEFAULT_CONFIG: &str = "notebooks-data/survey.toml";
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `mi_option_purge_delay` in mimalloc.h (v3), which libmimalloc-sys does not name.
+/// Options in mimalloc.h (v3) that libmimalloc-sys does not name.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+const MI_OPTION_ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
 
 fn main() -> ExitCode {
     // Nor after a delay: a run is short, and pages handed back are zeroed again when the
-    // next fit asks for them (half a second of a million-row report).
-    // SAFETY: sets an option of the allocator this binary links; no memory is touched.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    // next fit asks for them. Nor in huge pages: a 2 MiB page is zeroed whole on first
+    // touch. Each is about half a second of a million-row report.
+    // SAFETY: sets options of the allocator this binary links; no memory is touched.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
+        libmimalloc_sys::mi_option_set(MI_OPTION_ALLOW_THP, 0);
+    }
     install_interrupt_handler();
     // A bug must still end in one line and a non-zero code, not a backtrace.
     std::panic::set_hook(Box::new(|info| {

@@ -2,7 +2,10 @@
 //! methods need. Computing them once is what makes all-subsets Shapley and the bootstrap
 //! cheap: no method goes back to the rows.
 
-use ndarray::{Array1, Array2, Axis};
+use std::ops::Range;
+
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
+use rayon::prelude::*;
 
 use crate::load::ModelData;
 
@@ -94,14 +97,25 @@ impl Rows {
         let n: f64 = (0..self.len()).filter(|&i| self.w[i] > 0.0).map(freq).sum();
         let total = v.sum();
         let sum_w2: f64 = (0..self.len()).map(|i| self.w[i] * self.w[i] * freq(i)).sum();
-        let weighted = &self.z * &v.view().insert_axis(Axis(1));
+        let (mut sum, mut second) = (Array1::zeros(k), Array2::zeros((k, k)));
+        let parts = blocks(
+            self.len(),
+            || Array2::zeros((BLOCK, k)),
+            |rows, scratch| {
+                let (z, v) = (self.z.slice(s![rows.clone(), ..]), v.slice(s![rows]));
+                (z.t().dot(&v), weighted_cross(z, v, scratch))
+            },
+        );
+        for (s1, s2) in parts {
+            sum += &s1;
+            second += &s2;
+        }
         let (mean, cov) = if total > 0.0 {
             // Mean offset from the centre, then E[zzᵀ] − m mᵀ, rescaled from "over Σw" to
             // "weights summing to n, over n − 1".
-            let m = weighted.sum_axis(Axis(0)) / total;
-            let second = weighted.t().dot(&self.z) / total;
+            let m = sum / total;
             let outer = m.view().insert_axis(Axis(1)).dot(&m.view().insert_axis(Axis(0)));
-            (&self.centre + &m, (second - outer) * (n / (n - 1.0)))
+            (&self.centre + &m, (second / total - outer) * (n / (n - 1.0)))
         } else {
             (self.centre.clone(), Array2::zeros((k, k)))
         };
@@ -113,6 +127,33 @@ impl Rows {
             cov,
         }
     }
+}
+
+/// Rows per block of a pass over the rows.
+pub const BLOCK: usize = 8_192;
+
+/// `f` on each block of `n` rows, the blocks run in parallel, the results in order: a sum
+/// of them is the same whatever the number of threads. `scratch` makes each thread's
+/// working buffer once.
+pub fn blocks<S, T: Send>(
+    n: usize,
+    scratch: impl Fn() -> S + Sync + Send,
+    f: impl Fn(Range<usize>, &mut S) -> T + Sync + Send,
+) -> Vec<T> {
+    let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
+    starts.par_iter().map_init(&scratch, |s, &start| f(start..(start + BLOCK).min(n), s)).collect()
+}
+
+/// aᵀ diag(c) a, the rows of `a` (at most [`BLOCK`]) weighted by `c` and crossed, as one
+/// matrix product; `scratch` (BLOCK × columns) holds the weighted rows.
+pub fn weighted_cross(a: ArrayView2<f64>, c: ArrayView1<f64>, scratch: &mut Array2<f64>) -> Array2<f64> {
+    let mut scaled = scratch.slice_mut(s![..a.nrows(), ..]);
+    for ((mut out, row), &c) in scaled.rows_mut().into_iter().zip(a.rows()).zip(&c) {
+        for (o, x) in out.iter_mut().zip(row) {
+            *o = c * x;
+        }
+    }
+    a.t().dot(&scaled)
 }
 
 /// Correlation matrix from pairwise-complete rows: each correlation uses every row where

@@ -16,8 +16,7 @@ pub fn pearson(corr: &Array2<f64>) -> Vec<f64> {
 /// Spearman correlation: Pearson on mid-ranks (ties share the average rank), weighted
 /// like everything else.
 pub fn spearman(d: &ModelData) -> Vec<f64> {
-    let spans: Option<Vec<Span>> = d.x.columns().into_iter().map(|c| Span::of(c.iter())).collect();
-    match (spans, Span::of(d.y.iter())) {
+    match (Span::columns(&d.x), Span::of(d.y.iter())) {
         (Some(x), Some(y)) => tabulated(d, &x, y),
         _ => ranked(d),
     }
@@ -52,7 +51,24 @@ impl Span {
 
     fn of<'a>(values: impl Iterator<Item = &'a f64> + Clone) -> Option<Span> {
         let (lo, hi) = values.clone().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
-        let whole = values.into_iter().all(|x| x.fract() == 0.0);
+        Span::new(lo, hi, values.into_iter().all(|x| x.fract() == 0.0))
+    }
+
+    /// Every column's span, in one pass over the rows.
+    fn columns(x: &Array2<f64>) -> Option<Vec<Span>> {
+        let p = x.ncols();
+        let (mut lo, mut hi, mut whole) = (vec![f64::INFINITY; p], vec![f64::NEG_INFINITY; p], true);
+        for row in x.rows() {
+            for (j, &v) in row.iter().enumerate() {
+                lo[j] = lo[j].min(v);
+                hi[j] = hi[j].max(v);
+                whole &= v.fract() == 0.0;
+            }
+        }
+        (0..p).map(|j| Span::new(lo[j], hi[j], whole)).collect()
+    }
+
+    fn new(lo: f64, hi: f64, whole: bool) -> Option<Span> {
         (whole && hi - lo < Self::MAX as f64).then(|| Span { low: lo, slots: (hi - lo) as usize + 1 })
     }
 

@@ -8,11 +8,13 @@
 //! fit at 700,000 rows and has no sample weights). The engine tests check the fits
 //! against linfa-logistic with its penalty switched off.
 
+use std::ops::Range;
+
 use linfa_linalg::cholesky::InverseC;
-use ndarray::{Array1, Array2};
-use rayon::prelude::*;
+use ndarray::{s, Array1, Array2, ArrayView2};
 
 use crate::load::ModelData;
+use crate::moments::{blocks, weighted_cross, BLOCK};
 
 pub struct Logit {
     pub odds_ratio: Vec<f64>,
@@ -28,28 +30,24 @@ pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, Strin
     }
     let ones = Array1::ones(y.len());
     let w = d.w.as_ref().unwrap_or(&ones).as_slice().expect("weights are contiguous");
-    let (coef, ll) = irls(&d.x, &y, w)?;
+    let coef = irls(&d.x, &y, w)?;
+    let ll = loglik(&d.x, &y, w, &coef);
     // The intercept-only model's log-likelihood, in closed form.
     let total: f64 = w.iter().sum();
     let in_class: f64 = y.iter().zip(w).map(|(y, w)| y * w).sum();
     let base = (in_class / total).clamp(1e-15, 1.0 - 1e-15);
     let ll0 = in_class * base.ln() + (total - in_class) * (1.0 - base).ln();
-    let odds_ratio = coef.slice(ndarray::s![1..]).mapv(f64::exp).to_vec();
+    let odds_ratio = coef.slice(s![1..]).mapv(f64::exp).to_vec();
     if odds_ratio.iter().any(|o| !o.is_finite() || *o == 0.0) {
         return Err("the ratings separate the class perfectly: odds ratios are infinite".into());
     }
     Ok(Logit { odds_ratio, pseudo_r2: 1.0 - ll / ll0 })
 }
 
-/// Rows per block of a pass: blocks are summed in parallel and added in order, so the
-/// fit does not depend on the thread count.
-const CHUNK: usize = 8_192;
-
-/// Weighted maximum likelihood by Newton–Raphson: the coefficients (intercept first) and
-/// the log-likelihood at them. Each step is one pass over the rows in blocks; a block's
-/// Hessian is one matrix product (the rows scaled by their curvature, times the rows), so
-/// the work runs in the BLAS-style kernel rather than row by row.
-pub fn irls(x: &Array2<f64>, y: &[f64], w: &[f64]) -> Result<(Array1<f64>, f64), String> {
+/// Weighted maximum likelihood by Newton–Raphson: the coefficients, intercept first.
+/// Each step is one pass over the rows in blocks; a block's Hessian is one matrix product
+/// (the rows weighted by their curvature, times the rows).
+pub fn irls(x: &Array2<f64>, y: &[f64], w: &[f64]) -> Result<Array1<f64>, String> {
     let (n, p) = x.dim();
     let k = p + 1;
     // Start from the intercept-only fit: one or two Newton steps fewer.
@@ -58,53 +56,50 @@ pub fn irls(x: &Array2<f64>, y: &[f64], w: &[f64]) -> Result<(Array1<f64>, f64),
     if rate > 0.0 && rate < 1.0 {
         b[0] = (rate / (1.0 - rate)).ln();
     }
-    let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
+    let scratch = || (Array2::ones((BLOCK, k)), Array2::zeros((BLOCK, k)));
     for _ in 0..100 {
-        // One block: the rows with a leading 1, then the gradient, Hessian and log-likelihood.
-        let block = |(rows, scaled): &mut (Array2<f64>, Array2<f64>), start: usize| {
-            let end = (start + CHUNK).min(n);
-            let m = end - start;
-            let mut a = rows.slice_mut(ndarray::s![..m, ..]);
-            a.slice_mut(ndarray::s![.., 1..]).assign(&x.slice(ndarray::s![start..end, ..]));
+        let parts = blocks(n, scratch, |rows, (design, scaled)| {
+            let a = with_intercept(x, rows.clone(), design);
             let eta = a.dot(&b);
-            let mut sc = scaled.slice_mut(ndarray::s![..m, ..]);
-            let mut resid = Array1::zeros(m);
-            let mut ll = 0.0;
-            for i in 0..m {
-                let (wi, yi) = (w[start + i], y[start + i]);
-                let q = 1.0 / (1.0 + (-eta[i]).exp());
-                resid[i] = wi * (yi - q);
-                let curv = wi * q * (1.0 - q);
-                for (s, v) in sc.row_mut(i).iter_mut().zip(a.row(i)) {
-                    *s = curv * v;
-                }
-                let fitted = if yi == 1.0 { q } else { 1.0 - q };
-                ll += wi * fitted.clamp(1e-15, 1.0).ln();
-            }
-            (a.t().dot(&resid), a.t().dot(&sc), ll)
-        };
-        let parts: Vec<(Array1<f64>, Array2<f64>, f64)> = starts
-            .par_iter()
-            .map_init(|| (Array2::ones((CHUNK, k)), Array2::zeros((CHUNK, k))), |buffers, &s| block(buffers, s))
-            .collect();
+            let q = eta.mapv(|e| 1.0 / (1.0 + (-e).exp()));
+            let (y, w) = (&y[rows.clone()], &w[rows]);
+            let resid: Array1<f64> = (0..q.len()).map(|i| w[i] * (y[i] - q[i])).collect();
+            let curv: Array1<f64> = (0..q.len()).map(|i| w[i] * q[i] * (1.0 - q[i])).collect();
+            (a.t().dot(&resid), weighted_cross(a, curv.view(), scaled))
+        });
         let mut grad = Array1::zeros(k);
         let mut hessian = Array2::zeros((k, k));
-        let mut ll = 0.0;
-        for (g, h, l) in parts {
+        for (g, h) in parts {
             grad += &g;
             hessian += &h;
-            ll += l;
         }
         let step = hessian
             .invc()
             .map_err(|_| "the ratings separate the class perfectly or are collinear".to_string())?
             .dot(&grad);
         b += &step;
-        // At convergence the step is below 1e-10, so the log-likelihood at the rows' pass
-        // (before it) equals the one after to rounding.
         if step.iter().all(|s| s.abs() < 1e-10) {
-            return Ok((b, ll));
+            return Ok(b);
         }
     }
     Err("logistic fit did not converge in 100 Newton steps (perfect separation?)".into())
+}
+
+/// The rows of `x` with a leading column of ones, written into `design` (whose first
+/// column is ones).
+fn with_intercept<'a>(x: &Array2<f64>, rows: Range<usize>, design: &'a mut Array2<f64>) -> ArrayView2<'a, f64> {
+    let m = rows.len();
+    design.slice_mut(s![..m, 1..]).assign(&x.slice(s![rows, ..]));
+    design.slice(s![..m, ..])
+}
+
+/// The log-likelihood of coefficients `b` (intercept first).
+fn loglik(x: &Array2<f64>, y: &[f64], w: &[f64], b: &Array1<f64>) -> f64 {
+    let eta = x.dot(&b.slice(s![1..])) + b[0];
+    (0..y.len())
+        .map(|i| {
+            let q = (1.0 / (1.0 + (-eta[i]).exp())).clamp(1e-15, 1.0 - 1e-15);
+            w[i] * if y[i] == 1.0 { q.ln() } else { (1.0 - q).ln() }
+        })
+        .sum()
 }
