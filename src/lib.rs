@@ -24,6 +24,7 @@ pub mod sums;
 pub mod warehouse;
 pub mod waves;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 pub use error::{Error, Result};
@@ -41,7 +42,8 @@ pub struct Analysis {
     pub outcomes: Vec<OutcomeAnalysis>,
     /// Where the outcomes' driver rankings agree and differ (two or more outcomes).
     pub agreement: Option<agreement::Agreement>,
-    /// Wall time of each stage, in order: for run.json and for finding what is slow.
+    /// Wall time of each stage, in order: for run.json and for finding what is slow. The
+    /// outcomes' stages overlap: they run side by side.
     pub timings: Vec<Stage>,
 }
 
@@ -97,9 +99,10 @@ pub fn analyse(
     // The survey as loaded: drivers may have taken their labels from an SPSS file.
     let survey = &responses.survey.clone();
     let benchmarks = read_benchmarks(survey, &responses)?;
-    let outcomes = survey
+    // The outcomes are analysed side by side, so their stages overlap in time.
+    let analysed = survey
         .outcomes
-        .iter()
+        .par_iter()
         .map(|o| {
             let start = std::time::Instant::now();
             let mut scores = score_table(survey, &responses, o)?;
@@ -113,10 +116,12 @@ pub fn analyse(
                 Err(e) => (None, Some(e.to_string())),
             };
             let groups = groups::analyse(survey, &responses, o, &scores, opts);
-            timings.push(Stage { stage: format!("analyse {}", o.column), seconds: start.elapsed().as_secs_f64() });
-            Ok(OutcomeAnalysis { outcome: o.clone(), scores, drivers, drivers_note, groups })
+            let stage = Stage { stage: format!("analyse {}", o.column), seconds: start.elapsed().as_secs_f64() };
+            Ok((OutcomeAnalysis { outcome: o.clone(), scores, drivers, drivers_note, groups }, stage))
         })
         .collect::<Result<Vec<_>>>()?;
+    let (outcomes, stages): (Vec<OutcomeAnalysis>, Vec<Stage>) = analysed.into_iter().unzip();
+    timings.extend(stages);
     let tables: Vec<&drivers::DriverTable> = outcomes.iter().filter_map(|o| o.drivers.as_ref()).collect();
     let agreement = agreement::compare(&tables);
     // The folder is named after the latest wave in time, made safe for any filesystem.

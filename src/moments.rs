@@ -147,8 +147,11 @@ pub fn blocks<S, T: Send>(
 /// aᵀ diag(c) a, the rows of `a` (at most [`BLOCK`]) weighted by `c` and crossed, as one
 /// matrix product; `scratch` (BLOCK × columns) holds the weighted rows.
 pub fn weighted_cross(a: ArrayView2<f64>, c: ArrayView1<f64>, scratch: &mut Array2<f64>) -> Array2<f64> {
-    let mut scaled = scratch.slice_mut(s![..a.nrows(), ..]);
-    for ((mut out, row), &c) in scaled.rows_mut().into_iter().zip(a.rows()).zip(&c) {
+    let (m, k) = a.dim();
+    let mut scaled = scratch.slice_mut(s![..m, ..]);
+    let rows = a.as_slice().expect("a block of rows is contiguous").chunks_exact(k);
+    let out = scaled.as_slice_mut().expect("a block of rows is contiguous").chunks_exact_mut(k);
+    for ((out, row), &c) in out.zip(rows).zip(&c) {
         for (o, x) in out.iter_mut().zip(row) {
             *o = c * x;
         }

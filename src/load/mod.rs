@@ -582,19 +582,15 @@ impl Responses {
         columns.push(column(&outcome_key(o)));
         let arrays: Vec<_> =
             columns.iter().map(|ca| ca.downcast_iter().next().expect("rechunked into one chunk")).collect();
+        // Only columns with blanks are checked, row by row.
+        let gaps: Vec<_> = arrays.iter().filter_map(|a| a.validity().filter(|v| v.unset_bits() > 0)).collect();
         let n = self.height();
         let kept = |i: usize| keep.is_none_or(|k| k[i]);
-        let rows: Vec<usize> =
-            (0..n).filter(|&i| kept(i) && arrays.iter().all(|a| a.validity().is_none_or(|v| v.get_bit(i)))).collect();
+        let rows: Vec<usize> = (0..n).filter(|&i| kept(i) && gaps.iter().all(|v| v.get_bit(i))).collect();
         let p = arrays.len() - 1;
-        let mut x = Array2::zeros((rows.len(), p));
-        for (j, a) in arrays[..p].iter().enumerate() {
-            let values = a.values();
-            for (r, &i) in rows.iter().enumerate() {
-                x[[r, j]] = values[i];
-            }
-        }
-        let (sign, target) = (o.sign(), arrays[p].values());
+        let values: Vec<&[f64]> = arrays.iter().map(|a| a.values().as_slice()).collect();
+        let x = Array2::from_shape_fn((rows.len(), p), |(r, j)| values[j][rows[r]]);
+        let (sign, target) = (o.sign(), values[p]);
         let weights = self.weights();
         ModelData {
             names: self.survey.drivers.iter().map(|d| d.column.clone()).collect(),
