@@ -85,14 +85,14 @@ struct Parts {
 }
 
 /// The rows of two waves with the answer coded, ready to be reweighted.
-struct Waves {
-    from: Rows,
-    to: Rows,
-    pooled: Rows,
+struct Waves<'a> {
+    from: Rows<'a>,
+    to: Rows<'a>,
+    pooled: Rows<'a>,
     p: usize,
 }
 
-impl Waves {
+impl Waves<'_> {
     fn parts(&self, counts: Option<(&[u32], &[u32])>) -> Option<Parts> {
         let p = self.p;
         let (a, b) = match counts {

@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix1, Ix2};
 use rayon::prelude::*;
 
 use crate::load::ModelData;
@@ -54,29 +54,33 @@ impl Moments {
     }
 }
 
-/// The complete rows as one matrix (drivers, then the target), centred once on their
-/// weighted mean, with their weights. The full fit reads it once; the bootstrap reweights
-/// the same rows by how often each was drawn, so a resample costs one weighted
-/// cross-product and never copies a row.
-pub struct Rows {
+/// The complete rows (drivers, then the target) with their weights and their weighted
+/// mean. The full fit reads them once; the bootstrap reweights the same rows by how often
+/// each was drawn, so a resample costs one weighted cross-product and never copies the
+/// rows: each block is centred on the mean as it is read.
+pub struct Rows<'a> {
+    x: CowArray<'a, f64, Ix2>,
+    y: &'a Array1<f64>,
+    /// The weighted mean: centring first keeps the cross-products free of cancellation.
     centre: Array1<f64>,
-    /// Rows minus `centre`: centring first keeps the cross-products free of cancellation.
-    z: Array2<f64>,
     /// Survey weights, or ones.
-    w: Array1<f64>,
+    w: CowArray<'a, f64, Ix1>,
 }
 
-impl Rows {
-    pub fn new(d: &ModelData) -> Rows {
+impl<'a> Rows<'a> {
+    pub fn new(d: &'a ModelData) -> Rows<'a> {
         let (n, p) = d.x.dim();
-        let mut z = Array2::zeros((n, p + 1));
-        z.slice_mut(ndarray::s![.., ..p]).assign(&d.x);
-        z.column_mut(p).assign(&d.y);
-        let w = d.w.clone().unwrap_or_else(|| Array1::ones(n));
+        let w = match &d.w {
+            Some(w) => CowArray::from(w.view()),
+            None => CowArray::from(Array1::ones(n)),
+        };
         let total = w.sum();
-        let centre = if total > 0.0 { z.t().dot(&w) / total } else { Array1::zeros(p + 1) };
-        z -= &centre.view().insert_axis(Axis(0));
-        Rows { centre, z, w }
+        let mut centre = Array1::zeros(p + 1);
+        if total > 0.0 {
+            centre.slice_mut(s![..p]).assign(&(d.x.t().dot(&w) / total));
+            centre[p] = d.y.dot(&w) / total;
+        }
+        Rows { x: d.x.as_standard_layout(), y: &d.y, centre, w }
     }
 
     /// Number of rows.
@@ -88,24 +92,38 @@ impl Rows {
         self.w.is_empty()
     }
 
+    /// Rows `rows` minus the centre, written into `buffer`.
+    fn centred<'b>(&self, rows: Range<usize>, buffer: &'b mut Array2<f64>) -> ArrayView2<'b, f64> {
+        let (m, p) = (rows.len(), self.x.ncols());
+        let (c, cy) = (self.centre.slice(s![..p]), self.centre[p]);
+        let x = self.x.slice(s![rows.clone(), ..]);
+        let x = x.as_slice().expect("standard layout").chunks_exact(p);
+        let out = buffer.as_slice_mut().expect("standard layout").chunks_exact_mut(p + 1);
+        for ((out, x), &y) in out.zip(x).zip(self.y.slice(s![rows])) {
+            for ((o, x), c) in out.iter_mut().zip(x).zip(&c) {
+                *o = x - c;
+            }
+            out[p] = y - cy;
+        }
+        buffer.slice(s![..m, ..])
+    }
+
     /// Moments with row i counted `counts[i]` times (a bootstrap resample), or once each.
     /// Equal to [`Moments::from_data`] on the rows repeated that often.
     pub fn moments(&self, counts: Option<&[u32]>) -> Moments {
-        let k = self.z.ncols();
+        let k = self.centre.len();
         let freq = |i: usize| counts.map_or(1.0, |c| c[i] as f64);
         let v: Array1<f64> = Array1::from_shape_fn(self.len(), |i| self.w[i] * freq(i));
         let n: f64 = (0..self.len()).filter(|&i| self.w[i] > 0.0).map(freq).sum();
         let total = v.sum();
         let sum_w2: f64 = (0..self.len()).map(|i| self.w[i] * self.w[i] * freq(i)).sum();
         let (mut sum, mut second) = (Array1::zeros(k), Array2::zeros((k, k)));
-        let parts = blocks(
-            self.len(),
-            || Array2::zeros((BLOCK, k)),
-            |rows, scratch| {
-                let (z, v) = (self.z.slice(s![rows.clone(), ..]), v.slice(s![rows]));
-                (z.t().dot(&v), weighted_cross(z, v, scratch))
-            },
-        );
+        let scratch = || (Array2::zeros((BLOCK, k)), Array2::zeros((BLOCK, k)));
+        let parts = blocks(self.len(), scratch, |rows, (z, scaled)| {
+            let v = v.slice(s![rows.clone()]);
+            let z = self.centred(rows, z);
+            (z.t().dot(&v), weighted_cross(z, v, scaled))
+        });
         for (s1, s2) in parts {
             sum += &s1;
             second += &s2;

@@ -58,10 +58,11 @@ impl Span {
     fn columns(x: &Array2<f64>) -> Option<Vec<Span>> {
         let p = x.ncols();
         let (mut lo, mut hi, mut whole) = (vec![f64::INFINITY; p], vec![f64::NEG_INFINITY; p], true);
-        for row in x.rows() {
-            for (j, &v) in row.iter().enumerate() {
-                lo[j] = lo[j].min(v);
-                hi[j] = hi[j].max(v);
+        let rows = x.as_standard_layout();
+        for row in rows.as_slice().expect("standard layout").chunks_exact(p) {
+            for ((&v, lo), hi) in row.iter().zip(&mut lo).zip(&mut hi) {
+                *lo = lo.min(v);
+                *hi = hi.max(v);
                 whole &= v.fract() == 0.0;
             }
         }
@@ -85,14 +86,16 @@ fn tabulated(d: &ModelData, x: &[Span], y: Span) -> Vec<f64> {
     let mut tables: Vec<Vec<f64>> = x.iter().map(|s| vec![0.0; s.slots * y.slots]).collect();
     let mut counts: Vec<Vec<usize>> = x.iter().map(|s| vec![0; s.slots]).collect();
     let mut y_counts = vec![0; y.slots];
-    for (i, row) in d.x.rows().into_iter().enumerate() {
+    let rows = d.x.as_standard_layout();
+    let rows = rows.as_slice().expect("standard layout").chunks_exact(x.len());
+    for (i, row) in rows.enumerate() {
         let b = y.slot(d.y[i]);
         let w = d.w.as_ref().map_or(1.0, |w| w[i]);
         y_counts[b] += 1;
-        for (j, &v) in row.iter().enumerate() {
-            let a = x[j].slot(v);
-            tables[j][a * y.slots + b] += w;
-            counts[j][a] += 1;
+        for (((&v, span), table), counts) in row.iter().zip(x).zip(&mut tables).zip(&mut counts) {
+            let a = span.slot(v);
+            table[a * y.slots + b] += w;
+            counts[a] += 1;
         }
     }
     let y_ranks = mid_ranks(&y_counts);

@@ -8,8 +8,6 @@
 //! fit at 700,000 rows and has no sample weights). The engine tests check the fits
 //! against linfa-logistic with its penalty switched off.
 
-use std::ops::Range;
-
 use linfa_linalg::cholesky::InverseC;
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 
@@ -48,16 +46,18 @@ pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, Strin
 /// Newton steps start from the same fit on every [`THIN`]th row, which is already close:
 /// a few passes over all rows fewer.
 pub fn irls(x: &Array2<f64>, y: &[f64], w: &[f64]) -> Result<Array1<f64>, String> {
+    // The blocks read rows as contiguous slices.
+    let x = x.as_standard_layout();
     let mut start = intercept_only(y, w, x.ncols());
     if y.len() >= THIN * 5_000 {
         let rows: Vec<usize> = (0..y.len()).step_by(THIN).collect();
         let thin = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
         // A thinned fit that fails (separation in the few rows) only loses the head start.
-        if let Ok(b) = newton(&x.select(Axis(0), &rows), &thin(y), &thin(w), start.clone(), 1e-6) {
+        if let Ok(b) = newton(x.select(Axis(0), &rows).view(), &thin(y), &thin(w), start.clone(), 1e-6) {
             start = b;
         }
     }
-    newton(x, y, w, start, 1e-10)
+    newton(x.view(), y, w, start, 1e-10)
 }
 
 /// Every how many rows the starting fit takes.
@@ -78,24 +78,37 @@ fn intercept_only(y: &[f64], w: &[f64], p: usize) -> Array1<f64> {
 /// weighted by their curvature, times the rows). Once the steps are small the Hessian
 /// hardly changes, so it is kept and later passes sum only the gradient (the chord
 /// method: the same answer, the gradient zero, at a fraction of the cost per pass).
-fn newton(x: &Array2<f64>, y: &[f64], w: &[f64], mut b: Array1<f64>, tolerance: f64) -> Result<Array1<f64>, String> {
+fn newton(x: ArrayView2<f64>, y: &[f64], w: &[f64], mut b: Array1<f64>, tolerance: f64) -> Result<Array1<f64>, String> {
     const KEEP_HESSIAN_BELOW: f64 = 1e-3;
-    let (n, k) = (x.nrows(), x.ncols() + 1);
-    let scratch = || (Array2::ones((BLOCK, k)), Array2::zeros((BLOCK, k)));
+    let (n, p) = x.dim();
+    let k = p + 1;
     let mut inverse: Option<Array2<f64>> = None;
     for _ in 0..100 {
         let fresh = inverse.is_none();
-        let parts = blocks(n, scratch, |rows, (design, scaled)| {
-            let a = with_intercept(x, rows.clone(), design);
-            let q = a.dot(&b).mapv(|e| 1.0 / (1.0 + (-e).exp()));
-            let (y, w) = (&y[rows.clone()], &w[rows]);
-            let resid: Array1<f64> = (0..q.len()).map(|i| w[i] * (y[i] - q[i])).collect();
-            let hessian = fresh.then(|| {
-                let curv: Array1<f64> = (0..q.len()).map(|i| w[i] * q[i] * (1.0 - q[i])).collect();
-                weighted_cross(a, curv.view(), scaled)
-            });
-            (a.t().dot(&resid), hessian)
-        });
+        // The intercept's row and column of the Hessian are the curvature's sums, so the
+        // rows are read in place, without a column of ones.
+        let parts = blocks(
+            n,
+            || Array2::zeros((BLOCK, p)),
+            |rows, scaled| {
+                let a = x.slice(s![rows.clone(), ..]);
+                let q = (a.dot(&b.slice(s![1..])) + b[0]).mapv(|e| 1.0 / (1.0 + (-e).exp()));
+                let (y, w) = (&y[rows.clone()], &w[rows]);
+                let resid: Array1<f64> = (0..q.len()).map(|i| w[i] * (y[i] - q[i])).collect();
+                let grad = bordered_vector(resid.sum(), a.t().dot(&resid));
+                let hessian = fresh.then(|| {
+                    let curv: Array1<f64> = (0..q.len()).map(|i| w[i] * q[i] * (1.0 - q[i])).collect();
+                    let mut h = Array2::zeros((k, k));
+                    let edge = a.t().dot(&curv);
+                    h[[0, 0]] = curv.sum();
+                    h.slice_mut(s![0, 1..]).assign(&edge);
+                    h.slice_mut(s![1.., 0]).assign(&edge);
+                    h.slice_mut(s![1.., 1..]).assign(&weighted_cross(a, curv.view(), scaled));
+                    h
+                });
+                (grad, hessian)
+            },
+        );
         let mut grad = Array1::zeros(k);
         let mut hessian = Array2::zeros((k, k));
         for (g, h) in parts {
@@ -122,16 +135,9 @@ fn newton(x: &Array2<f64>, y: &[f64], w: &[f64], mut b: Array1<f64>, tolerance: 
     Err("logistic fit did not converge in 100 Newton steps (perfect separation?)".into())
 }
 
-/// The rows of `x` with a leading column of ones, written into `design` (whose first
-/// column is ones).
-fn with_intercept<'a>(x: &Array2<f64>, rows: Range<usize>, design: &'a mut Array2<f64>) -> ArrayView2<'a, f64> {
-    let (m, p) = (rows.len(), x.ncols());
-    let from = x.slice(s![rows, ..]);
-    let from = from.as_slice().expect("the rows are contiguous").chunks_exact(p);
-    for (to, from) in design.as_slice_mut().expect("the buffer is contiguous").chunks_exact_mut(p + 1).zip(from) {
-        to[1..].copy_from_slice(from);
-    }
-    design.slice(s![..m, ..])
+/// `first` followed by `rest`.
+fn bordered_vector(first: f64, rest: Array1<f64>) -> Array1<f64> {
+    std::iter::once(first).chain(rest).collect()
 }
 
 /// The log-likelihood of coefficients `b` (intercept first).
@@ -171,7 +177,7 @@ mod tests {
         let fast = super::irls(&x, &y, &w).unwrap();
         // From the intercept-only fit instead, to a tighter tolerance.
         let start = super::intercept_only(&y, &w, 3);
-        let plain = super::newton(&x, &y, &w, start, 1e-13).unwrap();
+        let plain = super::newton(x.view(), &y, &w, start, 1e-13).unwrap();
         for (a, b) in fast.iter().zip(&plain) {
             assert!((a - b).abs() < 1e-9, "{fast} against {plain}");
         }

@@ -322,7 +322,7 @@ pub struct DriverTable {
 /// source, so EM reruns per resample. A moments file brings its resamples ready made:
 /// the moments of its Poisson bootstrap replicates.
 pub enum Source<'a> {
-    Listwise(Rows),
+    Listwise(Rows<'a>),
     Gappy(&'a GappyColumns, Missing),
     Replicates(Vec<Moments>),
 }
