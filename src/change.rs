@@ -136,10 +136,7 @@ pub fn explain(
     (from, to): (&str, &str),
     opts: &Options,
 ) -> Result<Explained, String> {
-    let labels = responses.labels(wave);
-    let data = |w: &str| {
-        coded(responses.model_data(outcome, Some(&labels.iter().map(|l| *l == w).collect::<Vec<_>>())), outcome)
-    };
+    let data = |w: &str| coded(responses.model_data(outcome, Some(&responses.rows_with(wave, w))), outcome);
     let (a, b) = (data(from), data(to));
     let p = survey.drivers.len();
     if a.n_used < p + 2 || b.n_used < p + 2 {

@@ -108,7 +108,6 @@ pub fn analyse(
     let fit_group =
         |stats: &ScoreStats, keep: &[bool], name: &str| fit_group(survey, responses, outcome, stats, keep, name, opts);
     if let (Some(wave), Some(order)) = (&survey.wave, &responses.waves) {
-        let labels = responses.labels(wave);
         let stats = breakdown(wave);
         // Groups are fitted side by side; each is seeded by its name, so the result does
         // not depend on the order they finish in.
@@ -117,7 +116,7 @@ pub fn analyse(
             .par_iter()
             .filter_map(|w| {
                 let s = stats.iter().find(|s| &s.group == w)?;
-                let keep: Vec<bool> = labels.iter().map(|l| l == w).collect();
+                let keep = responses.rows_with(wave, w);
                 Some(WaveGroup { wave: w.clone(), fit: fit_group(s, &keep, w) })
             })
             .collect();
@@ -138,11 +137,10 @@ pub fn analyse(
         }
     }
     for col in &survey.segments {
-        let labels = responses.labels(col);
         let groups = breakdown(col)
             .par_iter()
             .map(|s| {
-                let keep: Vec<bool> = labels.iter().map(|l| *l == s.group).collect();
+                let keep = responses.rows_with(col, &s.group);
                 let fit = fit_group(s, &keep, &format!("{col}={}", s.group));
                 let versus_rest = uncertainty(&fit).and_then(|u| {
                     let rest: Vec<bool> = keep.iter().map(|k| !k).collect();

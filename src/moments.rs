@@ -54,14 +54,14 @@ impl Moments {
     }
 }
 
-/// The complete rows (drivers, then the target) with their weights and their weighted
-/// mean. The full fit reads them once; the bootstrap reweights the same rows by how often
-/// each was drawn, so a resample costs one weighted cross-product and never copies the
-/// rows: each block is centred on the mean as it is read.
+/// The complete rows (drivers, then the target) with their weights and a centre. The full fit reads them once; the bootstrap reweights the same rows by how
+/// often each was drawn, so a resample costs one weighted cross-product and never copies
+/// the rows: each block is centred as it is read.
 pub struct Rows<'a> {
     x: CowArray<'a, f64, Ix2>,
     y: &'a Array1<f64>,
-    /// The weighted mean: centring first keeps the cross-products free of cancellation.
+    /// A point near the weighted mean: centring first keeps the cross-products free of
+    /// cancellation.
     centre: Array1<f64>,
     /// Survey weights, or ones.
     w: CowArray<'a, f64, Ix1>,
@@ -74,11 +74,15 @@ impl<'a> Rows<'a> {
             Some(w) => CowArray::from(w.view()),
             None => CowArray::from(Array1::ones(n)),
         };
-        let total = w.sum();
+        // Any point near the middle of the rows will do: the moments add the offset of the
+        // mean from it. The weighted mean of the first block is near, at a block's cost.
+        let head = 0..n.min(BLOCK);
+        let total = w.slice(s![head.clone()]).sum();
         let mut centre = Array1::zeros(p + 1);
         if total > 0.0 {
-            centre.slice_mut(s![..p]).assign(&(d.x.t().dot(&w) / total));
-            centre[p] = d.y.dot(&w) / total;
+            let w = w.slice(s![head.clone()]);
+            centre.slice_mut(s![..p]).assign(&(d.x.slice(s![head.clone(), ..]).t().dot(&w) / total));
+            centre[p] = d.y.slice(s![head]).dot(&w) / total;
         }
         Rows { x: d.x.as_standard_layout(), y: &d.y, centre, w }
     }
@@ -122,7 +126,7 @@ impl<'a> Rows<'a> {
         let parts = blocks(self.len(), scratch, |rows, (z, scaled)| {
             let v = v.slice(s![rows.clone()]);
             let z = self.centred(rows, z);
-            (z.t().dot(&v), weighted_cross(z, v, scaled))
+            (weighted_sum(z, v), weighted_cross(z, v, scaled))
         });
         for (s1, s2) in parts {
             sum += &s1;
@@ -160,6 +164,17 @@ pub fn blocks<S, T: Send>(
 ) -> Vec<T> {
     let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
     starts.par_iter().map_init(&scratch, |s, &start| f(start..(start + BLOCK).min(n), s)).collect()
+}
+
+/// aᵀ c, the rows of `a` (contiguous) weighted by `c` and added, in one pass over them.
+pub fn weighted_sum(a: ArrayView2<f64>, c: ArrayView1<f64>) -> Array1<f64> {
+    let mut sum = Array1::zeros(a.ncols());
+    for (row, &c) in a.as_slice().expect("a block of rows is contiguous").chunks_exact(a.ncols()).zip(&c) {
+        for (s, x) in sum.iter_mut().zip(row) {
+            *s += c * x;
+        }
+    }
+    sum
 }
 
 /// aᵀ diag(c) a, the rows of `a` (at most [`BLOCK`]) weighted by `c` and crossed, as one

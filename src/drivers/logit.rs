@@ -12,7 +12,7 @@ use linfa_linalg::cholesky::InverseC;
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 
 use crate::load::ModelData;
-use crate::moments::{blocks, weighted_cross, BLOCK};
+use crate::moments::{blocks, weighted_cross, weighted_sum, BLOCK};
 
 pub struct Logit {
     pub odds_ratio: Vec<f64>,
@@ -83,6 +83,7 @@ fn newton(x: ArrayView2<f64>, y: &[f64], w: &[f64], mut b: Array1<f64>, toleranc
     let (n, p) = x.dim();
     let k = p + 1;
     let mut inverse: Option<Array2<f64>> = None;
+    let mut last_newton: Option<f64> = None;
     for _ in 0..100 {
         let fresh = inverse.is_none();
         // The intercept's row and column of the Hessian are the curvature's sums, so the
@@ -95,11 +96,11 @@ fn newton(x: ArrayView2<f64>, y: &[f64], w: &[f64], mut b: Array1<f64>, toleranc
                 let q = (a.dot(&b.slice(s![1..])) + b[0]).mapv(|e| 1.0 / (1.0 + (-e).exp()));
                 let (y, w) = (&y[rows.clone()], &w[rows]);
                 let resid: Array1<f64> = (0..q.len()).map(|i| w[i] * (y[i] - q[i])).collect();
-                let grad = bordered_vector(resid.sum(), a.t().dot(&resid));
+                let grad = std::iter::once(resid.sum()).chain(weighted_sum(a, resid.view())).collect::<Array1<f64>>();
                 let hessian = fresh.then(|| {
                     let curv: Array1<f64> = (0..q.len()).map(|i| w[i] * q[i] * (1.0 - q[i])).collect();
                     let mut h = Array2::zeros((k, k));
-                    let edge = a.t().dot(&curv);
+                    let edge = weighted_sum(a, curv.view());
                     h[[0, 0]] = curv.sum();
                     h.slice_mut(s![0, 1..]).assign(&edge);
                     h.slice_mut(s![1.., 0]).assign(&edge);
@@ -125,19 +126,21 @@ fn newton(x: ArrayView2<f64>, y: &[f64], w: &[f64], mut b: Array1<f64>, toleranc
         let step = inverse.as_ref().expect("computed on the first pass").dot(&grad);
         b += &step;
         let largest = step.iter().fold(0.0_f64, |m, s| m.max(s.abs()));
-        if largest < tolerance {
+        // Newton's steps shrink quadratically, step ≈ C·(last step)²: when the next one
+        // would already be below the tolerance, this step has reached it.
+        let next = match (fresh, last_newton) {
+            (true, Some(last)) if last > 0.0 => largest / (last * last) * largest * largest,
+            _ => f64::INFINITY,
+        };
+        if largest < tolerance || next < tolerance {
             return Ok(b);
         }
+        last_newton = fresh.then_some(largest);
         if largest > KEEP_HESSIAN_BELOW {
             inverse = None;
         }
     }
     Err("logistic fit did not converge in 100 Newton steps (perfect separation?)".into())
-}
-
-/// `first` followed by `rest`.
-fn bordered_vector(first: f64, rest: Array1<f64>) -> Array1<f64> {
-    std::iter::once(first).chain(rest).collect()
 }
 
 /// The log-likelihood of coefficients `b` (intercept first).

@@ -538,6 +538,14 @@ impl Responses {
         self.codes(name).iter().map(|c| c.map_or(MISSING_LABEL, |c| names[c as usize].as_str())).collect()
     }
 
+    /// Which rows read `label` in wave or segment column `name` (as [`Responses::labels`]
+    /// reads them), from the codes: no text is compared row by row.
+    pub fn rows_with(&self, name: &str, label: &str) -> Vec<bool> {
+        let code = self.levels[name].iter().position(|l| l == label).map(|c| c as u32);
+        let blank = label == MISSING_LABEL;
+        self.codes(name).iter().map(|c| c.map_or(blank, |c| Some(c) == code)).collect()
+    }
+
     /// The labels the rows hold (blanks aside), in order of first appearance.
     fn present(&self, name: &str) -> Vec<&str> {
         let names = &self.levels[name];
@@ -586,19 +594,23 @@ impl Responses {
         let gaps: Vec<_> = arrays.iter().filter_map(|a| a.validity().filter(|v| v.unset_bits() > 0)).collect();
         let n = self.height();
         let kept = |i: usize| keep.is_none_or(|k| k[i]);
+        let in_group = (0..n).filter(|&i| kept(i)).count();
         let rows: Vec<usize> = (0..n).filter(|&i| kept(i) && gaps.iter().all(|v| v.get_bit(i))).collect();
         let p = arrays.len() - 1;
         let values: Vec<&[f64]> = arrays.iter().map(|a| a.values().as_slice()).collect();
-        let x = Array2::from_shape_fn((rows.len(), p), |(r, j)| values[j][rows[r]]);
+        let mut x = Vec::with_capacity(rows.len() * p);
+        for &i in &rows {
+            x.extend(values[..p].iter().map(|v| v[i]));
+        }
         let (sign, target) = (o.sign(), values[p]);
         let weights = self.weights();
         ModelData {
             names: self.survey.drivers.iter().map(|d| d.column.clone()).collect(),
-            x,
+            x: Array2::from_shape_vec((rows.len(), p), x).expect("rows × drivers values"),
             y: rows.iter().map(|&i| sign * target[i]).collect(),
             w: weights.map(|w| rows.iter().map(|&i| w[i]).collect()),
             n_used: rows.len(),
-            n_dropped: (0..n).filter(|&i| kept(i)).count() - rows.len(),
+            n_dropped: in_group - rows.len(),
         }
     }
 }
