@@ -124,7 +124,12 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         .chain(survey.outcomes.iter().map(|o| o.column.as_str()))
         .chain(survey.weight.as_deref())
         .collect();
-    let ratings = Table::read(&survey.ratings, &survey.csv, &numeric)?;
+    // The two files are read side by side.
+    let (ratings, nps) = rayon::join(
+        || Table::read(&survey.ratings, &survey.csv, &numeric),
+        || survey.nps.as_ref().map(|path| Table::read(path, &survey.csv, &numeric)).transpose(),
+    );
+    let (ratings, nps) = (ratings?, nps?);
     let mut missing_coded = 0;
     let mut columns: Vec<Column> = Vec::new();
 
@@ -148,8 +153,20 @@ pub fn load(survey: &Survey) -> Result<Responses> {
     for name in &survey.segments {
         columns.push(code(name, ratings.text(name, "segment")?));
     }
-    for d in &survey.drivers {
-        columns.push(rating_values(&ratings, &d.column, survey, &mut missing_coded)?.into_column());
+    // The driver columns are checked side by side; the first bad one (in survey order) is
+    // the one reported.
+    let drivers: Vec<Result<(Column, usize)>> = survey
+        .drivers
+        .par_iter()
+        .map(|d| {
+            let mut coded = 0;
+            Ok((rating_values(&ratings, &d.column, survey, &mut coded)?.into_column(), coded))
+        })
+        .collect();
+    for d in drivers {
+        let (column, coded) = d?;
+        columns.push(column);
+        missing_coded += coded;
     }
     if let Some(w) = &survey.weight {
         columns.push(Column::new(WEIGHT.into(), weight_values(&ratings, w)?));
@@ -157,7 +174,6 @@ pub fn load(survey: &Survey) -> Result<Responses> {
 
     // Each outcome comes from the outcome (NPS) file when it has the column, else from
     // the ratings file.
-    let nps = survey.nps.as_ref().map(|path| Table::read(path, &survey.csv, &numeric)).transpose()?;
     let mut nps_columns = Vec::new();
     for o in &survey.outcomes {
         let (table, into) = match &nps {
