@@ -370,10 +370,12 @@ pub fn grouped(
     weights: Option<&[f64]>,
     kind: WeightsAre,
 ) -> Vec<ScoreStats> {
-    let mut sums: std::collections::BTreeMap<&str, ScoreSums> = std::collections::BTreeMap::new();
+    let mut sums: foldhash::HashMap<&str, ScoreSums> = Default::default();
     for (i, (&g, &x)) in labels.iter().zip(answers).enumerate() {
         sums.entry(g).or_default().add(outcome, x, weights.map_or(1.0, |w| w[i]), 1);
     }
+    let mut sums: Vec<(&str, ScoreSums)> = sums.into_iter().collect();
+    sums.sort_unstable_by_key(|(g, _)| *g);
     sums.into_iter().filter_map(|(g, s)| ScoreStats::from_sums(g, outcome, &s, weights.is_some(), kind)).collect()
 }
 

@@ -47,9 +47,11 @@ pub fn estimate(
     let r2 = subsets::subset_r2(corr, &all);
     let mut est = Estimates { r2, pearson: corr::pearson(corr), ..Default::default() };
 
-    if opts.wants(Method::Corr) {
-        est.spearman = rows.map(corr::spearman);
-    }
+    // The row-based methods run side by side: Spearman's one pass beside the logits'.
+    (est.spearman, est.logits) = rayon::join(
+        || rows.filter(|_| opts.wants(Method::Corr)).map(corr::spearman),
+        || logits(prep, outcome, rows, opts),
+    );
     if opts.wants(Method::Ols) && prep.identified() {
         // Design-based SEs need the very rows behind the matrix: not so under pairwise deletion.
         let design = rows.filter(|d| d.w.is_some() && opts.weights_are == WeightsAre::Sampling && !pairwise);
@@ -76,14 +78,26 @@ pub fn estimate(
         est.dominance = Some(Dominance::fit(g));
     }
 
-    if let (true, true, Some(d)) = (opts.wants(Method::Logit), prep.identified(), rows) {
-        // The rows hold the oriented outcome: sign × y is the answer as given.
-        let sign = outcome.sign();
-        est.logits = outcome
-            .classes()
-            .into_iter()
-            .map(|c| (c.name, logit::fit(d, |y| outcome.band(sign * y) == Some(c.band))))
-            .collect();
-    }
     est
+}
+
+/// One logit per class of the outcome, when asked for and the drivers are not collinear.
+fn logits(
+    prep: &Prepared,
+    outcome: &Outcome,
+    rows: Option<&ModelData>,
+    opts: &Options,
+) -> Vec<(&'static str, Result<Logit, String>)> {
+    match (opts.wants(Method::Logit), prep.identified(), rows) {
+        (true, true, Some(d)) => {
+            // The rows hold the oriented outcome: sign × y is the answer as given.
+            let sign = outcome.sign();
+            outcome
+                .classes()
+                .into_iter()
+                .map(|c| (c.name, logit::fit(d, |y| outcome.band(sign * y) == Some(c.band))))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
 }

@@ -130,71 +130,33 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         || survey.nps.as_ref().map(|path| Table::read(path, &survey.csv, &numeric)).transpose(),
     );
     let (ratings, nps) = (ratings?, nps?);
-    let mut missing_coded = 0;
-    let mut columns: Vec<Column> = Vec::new();
-
     let ratings_ids = survey.id.as_ref().map(|id| ratings.text(id, "respondent id")).transpose()?;
-    let mut levels = BTreeMap::new();
-    let mut code = |name: &str, labels: StringChunked| {
-        let (codes, names) = Levels::code(name, &labels);
-        levels.insert(name.to_string(), names);
-        codes.into_column()
-    };
-    if let Some(wave) = &survey.wave {
-        let labels = match survey.wave_period {
-            Some(kind) => {
-                let dates = wave_from_dates(&ratings, wave, ratings.strings(wave, "wave")?, kind, None)?;
-                dates.into_iter().collect::<StringChunked>()
-            }
-            None => ratings.text(wave, "wave")?,
-        };
-        columns.push(code(wave, labels));
-    }
-    for name in &survey.segments {
-        columns.push(code(name, ratings.text(name, "segment")?));
-    }
-    // The driver columns are checked side by side; the first bad one (in survey order) is
-    // the one reported.
-    let drivers: Vec<Result<(Column, usize)>> = survey
-        .drivers
-        .par_iter()
-        .map(|d| {
-            let mut coded = 0;
-            Ok((rating_values(&ratings, &d.column, survey, &mut coded)?.into_column(), coded))
-        })
-        .collect();
-    for d in drivers {
-        let (column, coded) = d?;
-        columns.push(column);
-        missing_coded += coded;
-    }
-    if let Some(w) = &survey.weight {
-        columns.push(Column::new(WEIGHT.into(), weight_values(&ratings, w)?));
-    }
-
-    // Each outcome comes from the outcome (NPS) file when it has the column, else from
-    // the ratings file.
-    let mut nps_columns = Vec::new();
-    for o in &survey.outcomes {
-        let (table, into) = match &nps {
-            Some(t) if t.df.column(&o.column).is_ok() || ratings.df.column(&o.column).is_err() => (t, &mut nps_columns),
-            _ => (&ratings, &mut columns),
-        };
-        let values = outcome_values(table, o, survey, &mut missing_coded)?;
-        into.push(values.with_name(outcome_key(o).into()).into_column());
-    }
     let nps_ids = match (&nps, &survey.id) {
         (Some(t), Some(id)) => Some(t.text(id, "respondent id")?),
         _ => None,
     };
-    // Both files' ids are checked side by side; the outcome file's index joins them.
-    let (ratings_unique, nps_index) = rayon::join(
-        || survey.id.as_ref().zip(ratings_ids.as_ref()).map(|(id, ids)| unique_ids(&ratings, id, ids)).transpose(),
-        || match (&nps, &survey.id, &nps_ids) {
-            (Some(t), Some(id), Some(ids)) => unique_ids(t, id, ids).map(Some),
-            _ => Ok(None),
+    // The columns are checked while both files' ids are checked side by side; the outcome
+    // file's index joins them.
+    let (built, (ratings_unique, nps_index)) = rayon::join(
+        || Built::new(survey, &ratings, nps.as_ref()),
+        || {
+            rayon::join(
+                || {
+                    survey
+                        .id
+                        .as_ref()
+                        .zip(ratings_ids.as_ref())
+                        .map(|(id, ids)| unique_ids(&ratings, id, ids))
+                        .transpose()
+                },
+                || match (&nps, &survey.id, &nps_ids) {
+                    (Some(t), Some(id), Some(ids)) => unique_ids(t, id, ids).map(Some),
+                    _ => Ok(None),
+                },
+            )
         },
     );
+    let Built { columns, nps_columns, levels, missing_coded } = built?;
     ratings_unique?;
     let nps_index = nps_index?;
     let df = match (&nps, &nps_index, &ratings_ids) {
@@ -286,6 +248,74 @@ pub fn load(survey: &Survey) -> Result<Responses> {
     responses.report.outcome_missing = outcome_missing;
     responses.report.driver_missing = driver_missing;
     Ok(responses)
+}
+
+/// The joined frame's columns before the join: from the ratings file, and the outcomes
+/// the outcome file holds; each checked, waves and segments coded.
+struct Built {
+    columns: Vec<Column>,
+    nps_columns: Vec<Column>,
+    levels: BTreeMap<String, Vec<String>>,
+    missing_coded: usize,
+}
+
+impl Built {
+    fn new(survey: &Survey, ratings: &Table, nps: Option<&Table>) -> Result<Built> {
+        let mut missing_coded = 0;
+        let mut columns: Vec<Column> = Vec::new();
+        let mut levels = BTreeMap::new();
+        let mut code = |name: &str, labels: StringChunked| {
+            let (codes, names) = Levels::code(name, &labels);
+            levels.insert(name.to_string(), names);
+            codes.into_column()
+        };
+        if let Some(wave) = &survey.wave {
+            let labels = match survey.wave_period {
+                Some(kind) => {
+                    let dates = wave_from_dates(ratings, wave, ratings.strings(wave, "wave")?, kind, None)?;
+                    dates.into_iter().collect::<StringChunked>()
+                }
+                None => ratings.text(wave, "wave")?,
+            };
+            columns.push(code(wave, labels));
+        }
+        for name in &survey.segments {
+            columns.push(code(name, ratings.text(name, "segment")?));
+        }
+        // The driver columns are checked side by side; the first bad one (in survey order) is
+        // the one reported.
+        let drivers: Vec<Result<(Column, usize)>> = survey
+            .drivers
+            .par_iter()
+            .map(|d| {
+                let mut coded = 0;
+                Ok((rating_values(ratings, &d.column, survey, &mut coded)?.into_column(), coded))
+            })
+            .collect();
+        for d in drivers {
+            let (column, coded) = d?;
+            columns.push(column);
+            missing_coded += coded;
+        }
+        if let Some(w) = &survey.weight {
+            columns.push(Column::new(WEIGHT.into(), weight_values(ratings, w)?));
+        }
+
+        // Each outcome comes from the outcome (NPS) file when it has the column, else from
+        // the ratings file.
+        let mut nps_columns = Vec::new();
+        for o in &survey.outcomes {
+            let (table, into) = match nps {
+                Some(t) if t.df.column(&o.column).is_ok() || ratings.df.column(&o.column).is_err() => {
+                    (t, &mut nps_columns)
+                }
+                _ => (ratings, &mut columns),
+            };
+            let values = outcome_values(table, o, survey, &mut missing_coded)?;
+            into.push(values.with_name(outcome_key(o).into()).into_column());
+        }
+        Ok(Built { columns, nps_columns, levels, missing_coded })
+    }
 }
 
 /// Dates → period labels (`2025Q1`, `2025-03`, `2025`); a value that is no date is an
