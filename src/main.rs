@@ -26,15 +26,16 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 fn main() -> ExitCode {
     // No transparent huge pages (the allocator asks for them before main runs): a 2 MiB
     // page is zeroed whole on first touch, half a second of a million-row report. Freed
-    // pages go back to the kernel after 0.1 s rather than mimalloc's 1 s: a streaming pass
+    // pages go back to the kernel after 0.25 s rather than mimalloc's 1 s: a streaming pass
     // frees a batch every few milliseconds, and at 1 s its peak grew with the number of
-    // batches (+30% from 1M to 10M rows; +15% at 0.1 s, and 0 s costs a quarter more time).
+    // batches (+30% from 1M to 10M rows, against +13–18% at 0.25 s; at 0 s, +4% but a
+    // quarter more time).
     // SAFETY: sets a flag of this process and an option of the allocator this binary
     // links; no memory is touched.
     unsafe {
         #[cfg(target_os = "linux")]
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 100);
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 250);
     }
     install_interrupt_handler();
     // A bug must still end in one line and a non-zero code, not a backtrace.

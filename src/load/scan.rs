@@ -234,15 +234,17 @@ impl Batch {
             _ => outcome_values(&t, outcome, survey, &mut coded)?.iter().collect(),
         });
         let weights = survey.weight.as_deref().map(|w| weight_cells(&t, w)).transpose()?;
-        let mut labels = Vec::with_capacity(by.len());
+        let mut texts: Vec<polars::prelude::StringChunked> = Vec::with_capacity(by.len());
         for (c, col) in by.iter().enumerate() {
             let role = if c == 0 && survey.wave.is_some() { "wave" } else { "segment" };
-            let l = t.strings(col, role)?;
-            labels.push(match (role, survey.wave_period) {
-                ("wave", Some(kind)) => wave_from_dates(&t, col, l, kind, day_first)?,
-                _ => l,
+            texts.push(match (role, survey.wave_period) {
+                ("wave", Some(kind)) => {
+                    wave_from_dates(&t, col, t.strings(col, role)?, kind, day_first)?.into_iter().collect()
+                }
+                _ => t.text(col, role)?,
             });
         }
+        let labels: Vec<Vec<Option<&str>>> = texts.iter().map(|l| l.iter().collect()).collect();
         let ranks = match (draws, &survey.id) {
             (Some(d), Some(id)) => {
                 let ids = t.strings(id, "respondent id")?;
@@ -322,7 +324,7 @@ impl Cells {
     fn add(
         &mut self,
         outcome: &Outcome,
-        labels: &[Vec<Option<String>>],
+        labels: &[Vec<Option<&str>>],
         values: &[Vec<Option<f64>>],
         weights: Option<&[f64]>,
         partners: Option<&[Option<usize>]>,
@@ -330,18 +332,19 @@ impl Cells {
     ) {
         let n = values[0].len();
         let mut complete: BTreeMap<Vec<u32>, Vec<usize>> = BTreeMap::new();
+        // One key buffer for every row: nothing is allocated per row.
+        let mut key: Vec<u32> = Vec::with_capacity(labels.len());
         for i in 0..n {
             let w = weights.map_or(1.0, |w| w[i]);
             if partners.is_some_and(|p| p[i].is_none()) || w <= 0.0 {
                 continue;
             }
-            let key: Vec<u32> = labels
-                .iter()
-                .enumerate()
-                .map(|(c, l)| self.intern(c, l[i].as_deref().unwrap_or(MISSING_LABEL)))
-                .collect();
+            key.clear();
+            for (c, l) in labels.iter().enumerate() {
+                key.push(self.intern(c, l[i].unwrap_or(MISSING_LABEL)));
+            }
             let answer = values[self.k - 1][i];
-            for (b, acc) in self.cell(key.clone()).iter_mut().enumerate() {
+            for (b, acc) in self.cell(&key).iter_mut().enumerate() {
                 let m = draw(i, b);
                 acc.rows += m;
                 for (miss, v) in acc.missing.iter_mut().zip(values) {
@@ -354,7 +357,12 @@ impl Cells {
                 }
             }
             if values.iter().all(|v| v[i].is_some()) {
-                complete.entry(key).or_default().push(i);
+                match complete.get_mut(&key[..]) {
+                    Some(rows) => rows.push(i),
+                    None => {
+                        complete.insert(key.clone(), vec![i]);
+                    }
+                }
             }
         }
         for (key, rows) in complete {
@@ -386,9 +394,12 @@ impl Cells {
         id
     }
 
-    fn cell(&mut self, key: Vec<u32>) -> &mut Cell {
+    fn cell(&mut self, key: &[u32]) -> &mut Cell {
         let (k, b) = (self.k, self.replicates);
-        self.cells.entry(key).or_insert_with(|| (0..=b).map(|_| Acc::new(k)).collect())
+        if !self.cells.contains_key(key) {
+            self.cells.insert(key.to_vec(), (0..=b).map(|_| Acc::new(k)).collect());
+        }
+        self.cells.get_mut(key).expect("inserted above")
     }
 
     /// Adds another batch's sums, its labels matched to these by name.
@@ -396,7 +407,7 @@ impl Cells {
         for (key, c) in other.cells {
             let key: Vec<u32> =
                 key.iter().enumerate().map(|(col, &id)| self.intern(col, &other.labels[col][id as usize])).collect();
-            for (acc, other) in self.cell(key).iter_mut().zip(&c) {
+            for (acc, other) in self.cell(&key).iter_mut().zip(&c) {
                 acc.add(other);
             }
         }
