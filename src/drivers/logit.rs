@@ -45,7 +45,7 @@ pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, Strin
 /// Weighted maximum likelihood: the coefficients, intercept first. With many rows the
 /// Newton steps start from the same fit on every [`THIN`]th row, which is already close:
 /// a few passes over all rows fewer.
-pub fn irls(x: &Array2<f64>, y: &[f64], w: &[f64]) -> Result<Array1<f64>, String> {
+fn irls(x: &Array2<f64>, y: &[f64], w: &[f64]) -> Result<Array1<f64>, String> {
     // The blocks read rows as contiguous slices.
     let x = x.as_standard_layout();
     let mut start = intercept_only(y, w, x.ncols());

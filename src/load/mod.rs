@@ -2,8 +2,10 @@
 //!
 //! Every value is checked against the schema before anything is modelled: ids must be
 //! unique, ratings inside the declared scale, each outcome valid for its kind (NPS a whole
-//! number 0–10), unless the value is a declared missing code. The ratings and outcome
-//! (NPS) files are joined with polars.
+//! number 0–10), unless the value is a declared missing code. The files are read with
+//! polars; the outcome (NPS) file joins the ratings through one index of its ids, the same
+//! one that checks them for repeats. Waves and segments are held as codes into their
+//! labels, so a million rows hold each label once.
 
 mod batches;
 pub mod scan;
@@ -66,27 +68,23 @@ pub struct Responses {
     pub waves: Option<WaveOrder>,
 }
 
-/// A wave or segment column as codes into its labels, which are held once.
-struct Levels;
-
-impl Levels {
-    /// Codes (null for a blank) and the distinct labels in order of first appearance.
-    fn code(name: &str, labels: &StringChunked) -> (UInt32Chunked, Vec<String>) {
-        let mut index: foldhash::HashMap<&str, u32> = Default::default();
-        let mut names = Vec::new();
-        let codes: UInt32Chunked = labels
-            .iter()
-            .map(|v| {
-                v.map(|l| {
-                    *index.entry(l).or_insert_with(|| {
-                        names.push(l.to_string());
-                        names.len() as u32 - 1
-                    })
+/// A wave or segment column as codes (null for a blank) into its distinct labels, in
+/// order of first appearance: each label is held once, not once per row.
+fn code_labels(name: &str, labels: &StringChunked) -> (UInt32Chunked, Vec<String>) {
+    let mut index: foldhash::HashMap<&str, u32> = Default::default();
+    let mut names = Vec::new();
+    let codes: UInt32Chunked = labels
+        .iter()
+        .map(|v| {
+            v.map(|l| {
+                *index.entry(l).or_insert_with(|| {
+                    names.push(l.to_string());
+                    names.len() as u32 - 1
                 })
             })
-            .collect();
-        (codes.with_name(name.into()), names)
-    }
+        })
+        .collect();
+    (codes.with_name(name.into()), names)
 }
 
 /// How a blank wave or segment cell reads.
@@ -138,7 +136,7 @@ pub fn load(survey: &Survey) -> Result<Responses> {
     // The columns are checked while both files' ids are checked side by side; the outcome
     // file's index joins them.
     let (built, (ratings_unique, nps_index)) = rayon::join(
-        || Built::new(survey, &ratings, nps.as_ref()),
+        || Checked::new(survey, &ratings, nps.as_ref()),
         || {
             rayon::join(
                 || {
@@ -156,7 +154,7 @@ pub fn load(survey: &Survey) -> Result<Responses> {
             )
         },
     );
-    let Built { columns, nps_columns, levels, missing_coded } = built?;
+    let Checked { columns, nps_columns, levels, missing_coded } = built?;
     ratings_unique?;
     let nps_index = nps_index?;
     let df = match (&nps, &nps_index, &ratings_ids) {
@@ -252,20 +250,20 @@ pub fn load(survey: &Survey) -> Result<Responses> {
 
 /// The joined frame's columns before the join: from the ratings file, and the outcomes
 /// the outcome file holds; each checked, waves and segments coded.
-struct Built {
+struct Checked {
     columns: Vec<Column>,
     nps_columns: Vec<Column>,
     levels: BTreeMap<String, Vec<String>>,
     missing_coded: usize,
 }
 
-impl Built {
-    fn new(survey: &Survey, ratings: &Table, nps: Option<&Table>) -> Result<Built> {
+impl Checked {
+    fn new(survey: &Survey, ratings: &Table, nps: Option<&Table>) -> Result<Checked> {
         let mut missing_coded = 0;
         let mut columns: Vec<Column> = Vec::new();
         let mut levels = BTreeMap::new();
         let mut code = |name: &str, labels: StringChunked| {
-            let (codes, names) = Levels::code(name, &labels);
+            let (codes, names) = code_labels(name, &labels);
             levels.insert(name.to_string(), names);
             codes.into_column()
         };
@@ -314,7 +312,7 @@ impl Built {
             let values = outcome_values(table, o, survey, &mut missing_coded)?;
             into.push(values.with_name(outcome_key(o).into()).into_column());
         }
-        Ok(Built { columns, nps_columns, levels, missing_coded })
+        Ok(Checked { columns, nps_columns, levels, missing_coded })
     }
 }
 
