@@ -54,9 +54,10 @@ impl Moments {
     }
 }
 
-/// The complete rows (drivers, then the target) with their weights and a centre. The full fit reads them once; the bootstrap reweights the same rows by how
-/// often each was drawn, so a resample costs one weighted cross-product and never copies
-/// the rows: each block is centred as it is read.
+/// The complete rows (drivers, then the target) with their weights and a centre. The full
+/// fit reads them once; the bootstrap reweights the same rows by how often each was drawn,
+/// so a resample costs one weighted cross-product and never copies the rows: each block
+/// is centred as it is read.
 pub struct Rows<'a> {
     x: CowArray<'a, f64, Ix2>,
     y: &'a Array1<f64>,

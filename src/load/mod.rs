@@ -638,8 +638,12 @@ impl Responses {
         let gaps: Vec<_> = arrays.iter().filter_map(|a| a.validity().filter(|v| v.unset_bits() > 0)).collect();
         let n = self.height();
         let kept = |i: usize| keep.is_none_or(|k| k[i]);
-        let in_group = (0..n).filter(|&i| kept(i)).count();
-        let rows: Vec<usize> = (0..n).filter(|&i| kept(i) && gaps.iter().all(|v| v.get_bit(i))).collect();
+        let mut in_group = 0;
+        let rows: Vec<usize> = (0..n)
+            .filter(|&i| kept(i))
+            .inspect(|_| in_group += 1)
+            .filter(|&i| gaps.iter().all(|v| v.get_bit(i)))
+            .collect();
         let p = arrays.len() - 1;
         let values: Vec<&[f64]> = arrays.iter().map(|a| a.values().as_slice()).collect();
         let mut x = Vec::with_capacity(rows.len() * p);
