@@ -204,7 +204,8 @@ pub struct DataArgs {
     #[arg(long, alias = "score")]
     pub target: Option<String>,
     /// What kind of outcome --target is: nps (whole 0–10), csat (% satisfied), ces
-    /// (effort, lower is better) or numeric (any number) [default: nps].
+    /// (effort, lower is better), numeric (any number) or binary (two answers, one
+    /// positive: see --positive) [default: nps].
     #[arg(long, value_enum)]
     pub outcome: Option<OutcomeKind>,
     /// Lowest answer of a csat/ces outcome's scale [default: 1].
@@ -217,6 +218,14 @@ pub struct DataArgs {
     /// answer [default: first above the midpoint].
     #[arg(long)]
     pub cutoff: Option<f64>,
+    /// A binary outcome's positive answers, comma-separated ("satisfied", "yes", "1");
+    /// implies --outcome binary.
+    #[arg(long, value_delimiter = ',', action = clap::ArgAction::Set, value_name = "LABEL")]
+    pub positive: Option<Vec<String>>,
+    /// Codes meaning "no answer" in the outcome, comma-separated [default: none; the
+    /// ratings' --missing-codes do not apply to outcomes].
+    #[arg(long, value_delimiter = ',', action = clap::ArgAction::Set, value_name = "CODES")]
+    pub outcome_missing_codes: Option<Vec<f64>>,
     /// Benchmark CSV: metric, wave, value, and optionally n or ci_low/ci_high, label.
     #[arg(long)]
     pub benchmarks: Option<PathBuf>,
@@ -252,7 +261,8 @@ pub struct DataArgs {
     /// Highest valid rating.
     #[arg(long, requires = "scale_min")]
     pub scale_max: Option<f64>,
-    /// Codes meaning "missing" (e.g. 99 for don't know), comma-separated.
+    /// Codes meaning "missing" in the driver ratings (e.g. 99 for don't know, 0 for not
+    /// applicable), comma-separated.
     #[arg(long, value_delimiter = ',', action = clap::ArgAction::Set)]
     pub missing_codes: Option<Vec<f64>>,
     /// CSV field separator [default: detected].
@@ -309,6 +319,10 @@ impl DataArgs {
         if let Some(codes) = self.missing_codes {
             spec.missing_codes = codes;
         }
+        if let Some(positive) = self.positive {
+            spec.positive = positive;
+        }
+        set(&mut spec.outcome_missing_codes, self.outcome_missing_codes);
         if let Some(segments) = self.segments {
             spec.segments = segments;
         }
@@ -316,8 +330,10 @@ impl DataArgs {
             spec.drivers = drivers
                 .into_iter()
                 .map(|d| match d.split_once('=') {
-                    Some((c, l)) => DriverSpec { column: c.trim().into(), label: Some(l.trim().into()) },
-                    None => DriverSpec { column: d.trim().into(), label: None },
+                    Some((c, l)) => {
+                        DriverSpec { column: c.trim().into(), label: Some(l.trim().into()), ..Default::default() }
+                    }
+                    None => DriverSpec { column: d.trim().into(), ..Default::default() },
                 })
                 .collect();
         }

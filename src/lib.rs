@@ -105,7 +105,7 @@ pub fn analyse(
         .par_iter()
         .map(|o| {
             let start = std::time::Instant::now();
-            let mut scores = score_table(survey, &responses, o)?;
+            let mut scores = score_table(survey, &responses, o).map_err(|e| coded_away(e, o, &responses.report))?;
             scores.benchmarks = benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
             // A report still gives the headline when no driver model can be fitted, and says why.
             let (drivers, drivers_note) = match drivers::DriverTable::fit(survey, &responses, o, None, opts) {
@@ -113,7 +113,7 @@ pub fn analyse(
                     note_listwise_cost(&mut t, survey, &responses.report);
                     (Some(t), None)
                 }
-                Err(e) => (None, Some(e.to_string())),
+                Err(e) => (None, Some(coded_away(e.into(), o, &responses.report).to_string())),
             };
             let groups = groups::analyse(survey, &responses, o, &scores, opts);
             let stage = Stage { stage: format!("analyse {}", o.column), seconds: start.elapsed().as_secs_f64() };
@@ -159,7 +159,8 @@ pub fn analyse_drivers(
     let responses = load::load(survey)?;
     let survey = &responses.survey;
     let o = survey.main_outcome();
-    let mut table = drivers::DriverTable::fit(survey, &responses, o, None, opts)?;
+    let mut table = drivers::DriverTable::fit(survey, &responses, o, None, opts)
+        .map_err(|e| coded_away(e.into(), o, &responses.report))?;
     note_listwise_cost(&mut table, survey, &responses.report);
     let scores = score_table(survey, &responses, o)?;
     Ok((table, groups::analyse(survey, &responses, o, &scores, opts)))
@@ -182,6 +183,27 @@ pub fn streams(survey: &spec::Survey, opts: &drivers::Options) -> bool {
         && !opts.wants(Method::Corr)
         && !opts.wants(Method::Logit)
         && !design
+}
+
+/// An outcome left empty or constant says which of its missing codes removed how many
+/// answers: "every respondent gave the same score" alone does not say why.
+fn coded_away(e: Error, o: &outcome::Outcome, load: &load::LoadReport) -> Error {
+    let emptied = matches!(
+        e,
+        Error::Data(_)
+            | Error::Model(drivers::ModelError::ConstantTarget { .. } | drivers::ModelError::TooFewRows { .. })
+    );
+    match load.outcome_coded.get(&o.column) {
+        Some(&n) if n > 0 && emptied => {
+            let codes: Vec<String> = o.missing_codes.iter().map(|c| c.to_string()).collect();
+            Error::Data(format!(
+                "{e}; the outcome's missing codes ({}) removed {n} answers of \"{}\" (outcome_missing_codes / --outcome-missing-codes)",
+                codes.join(", "),
+                o.column
+            ))
+        }
+        _ => e,
+    }
 }
 
 /// When listwise deletion leaves out more than a fifth of the respondents, says so, names

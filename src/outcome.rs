@@ -9,10 +9,17 @@
 //! | `csat` | scale, default 1–5 | 100 if at or above the top-box cut-off (default: the top two boxes), else 0 | % satisfied |
 //! | `ces` | scale, default 1–7, lower = less effort | the rating | mean effort |
 //! | `numeric` | any finite number | the number | mean |
+//! | `binary` | two answers, text or numbers ("satisfied", "yes", 1) | 100 if one of the `positive` answers, else 0 | % positive |
+//!
+//! A binary outcome's answers are read as 1 (positive) or 0 by the loader, so everything
+//! past it (the engine's linear-probability model, the logit of the positive class, the
+//! headline) sees numbers.
 //!
 //! The driver engine sees the answers *oriented* so that higher is better: effort is
 //! negated, so a driver whose better rating lowers effort has a positive correlation and
 //! beta, and reads as a positive driver.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +38,8 @@ pub enum OutcomeKind {
     Ces,
     /// Any number (overall satisfaction, spend, a model score): its mean.
     Numeric,
+    /// Two answers, one positive (satisfied / not, renewed / churned, yes / no): % positive.
+    Binary,
 }
 
 impl OutcomeKind {
@@ -40,9 +49,14 @@ impl OutcomeKind {
             OutcomeKind::Csat => "csat",
             OutcomeKind::Ces => "ces",
             OutcomeKind::Numeric => "numeric",
+            OutcomeKind::Binary => "binary",
         }
     }
 }
+
+/// Text answers on a scale and the numbers they stand for (`values = { "Very satisfied" =
+/// 5, … }`), matched ignoring case and surrounding spaces.
+pub type ValueMap = BTreeMap<String, f64>;
 
 /// One `[[outcomes]]` entry of survey.toml, as written.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -59,6 +73,21 @@ pub struct OutcomeSpec {
     /// ces: the lowest "high effort" answer [default: the first whole answer above the
     /// scale's midpoint, 5 on 1–7].
     pub cutoff: Option<f64>,
+    /// binary: the answers that count as positive ("satisfied", "yes", "1").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub positive: Vec<String>,
+    /// binary: the answers that count as negative [default: the one other answer the
+    /// column holds; a second one is refused rather than guessed].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub negative: Vec<String>,
+    /// Text answers and the numbers they stand for; an answer that starts with its number
+    /// ("10 - Extremely likely") needs none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values: Option<ValueMap>,
+    /// Codes meaning "no answer" in this outcome [default: none; the ratings'
+    /// `missing_codes` do not apply to outcomes].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_codes: Vec<f64>,
 }
 
 /// A checked outcome: the kind with its scale and cut-off filled in.
@@ -71,6 +100,14 @@ pub struct Outcome {
     pub scale: Option<Scale>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cutoff: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub positive: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub negative: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values: Option<ValueMap>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_codes: Vec<f64>,
 }
 
 /// One of the three answer bands a kind with categories splits answers into.
@@ -93,6 +130,11 @@ impl OutcomeSpec {
     /// Fills in the kind's defaults and checks the scale and cut-off.
     pub fn resolve(self) -> Result<Outcome, String> {
         let col = &self.column;
+        if self.kind != OutcomeKind::Binary && !(self.positive.is_empty() && self.negative.is_empty()) {
+            return Err(format!(
+                "outcome \"{col}\": positive and negative answers belong to a binary outcome: set kind = \"binary\" (--outcome binary)"
+            ));
+        }
         let (scale, cutoff) = match self.kind {
             OutcomeKind::Nps => {
                 if self.scale.is_some_and(|s| s != Scale { min: 0.0, max: 10.0 }) || self.cutoff.is_some() {
@@ -130,14 +172,41 @@ impl OutcomeSpec {
                 }
                 (self.scale, None)
             }
+            OutcomeKind::Binary => {
+                if self.positive.iter().all(|p| p.trim().is_empty()) {
+                    return Err(format!(
+                        "outcome \"{col}\" is binary: say which answers count as positive with positive = [\"yes\"] in survey.toml or --positive LABEL"
+                    ));
+                }
+                if let Some(p) = self.positive.iter().find(|p| self.negative.iter().any(|n| same_answer(n, p))) {
+                    return Err(format!("outcome \"{col}\": \"{p}\" is listed as both positive and negative"));
+                }
+                if self.scale.is_some() || self.cutoff.is_some() || self.values.is_some() {
+                    return Err(format!(
+                        "outcome \"{col}\" is binary: it has no scale, cutoff or values, only positive (and negative) answers"
+                    ));
+                }
+                (Some(Scale { min: 0.0, max: 1.0 }), Some(1.0))
+            }
         };
         let label = self.label.unwrap_or_else(|| match self.kind {
             OutcomeKind::Nps => "NPS".into(),
             OutcomeKind::Csat => "CSAT".into(),
             OutcomeKind::Ces => "Customer effort".into(),
-            OutcomeKind::Numeric => self.column.clone(),
+            OutcomeKind::Numeric | OutcomeKind::Binary => self.column.clone(),
         });
-        Ok(Outcome { column: self.column, kind: self.kind, label, scale, cutoff })
+        let positive = self.positive.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+        Ok(Outcome {
+            column: self.column,
+            kind: self.kind,
+            label,
+            scale,
+            cutoff,
+            positive,
+            negative: self.negative,
+            values: self.values,
+            missing_codes: self.missing_codes,
+        })
     }
 }
 
@@ -168,7 +237,26 @@ impl Outcome {
                 Some(s) if x < s.min || x > s.max => Some(format!("value {x} is outside the outcome's scale {}–{}", s.min, s.max)),
                 _ => None,
             },
+            // The loader has already read the answers as 1 (positive) or 0.
+            OutcomeKind::Binary => (x != 0.0 && x != 1.0).then(|| format!("binary answer {x} is neither 0 nor 1")),
         }
+    }
+
+    /// A binary outcome's coding of one answer as written: 1 for a positive answer, 0 for a
+    /// negative one, `None` for one that is neither when the negatives are listed.
+    pub fn positive_code(&self, answer: &str) -> Option<f64> {
+        if self.positive.iter().any(|p| same_answer(p, answer)) {
+            Some(1.0)
+        } else if self.negative.is_empty() || self.negative.iter().any(|n| same_answer(n, answer)) {
+            Some(0.0)
+        } else {
+            None
+        }
+    }
+
+    /// Whether `x` is one of this outcome's own missing codes.
+    pub fn is_missing_code(&self, x: f64) -> bool {
+        self.missing_codes.contains(&x)
     }
 
     /// +1, or −1 when lower answers are better (effort): what the engine multiplies by.
@@ -188,7 +276,7 @@ impl Outcome {
                 Some(Band::Mid) => 0.0,
                 _ => 100.0,
             },
-            OutcomeKind::Csat => {
+            OutcomeKind::Csat | OutcomeKind::Binary => {
                 if self.band(x) == Some(Band::High) {
                     100.0
                 } else {
@@ -216,7 +304,7 @@ impl Outcome {
     pub(crate) fn cuts(&self) -> Option<(f64, f64)> {
         match self.kind {
             OutcomeKind::Nps => Some((6.0, 9.0)),
-            OutcomeKind::Csat | OutcomeKind::Ces => {
+            OutcomeKind::Csat | OutcomeKind::Ces | OutcomeKind::Binary => {
                 let (s, cut) = (self.scale?, self.cutoff?);
                 Some((s.min + (s.max - cut), cut))
             }
@@ -230,7 +318,8 @@ impl Outcome {
             OutcomeKind::Nps => Some(["detractors", "passives", "promoters"]),
             OutcomeKind::Csat => Some(["dissatisfied", "neutral", "satisfied"]),
             OutcomeKind::Ces => Some(["low_effort", "moderate_effort", "high_effort"]),
-            OutcomeKind::Numeric => None,
+            // Two answers, not three bands: the headline is the share positive.
+            OutcomeKind::Numeric | OutcomeKind::Binary => None,
         }
     }
 
@@ -252,25 +341,27 @@ impl Outcome {
     /// Shares (NPS, % satisfied) use the binomial-style variance with n; means use the
     /// sample variance with n − 1.
     pub fn is_share(&self) -> bool {
-        matches!(self.kind, OutcomeKind::Nps | OutcomeKind::Csat)
+        matches!(self.kind, OutcomeKind::Nps | OutcomeKind::Csat | OutcomeKind::Binary)
     }
 
     /// Where the headline can lie, for clamping its interval.
     pub fn bounds(&self) -> (f64, f64) {
         match self.kind {
             OutcomeKind::Nps => (-100.0, 100.0),
-            OutcomeKind::Csat => (0.0, 100.0),
+            OutcomeKind::Csat | OutcomeKind::Binary => (0.0, 100.0),
             _ => (f64::NEG_INFINITY, f64::INFINITY),
         }
     }
 
-    /// The headline metric's name in prose: "NPS", "% satisfied", "mean effort", "mean".
-    pub fn metric(&self) -> &'static str {
+    /// The headline metric's name in prose: "NPS", "% satisfied", "mean effort", "mean";
+    /// a binary outcome's is named after its (first) positive answer: "% renewed".
+    pub fn metric(&self) -> String {
         match self.kind {
-            OutcomeKind::Nps => "NPS",
-            OutcomeKind::Csat => "% satisfied",
-            OutcomeKind::Ces => "mean effort",
-            OutcomeKind::Numeric => "mean",
+            OutcomeKind::Nps => "NPS".into(),
+            OutcomeKind::Csat => "% satisfied".into(),
+            OutcomeKind::Ces => "mean effort".into(),
+            OutcomeKind::Numeric => "mean".into(),
+            OutcomeKind::Binary => format!("% {}", self.positive.first().map_or("positive", String::as_str)),
         }
     }
 
@@ -288,7 +379,7 @@ impl Outcome {
     pub fn headline(&self, value: f64) -> String {
         match self.kind {
             OutcomeKind::Nps => format!("NPS {value:+.1}"),
-            OutcomeKind::Csat => format!("{value:.1}%"),
+            OutcomeKind::Csat | OutcomeKind::Binary => format!("{value:.1}%"),
             OutcomeKind::Ces => format!("effort {value:.2}"),
             OutcomeKind::Numeric => format!("mean {value:.2}"),
         }
@@ -298,7 +389,7 @@ impl Outcome {
     pub fn value(&self, v: f64) -> String {
         match self.kind {
             OutcomeKind::Nps => format!("{v:+.1}"),
-            OutcomeKind::Csat => format!("{v:.1}"),
+            OutcomeKind::Csat | OutcomeKind::Binary => format!("{v:.1}"),
             _ => format!("{v:.2}"),
         }
     }
@@ -326,9 +417,19 @@ impl Outcome {
             }
             OutcomeKind::Csat => vec![Class { name: "satisfied", band: Band::High }],
             OutcomeKind::Ces => vec![Class { name: "high_effort", band: Band::High }],
+            OutcomeKind::Binary => vec![Class { name: "positive", band: Band::High }],
             OutcomeKind::Numeric => vec![],
         }
     }
+}
+
+/// Two answers are the same ignoring case and surrounding spaces, or as numbers ("1" and
+/// "1.0": a column read as numbers prints them so).
+pub fn same_answer(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    a.eq_ignore_ascii_case(b)
+        || a.to_lowercase() == b.to_lowercase()
+        || matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if x == y)
 }
 
 #[cfg(test)]

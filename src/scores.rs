@@ -254,7 +254,7 @@ pub struct ScoreTable {
     /// The outcome column, its kind and the metric's name.
     pub outcome: String,
     pub kind: crate::outcome::OutcomeKind,
-    pub metric: &'static str,
+    pub metric: String,
     pub overall: ScoreStats,
     /// The wave breakdown first (in time order, with changes), then each segment.
     pub breakdowns: Vec<Breakdown>,

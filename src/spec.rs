@@ -37,6 +37,12 @@ pub struct Spec {
     /// Cut-off of the one outcome analysed (`--cutoff`).
     #[serde(skip)]
     pub cutoff: Option<f64>,
+    /// A binary `target`'s positive answers (`--positive`).
+    #[serde(default)]
+    pub positive: Vec<String>,
+    /// Codes meaning "no answer" in the outcomes analysed (`--outcome-missing-codes`);
+    /// replaces each one's own `missing_codes`.
+    pub outcome_missing_codes: Option<Vec<f64>>,
     /// Benchmark CSV (metric, wave, value; optional n or ci_low/ci_high, label).
     pub benchmarks: Option<PathBuf>,
     /// Wave (e.g. quarter) column: period labels, or dates when `wave_period` is set.
@@ -58,7 +64,8 @@ pub struct Spec {
     pub weights_are: Option<WeightsAre>,
     /// Rating scale of the drivers.
     pub scale: Option<Scale>,
-    /// Codes such as 99 ("don't know") that mean "missing" in any rating or target column.
+    /// Codes such as 99 ("don't know") that mean "missing" in the driver ratings (an
+    /// outcome has its own `missing_codes`).
     #[serde(default)]
     pub missing_codes: Vec<f64>,
     /// How the driver models treat skipped answers: listwise (default), pairwise or em.
@@ -94,12 +101,15 @@ pub struct Scale {
     pub max: f64,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DriverSpec {
     pub column: String,
     /// Display label for tables and charts; defaults to the column name.
     pub label: Option<String>,
+    /// Text answers and the numbers they stand for (`{ "Poor" = 1, …, "Excellent" = 5 }`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values: Option<crate::outcome::ValueMap>,
 }
 
 impl DriverSpec {
@@ -281,6 +291,7 @@ impl Survey {
         self.drivers.iter().map(|d| d.column.as_str()).collect()
     }
 
+    /// Whether rating `v` is one of the drivers' missing codes.
     pub fn is_missing_code(&self, v: f64) -> bool {
         self.missing_codes.contains(&v)
     }
@@ -335,6 +346,20 @@ impl Spec {
             };
             one.scale = self.outcome_scale.or(one.scale);
             one.cutoff = self.cutoff.or(one.cutoff);
+        }
+        if !self.positive.is_empty() {
+            let [one] = chosen.as_mut_slice() else {
+                return Err(Error::Usage("--positive applies to one outcome: pick it with --target COL".into()));
+            };
+            if one.kind != OutcomeKind::Binary && self.outcome.is_none() {
+                (one.kind, one.label) = (OutcomeKind::Binary, None);
+            }
+            one.positive = self.positive.clone();
+        }
+        if let Some(codes) = &self.outcome_missing_codes {
+            for o in &mut chosen {
+                o.missing_codes = codes.clone();
+            }
         }
         chosen.into_iter().map(|o| o.resolve().map_err(Error::Usage)).collect()
     }

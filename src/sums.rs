@@ -390,13 +390,24 @@ pub fn sql(
 ) -> Result<String> {
     let q = |name: &str| dialect.quote(name);
     let float = dialect.float();
-    let codes = if survey.missing_codes.is_empty() {
-        String::new()
-    } else {
-        survey.missing_codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
-    };
+    if outcome.kind == OutcomeKind::Binary || outcome.values.is_some() {
+        return Err(Error::Usage(format!(
+            "keydriver sql reads the outcome as numbers: code \"{}\" as numbers in a view (binary: 1 for positive, 0 otherwise) and run it as --outcome numeric or csat",
+            outcome.column
+        )));
+    }
+    if let Some(d) = survey.drivers.iter().find(|d| d.values.is_some()) {
+        return Err(Error::Usage(format!(
+            "keydriver sql reads ratings as numbers: code driver \"{}\"'s text answers as numbers in a view",
+            d.column
+        )));
+    }
+    // Each role's own missing codes: the drivers' and the outcome's.
+    let list = |codes: &[f64]| codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
+    let (driver_codes, outcome_codes) = (list(&survey.missing_codes), list(&outcome.missing_codes));
     let value = |col: &str| {
         let v = format!("CAST({} AS {float})", q(col));
+        let codes = if col == outcome.column { &outcome_codes } else { &driver_codes };
         if codes.is_empty() {
             v
         } else {

@@ -195,6 +195,7 @@ pub fn analyse_report(
         unmatched_ratings: 0,
         unmatched_nps: 0,
         missing_coded: None,
+        outcome_coded: BTreeMap::new(),
         blank_cells: (0..=survey.drivers.len()).map(missing).sum(),
         outcome_missing: BTreeMap::from([(o.column.clone(), all.rows - scores.overall.n)]),
         driver_missing,

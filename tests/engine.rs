@@ -15,7 +15,7 @@ fn close(got: f64, want: f64, tol: f64, what: &str) {
 }
 
 fn specs(names: &[&str]) -> Vec<DriverSpec> {
-    names.iter().map(|n| DriverSpec { column: n.to_string(), label: None }).collect()
+    names.iter().map(|n| DriverSpec { column: n.to_string(), ..Default::default() }).collect()
 }
 
 fn data(x: Array2<f64>, y: Array1<f64>, w: Option<Array1<f64>>) -> ModelData {

@@ -426,7 +426,7 @@ proptest! {
             weight: weighted.then(|| "w".to_string()),
             wave: Some("a".into()),
             missing_codes: vec![99.0],
-            drivers: ["a", "b"].iter().map(|c| keydriver::spec::DriverSpec { column: c.to_string(), label: None }).collect(),
+            drivers: ["a", "b"].iter().map(|c| keydriver::spec::DriverSpec { column: c.to_string(), ..Default::default() }).collect(),
             ..Default::default()
         };
         let survey = spec.resolve(true).unwrap();

@@ -24,9 +24,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::outcome::Outcome;
-use crate::spec::Survey;
+use crate::outcome::{Outcome, OutcomeKind};
+use crate::spec::{DriverSpec, Survey};
 use crate::waves::{self, Period, PeriodKind, WaveOrder};
+use table::format_number;
 
 /// What the loader did, for the report's data summary: nothing is dropped unseen.
 #[derive(Debug, Clone, Serialize)]
@@ -42,6 +43,9 @@ pub struct LoadReport {
     /// Cells holding a declared missing code, now missing; `None` when the rows were not
     /// read (a report from a moments file).
     pub missing_coded: Option<usize>,
+    /// Per outcome column, answers set to missing as one of its missing codes (all rows
+    /// read, matched or not).
+    pub outcome_coded: BTreeMap<String, usize>,
     /// Blank cells in the driver and outcome columns of matched rows.
     pub blank_cells: usize,
     /// Matched respondents with no usable answer, per outcome column.
@@ -114,14 +118,7 @@ fn outcome_key(o: &Outcome) -> String {
 }
 
 pub fn load(survey: &Survey) -> Result<Responses> {
-    // Columns that must hold numbers, read as numbers where the file allows.
-    let numeric: Vec<&str> = survey
-        .drivers
-        .iter()
-        .map(|d| d.column.as_str())
-        .chain(survey.outcomes.iter().map(|o| o.column.as_str()))
-        .chain(survey.weight.as_deref())
-        .collect();
+    let numeric = numeric_columns(survey);
     // The two files are read side by side.
     let (ratings, nps) = rayon::join(
         || Table::read(&survey.ratings, &survey.csv, &numeric),
@@ -154,7 +151,7 @@ pub fn load(survey: &Survey) -> Result<Responses> {
             )
         },
     );
-    let Checked { columns, nps_columns, levels, missing_coded } = built?;
+    let Checked { columns, nps_columns, levels, missing_coded, outcome_coded } = built?;
     ratings_unique?;
     let nps_index = nps_index?;
     let df = match (&nps, &nps_index, &ratings_ids) {
@@ -185,6 +182,7 @@ pub fn load(survey: &Survey) -> Result<Responses> {
         unmatched_ratings: ratings.height() - matched,
         unmatched_nps: nps.as_ref().map_or(0, |t| t.height() - matched),
         missing_coded: Some(missing_coded),
+        outcome_coded,
         blank_cells: 0,
         outcome_missing: BTreeMap::new(),
         driver_missing: BTreeMap::new(),
@@ -248,6 +246,18 @@ pub fn load(survey: &Survey) -> Result<Responses> {
     Ok(responses)
 }
 
+/// Columns that must hold numbers, read as numbers where the file allows (a binary
+/// outcome's answers are read as text and coded).
+pub(crate) fn numeric_columns(survey: &Survey) -> Vec<&str> {
+    survey
+        .drivers
+        .iter()
+        .map(|d| d.column.as_str())
+        .chain(survey.outcomes.iter().filter(|o| o.kind != OutcomeKind::Binary).map(|o| o.column.as_str()))
+        .chain(survey.weight.as_deref())
+        .collect()
+}
+
 /// The joined frame's columns before the join: from the ratings file, and the outcomes
 /// the outcome file holds; each checked, waves and segments coded.
 struct Checked {
@@ -255,6 +265,8 @@ struct Checked {
     nps_columns: Vec<Column>,
     levels: BTreeMap<String, Vec<String>>,
     missing_coded: usize,
+    /// Per outcome column, answers that were one of its missing codes.
+    outcome_coded: BTreeMap<String, usize>,
 }
 
 impl Checked {
@@ -287,7 +299,7 @@ impl Checked {
             .par_iter()
             .map(|d| {
                 let mut coded = 0;
-                Ok((rating_values(ratings, &d.column, survey, &mut coded)?.into_column(), coded))
+                Ok((rating_values(ratings, d, survey, &mut coded)?.into_column(), coded))
             })
             .collect();
         for d in drivers {
@@ -302,6 +314,7 @@ impl Checked {
         // Each outcome comes from the outcome (NPS) file when it has the column, else from
         // the ratings file.
         let mut nps_columns = Vec::new();
+        let mut outcome_coded = BTreeMap::new();
         for o in &survey.outcomes {
             let (table, into) = match nps {
                 Some(t) if t.df.column(&o.column).is_ok() || ratings.df.column(&o.column).is_err() => {
@@ -309,10 +322,13 @@ impl Checked {
                 }
                 _ => (ratings, &mut columns),
             };
-            let values = outcome_values(table, o, survey, &mut missing_coded)?;
+            let mut coded = 0;
+            let values = outcome_values(table, o, &mut coded)?;
+            missing_coded += coded;
+            outcome_coded.insert(o.column.clone(), coded);
             into.push(values.with_name(outcome_key(o).into()).into_column());
         }
-        Ok(Checked { columns, nps_columns, levels, missing_coded })
+        Ok(Checked { columns, nps_columns, levels, missing_coded, outcome_coded })
     }
 }
 
@@ -453,37 +469,118 @@ fn unique_ids<'a>(table: &Table, column: &str, ids: &'a StringChunked) -> Result
 /// Respondent id → its row in a file.
 type IdIndex<'a> = foldhash::HashMap<&'a str, usize>;
 
-/// Ratings: missing codes become missing; anything else outside the scale is an error.
-fn rating_values(table: &Table, column: &str, survey: &Survey, coded: &mut usize) -> Result<Float64Chunked> {
-    coded_values(table, column, "driver", survey, coded, |x| match survey.scale {
+/// Ratings: the drivers' missing codes become missing; anything else outside the scale is
+/// an error.
+fn rating_values(table: &Table, d: &DriverSpec, survey: &Survey, coded: &mut usize) -> Result<Float64Chunked> {
+    let values = table.numbers_as(&d.column, "driver", d.values.as_ref())?;
+    coded_values(table, &d.column, values, &survey.missing_codes, coded, |x| {
+        match survey.scale {
         Some(s) if x < s.min || x > s.max => Some(format!(
-            "rating {x} is outside the scale {}–{} (if it is a \"don't know\" code, add it to missing_codes)",
+            "rating {x} is outside the scale {}–{} (if it is a \"don't know\" or \"not applicable\" code, add it to missing_codes)",
             s.min, s.max
         )),
         _ => None,
+    }
     })
 }
 
-/// An outcome's answers: valid for its kind (NPS: a whole number 0–10), or a missing code.
-fn outcome_values(table: &Table, o: &Outcome, survey: &Survey, coded: &mut usize) -> Result<Float64Chunked> {
-    coded_values(table, &o.column, "outcome", survey, coded, |x| o.invalid(x))
+/// An outcome's answers: valid for its kind (NPS: a whole number 0–10), or one of the
+/// outcome's own missing codes. A binary outcome's answers are read as text and coded 1
+/// (positive) or 0.
+fn outcome_values(table: &Table, o: &Outcome, coded: &mut usize) -> Result<Float64Chunked> {
+    if o.kind == OutcomeKind::Binary {
+        return binary_values(table, o, coded);
+    }
+    let values = table.numbers_as(&o.column, "outcome", o.values.as_ref())?;
+    coded_values(table, &o.column, values, &o.missing_codes, coded, |x| o.invalid(x))
 }
 
-/// A numeric column whose missing codes become missing (counted in `coded`) and whose
-/// other values must pass `invalid` (which returns the reason a value is refused). The
-/// column is checked in place and copied only when it holds missing codes.
+/// A binary outcome's answers as 1 (one of `positive`) or 0. Without a list of negative
+/// answers the column may hold one other answer; a second is refused (it may be a typo or
+/// a "don't know"), naming it, its row and the answers seen. Missing codes become missing
+/// and are counted in `coded`.
+fn binary_values(table: &Table, o: &Outcome, coded: &mut usize) -> Result<Float64Chunked> {
+    let text = table.text(&o.column, "outcome")?;
+    let mut negative: Option<&str> = None;
+    let mut seen_positive = false;
+    let values = text
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let Some(answer) = v else { return Ok(None) };
+            if o.missing_codes.iter().any(|c| crate::outcome::same_answer(answer, &format_number(*c))) {
+                *coded += 1;
+                return Ok(None);
+            }
+            match o.positive_code(answer) {
+                Some(1.0) => {
+                    seen_positive = true;
+                    Ok(Some(1.0))
+                }
+                Some(_) if !o.negative.is_empty() => Ok(Some(0.0)),
+                Some(_) => match negative {
+                    Some(n) if !crate::outcome::same_answer(n, answer) => Err(table.value_error(
+                        &o.column,
+                        i,
+                        format!(
+                            "\"{answer}\" is a third answer besides positive {} and \"{n}\": list the negative answers (negative = [...] in survey.toml) or add it to the positive ones",
+                            quoted(&o.positive)
+                        ),
+                    )),
+                    _ => {
+                        negative = Some(answer);
+                        Ok(Some(0.0))
+                    }
+                },
+                None => Err(table.value_error(
+                    &o.column,
+                    i,
+                    format!(
+                        "\"{answer}\" is neither positive ({}) nor negative ({})",
+                        quoted(&o.positive),
+                        quoted(&o.negative)
+                    ),
+                )),
+            }
+        })
+        .collect::<Result<Vec<Option<f64>>>>()?;
+    if !seen_positive {
+        return Err(Error::BadColumn {
+            file: table.path.clone(),
+            column: o.column.clone(),
+            reason: format!(
+                "no answer is positive ({}){}: check --positive against the column's answers",
+                quoted(&o.positive),
+                negative.map(|n| format!("; the answers are \"{n}\"")).unwrap_or_default()
+            ),
+        });
+    }
+    let ca: Float64Chunked = values.into_iter().collect();
+    Ok(ca.with_name(o.column.as_str().into()))
+}
+
+fn quoted(answers: &[String]) -> String {
+    if answers.is_empty() {
+        return "none listed".into();
+    }
+    answers.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ")
+}
+
+/// A column whose missing codes become missing (counted in `coded`) and whose other values
+/// must pass `invalid` (which returns the reason a value is refused). The column is
+/// checked in place and copied only when it holds missing codes.
 fn coded_values(
     table: &Table,
     column: &str,
-    role: &'static str,
-    survey: &Survey,
+    values: Float64Chunked,
+    missing_codes: &[f64],
     coded: &mut usize,
     invalid: impl Fn(f64) -> Option<String>,
 ) -> Result<Float64Chunked> {
-    let values = table.numbers(column, role)?;
+    let is_code = |x: f64| missing_codes.contains(&x);
     let mut codes = 0;
     for_each_value(&values, |i, x| {
-        if survey.is_missing_code(x) {
+        if is_code(x) {
             codes += 1;
         } else if let Some(reason) = invalid(x) {
             return Err(table.value_error(column, i, reason));
@@ -494,7 +591,7 @@ fn coded_values(
     if codes == 0 {
         return Ok(values);
     }
-    let kept: Float64Chunked = values.iter().map(|v| v.filter(|x| !survey.is_missing_code(*x))).collect();
+    let kept: Float64Chunked = values.iter().map(|v| v.filter(|x| !is_code(*x))).collect();
     Ok(kept.with_name(column.into()))
 }
 

@@ -190,7 +190,7 @@ impl Join {
         let ids = table.text(id, "respondent id")?;
         let rows = unique_ids(&table, id, &ids)?.into_iter().map(|(id, i)| (id.to_string(), i)).collect();
         let answers = match table.df.column(&outcome.column) {
-            Ok(_) => Some(outcome_values(&table, outcome, survey, &mut 0)?.iter().collect()),
+            Ok(_) => Some(outcome_values(&table, outcome, &mut 0)?.iter().collect()),
             Err(_) => None,
         };
         Ok(Some(Join { rows, answers }))
@@ -227,11 +227,11 @@ impl Batch {
         let mut values = survey
             .drivers
             .iter()
-            .map(|d| Ok(rating_values(&t, &d.column, survey, &mut coded)?.iter().collect()))
+            .map(|d| Ok(rating_values(&t, d, survey, &mut coded)?.iter().collect()))
             .collect::<Result<Vec<_>>>()?;
         values.push(match (join.and_then(|j| j.answers.as_ref()), &partners) {
             (Some(a), Some(p)) => p.iter().map(|r| r.and_then(|r| a[r])).collect(),
-            _ => outcome_values(&t, outcome, survey, &mut coded)?.iter().collect(),
+            _ => outcome_values(&t, outcome, &mut coded)?.iter().collect(),
         });
         let weights = survey.weight.as_deref().map(|w| weight_cells(&t, w)).transpose()?;
         let mut texts: Vec<polars::prelude::StringChunked> = Vec::with_capacity(by.len());

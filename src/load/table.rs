@@ -12,6 +12,7 @@ use polars::prelude::*;
 use super::sheets::{self, Labels};
 use super::sniff::{self, Dialect};
 use crate::error::{Error, Result};
+use crate::outcome::{same_answer, ValueMap};
 use crate::spec::CsvOptions;
 
 /// A file as read: its frame, for CSV the dialect it was read with, and for SPSS its
@@ -134,24 +135,34 @@ impl Table {
     /// A column as numbers. Blank cells are null; text that is not a number, or a number
     /// that is not finite, is an error naming its row.
     pub fn numbers(&self, name: &str, role: &'static str) -> Result<Float64Chunked> {
+        self.numbers_as(name, role, None)
+    }
+
+    /// [`Table::numbers`], with text answers read as numbers: by `values` when given (an
+    /// answer outside it is an error listing the allowed ones), else when they start with
+    /// their number (`10 - Extremely likely`, `1 = Poor`), as survey platforms export them.
+    pub fn numbers_as(&self, name: &str, role: &'static str, values: Option<&ValueMap>) -> Result<Float64Chunked> {
         let col = self.column(name, role)?;
         let ca = if col.dtype() == &DataType::String {
             let decimal_comma = self.dialect.as_ref().is_some_and(|d| d.decimal_comma);
             let ca = col.str().map_err(|e| self.column_error(name, e))?;
             ca.iter()
                 .enumerate()
-                .map(|(i, v)| match sniff::parse_number(v.unwrap_or(""), decimal_comma) {
-                    None => Ok(None),
-                    Some(Ok(x)) if x.is_finite() => Ok(Some(x)),
-                    Some(parsed) => Err(self.value_error(
-                        name,
-                        i,
-                        format!(
-                            "\"{}\" is not a {}number",
-                            v.unwrap_or("").trim(),
-                            if parsed.is_ok() { "finite " } else { "" }
-                        ),
-                    )),
+                .map(|(i, v)| {
+                    let text = v.unwrap_or("").trim();
+                    if let Some(x) = values.and_then(|m| lookup(m, text)) {
+                        return Ok(Some(x));
+                    }
+                    match sniff::parse_number(text, decimal_comma) {
+                        None => Ok(None),
+                        Some(Ok(x)) if x.is_finite() => Ok(Some(x)),
+                        Some(Ok(_)) => Err(self.value_error(name, i, format!("\"{text}\" is not a finite number"))),
+                        Some(Err(_)) => match (values, leading_number(text)) {
+                            (None, Some(x)) => Ok(Some(x)),
+                            (Some(m), _) => Err(self.value_error(name, i, not_in_map(text, m))),
+                            (None, None) => Err(self.value_error(name, i, not_a_number(text, role))),
+                        },
+                    }
                 })
                 .collect::<Result<Float64Chunked>>()?
         } else if col.dtype().is_primitive_numeric() || col.dtype() == &DataType::Boolean {
@@ -228,6 +239,42 @@ pub(super) fn parse_csv(
     }
 }
 
+/// The number a text answer stands for in `values`, ignoring case and surrounding spaces.
+fn lookup(values: &ValueMap, text: &str) -> Option<f64> {
+    values.iter().find(|(k, _)| same_answer(k, text)).map(|(_, &x)| x)
+}
+
+/// The number an answer starts with, when words follow it: `10 - Extremely likely`,
+/// `1 = Poor`, `5: Very satisfied`, `0 (not at all)`. Dates (`2025-03`) and ordinals
+/// (`1st`) are not numbers with words.
+pub(crate) fn leading_number(text: &str) -> Option<f64> {
+    let end = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, rest) = text.split_at(end);
+    let x: f64 = number.trim_end_matches('.').parse().ok()?;
+    let after_space = rest.trim_start();
+    let spaced = after_space.len() < rest.len();
+    let (sep, words) = match after_space.chars().next()? {
+        c @ ('-' | '–' | '—' | '=' | ':' | '(' | ')' | '.') => (true, after_space[c.len_utf8()..].trim_start()),
+        _ => (false, after_space),
+    };
+    let word = words.chars().next().is_some_and(char::is_alphabetic);
+    (word && (sep || spaced)).then_some(x)
+}
+
+fn not_in_map(text: &str, values: &ValueMap) -> String {
+    let allowed: Vec<String> = values.iter().map(|(k, v)| format!("\"{k}\" = {}", format_number(*v))).collect();
+    format!("\"{text}\" is not one of this column's answers in survey.toml's values: {}", allowed.join(", "))
+}
+
+fn not_a_number(text: &str, role: &str) -> String {
+    let hint = match role {
+        "outcome" => " (a text outcome: --outcome binary --positive LABEL for two answers, or values = { \"…\" = 1, … } on the outcome in survey.toml)",
+        "driver" => " (text ratings: give values = { \"…\" = 1, … } on the driver in survey.toml)",
+        _ => "",
+    };
+    format!("\"{text}\" is not a number{hint}")
+}
+
 /// A number as it would be written: 3 rather than 3.0.
 pub(super) fn format_number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
@@ -258,4 +305,27 @@ fn closest(name: &str, names: &[String]) -> Option<String> {
         .filter(|(d, n)| *d <= (n.chars().count().max(want.chars().count()) / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leading_number;
+
+    #[test]
+    fn answers_that_start_with_their_number() {
+        for (text, want) in [
+            ("10 - Extremely likely", Some(10.0)),
+            ("0 - Not at all likely", Some(0.0)),
+            ("1 = Poor", Some(1.0)),
+            ("5: Very satisfied", Some(5.0)),
+            ("3 Neutral", Some(3.0)),
+            ("4 – Good", Some(4.0)),
+            ("2025-03", None),
+            ("1st", None),
+            ("Very satisfied", None),
+            ("7 - 8", None),
+        ] {
+            assert_eq!(leading_number(text), want, "{text}");
+        }
+    }
 }

@@ -57,7 +57,7 @@ pub struct OutcomeView<'a> {
     /// nps, csat, ces or numeric.
     pub kind: &'static str,
     /// "NPS", "% satisfied", "mean effort", "mean".
-    pub metric: &'static str,
+    pub metric: String,
     /// What the headline is, in words.
     pub describe: String,
     /// "points", "% points", …: the unit of a change.
@@ -997,7 +997,11 @@ fn describe(o: &Outcome) -> String {
             let s = o.scale.expect("ces has a scale");
             format!("mean customer effort on {}–{}, lower is better", s.min, s.max)
         }
-        OutcomeKind::Numeric => format!("mean of `{}`", o.column),
+        OutcomeKind::Numeric => format!("mean of {}", o.column),
+        OutcomeKind::Binary => {
+            let answers: Vec<String> = o.positive.iter().map(|p| format!("“{p}”")).collect();
+            format!("{}: share of answers that are {}", o.metric(), answers.join(" or "))
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use base64::Engine;
-use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
 
 use crate::error::{Error, Result};
 
@@ -30,37 +30,92 @@ code { font-size: .92em; }
 }
 ";
 
+/// Forbids scripts, frames, forms and remote loads: only inline styles and the charts'
+/// data URIs. A browser enforces it even if something slipped past the escaping.
+const CSP: &str = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
+
 /// The page for `markdown`, with images read from `dir` (where the report is being written).
+///
+/// Nothing in the markdown can become markup the template did not write: raw HTML is shown
+/// as text, links keep their text but lose their target, and an image is embedded only when
+/// it is a chart file in `dir` (anything else shows its alt text). Text is written with
+/// every character that could start a tag, an attribute or a URL scheme as an entity, so
+/// the page holds no `<script`, `on…=` or `javascript:` from the data, even as text a mail
+/// filter would flag.
 pub fn render(markdown: &str, title: &str, dir: &Path) -> Result<String> {
     let mut failure = None;
-    let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|event| match event {
-        Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-            let path = dir.join(dest_url.as_ref());
-            let dest_url = match std::fs::read(&path) {
-                Ok(bytes) => {
-                    let data = base64::engine::general_purpose::STANDARD.encode(bytes);
-                    CowStr::from(format!("data:image/png;base64,{data}"))
+    let mut events = Vec::new();
+    let mut image: Option<(String, String)> = None; // (source, alt text so far)
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+        if let Some((_, alt)) = image.as_mut() {
+            match event {
+                Event::End(TagEnd::Image) => {
+                    let (src, alt) = image.take().expect("inside an image");
+                    events.push(match embed(&src, dir) {
+                        Some(Ok(uri)) => Event::Html(format!("<img src=\"{uri}\" alt=\"{}\" />", escape(&alt)).into()),
+                        Some(Err(e)) => {
+                            failure.get_or_insert(e);
+                            Event::Html(String::new().into())
+                        }
+                        None => Event::Html(escape(&alt).into()),
+                    });
                 }
-                Err(e) => {
-                    failure.get_or_insert(Error::output(&path, format!("cannot embed in report.html: {e}")));
-                    dest_url
-                }
-            };
-            Event::Start(Tag::Image { link_type, dest_url, title, id })
+                Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => alt.push_str(&t),
+                _ => {}
+            }
+            continue;
         }
-        other => other,
-    });
+        events.push(match event {
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                image = Some((dest_url.to_string(), String::new()));
+                continue;
+            }
+            Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link) => continue,
+            Event::Text(t) | Event::Html(t) | Event::InlineHtml(t) => Event::Html(escape(&t).into()),
+            Event::Code(t) => Event::Html(format!("<code>{}</code>", escape(&t)).into()),
+            Event::FootnoteReference(t) => Event::Html(escape(&t).into()),
+            other => other,
+        });
+    }
     let mut body = String::new();
-    html::push_html(&mut body, events);
+    html::push_html(&mut body, events.into_iter());
     if let Some(e) = failure {
         return Err(e);
     }
     Ok(format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         escape(title)
     ))
 }
 
+/// A chart of the report as a data URI: `None` when `src` is not a plain PNG file name
+/// (the template wrote no such image; it is not fetched from anywhere).
+fn embed(src: &str, dir: &Path) -> Option<Result<String>> {
+    let plain = !src.is_empty() && !src.contains(['/', '\\', ':']) && !src.starts_with('.') && src.ends_with(".png");
+    if !plain {
+        return None;
+    }
+    let path = dir.join(src);
+    Some(match std::fs::read(&path) {
+        Ok(bytes) => Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))),
+        Err(e) => Err(Error::output(&path, format!("cannot embed in report.html: {e}"))),
+    })
+}
+
+/// Text for an HTML body or a quoted attribute.
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '=' => out.push_str("&#61;"),
+            ':' => out.push_str("&#58;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -6,6 +6,7 @@
 mod charts;
 mod context;
 mod html;
+mod markdown;
 pub mod template;
 
 use std::path::{Path, PathBuf};
@@ -99,11 +100,9 @@ impl Default for Settings {
 /// Writes `<out_dir>/<name>/` and returns its path.
 pub fn write(a: &Analysis, out_dir: &Path, settings: &Settings) -> Result<PathBuf> {
     let dest = out_dir.join(&a.name);
+    // Checked now to spare the work, and again, atomically, by the final rename.
     if dest.exists() && !settings.force {
-        return Err(Error::output(
-            &dest,
-            "a report already exists here: pass --force to replace it, or --name to write another",
-        ));
+        return Err(already_exists(&dest));
     }
     std::fs::create_dir_all(out_dir).map_err(|e| Error::output(out_dir, e))?;
     let staging =
@@ -113,7 +112,7 @@ pub fn write(a: &Analysis, out_dir: &Path, settings: &Settings) -> Result<PathBu
 
     let mut guard = STAGING.lock().unwrap();
     let staged = staging.keep();
-    let result = swap_into_place(&staged, &dest);
+    let result = if settings.force { swap_into_place(&staged, &dest) } else { rename_new(&staged, &dest) };
     if result.is_err() {
         std::fs::remove_dir_all(&staged).ok();
     }
@@ -121,16 +120,60 @@ pub fn write(a: &Analysis, out_dir: &Path, settings: &Settings) -> Result<PathBu
     result.map(|_| dest)
 }
 
+fn already_exists(dest: &Path) -> Error {
+    Error::output(dest, "a report already exists here: pass --force to replace it, or --name to write another")
+}
+
+/// Moves the staged folder to `dest` unless something is there, in one step: of two runs
+/// writing the same report at once, one wins and the other gets the usual refusal (an
+/// existence check followed by a rename would let both "win" and lose one report).
+fn rename_new(staged: &Path, dest: &Path) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(|e| Error::output(p, e));
+        let (from, to) = (c(staged)?, c(dest)?);
+        // SAFETY: two NUL-terminated paths that live across the call.
+        let rc = unsafe {
+            libc::renameat2(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::RENAME_NOREPLACE)
+        };
+        if rc == 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EEXIST) | Some(libc::ENOTEMPTY) => return Err(already_exists(dest)),
+            // A file system without RENAME_NOREPLACE: the portable rule below.
+            Some(libc::EINVAL) | Some(libc::ENOSYS) => {}
+            _ => return Err(Error::output(dest, e)),
+        }
+    }
+    // A folder cannot be renamed onto a folder that has files in it (a report always has).
+    match std::fs::rename(staged, dest) {
+        Ok(()) => Ok(()),
+        Err(_) if dest.exists() => Err(already_exists(dest)),
+        Err(e) => Err(Error::output(dest, e)),
+    }
+}
+
+/// `--force`: the old report is moved aside, the new one renamed into place, the old one
+/// removed; if the rename fails the old one is put back.
 fn swap_into_place(staged: &Path, dest: &Path) -> Result<()> {
     if dest.exists() {
-        let old = dest
-            .with_file_name(format!("{STAGING_PREFIX}old-{}", dest.file_name().unwrap_or_default().to_string_lossy()));
+        let aside = tempfile::Builder::new()
+            .prefix(&format!("{STAGING_PREFIX}old-"))
+            .tempdir_in(dest.parent().unwrap_or(Path::new(".")))
+            .map_err(|e| Error::output(dest, e))?
+            .keep();
+        let old = aside.join("report");
         std::fs::rename(dest, &old).map_err(|e| Error::output(dest, e))?;
         if let Err(e) = std::fs::rename(staged, dest) {
-            std::fs::rename(&old, dest).ok();
+            if std::fs::rename(&old, dest).is_ok() {
+                std::fs::remove_dir(&aside).ok();
+            }
             return Err(Error::output(dest, e));
         }
-        std::fs::remove_dir_all(&old).map_err(|e| Error::output(&old, e))
+        std::fs::remove_dir_all(&aside).map_err(|e| Error::output(&aside, e))
     } else {
         std::fs::rename(staged, dest).map_err(|e| Error::output(dest, e))
     }
@@ -246,8 +289,8 @@ fn outcome_charts(a: &Analysis, o: &OutcomeAnalysis, files: &Files, dir: &Path, 
     if let Some((wave, rows)) = waves.filter(|(_, rows)| rows.len() > 1) {
         let (waves, segments, references) = trend_lines(o, rows);
         let title = match &o.scores.trend {
-            Some(t) => format!("{} by {wave} and {}", capitalised(out.metric()), t.by),
-            None => format!("{} by {wave}", capitalised(out.metric())),
+            Some(t) => format!("{} by {wave} and {}", capitalised(&out.metric()), t.by),
+            None => format!("{} by {wave}", capitalised(&out.metric())),
         };
         let axis = format!("{}; band: 95% interval", out.metric());
         let alt = if references.is_empty() { title.clone() } else { format!("{title}, with benchmarks") };

@@ -2,11 +2,13 @@
 //! built-in English template (`templates/report.md.j2`) is compiled into the binary;
 //! `--template FILE` swaps in a team's own wording or language. Undefined names are
 //! errors (not silent blanks), so a typo in a template is caught on the first run, and a
-//! template that does not compile is refused before any data is read.
+//! template that does not compile is refused before any data is read. Every value a
+//! template prints is escaped as markdown text ([`super::markdown::escape`]): data can
+//! add no markup to a report, whoever wrote the template.
 
 use std::path::{Path, PathBuf};
 
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -42,6 +44,16 @@ impl Template {
         env.set_lstrip_blocks(true);
         env.set_keep_trailing_newline(true);
         env.add_filter("capitalised", |s: String| super::capitalised(&s));
+        // Data-derived text is printed escaped; `code` prints a column or file name as a
+        // code span (already safe, so not escaped twice).
+        env.set_auto_escape_callback(|_| AutoEscape::Custom("markdown"));
+        env.set_formatter(|out, state, value| {
+            if value.is_safe() || state.auto_escape() == AutoEscape::None {
+                return minijinja::escape_formatter(out, state, value);
+            }
+            out.write_str(&super::markdown::escape(&value.to_string())).map_err(minijinja::Error::from)
+        });
+        env.add_filter("code", |s: String| Value::from_safe_string(super::markdown::code(&s)));
         env.add_template("report", &self.source).map_err(|e| self.error(e))?;
         Ok(env)
     }
