@@ -155,7 +155,9 @@ pub fn compare(
 fn gap(outcome: &Outcome, ours: &ScoreStats, b: &Benchmark) -> Gap {
     let theirs = match (b.ci, b.n) {
         (Some((l, h)), _) => (h - l) / (2.0 * Z95),
-        (None, Some(n)) if outcome.kind == OutcomeKind::Csat => (b.value * (100.0 - b.value) / n).sqrt(),
+        (None, Some(n)) if matches!(outcome.kind, OutcomeKind::Csat | OutcomeKind::Binary) => {
+            (b.value * (100.0 - b.value) / n).sqrt()
+        }
         (None, Some(n)) => ours.se * (ours.n_eff / n).sqrt(),
         (None, None) => 0.0,
     };

@@ -104,6 +104,18 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         replicates: usize,
     },
+    /// Draft a survey.toml beside a data file: the id, wave, segments, ratings, outcome and
+    /// missing codes guessed from the columns, each guess commented. Never replaces one.
+    Init {
+        /// The ratings export (CSV, Excel, SPSS, Parquet).
+        data: PathBuf,
+        /// A second file with the outcome answers, joined on the id.
+        #[arg(long)]
+        nps: Option<PathBuf>,
+        /// The outcome column, when it cannot be guessed.
+        #[arg(long, alias = "score")]
+        target: Option<String>,
+    },
     /// Generate the example survey (ratings.csv, nps.csv) from known driver weights.
     Simulate {
         /// Folder to write ratings.csv and nps.csv into.

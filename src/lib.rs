@@ -8,6 +8,7 @@ pub mod agreement;
 pub mod benchmarks;
 pub mod bootstrap;
 pub mod change;
+pub mod draft;
 pub mod drivers;
 pub mod error;
 pub mod export;
@@ -125,8 +126,11 @@ pub fn analyse(
     let tables: Vec<&drivers::DriverTable> = outcomes.iter().filter_map(|o| o.drivers.as_ref()).collect();
     let agreement = agreement::compare(&tables);
     // The folder is named after the latest wave in time, made safe for any filesystem.
-    let name =
-        name.unwrap_or_else(|| waves::safe_name(responses.waves.as_ref().and_then(|w| w.latest()).unwrap_or("report")));
+    // Without waves it is named after the data file.
+    let stem = survey.ratings.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let name = name.unwrap_or_else(|| {
+        waves::safe_name(responses.waves.as_ref().and_then(|w| w.latest()).or(stem.as_deref()).unwrap_or("report"))
+    });
     Ok(Analysis {
         name,
         version: env!("CARGO_PKG_VERSION").to_string(),

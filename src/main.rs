@@ -94,6 +94,11 @@ fn run(cli: Cli) -> Result<()> {
             println!("wrote {}", dir.join("report.md").display());
             Ok(())
         }
+        Command::Init { data, nps, target } => {
+            let draft = keydriver::draft::init(&data, nps.as_deref(), target.as_deref())?;
+            println!("wrote {}: check its guesses (each says why), then run:\n  {}", draft.path.display(), draft.next);
+            Ok(())
+        }
         Command::Nps { data, format } => {
             let config = data.config.clone();
             let (mut survey, _) = resolve(data, config, false)?;

@@ -202,6 +202,9 @@ pub struct Driver {
     /// Mean rating (weighted) in the rows behind the correlation matrix: the driver's
     /// performance, across from its importance in the report's quadrant.
     pub mean_rating: f64,
+    /// Standard error of `mean_rating`, √(variance / Kish's n_eff): whether two drivers'
+    /// performance differs beyond noise.
+    pub mean_rating_se: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spearman: Option<f64>,
     /// Shapley value / LMG in R² units; the drivers' values sum to `r2`.
@@ -270,6 +273,20 @@ pub struct Driver {
 }
 
 impl Driver {
+    /// The 95% interval of the mean rating.
+    pub fn rating_ci(&self) -> (f64, f64) {
+        let half = crate::scores::Z95 * self.mean_rating_se;
+        (self.mean_rating - half, self.mean_rating + half)
+    }
+
+    /// Whether the driver's mean rating is indistinguishable from `average` (the drivers'
+    /// average rating): `average` lies in its 95% interval. Such a driver is neither well
+    /// nor badly rated, "on the line" of the importance–performance matrix.
+    pub fn rated_as(&self, average: f64) -> bool {
+        let (lo, hi) = self.rating_ci();
+        lo <= average && average <= hi
+    }
+
     /// The odds ratio of class `name` ("promoter", "satisfied", …), if fitted.
     pub fn odds_ratio(&self, name: &str) -> Option<f64> {
         self.odds_ratios.get(&format!("{name}_odds_ratio")).copied()
@@ -548,6 +565,7 @@ fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &Counts) -> D
             label: d.label().to_string(),
             corr: est.pearson[j],
             mean_rating: m.mean[j],
+            mean_rating_se: (m.cov[[j, j]].max(0.0) / m.n_eff.max(1.0)).sqrt(),
             direction: direction(est.pearson[j], est.ols.as_ref().map(|o| o.beta[j])),
             ..Default::default()
         })

@@ -14,6 +14,7 @@ mod sniff;
 mod table;
 
 pub use sniff::Dialect;
+pub(crate) use table::leading_number;
 pub use table::Table;
 
 use std::collections::BTreeMap;

@@ -106,6 +106,84 @@ pub fn display(text: &str) -> String {
     bidi.paragraphs.iter().map(|para| bidi.reorder_line(para, para.range.clone()).into_owned()).collect()
 }
 
+/// A font at scale 1, for measuring: layouts are computed in scale-1 pixels.
+fn font_at(size: u32, bold: bool) -> FontDesc<'static> {
+    register_font();
+    let f = (FONT, size as f64).into_font();
+    if bold {
+        f.style(FontStyle::Bold)
+    } else {
+        f
+    }
+}
+
+/// Width and height in pixels of `text` as `font` draws it, from the bundled font's own
+/// metrics: every layout below is computed from these, never from a character count.
+fn extent(font: &FontDesc, text: &str) -> (i32, i32) {
+    match font.box_size(text) {
+        Ok((w, h)) => (w as i32, (h as i32).max(font.get_size() as i32)),
+        Err(_) => ((text.chars().count() as f64 * font.get_size() * 0.6) as i32, font.get_size() as i32),
+    }
+}
+
+/// `text` (already [`display`]ed) in at most `lines` lines no wider than `max_w` pixels,
+/// broken at spaces; what still does not fit is cut with "…".
+fn wrap(font: &FontDesc, text: &str, max_w: i32, lines: usize) -> Vec<String> {
+    let fits = |t: &str| extent(font, t).0 <= max_w;
+    let mut out: Vec<String> = Vec::new();
+    let mut words = text.split_whitespace().peekable();
+    while words.peek().is_some() {
+        if out.len() == lines {
+            // More text than lines: the last line ends in an ellipsis.
+            let last = out.pop().unwrap_or_default();
+            let rest: Vec<&str> = words.collect();
+            out.push(shorten(font, &format!("{last} {}", rest.join(" ")), max_w));
+            return out;
+        }
+        let mut line = words.next().unwrap_or_default().to_string();
+        while let Some(next) = words.peek() {
+            let longer = format!("{line} {next}");
+            if !fits(&longer) {
+                break;
+            }
+            line = longer;
+            words.next();
+        }
+        out.push(if fits(&line) { line } else { shorten(font, &line, max_w) });
+    }
+    if out.is_empty() {
+        out.push(String::new());
+    }
+    out
+}
+
+/// `text` cut to fit `max_w` pixels, ending in "…" when cut.
+fn shorten(font: &FontDesc, text: &str, max_w: i32) -> String {
+    if extent(font, text).0 <= max_w {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let (mut lo, mut hi) = (0, chars.len());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        let t: String = chars[..mid].iter().collect::<String>().trim_end().to_string() + "…";
+        if extent(font, &t).0 <= max_w {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    chars[..lo].iter().collect::<String>().trim_end().to_string() + "…"
+}
+
+/// A label's box, [left, top, right, bottom] in pixels.
+type Box4 = [i32; 4];
+
+/// Whether two boxes share any area (touching edges do not).
+fn intersects(a: &Box4, b: &Box4) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
 /// Stacked bars of the outcome's three answer bands per group (detractors / passives /
 /// promoters for NPS), worst at the bottom, with the headline on top.
 pub fn composition(c: Canvas, title: &str, outcome: &Outcome, rows: &[ScoreStats]) -> Result<()> {
@@ -220,15 +298,22 @@ fn rows_chart<'a, 'b>(
     x_range: std::ops::Range<f64>,
 ) -> Result<Rows2d<'a, 'b>> {
     let k = labels.len().max(1) as f64;
-    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(5) as i32;
+    let label_font = font_at(20, false);
+    let area =
+        (SIZE.0 as i32 * 2 / 5).min(labels.iter().map(|l| extent(&label_font, &display(l)).0 + 24).max().unwrap_or(80));
+    let area = area.max(80);
+    // The axis title fits under the plot: smaller type first, then shortened.
+    let plot_w = SIZE.0 as i32 - 40 - area;
+    let desc_size = (14..=20).rev().find(|&z| extent(&font_at(z, false), x_desc).0 <= plot_w).unwrap_or(14);
+    let x_desc = shorten(&font_at(desc_size, false), x_desc, plot_w);
     let mut chart = ChartBuilder::on(root)
         .caption(display(title), c.bold(30))
         .margin(c.px(20))
         .x_label_area_size(c.px(55))
-        .y_label_area_size(c.px((longest * 11 + 20).clamp(80, 420)))
+        .y_label_area_size(c.px(area))
         .build_cartesian_2d(x_range, 0.0..k)
         .map_err(|e| c.err(e))?;
-    let names: Vec<String> = labels.iter().map(|l| display(l)).collect();
+    let names: Vec<String> = labels.iter().map(|l| shorten(&label_font, &display(l), area - 16)).collect();
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -244,7 +329,7 @@ fn rows_chart<'a, 'b>(
         })
         .x_desc(x_desc)
         .label_style(c.font(20))
-        .axis_desc_style(c.font(20))
+        .axis_desc_style(c.font(desc_size))
         .draw()
         .map_err(|e| c.err(e))?;
     Ok(chart)
@@ -478,23 +563,30 @@ pub struct Point {
     pub label: String,
     /// Performance: mean rating.
     pub x: f64,
+    /// The mean rating's 95% interval, drawn as a whisker.
+    pub x_ci: Option<(f64, f64)>,
+    /// Rated no differently from the drivers' average, beyond noise: drawn hollow, and
+    /// the report names it "on the line" rather than in a quadrant.
+    pub on_line: bool,
     /// Importance: share of R², %.
     pub y: f64,
 }
 
-/// The importance–performance matrix: performance across, importance up, dashed lines at
-/// the drivers' means, the four quadrants named, and each point labelled where its label
-/// overlaps no other label or point (the first free spot of eight around it).
+/// The importance–performance matrix: performance across (each mean rating with its 95%
+/// whisker), importance up, dashed lines at the drivers' means, the four quadrants named,
+/// and each point labelled by [`place_labels`]: beside it where there is room, else
+/// further out with a thin leader line to it.
 pub fn quadrant(c: Canvas, title: &str, x_desc: &str, points: &[Point]) -> Result<()> {
     let root = c.root(SIZE)?;
     let n = points.len().max(1) as f64;
     let (mx, my) = (points.iter().map(|p| p.x).sum::<f64>() / n, points.iter().map(|p| p.y).sum::<f64>() / n);
-    let span = |v: &dyn Fn(&Point) -> f64, mid: f64| {
-        let (lo, hi) = points.iter().map(v).fold((mid, mid), |(a, b), x| (a.min(x), b.max(x)));
+    let span = |v: &dyn Fn(&Point) -> (f64, f64), mid: f64| {
+        let (lo, hi) = points.iter().map(v).fold((mid, mid), |(a, b), (l, h)| (a.min(l), b.max(h)));
         let pad = 0.25 * (hi - lo).max(1e-6);
         (lo - pad)..(hi + pad)
     };
-    let (xr, yr) = (span(&|p| p.x, mx), span(&|p| p.y, my));
+    let xr = span(&|p| p.x_ci.unwrap_or((p.x, p.x)), mx);
+    let yr = span(&|p| (p.y, p.y), my);
     let mut chart = ChartBuilder::on(&root)
         .caption(display(title), c.bold(30))
         .margin(c.px(25))
@@ -532,55 +624,125 @@ pub fn quadrant(c: Canvas, title: &str, x_desc: &str, points: &[Point]) -> Resul
             corner(xr.start + dx, yr.start + dy, HPos::Left, VPos::Bottom, "Low priority", GREY),
         ])
         .map_err(|e| c.err(e))?;
-    chart
-        .draw_series(points.iter().map(|p| Circle::new((p.x, p.y), 7 * c.scale, BLUE.filled())))
-        .map_err(|e| c.err(e))?;
-
-    // Labels in pixels: the points and the corner names are taken.
-    let (px, py) = chart.plotting_area().get_pixel_range();
-    let at = |x: f64, y: f64| chart.backend_coord(&(x, y));
-    let s = |v: i32| c.px(v);
-    let mut taken: Vec<[i32; 4]> = points
-        .iter()
-        .map(|p| {
-            let (x, y) = at(p.x, p.y);
-            [x - s(8), y - s(8), x + s(8), y + s(8)]
-        })
-        .collect();
-    taken.push([px.start, py.start, px.start + s(130), py.start + s(40)]);
-    taken.push([px.end - s(140), py.start, px.end, py.start + s(40)]);
-    taken.push([px.end - s(200), py.end - s(40), px.end, py.end]);
-    taken.push([px.start, py.end - s(40), px.start + s(150), py.end]);
-    let overlap = |a: &[i32; 4], b: &[i32; 4]| {
-        let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0);
-        let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0);
-        w * h
-    };
+    let whisker = BLUE.mix(0.55).stroke_width(2 * c.scale);
     for p in points {
-        let text = display(&p.label);
-        let w = s((text.chars().count() as f64 * 10.5) as i32 + 4);
+        if let Some((lo, hi)) = p.x_ci {
+            chart
+                .draw_series(std::iter::once(PathElement::new(vec![(lo, p.y), (hi, p.y)], whisker)))
+                .map_err(|e| c.err(e))?;
+        }
+    }
+    for p in points {
+        let r = 7 * c.scale;
+        chart.draw_series(std::iter::once(Circle::new((p.x, p.y), r, BLUE.filled()))).map_err(|e| c.err(e))?;
+        if p.on_line {
+            chart
+                .draw_series(std::iter::once(Circle::new((p.x, p.y), r - 2 * c.scale, WHITE.filled())))
+                .map_err(|e| c.err(e))?;
+        }
+    }
+
+    // Labels, laid out in scale-1 pixels: the points, their whiskers and the corner
+    // names are taken.
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    let one = |v: i32| v / c.scale as i32;
+    let at = |x: f64, y: f64| {
+        let (a, b) = chart.backend_coord(&(x, y));
+        (one(a), one(b))
+    };
+    let area = [one(px.start), one(py.start), one(px.end), one(py.end)];
+    let mut taken: Vec<Box4> = Vec::new();
+    for p in points {
         let (x, y) = at(p.x, p.y);
-        let candidates = [
-            (x + s(11), y - s(11)),
-            (x - w - s(11), y - s(11)),
-            (x - w / 2, y - s(34)),
-            (x - w / 2, y + s(11)),
-            (x + s(11), y - s(30)),
-            (x + s(11), y + s(6)),
-            (x - w - s(11), y - s(30)),
-            (x - w - s(11), y + s(6)),
-        ];
-        let cost = |&(lx, ly): &(i32, i32)| {
-            let r = [lx, ly, lx + w, ly + s(22)];
-            let outside =
-                (px.start - r[0]).max(0) + (r[2] - px.end).max(0) + (py.start - r[1]).max(0) + (r[3] - py.end).max(0);
-            taken.iter().map(|t| overlap(&r, t)).sum::<i32>() + 1000 * outside
-        };
-        let best = *candidates.iter().min_by_key(|p| cost(p)).expect("eight candidates");
-        taken.push([best.0, best.1, best.0 + w, best.1 + s(22)]);
-        root.draw(&Text::new(text, best, c.font(19))).map_err(|e| c.err(e))?;
+        taken.push([x - 8, y - 8, x + 8, y + 8]);
+        if let Some((lo, hi)) = p.x_ci {
+            let (a, b) = (at(lo, p.y).0, at(hi, p.y).0);
+            taken.push([a, y - 2, b, y + 2]);
+        }
+    }
+    let corner_names = [
+        [area[0], area[1], area[0] + 130, area[1] + 40],
+        [area[2] - 140, area[1], area[2], area[1] + 40],
+        [area[2] - 200, area[3] - 40, area[2], area[3]],
+        [area[0], area[3] - 40, area[0] + 150, area[3]],
+    ];
+    taken.extend(corner_names);
+    let font = font_at(19, false);
+    let texts: Vec<String> = points.iter().map(|p| display(&p.label)).collect();
+    let sizes: Vec<(i32, i32)> = texts.iter().map(|t| extent(&font, t)).collect();
+    let anchors: Vec<(i32, i32)> = points.iter().map(|p| at(p.x, p.y)).collect();
+    let placed = place_labels(&anchors, &sizes, area, taken);
+    for ((text, &(x, y)), (b, leader)) in texts.iter().zip(&anchors).zip(placed) {
+        if leader {
+            // From the point's edge to the nearest point of the label's box.
+            let (tx, ty) = (x.clamp(b[0], b[2]), y.clamp(b[1], b[3]));
+            let (vx, vy) = ((tx - x) as f64, (ty - y) as f64);
+            let len = vx.hypot(vy).max(1.0);
+            let from = (x + (9.0 * vx / len) as i32, y + (9.0 * vy / len) as i32);
+            let line = vec![(c.px(from.0), c.px(from.1)), (c.px(tx), c.px(ty))];
+            root.draw(&PathElement::new(line, RGBColor(110, 110, 110).stroke_width(c.scale))).map_err(|e| c.err(e))?;
+        }
+        let style = c.font(19).color(&BLACK).pos(Pos::new(HPos::Left, VPos::Top));
+        root.draw(&Text::new(text.clone(), (c.px(b[0]), c.px(b[1])), style)).map_err(|e| c.err(e))?;
     }
     root.present().map_err(|e| c.err(e))
+}
+
+/// Where each point's label goes, in pixels: `anchors` are the points, `sizes` their
+/// labels' (width, height), `taken` what no label may cover (the points themselves,
+/// corner names), `area` where labels must lie. Labels are placed in order: first the
+/// eight spots touching the point; when all are taken, the nearest free spot on rings
+/// further out, returned with `true` to get a leader line. Returns each label's box.
+fn place_labels(anchors: &[(i32, i32)], sizes: &[(i32, i32)], area: Box4, mut taken: Vec<Box4>) -> Vec<(Box4, bool)> {
+    let mut out = Vec::with_capacity(anchors.len());
+    for (&(x, y), &(w, h)) in anchors.iter().zip(sizes) {
+        let beside = [
+            (x + 11, y - h - 2),
+            (x - w - 11, y - h - 2),
+            (x - w / 2, y - h - 12),
+            (x - w / 2, y + 12),
+            (x + 12, y - h / 2),
+            (x - w - 12, y - h / 2),
+            (x + 11, y + 4),
+            (x - w - 11, y + 4),
+        ];
+        let rings = (1..=24).flat_map(|k| {
+            let d = 12.0 + 16.0 * k as f64;
+            (0..24).map(move |a| {
+                let t = std::f64::consts::TAU * a as f64 / 24.0;
+                let (cx, cy) = (x as f64 + (d + w as f64 / 2.0) * t.cos(), y as f64 + (d + h as f64 / 2.0) * t.sin());
+                ((cx - w as f64 / 2.0) as i32, (cy - h as f64 / 2.0) as i32)
+            })
+        });
+        let boxed = |(lx, ly): (i32, i32)| [lx, ly, lx + w, ly + h];
+        let inside = |b: &Box4| b[0] >= area[0] && b[1] >= area[1] && b[2] <= area[2] && b[3] <= area[3];
+        // A few pixels of air around each label, so neighbours do not read as one.
+        let free = |b: &Box4| {
+            let airy = [b[0] - 4, b[1] - 2, b[2] + 4, b[3] + 2];
+            inside(b) && !taken.iter().any(|t| intersects(&airy, t))
+        };
+        let choice = match beside.iter().map(|&p| boxed(p)).find(|b| free(b)) {
+            Some(b) => (b, false),
+            None => match rings.clone().map(boxed).find(|b| free(b)) {
+                Some(b) => (b, true),
+                None => {
+                    // Nowhere free: the spot beside the point that covers least.
+                    let cover = |b: &Box4| {
+                        taken
+                            .iter()
+                            .map(|t| {
+                                ((b[2].min(t[2]) - b[0].max(t[0])).max(0)) * ((b[3].min(t[3]) - b[1].max(t[1])).max(0))
+                            })
+                            .sum::<i32>()
+                    };
+                    (beside.iter().map(|&p| boxed(p)).min_by_key(cover).expect("eight spots"), false)
+                }
+            },
+        };
+        taken.push(choice.0);
+        out.push(choice);
+    }
+    out
 }
 
 /// One driver's line in [`slopes`]: its share (%) in each wave, and whether it moved
@@ -591,54 +753,117 @@ pub struct Slope {
     pub moved: i8,
 }
 
-/// Drivers' shares by wave, one line each, named at the right end: a driver that moved
-/// beyond noise between the last two waves is drawn in colour with ▲ or ▼, the rest in
-/// grey. End labels are pushed apart so none overlaps another.
+/// Line colours for charts with one line per driver (the Okabe–Ito palette with black and
+/// a dark grey), paired with [`MARKERS`] so lines stay apart past eight.
+const LINE_COLOURS: [RGBColor; 8] = [
+    BLUE,
+    palette::ORANGE,
+    GREEN,
+    VERMILLION,
+    palette::PURPLE,
+    palette::SKY,
+    RGBColor(0, 0, 0),
+    RGBColor(110, 110, 110),
+];
+
+/// Marker shapes, cycled after the colours: the nth line is colour n mod 8, shape n / 8.
+#[derive(Clone, Copy)]
+enum Marker {
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+}
+const MARKERS: [Marker; 4] = [Marker::Circle, Marker::Square, Marker::Triangle, Marker::Diamond];
+
+/// The polygon (or circle) of `marker` of radius `r` around pixel (x, y).
+fn marker_at(
+    c: Canvas,
+    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+    marker: Marker,
+    (x, y): (i32, i32),
+    colour: RGBColor,
+) -> Result<()> {
+    let (style, r) = (colour.filled(), c.px(5));
+    let drawn = match marker {
+        Marker::Circle => root.draw(&Circle::new((x, y), r, style)),
+        Marker::Square => root.draw(&Rectangle::new([(x - r, y - r), (x + r, y + r)], style)),
+        Marker::Triangle => {
+            root.draw(&Polygon::new(vec![(x, y - r - 1), (x - r - 1, y + r), (x + r + 1, y + r)], style))
+        }
+        Marker::Diamond => {
+            root.draw(&Polygon::new(vec![(x, y - r - 1), (x + r + 1, y), (x, y + r + 1), (x - r - 1, y)], style))
+        }
+    };
+    drawn.map_err(|e| c.err(e))
+}
+
+/// Drivers' shares by wave, one line each in its own colour and marker, named at the right
+/// end in the same colour after its marker: a driver that moved beyond noise between the
+/// last two waves is drawn thicker, its name in bold with ▲ or ▼. End labels are pushed
+/// apart so none overlaps another; a label moved off its line's end is joined to it by a
+/// thin leader line.
 pub fn slopes(c: Canvas, title: &str, waves: &[String], lines: &[Slope], note: &str) -> Result<()> {
     let root = c.root(SIZE)?;
-    let longest = lines.iter().map(|l| l.label.chars().count() + 10).max().unwrap_or(10) as i32;
-    let (plot, names) = root.split_horizontally(c.px(SIZE.0 as i32 - (longest * 11).clamp(180, 420)));
-    let all = lines.iter().flat_map(|l| l.shares.iter().flatten().copied());
-    let hi = all.fold(0.0f64, f64::max) * 1.12 + 1.0;
-    let labels: Vec<&str> = waves.iter().map(String::as_str).collect();
-    let mut chart = waves_chart(c, &plot, title, &labels, 0.0..hi, "share of R², %", &|y| format!("{y:.0}%"))?;
-    let colour = |l: &Slope| match l.moved {
-        1 => GREEN,
-        -1 => VERMILLION,
-        _ => RGBColor(120, 120, 120),
-    };
-    // Grey first, so the movers are drawn on top.
-    let mut order: Vec<&Slope> = lines.iter().collect();
-    order.sort_by_key(|l| l.moved != 0);
-    for l in &order {
-        let pts: Vec<(f64, f64)> = l.shares.iter().enumerate().filter_map(|(i, v)| Some((i as f64, (*v)?))).collect();
-        let width = if l.moved != 0 { 4 } else { 2 } * c.scale;
-        chart.draw_series(LineSeries::new(pts.clone(), colour(l).stroke_width(width))).map_err(|e| c.err(e))?;
-        chart
-            .draw_series(pts.iter().map(|&p| Circle::new(p, 4 * c.scale, colour(l).filled())))
-            .map_err(|e| c.err(e))?;
-    }
-    // End labels: at each line's last value, then spread so that none overlaps.
-    let mut ends: Vec<(i32, &Slope, f64)> = lines
-        .iter()
-        .filter_map(|l| {
-            let (i, v) = l.shares.iter().enumerate().rev().find_map(|(i, v)| Some((i, (*v)?)))?;
-            Some((chart.backend_coord(&(i as f64, v)).1, l, v))
-        })
-        .collect();
-    ends.sort_by_key(|e| e.0);
-    let gap = c.px(24);
-    let ys = spread(&ends.iter().map(|e| e.0).collect::<Vec<_>>(), gap, chart.plotting_area().get_pixel_range().1);
-    for ((_, l, v), y) in ends.iter().zip(ys) {
+    let label_font = font_at(18, true);
+    let end_text = |l: &Slope, v: f64| {
         let mark = match l.moved {
             1 => " ▲",
             -1 => " ▼",
             _ => "",
         };
-        let text = format!("{} {v:.1}%{mark}", display(&l.label));
-        let style = if l.moved != 0 { c.bold(18) } else { c.font(18) };
+        format!("{} {v:.1}%{mark}", display(&l.label))
+    };
+    let widest = lines.iter().map(|l| extent(&label_font, &end_text(l, 88.8)).0).max().unwrap_or(100);
+    let names_w = (widest + 70).clamp(200, 460);
+    let (plot, names) = root.split_horizontally(c.px(SIZE.0 as i32 - names_w));
+    let all = lines.iter().flat_map(|l| l.shares.iter().flatten().copied());
+    let hi = all.fold(0.0f64, f64::max) * 1.12 + 1.0;
+    let labels: Vec<&str> = waves.iter().map(String::as_str).collect();
+    let mut chart = waves_chart(c, &plot, title, &labels, 0.0..hi, "share of R², %", &|y| format!("{y:.0}%"))?;
+    let style = |i: usize| (LINE_COLOURS[i % LINE_COLOURS.len()], MARKERS[(i / LINE_COLOURS.len()) % MARKERS.len()]);
+    // Movers last, so they are drawn on top.
+    let mut order: Vec<usize> = (0..lines.len()).collect();
+    order.sort_by_key(|&i| lines[i].moved != 0);
+    for &i in &order {
+        let l = &lines[i];
+        let (colour, marker) = style(i);
+        let pts: Vec<(f64, f64)> = l.shares.iter().enumerate().filter_map(|(i, v)| Some((i as f64, (*v)?))).collect();
+        let width = if l.moved != 0 { 4 } else { 2 } * c.scale;
+        chart.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(width))).map_err(|e| c.err(e))?;
+        for p in &pts {
+            marker_at(c, &root, marker, chart.backend_coord(p), colour)?;
+        }
+    }
+    // End labels: at each line's last value, then spread so that none overlaps.
+    let mut ends: Vec<(i32, i32, usize, f64)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let (w, v) = l.shares.iter().enumerate().rev().find_map(|(w, v)| Some((w, (*v)?)))?;
+            let (x, y) = chart.backend_coord(&(w as f64, v));
+            Some((y, x, i, v))
+        })
+        .collect();
+    ends.sort_by_key(|e| e.0);
+    let gap = c.px(24);
+    let ys = spread(&ends.iter().map(|e| e.0).collect::<Vec<_>>(), gap, chart.plotting_area().get_pixel_range().1);
+    let names_x = c.px(SIZE.0 as i32 - names_w);
+    for (&(y_end, x_end, i, v), y) in ends.iter().zip(ys) {
+        let l = &lines[i];
+        let (colour, marker) = style(i);
+        if (y - y_end).abs() > c.px(3) || x_end + c.px(12) < names_x {
+            let leader = vec![(x_end + c.px(7), y_end), (names_x + c.px(4), y)];
+            root.draw(&PathElement::new(leader, colour.mix(0.7).stroke_width(c.scale))).map_err(|e| c.err(e))?;
+        }
+        marker_at(c, &names, marker, (c.px(14), y), colour)?;
+        let font = if l.moved != 0 { c.bold(18) } else { c.font(18) };
         names
-            .draw(&Text::new(text, (c.px(8), y), style.color(&colour(l)).pos(Pos::new(HPos::Left, VPos::Center))))
+            .draw(&Text::new(
+                end_text(l, v),
+                (c.px(26), y),
+                font.color(&colour).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
             .map_err(|e| c.err(e))?;
     }
     let grey = c.font(17).color(&RGBColor(90, 90, 90));
@@ -680,9 +905,118 @@ pub struct HeatCell {
     pub intensity: f64,
 }
 
+/// One text of a chart layout: its lines, where they are centred (the first line's
+/// centre; each further line `LINE` pixels lower), how they are anchored and in what font.
+struct Label {
+    lines: Vec<String>,
+    x: i32,
+    y: i32,
+    h: HPos,
+    size: u32,
+    bold: bool,
+}
+
+/// Distance between the lines of a wrapped label.
+const LINE: i32 = 21;
+
+impl Label {
+    #[cfg(test)]
+    fn font(&self) -> FontDesc<'static> {
+        font_at(self.size, self.bold)
+    }
+
+    /// The box the label's lines cover.
+    #[cfg(test)]
+    fn bounds(&self) -> Box4 {
+        let font = self.font();
+        let w = self.lines.iter().map(|l| extent(&font, l).0).max().unwrap_or(0);
+        let h = extent(&font, "Ag").1;
+        let x0 = match self.h {
+            HPos::Left => self.x,
+            HPos::Center => self.x - w / 2,
+            HPos::Right => self.x - w,
+        };
+        let y0 = self.y - h / 2;
+        [x0, y0, x0 + w, y0 + h + LINE * (self.lines.len() as i32 - 1)]
+    }
+
+    fn draw(&self, c: Canvas, root: &DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()> {
+        let font = if self.bold { c.bold(self.size) } else { c.font(self.size) };
+        for (i, line) in self.lines.iter().enumerate() {
+            let at = (c.px(self.x), c.px(self.y + LINE * i as i32));
+            let style = font.clone().color(&BLACK).pos(Pos::new(self.h, VPos::Center));
+            root.draw(&Text::new(line.clone(), at, style)).map_err(|e| c.err(e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a heatmap's texts and cells go, in scale-1 pixels: row names on the left (up to
+/// two lines), column names on top (up to two lines, within their column), each group's
+/// name above its columns (within them). Computed from the font's metrics, so no two
+/// texts overlap whatever the labels.
+struct HeatLayout {
+    left: i32,
+    top: i32,
+    /// A column's width.
+    width: i32,
+    row_h: i32,
+    height: i32,
+    labels: Vec<Label>,
+    /// Each group's rule under its name: from x to x at y.
+    rules: Vec<(i32, i32, i32)>,
+}
+
+impl HeatLayout {
+    fn of(rows: &[String], columns: &[HeatColumn]) -> HeatLayout {
+        let row_h = 44;
+        let row_font = font_at(19, false);
+        let longest = rows.iter().map(|r| extent(&row_font, &display(r)).0).max().unwrap_or(60);
+        let left = (longest + 40).clamp(140, 440);
+        let width = ((SIZE.0 as i32 - left - 30) / columns.len().max(1) as i32).min(150);
+        let col_font = font_at(18, false);
+        let col_lines: Vec<Vec<String>> =
+            columns.iter().map(|c| wrap(&col_font, &display(&c.label), width - 10, 2)).collect();
+        let deepest = col_lines.iter().map(Vec::len).max().unwrap_or(1) as i32;
+        let grouped = columns.iter().any(|col| col.group.is_some());
+        let group_band = if grouped { 46 } else { 0 };
+        let heads = 72 + group_band;
+        let top = heads + LINE * deepest + 12;
+        let mut labels = Vec::new();
+        let mut rules = Vec::new();
+        for (j, (col, lines)) in columns.iter().zip(col_lines).enumerate() {
+            let x = left + width * j as i32 + width / 2;
+            labels.push(Label { lines, x, y: heads + 11, h: HPos::Center, size: 18, bold: false });
+            let starts_group = col.group.is_some() && (j == 0 || columns[j - 1].group != col.group);
+            if starts_group {
+                let span = columns[j..].iter().take_while(|x| x.group == col.group).count() as i32;
+                let (x0, x1) = (left + width * j as i32 + 6, left + width * (j as i32 + span) - 6);
+                let name = shorten(&font_at(18, true), &display(col.group.as_deref().unwrap_or_default()), x1 - x0);
+                labels.push(Label {
+                    lines: vec![name],
+                    x: (x0 + x1) / 2,
+                    y: heads - 34,
+                    h: HPos::Center,
+                    size: 18,
+                    bold: true,
+                });
+                rules.push((x0, x1, heads - 14));
+            }
+        }
+        for (i, name) in rows.iter().enumerate() {
+            let lines = wrap(&row_font, &display(name), left - 24, 2);
+            let y = top + row_h * i as i32 + row_h / 2 - (LINE / 2) * (lines.len() as i32 - 1);
+            labels.push(Label { lines, x: left - 12, y, h: HPos::Right, size: 19, bold: false });
+        }
+        let height = top + row_h * rows.len() as i32 + 60;
+        HeatLayout { left, top, width, row_h, height, labels, rules }
+    }
+}
+
 /// A table of coloured cells with their values written in: rows named on the left,
 /// columns on top (under their group's name), `note` under the table. The canvas grows
-/// with the number of rows, so 30 drivers stay legible.
+/// with the number of rows, so 30 drivers stay legible; long names wrap onto two lines or
+/// are shortened with "…" (see [`HeatLayout`]).
 pub fn heatmap(
     c: Canvas,
     title: &str,
@@ -691,42 +1025,24 @@ pub fn heatmap(
     cells: &[Vec<Option<HeatCell>>],
     note: &str,
 ) -> Result<()> {
-    let grouped = columns.iter().any(|col| col.group.is_some());
-    let top = if grouped { 120 } else { 90 };
-    let row_h = 44;
-    let height = top + row_h * rows.len() as i32 + 60;
+    let layout = HeatLayout::of(rows, columns);
+    let HeatLayout { left, top, width, row_h, height, .. } = layout;
     let root = c.root((SIZE.0, height as u32))?;
     let s = |v: i32| c.px(v);
     let heading = c.bold(30).color(&BLACK).pos(Pos::new(HPos::Center, VPos::Top));
-    root.draw(&Text::new(display(title), (s(SIZE.0 as i32 / 2), s(22)), heading)).map_err(|e| c.err(e))?;
-    let longest = rows.iter().map(|r| r.chars().count()).max().unwrap_or(5) as i32;
-    let left = (longest * 11 + 40).clamp(140, 440);
-    let width = ((SIZE.0 as i32 - left - 30) / columns.len().max(1) as i32).min(150);
-    let centre = Pos::new(HPos::Center, VPos::Center);
-    for (j, col) in columns.iter().enumerate() {
-        let x = left + width * j as i32 + width / 2;
-        root.draw(&Text::new(display(&col.label), (s(x), s(top - 18)), c.font(18).color(&BLACK).pos(centre)))
-            .map_err(|e| c.err(e))?;
-        let starts_group = col.group.is_some() && (j == 0 || columns[j - 1].group != col.group);
-        if starts_group {
-            let span = columns[j..].iter().take_while(|x| x.group == col.group).count() as i32;
-            let (x0, x1) = (left + width * j as i32 + 6, left + width * (j as i32 + span) - 6);
-            let name = col.group.as_deref().unwrap_or_default();
-            root.draw(&Text::new(display(name), (s((x0 + x1) / 2), s(top - 56)), c.bold(18).color(&BLACK).pos(centre)))
-                .map_err(|e| c.err(e))?;
-            root.draw(&PathElement::new(vec![(s(x0), s(top - 40)), (s(x1), s(top - 40))], BLACK.stroke_width(c.scale)))
-                .map_err(|e| c.err(e))?;
-        }
+    let title = shorten(&font_at(30, true), &display(title), SIZE.0 as i32 - 40);
+    root.draw(&Text::new(title, (s(SIZE.0 as i32 / 2), s(22)), heading)).map_err(|e| c.err(e))?;
+    for label in &layout.labels {
+        label.draw(c, &root)?;
     }
-    for (i, name) in rows.iter().enumerate() {
+    for &(x0, x1, y) in &layout.rules {
+        root.draw(&PathElement::new(vec![(s(x0), s(y)), (s(x1), s(y))], BLACK.stroke_width(c.scale)))
+            .map_err(|e| c.err(e))?;
+    }
+    let centre = Pos::new(HPos::Center, VPos::Center);
+    for (i, row) in cells.iter().enumerate() {
         let y = top + row_h * i as i32;
-        root.draw(&Text::new(
-            display(name),
-            (s(left - 12), s(y + row_h / 2)),
-            c.font(19).color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center)),
-        ))
-        .map_err(|e| c.err(e))?;
-        for (j, cell) in cells[i].iter().enumerate() {
+        for (j, cell) in row.iter().enumerate() {
             let x = left + width * j as i32;
             let (fill, ink, text) = match cell {
                 Some(cell) => {
@@ -738,17 +1054,15 @@ pub fn heatmap(
             };
             root.draw(&Rectangle::new([(s(x + 2), s(y + 2)), (s(x + width - 2), s(y + row_h - 2))], fill.filled()))
                 .map_err(|e| c.err(e))?;
-            root.draw(&Text::new(
-                text.to_string(),
-                (s(x + width / 2), s(y + row_h / 2)),
-                c.font(18).color(&ink).pos(centre),
-            ))
-            .map_err(|e| c.err(e))?;
+            let text = shorten(&font_at(18, false), text, width - 8);
+            root.draw(&Text::new(text, (s(x + width / 2), s(y + row_h / 2)), c.font(18).color(&ink).pos(centre)))
+                .map_err(|e| c.err(e))?;
         }
     }
     let y = top + row_h * rows.len() as i32 + 18;
-    root.draw(&Text::new(display(note), (s(left), s(y)), c.font(17).color(&RGBColor(90, 90, 90))))
-        .map_err(|e| c.err(e))?;
+    let note = shorten(&font_at(17, false), &display(note), SIZE.0 as i32 - 20);
+    let at = (left.min(SIZE.0 as i32 - 10 - extent(&font_at(17, false), &note).0)).max(10);
+    root.draw(&Text::new(note, (s(at), s(y)), c.font(17).color(&RGBColor(90, 90, 90)))).map_err(|e| c.err(e))?;
     root.present().map_err(|e| c.err(e))
 }
 
@@ -805,5 +1119,96 @@ mod render_tests {
         .unwrap();
         let png = std::fs::read(&path).unwrap();
         assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    /// Fourteen drivers named with 35 characters, as real exports name them.
+    fn long_names() -> Vec<String> {
+        (0..14).map(|i| format!("Satisfaction with service aspect {i:02}")).collect()
+    }
+
+    fn assert_apart(boxes: &[Box4], what: &str) {
+        for (i, a) in boxes.iter().enumerate() {
+            for b in &boxes[i + 1..] {
+                assert!(!intersects(a, b), "{what}: {a:?} and {b:?} overlap");
+            }
+        }
+    }
+
+    #[test]
+    fn heatmap_texts_never_overlap() {
+        let rows = long_names();
+        assert!(rows.iter().all(|r| r.chars().count() == 35));
+        let levels = [
+            ("Customer Type", "Loyal Customer"),
+            ("Customer Type", "disloyal Customer"),
+            ("Type of Travel", "Business travel"),
+            ("Type of Travel", "Personal Travel"),
+            ("Class", "Business"),
+            ("Class", "Eco"),
+            ("Class", "Eco Plus"),
+        ];
+        let columns: Vec<HeatColumn> =
+            levels.iter().map(|(g, l)| HeatColumn { label: l.to_string(), group: Some(g.to_string()) }).collect();
+        let layout = HeatLayout::of(&rows, &columns);
+        let boxes: Vec<Box4> = layout.labels.iter().map(Label::bounds).collect();
+        assert_eq!(boxes.len(), 14 + 7 + 3);
+        assert_apart(&boxes, "heatmap");
+        // Row names stay left of the cells, column and group names above them; all on
+        // the canvas.
+        for (label, b) in layout.labels.iter().zip(&boxes) {
+            assert!(b[0] >= 0 && b[2] <= SIZE.0 as i32, "{b:?} leaves the canvas");
+            if matches!(label.h, HPos::Right) {
+                assert!(b[2] <= layout.left, "{b:?}");
+            } else {
+                assert!(b[3] <= layout.top && b[0] >= layout.left, "{b:?}");
+            }
+        }
+        // Each long level name is on two lines rather than cut.
+        let two_lines = layout.labels.iter().filter(|l| l.lines.len() == 2).count();
+        assert!(two_lines >= 2, "{two_lines}");
+    }
+
+    #[test]
+    fn crowded_quadrant_labels_never_overlap_and_far_ones_get_leaders() {
+        let names = long_names();
+        let font = font_at(19, false);
+        let sizes: Vec<(i32, i32)> = names.iter().map(|n| extent(&font, n)).collect();
+        // Twelve points bunched within 40 pixels, two apart: the bundled example's spread.
+        let anchors: Vec<(i32, i32)> = (0..14)
+            .map(|i| if i < 12 { (560 + 7 * (i % 6), 300 + 9 * (i / 6)) } else { (200 + 500 * (i - 12), 120) })
+            .collect();
+        let area = [100, 60, 1150, 600];
+        let points: Vec<Box4> = anchors.iter().map(|&(x, y)| [x - 8, y - 8, x + 8, y + 8]).collect();
+        let placed = place_labels(&anchors, &sizes, area, points.clone());
+        let boxes: Vec<Box4> = placed.iter().map(|p| p.0).collect();
+        assert_apart(&boxes, "quadrant labels");
+        for b in &boxes {
+            assert!(points.iter().all(|p| !intersects(b, p)), "{b:?} covers a point");
+            assert!(b[0] >= area[0] && b[1] >= area[1] && b[2] <= area[2] && b[3] <= area[3], "{b:?} outside");
+        }
+        assert!(placed.iter().any(|p| p.1), "a bunched point needs a leader line");
+        assert!(!placed[12].1 && !placed[13].1, "a lone point is labelled beside it");
+    }
+
+    #[test]
+    fn end_labels_are_spread_a_line_apart() {
+        let ys = spread(&[300, 300, 301, 305, 306, 590], 24, 60..600);
+        assert!(ys.windows(2).all(|w| w[1] - w[0] >= 24), "{ys:?}");
+        assert!(*ys.last().unwrap() <= 600 - 12, "{ys:?}");
+    }
+
+    #[test]
+    fn wrapping_measures_the_font() {
+        let font = font_at(18, false);
+        assert_eq!(wrap(&font, "disloyal Customer", 90, 2), ["disloyal", "Customer"]);
+        let cut = wrap(&font, "A very long segment level name indeed", 90, 2);
+        assert_eq!(cut.len(), 2);
+        assert!(cut[1].ends_with('…') && cut.iter().all(|l| extent(&font, l).0 <= 90), "{cut:?}");
+        assert!(extent(&font, "WWWW").0 > extent(&font, "iiii").0);
     }
 }

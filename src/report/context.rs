@@ -323,6 +323,9 @@ pub struct Act {
     pub keep_it_up: Vec<String>,
     pub possible_overkill: Vec<String>,
     pub low_priority: Vec<String>,
+    /// Drivers whose mean rating cannot be told from the average (95%): not sorted into
+    /// a quadrant by a difference that is noise.
+    pub on_the_line: Vec<String>,
     pub mean_share: String,
     pub mean_rating: String,
 }
@@ -337,6 +340,7 @@ impl Act {
         let pick = |important: bool, well_rated: bool| {
             shares
                 .iter()
+                .filter(|(x, _)| !x.rated_as(mean_rating))
                 .filter(|(x, s)| (*s > mean_share) == important && (x.mean_rating >= mean_rating) == well_rated)
                 .map(|(x, _)| x.label.clone())
                 .collect()
@@ -346,6 +350,7 @@ impl Act {
             keep_it_up: pick(true, true),
             possible_overkill: pick(false, true),
             low_priority: pick(false, false),
+            on_the_line: shares.iter().filter(|(x, _)| x.rated_as(mean_rating)).map(|(x, _)| x.label.clone()).collect(),
             mean_share: pct(mean_share),
             mean_rating: format!("{mean_rating:.2}"),
         })
@@ -980,7 +985,7 @@ fn ran(m: Method, d: &Driver, t: &DriverTable) -> bool {
 /// A headline value with its unit: "+23.4", "78.2%", "3.41".
 fn headline_value(o: &Outcome, v: f64) -> String {
     match o.kind {
-        OutcomeKind::Csat => format!("{v:.1}%"),
+        OutcomeKind::Csat | OutcomeKind::Binary => format!("{v:.1}%"),
         _ => o.value(v),
     }
 }

@@ -66,7 +66,7 @@ impl Files {
             OutcomeKind::Numeric => "scores",
             k => k.name(),
         };
-        let suffix = if main { String::new() } else { format!("-{}", crate::waves::safe_name(&outcome.column)) };
+        let suffix = if main { String::new() } else { format!("-{}", slug(&outcome.column)) };
         Files {
             drivers: format!("drivers{suffix}"),
             scores: format!("{kind}{suffix}"),
@@ -77,6 +77,17 @@ impl Files {
             shares_by_segment: format!("shares_by_segment{suffix}.png"),
             correlations: format!("correlations{suffix}.png"),
         }
+    }
+}
+
+/// A column name as part of a file name: letters, digits, `-` and `_` only, so the name
+/// needs no quoting in a markdown link or a shell.
+fn slug(s: &str) -> String {
+    let out: String = s.chars().map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    if out.trim_matches('_').is_empty() {
+        "outcome".into()
+    } else {
+        out
     }
 }
 
@@ -303,15 +314,29 @@ fn outcome_charts(a: &Analysis, o: &OutcomeAnalysis, files: &Files, dir: &Path, 
     charts.drivers = draw(&format!("{}.png", files.drivers), title.clone(), &|c| {
         charts::ranked_bars(c, &title, axis, &bars, decimals)
     })?;
+    let average = d.drivers.iter().map(|x| x.mean_rating).sum::<f64>() / d.drivers.len().max(1) as f64;
     let points: Option<Vec<charts::Point>> = d
         .drivers
         .iter()
-        .map(|x| Some(charts::Point { label: x.label.clone(), x: x.mean_rating, y: 100.0 * x.shapley_share? }))
+        .map(|x| {
+            Some(charts::Point {
+                label: x.label.clone(),
+                x: x.mean_rating,
+                x_ci: Some(x.rating_ci()),
+                on_line: x.rated_as(average),
+                y: 100.0 * x.shapley_share?,
+            })
+        })
         .collect();
     if let Some(points) = points {
         let title = format!("Where to act on {}: importance and performance", out.label);
         charts.quadrant = draw(&files.quadrant, title.clone(), &|c| {
-            charts::quadrant(c, &title, "performance: mean rating", &points)
+            charts::quadrant(
+                c,
+                &title,
+                "performance: mean rating (whiskers: 95% interval; hollow: not distinguishable from the average)",
+                &points,
+            )
         })?;
     }
     if let Some(e) = &o.groups.change_explained {

@@ -1,0 +1,374 @@
+//! `keydriver init`: a first survey.toml guessed from the data, so a new user with one
+//! export does not start from a blank page. Every guess is written with a comment saying
+//! why, to be checked before the first report; nothing here is used by a report run.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::load::{leading_number, Table};
+use crate::spec::CsvOptions;
+use crate::waves;
+
+/// What one column holds, as far as guessing needs.
+struct Profile {
+    name: String,
+    distinct: BTreeSet<String>,
+    /// Every non-blank cell is a number (or starts with one: `10 - Extremely likely`).
+    numbers: Option<Vec<f64>>,
+    /// Every cell is filled and no two are the same.
+    unique: bool,
+}
+
+impl Profile {
+    fn of(table: &Table, name: &str) -> Result<Profile> {
+        let cells = table.strings(name, "column")?;
+        let mut distinct = BTreeSet::new();
+        let mut numbers = Some(Vec::new());
+        let mut repeated = false;
+        for v in cells.iter().flatten() {
+            repeated |= !distinct.insert(v.clone());
+            let x = v.parse::<f64>().ok().filter(|x| x.is_finite()).or_else(|| leading_number(v));
+            match (x, numbers.as_mut()) {
+                (Some(x), Some(xs)) => xs.push(x),
+                _ => numbers = None,
+            }
+        }
+        let n = cells.iter().flatten().count();
+        Ok(Profile { name: name.to_string(), distinct, numbers, unique: !repeated && n == cells.len() && n > 0 })
+    }
+
+    fn whole(&self) -> bool {
+        self.numbers.as_ref().is_some_and(|xs| xs.iter().all(|x| x.fract() == 0.0))
+    }
+
+    fn range(&self) -> Option<(f64, f64)> {
+        let xs = self.numbers.as_ref()?;
+        let min = xs.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (min <= max).then_some((min, max))
+    }
+
+    fn named(&self, words: &[&str]) -> bool {
+        let lower = self.name.to_lowercase();
+        words.iter().any(|w| lower.contains(w))
+    }
+}
+
+/// Values outside a rating scale that surveys use for "don't know" or "not applicable".
+const CODE_CANDIDATES: [f64; 6] = [0.0, -1.0, 97.0, 98.0, 99.0, 999.0];
+
+/// Answers that read as the good one of two.
+const POSITIVE_WORDS: [&str; 12] = [
+    "satisfied",
+    "yes",
+    "y",
+    "true",
+    "1",
+    "renewed",
+    "retained",
+    "promoter",
+    "positive",
+    "good",
+    "recommend",
+    "stayed",
+];
+
+/// The draft and where it was written.
+pub struct Draft {
+    pub path: PathBuf,
+    pub text: String,
+    /// The `report` command to run next.
+    pub next: String,
+}
+
+/// Writes a draft survey.toml beside `data` (never over an existing one). `nps` is a
+/// second file with the outcomes; `target` names the outcome when it cannot be guessed.
+pub fn init(data: &Path, nps: Option<&Path>, target: Option<&str>) -> Result<Draft> {
+    let dir = data.parent().unwrap_or(Path::new(""));
+    let path = dir.join("survey.toml");
+    if path.exists() {
+        return Err(Error::output(
+            &path,
+            "a survey.toml already exists here: edit it, or move it away to draft a new one",
+        ));
+    }
+    let ratings = Table::read(data, &CsvOptions::default(), &[])?;
+    let outcomes_table = nps.map(|p| Table::read(p, &CsvOptions::default(), &[])).transpose()?;
+    let profiles = |t: &Table| -> Result<Vec<Profile>> {
+        t.df.get_column_names().iter().filter(|c| !c.trim().is_empty()).map(|c| Profile::of(t, c)).collect()
+    };
+    let cols = profiles(&ratings)?;
+    let nps_cols = outcomes_table.as_ref().map(profiles).transpose()?;
+    let skipped: Vec<usize> = ratings
+        .df
+        .get_column_names()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.trim().is_empty())
+        .map(|(i, _)| i + 1)
+        .collect();
+
+    let mut out = String::new();
+    let file_name = |p: &Path| p.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+    writeln!(out, "# Draft written by `keydriver init` from {}: every guess says why. Check each", file_name(data))
+        .ok();
+    writeln!(out, "# one, then run the report (the command is at the end). Paths are relative to this file.\n").ok();
+    writeln!(out, "ratings = {}", quote(&file_name(data))).ok();
+    if let Some(p) = nps {
+        writeln!(out, "nps = {}                  # the outcome answers, joined on id", quote(&file_name(p))).ok();
+    }
+    for i in &skipped {
+        writeln!(out, "# column {i} has no name (a row index): left out").ok();
+    }
+
+    // The id: unique in every file, named like one when several are.
+    let in_both = |c: &&Profile| nps_cols.as_ref().is_none_or(|n| n.iter().any(|x| x.name == c.name && x.unique));
+    let unique: Vec<&Profile> = cols.iter().filter(|c| c.unique).filter(in_both).collect();
+    let id = unique.iter().find(|c| c.named(&["id", "respondent", "response"])).or(unique.first()).copied();
+    match id {
+        Some(c) => writeln!(out, "id = {}  # every row has its own value", quote(&c.name)).ok(),
+        None if nps.is_some() => return Err(Error::Usage(
+            "no column holds a different value on every row of both files: name the id column in survey.toml by hand"
+                .into(),
+        )),
+        None => writeln!(out, "# id = \"…\"  # no column is unique on every row; only needed to join two files").ok(),
+    };
+    let taken = |c: &Profile| id.is_some_and(|i| i.name == c.name);
+
+    // The wave: period labels (2025Q1, Mar 2025) or dates.
+    let wave = cols.iter().filter(|c| !taken(c) && c.distinct.len() <= 60 && !c.distinct.is_empty()).find_map(|c| {
+        let periods = c.distinct.iter().all(|v| waves::parse(v).is_some());
+        let plain_years = c.numbers.is_some();
+        if periods && (!plain_years || c.named(&["wave", "quarter", "period", "year", "month"])) {
+            return Some((c, None));
+        }
+        let dates = c.distinct.iter().all(|v| waves::parse_date(v, false).or(waves::parse_date(v, true)).is_some());
+        (dates && c.numbers.is_none()).then_some((c, Some("quarter")))
+    });
+    let wave = wave.or_else(|| {
+        // Dates have many distinct values: look again without the cap.
+        cols.iter().filter(|c| !taken(c) && c.numbers.is_none() && c.distinct.len() > 60).find_map(|c| {
+            c.distinct
+                .iter()
+                .all(|v| waves::parse_date(v, false).or(waves::parse_date(v, true)).is_some())
+                .then_some((c, Some("quarter")))
+        })
+    });
+    match wave {
+        Some((c, None)) => writeln!(out, "wave = {}  # its values are periods ({})", quote(&c.name), examples(c)).ok(),
+        Some((c, Some(period))) => writeln!(
+            out,
+            "wave = {}  # dates: the report compares {period}s of them\nwave_period = \"{period}\"",
+            quote(&c.name)
+        )
+        .ok(),
+        None => writeln!(out, "# wave = \"…\"  # no column of periods or dates: the report covers the whole file").ok(),
+    };
+    let is_wave = |c: &Profile| wave.is_some_and(|(w, _)| w.name == c.name);
+
+    // The ratings: whole numbers on the scale most columns share; values just outside it
+    // that surveys use for "don't know" are missing codes.
+    let whole: Vec<&Profile> = cols.iter().filter(|c| !taken(c) && !is_wave(c) && c.whole()).collect();
+    let scale = common_scale(&whole);
+    let mut codes = BTreeSet::new();
+    let mut ratings = Vec::new();
+    if let Some((lo, hi)) = scale {
+        for c in &whole {
+            let xs = c.numbers.as_ref().expect("whole columns hold numbers");
+            let outside: Vec<f64> = xs.iter().copied().filter(|x| *x < lo || *x > hi).collect();
+            let coded = outside.iter().all(|x| CODE_CANDIDATES.contains(x));
+            let spread = xs.iter().filter(|x| (lo..=hi).contains(*x)).map(|x| *x as i64).collect::<BTreeSet<_>>();
+            if coded && spread.len() >= 3 && outside.len() * 4 < xs.len() {
+                codes.extend(outside.iter().map(|x| *x as i64));
+                ratings.push(*c);
+            }
+        }
+    }
+
+    // The outcome: a 0–10 recommend question, else a satisfaction question, else two
+    // answers; from the outcome file when there is one.
+    let pool: Vec<&Profile> = match &nps_cols {
+        Some(n) => n.iter().filter(|c| id.is_none_or(|i| i.name != c.name)).collect(),
+        None => cols.iter().filter(|c| !taken(c) && !is_wave(c)).collect(),
+    };
+    let mut outcomes: Vec<(&Profile, String)> = Vec::new();
+    let zero_to_ten = |c: &Profile| c.whole() && c.range().is_some_and(|(lo, hi)| lo >= 0.0 && hi <= 10.0 && hi > 6.0);
+    if let Some(t) = target {
+        let c = pool.iter().copied().chain(cols.iter()).find(|c| c.name == t).ok_or_else(|| {
+            Error::Usage(format!("--target {t}: no such column in {}", nps.unwrap_or(data).display()))
+        })?;
+        outcomes.push((c, outcome_entry(c, "named by --target")));
+    } else {
+        if let Some(c) = pool.iter().find(|c| zero_to_ten(c) && c.named(&["recommend", "likely", "nps", "ltr"])) {
+            outcomes.push((c, outcome_entry(c, "0–10 and named like the recommend question")));
+        }
+        for c in pool.iter().filter(|c| c.named(&["satisf", "csat"])) {
+            if !outcomes.iter().any(|(o, _)| o.name == c.name) {
+                outcomes.push((c, outcome_entry(c, "named like a satisfaction question")));
+            }
+        }
+        if outcomes.is_empty() {
+            if let Some(c) = pool.iter().find(|c| c.distinct.len() == 2 && !ratings.iter().any(|r| r.name == c.name)) {
+                outcomes.push((c, outcome_entry(c, "two answers")));
+            }
+        }
+    }
+    if outcomes.is_empty() {
+        return Err(Error::Usage(format!(
+            "no outcome found in {}: name the column to explain with --target COLUMN",
+            nps.unwrap_or(data).display()
+        )));
+    }
+    ratings.retain(|r| !outcomes.iter().any(|(o, _)| o.name == r.name));
+
+    // Segments: text columns with a few values.
+    let segments: Vec<&Profile> = cols
+        .iter()
+        .filter(|c| !taken(c) && !is_wave(c) && c.numbers.is_none() && (2..=12).contains(&c.distinct.len()))
+        .filter(|c| !outcomes.iter().any(|(o, _)| o.name == c.name))
+        .collect();
+    if segments.is_empty() {
+        writeln!(out, "# segments = []  # no text column with 2–12 values").ok();
+    } else {
+        let list: Vec<String> = segments.iter().map(|c| quote(&c.name)).collect();
+        writeln!(out, "segments = [{}]  # text columns with a few values each", list.join(", ")).ok();
+    }
+    if codes.is_empty() {
+        writeln!(out, "missing_codes = []  # no rating lies outside the scale").ok();
+    } else {
+        let list: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+        writeln!(
+            out,
+            "missing_codes = [{}]  # ratings outside the scale: \"don't know\" or \"not applicable\"",
+            list.join(", ")
+        )
+        .ok();
+    }
+    if dir.join("benchmarks.csv").exists() {
+        writeln!(out, "benchmarks = \"benchmarks.csv\"  # found beside the data").ok();
+    }
+    match scale {
+        Some((lo, hi)) => {
+            writeln!(out, "\n[scale]  # the range most rating columns share\nmin = {lo}\nmax = {hi}").ok()
+        }
+        None => writeln!(out, "\n# [scale]  # no common rating scale found\n# min = 1\n# max = 5").ok(),
+    };
+    for (_, entry) in &outcomes {
+        out.push('\n');
+        out.push_str(entry);
+    }
+    if ratings.is_empty() {
+        writeln!(out, "\n# [[drivers]]  # no column of ratings on a common scale: list them by hand").ok();
+    }
+    for c in &ratings {
+        writeln!(out, "\n[[drivers]]\ncolumn = {}\nlabel = {}", quote(&c.name), quote(&label(&c.name))).ok();
+    }
+    std::fs::write(&path, &out).map_err(|e| Error::output(&path, e))?;
+    let needs_positive = out.contains("# positive = ");
+    let next = format!(
+        "keydriver report --config {}{}",
+        shell_quote(&path.display().to_string()),
+        if needs_positive { " --positive ANSWER" } else { "" }
+    );
+    Ok(Draft { path, text: out, next })
+}
+
+/// The `[[outcomes]]` entry for column `c`, with its kind guessed from its answers.
+fn outcome_entry(c: &Profile, why: &str) -> String {
+    let head = format!("[[outcomes]]  # {why}\ncolumn = {}\n", quote(&c.name));
+    let range = c.range();
+    if let (true, Some((lo, hi))) = (c.whole(), range) {
+        if lo >= 0.0 && hi <= 10.0 && hi > 6.0 && c.named(&["recommend", "likely", "nps", "ltr"]) {
+            return format!("{head}kind = \"nps\"  # whole numbers 0–10: promoters 9–10, detractors 0–6\n");
+        }
+        if c.distinct.len() > 2 && hi - lo >= 3.0 && hi <= 11.0 {
+            let kind = if c.named(&["effort", "ces", "easy"]) { "ces" } else { "csat" };
+            return format!("{head}kind = \"{kind}\"\nscale = {{ min = {lo}, max = {hi} }}  # the answers seen\n");
+        }
+    }
+    if c.distinct.len() == 2 {
+        let answers: Vec<&String> = c.distinct.iter().collect();
+        let positive = answers.iter().find(|a| POSITIVE_WORDS.contains(&a.trim().to_lowercase().as_str()));
+        let listed = answers.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" and ");
+        return match positive {
+            Some(p) => format!(
+                "{head}kind = \"binary\"  # two answers: {listed}\npositive = [{}]  # the one that reads as good news: check\n",
+                quote(p)
+            ),
+            None => format!(
+                "{head}kind = \"binary\"  # two answers: {listed}\n# positive = [\"…\"]  # which is good news? set it here or pass --positive\n"
+            ),
+        };
+    }
+    match c.numbers {
+        Some(_) => format!("{head}kind = \"numeric\"  # numbers, not on a rating scale\n"),
+        None => format!(
+            "{head}kind = \"binary\"  # text answers ({}): say which are good news\n# positive = [\"…\"]\n",
+            examples(c)
+        ),
+    }
+}
+
+/// The (min, max) most whole-number columns share, its lower end read past codes: a
+/// column of 0–5 whose 0s are rare is on 1–5 with 0 a code.
+fn common_scale(columns: &[&Profile]) -> Option<(f64, f64)> {
+    let mut votes: std::collections::BTreeMap<(i64, i64), usize> = Default::default();
+    for c in columns {
+        let xs = c.numbers.as_ref()?;
+        let core: Vec<f64> = xs.iter().copied().filter(|x| !(*x >= 90.0 || *x < 0.0)).collect();
+        let (Some(lo), Some(hi)) = (core.iter().copied().reduce(f64::min), core.iter().copied().reduce(f64::max))
+        else {
+            continue;
+        };
+        if hi > 11.0 || hi - lo < 2.0 {
+            continue;
+        }
+        // A rare 0 below a scale that starts at 1 is "not applicable".
+        let zeros = core.iter().filter(|x| **x == 0.0).count();
+        let lo = if lo == 0.0 && hi != 10.0 && zeros * 10 < core.len() { 1.0 } else { lo };
+        *votes.entry((lo as i64, hi as i64)).or_default() += 1;
+    }
+    let ((lo, hi), _) = votes.into_iter().max_by_key(|(_, n)| *n)?;
+    Some((lo as f64, hi as f64))
+}
+
+fn examples(c: &Profile) -> String {
+    let first: Vec<&str> = c.distinct.iter().take(3).map(String::as_str).collect();
+    format!("{}{}", first.join(", "), if c.distinct.len() > 3 { ", …" } else { "" })
+}
+
+/// A header as a display label: `wait_time` → "Wait time".
+fn label(column: &str) -> String {
+    let spaced = column.replace(['_', '.'], " ");
+    let mut chars = spaced.trim().chars();
+    chars.next().map(|f| f.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// A TOML basic string: quotes, backslashes and control characters escaped, whatever the
+/// header holds.
+fn quote(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn shell_quote(s: &str) -> String {
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_quotes() {
+        assert_eq!(label("wait_time"), "Wait time");
+        assert_eq!(label("Departure/Arrival time convenient"), "Departure/Arrival time convenient");
+        assert_eq!(quote("a \"b\"\nc"), "\"a \\\"b\\\"\\nc\"");
+        assert_eq!(shell_quote("a b/survey.toml"), "'a b/survey.toml'");
+    }
+}
