@@ -349,7 +349,19 @@ fn label(column: &str) -> String {
 /// A TOML basic string: quotes, backslashes and control characters escaped, whatever the
 /// header holds.
 fn quote(s: &str) -> String {
-    toml::Value::String(s.to_string()).to_string()
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn shell_quote(s: &str) -> String {
@@ -370,5 +382,9 @@ mod tests {
         assert_eq!(label("Departure/Arrival time convenient"), "Departure/Arrival time convenient");
         assert_eq!(quote("a \"b\"\nc"), "\"a \\\"b\\\"\\nc\"");
         assert_eq!(shell_quote("a b/survey.toml"), "'a b/survey.toml'");
+        // What it writes is TOML that reads back as the header.
+        let header = "x \"y\" \\ z\u{7}\nw";
+        let parsed: toml::Value = toml::from_str(&format!("k = {}", quote(header))).unwrap();
+        assert_eq!(parsed["k"].as_str(), Some(header));
     }
 }

@@ -4,7 +4,8 @@
 //! Model: each respondent has a general satisfaction factor g; attribute j's latent
 //! opinion is z_j = √ρ·g + √(1−ρ)·e_j (so attributes correlate, as real ratings do), and
 //! the latent recommend propensity is Σ β_j z_j + ε. Ratings and the 0–10 score are those
-//! latents shifted, scaled, rounded and clipped to their scales. Satisfaction (CSAT, 1–5)
+//! latents shifted, scaled, rounded and clipped to their scales; each attribute has its own
+//! typical rating ([`MEAN_RATINGS`]: wait time lowest, expertise highest). Satisfaction (CSAT, 1–5)
 //! comes from the same opinions with other weights ([`CSAT_WEIGHTS`]: quality and
 //! expertise lead), and its own noise from a second random stream, so adding it left
 //! the ratings and scores as they were. Wave and region move g,
@@ -67,6 +68,19 @@ pub const WEST_WEIGHTS: [(&str, f64); 2] = [("problem_solving", 0.20), ("wait_ti
 /// through the year, transparency slips.
 pub const WAVE_SHIFTS: [(&str, [f64; 4]); 2] =
     [("wait_time", [-0.30, -0.10, 0.10, 0.30]), ("transparency", [0.30, 0.10, -0.10, -0.30])];
+/// Each attribute's typical rating (the 1–10 rating at z = 0): as in real service surveys,
+/// waiting is rated lowest and the staff's expertise highest, so the quadrant has a spread
+/// of performance to show.
+pub const MEAN_RATINGS: [(&str, f64); 8] = [
+    ("wait_time", 5.8),
+    ("quality", 7.3),
+    ("flexibility", 6.6),
+    ("transparency", 6.3),
+    ("problem_solving", 6.9),
+    ("communication", 7.2),
+    ("expertise", 7.9),
+    ("follow_up", 6.2),
+];
 const RHO: f64 = 0.5;
 const NOISE_SD: f64 = 1.0;
 const WAVES: [(&str, f64); 4] = [("2025Q1", -0.20), ("2025Q2", -0.05), ("2025Q3", 0.05), ("2025Q4", 0.20)];
@@ -128,7 +142,8 @@ pub fn write(dir: &Path, respondents: usize, seed: u64) -> Result<Vec<PathBuf>> 
             let z = RHO.sqrt() * g + (1.0 - RHO).sqrt() * e + shift;
             latent += beta(col, west) * z;
             satisfaction += gamma(col) * z;
-            let rating = (6.9 + 1.7 * z).round().clamp(1.0, 10.0);
+            let typical = MEAN_RATINGS.iter().find(|m| m.0 == col).map_or(6.9, |m| m.1);
+            let rating = (typical + 1.7 * z).round().clamp(1.0, 10.0);
             let u: f64 = rng.gen();
             cells.push(if u < P_BLANK {
                 String::new()

@@ -353,8 +353,10 @@ fn report_end_to_end_then_refuses_to_overwrite() {
     let at: Vec<usize> = order.iter().map(|n| md.find(n).unwrap_or_else(|| panic!("report.md lacks {n:?}"))).collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "sections out of order: {order:?} at {at:?}");
     // The headline names the top drivers and says which are tied.
-    assert!(md.contains("1. **Problem solving**: 21.1% of what the ratings explain"), "{md}");
-    assert!(md.contains("2. **Wait time**: 17.1% of what the ratings explain (95% CI 15.1–19.2%), statistically tied with Quality / accuracy."));
+    assert!(md.contains("1. **Problem solving**: 21.0% of what the ratings explain"), "{md}");
+    assert!(md.contains("2. **Wait time**: 17.3% of what the ratings explain (95% CI 15.2–19.3%), statistically tied with Quality / accuracy."));
+    // Where to act: wait time, rated lowest of all, is the one to fix first.
+    assert!(md.contains("**Fix first** (more important than average, rated below average): Wait time."), "{md}");
     // Data quality: what listwise deletion cost, driver by driver, and the method notes.
     assert!(md.contains("| left out of it for a missing rating or answer (27.8%) | 1379 |"));
     assert!(md.contains("| Problem solving | 220 | 4.4% |") && md.contains("Association, not causation"));
@@ -567,7 +569,8 @@ fn a_suppressor_is_worded_as_one() {
         .output()
         .unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let md = fs::read_to_string(out.path().join("report/report.md")).unwrap();
+    // No wave: named after the data file.
+    let md = fs::read_to_string(out.path().join("s/report.md")).unwrap();
     let row = md.lines().find(|l| l.starts_with("| 2 | x2 |")).unwrap();
     let cells: Vec<&str> = row.split('|').map(str::trim).collect();
     let (beta, corr) = (cells[10].parse::<f64>().unwrap(), cells[12].parse::<f64>().unwrap());
@@ -1513,4 +1516,192 @@ fn em_matches_lavaan_maximum_likelihood() {
         notes.contains("listwise deletion left out 665 of 1200 respondents (55%)") && notes.contains("--missing em"),
         "{notes}"
     );
+}
+
+// ---- nothing from the data is trusted ----
+
+/// Payloads a vendor's file could carry: a script, an event handler, a `javascript:`
+/// link, and a pipe that would split a table cell.
+const PAYLOADS: [&str; 4] =
+    ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "[x](javascript:alert(3))", "left | right"];
+
+/// The HTML holds only the tags the report writes, no script, no event-handler
+/// attribute and no `javascript:` anywhere, and carries the Content-Security-Policy.
+fn assert_inert(html: &str) {
+    const TAGS: [&str; 27] = [
+        "!DOCTYPE",
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "p",
+        "ul",
+        "ol",
+        "li",
+        "strong",
+        "em",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "img",
+        "blockquote",
+        "code",
+        "br",
+    ];
+    let lower = html.to_lowercase();
+    assert!(!lower.contains("<script") && !lower.contains("javascript:"), "script in report.html");
+    assert!(html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">"));
+    for tag in html.split('<').skip(1) {
+        let tag = tag.split('>').next().unwrap();
+        let name = tag.trim_start_matches('/').split([' ', '/']).next().unwrap();
+        assert!(TAGS.contains(&name), "unexpected tag <{tag}>");
+        // No attribute is an event handler (`on…=`); text inside alt has its `=` as an entity.
+        let handler =
+            |a: &str| a.split_once('=').is_some_and(|(k, _)| k.starts_with("on") && k.chars().all(char::is_alphabetic));
+        assert!(!tag.to_lowercase().split_whitespace().any(handler), "handler in <{tag}>");
+    }
+    // Every table row has as many cells as its header.
+    for table in html.split("<table>").skip(1) {
+        let table = table.split("</table>").next().unwrap();
+        let counts: Vec<usize> =
+            table.split("<tr>").skip(1).map(|row| row.matches("<td").count() + row.matches("<th").count()).collect();
+        assert!(counts.windows(2).all(|w| w[0] == w[1]), "a table lost its columns: {counts:?}");
+    }
+}
+
+/// Every markdown table row has as many cells (unescaped pipes) as its header.
+fn assert_tables_whole(md: &str) {
+    let cells = |line: &str| {
+        let bytes = line.as_bytes();
+        (0..bytes.len()).filter(|&i| bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\')).count()
+    };
+    let mut header: Option<usize> = None;
+    for line in md.lines() {
+        if line.starts_with('|') {
+            let n = cells(line);
+            let want = *header.get_or_insert(n);
+            assert_eq!(n, want, "a table row lost its columns: {line}");
+        } else {
+            header = None;
+        }
+    }
+    assert!(!md.contains("<script") && !md.contains("<img"), "raw HTML in report.md");
+}
+
+#[test]
+fn text_from_every_source_reaches_the_report_inert() {
+    let data = tempfile::tempdir().unwrap();
+    let sim = keydriver()
+        .args(["simulate", "--respondents", "1200", "--out", &data.path().display().to_string()])
+        .output()
+        .unwrap();
+    assert!(sim.status.success());
+    // CSV header (a driver with no label), segment and wave values, from the data file.
+    let ratings = fs::read_to_string(data.path().join("ratings.csv")).unwrap();
+    let mut lines = ratings.lines();
+    let header = lines.next().unwrap().replace(",follow_up", ",\"<svg onload=alert(4)>\"");
+    let regions = [("East", PAYLOADS[0]), ("North", PAYLOADS[1]), ("South", PAYLOADS[2]), ("West", PAYLOADS[3])];
+    let body: Vec<String> = lines
+        .map(|l| {
+            let mut cells: Vec<String> = l.split(',').map(str::to_string).collect();
+            let region = regions.iter().find(|(r, _)| *r == cells[2]).unwrap().1;
+            cells[2] = format!("\"{}\"", region.replace('"', "\"\""));
+            cells[1] = format!("\"{} <b onmouseover=alert(5)>\"", cells[1]);
+            cells.join(",")
+        })
+        .collect();
+    fs::write(data.path().join("ratings.csv"), format!("{header}\n{}\n", body.join("\n"))).unwrap();
+    fs::write(data.path().join("benchmarks.csv"), format!("metric,wave,value,label\nnps,,10,\"{}\"\n", PAYLOADS[0]))
+        .unwrap();
+    let mut toml = String::from(
+        "ratings = \"ratings.csv\"\nnps = \"nps.csv\"\nid = \"respondent_id\"\nwave = \"quarter\"\n\
+         segments = [\"region\", \"channel\"]\nmissing_codes = [99]\nbenchmarks = \"benchmarks.csv\"\n\
+         [scale]\nmin = 1\nmax = 10\n",
+    );
+    toml.push_str(&format!(
+        "[[outcomes]]\ncolumn = \"likelihood_to_recommend\"\nkind = \"nps\"\nlabel = {:?}\n",
+        "<iframe src=javascript:alert(6)>"
+    ));
+    let labelled = ["wait_time", "quality", "flexibility", "transparency"];
+    for (column, label) in labelled.iter().zip(PAYLOADS) {
+        toml.push_str(&format!("[[drivers]]\ncolumn = \"{column}\"\nlabel = {label:?}\n"));
+    }
+    for column in ["problem_solving", "communication", "expertise", "<svg onload=alert(4)>"] {
+        toml.push_str(&format!("[[drivers]]\ncolumn = {column:?}\n"));
+    }
+    fs::write(data.path().join("survey.toml"), toml).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let config = p(&data, "survey.toml");
+    let flags = format!("problem_solving={},communication=`x` *y* _z_", PAYLOADS[1]);
+    for (name, extra) in [("from-toml", vec![]), ("from-flags", vec!["--drivers".to_string(), flags])] {
+        let run = report_cmd(out.path())
+            .args(["--bootstrap", "20", "--config", &config, "--name", name])
+            .args(&extra)
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        let dir = out.path().join(name);
+        let md = fs::read_to_string(dir.join("report.md")).unwrap();
+        let html = fs::read_to_string(dir.join("report.html")).unwrap();
+        assert_inert(&html);
+        assert_tables_whole(&md);
+        // The text is still there for the reader, as text.
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{name}");
+        assert!(md.contains("left \\| right") || name == "from-flags", "{name}");
+    }
+}
+
+/// The SPSS fixture's variable labels and value labels carry the payloads
+/// (tests/data/formats/make.py): they reach report.html as text.
+#[test]
+fn spss_labels_reach_the_report_inert() {
+    let out = tempfile::tempdir().unwrap();
+    let run = report_cmd(out.path())
+        .args(["--data", "tests/data/formats/hostile.sav", "--nps", "notebooks-data/nps.csv"])
+        .args(["--id", "respondent_id", "--target", "likelihood_to_recommend", "--wave", "quarter"])
+        .args(["--segments", "region", "--drivers", "wait_time,quality,expertise", "--missing-codes", "99"])
+        .args(["--bootstrap", "0", "--name", "spss"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let dir = out.path().join("spss");
+    let md = fs::read_to_string(dir.join("report.md")).unwrap();
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert_inert(&html);
+    assert_tables_whole(&md);
+    assert!(html.contains("Wait &lt;script&gt;"), "the variable label is shown as text");
+    assert!(html.contains("West \\| Coast") || md.contains("West \\| Coast"), "the value label is shown whole");
+}
+
+#[test]
+fn two_runs_at_once_write_one_report_and_the_other_refuses() {
+    let out = tempfile::tempdir().unwrap();
+    let start = || {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("keydriver"));
+        cmd.args(["report", "--bootstrap", "0", "--out", &out.path().display().to_string(), "--name", "same"]);
+        cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+    };
+    for _ in 0..3 {
+        fs::remove_dir_all(out.path().join("same")).ok();
+        let (a, b) = (start(), start());
+        let results = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+        let won = results.iter().filter(|r| r.status.success()).count();
+        assert_eq!(won, 1, "exactly one run writes the report");
+        let lost = results.iter().find(|r| !r.status.success()).unwrap();
+        assert_eq!(lost.status.code(), Some(3));
+        assert!(String::from_utf8_lossy(&lost.stderr).contains("a report already exists here"));
+        assert!(out.path().join("same/report.md").exists());
+        // No staging folder is left behind by either.
+        let left: Vec<_> = fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, ["same"], "{left:?}");
+    }
 }

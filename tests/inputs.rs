@@ -183,7 +183,7 @@ fn non_latin_column_names_and_labels_reach_the_report() {
         .output()
         .unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let md = std::fs::read_to_string(out.join("report/report.md")).unwrap();
+    let md = std::fs::read_to_string(out.join("ratings/report.md")).unwrap();
     assert!(md.contains("| Качество |") || md.contains("Качество"));
 }
 
@@ -544,8 +544,9 @@ fn spss_file_gives_the_csv_results_with_its_labels_and_missing_values() {
         .output()
         .unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let md = std::fs::read_to_string(out.path().join("report/report.md")).unwrap();
-    assert!(md.contains("declares user-missing values, set to missing: wait_time 99 (52 cells)"), "{md}");
+    let md = std::fs::read_to_string(out.path().join("ratings/report.md")).unwrap();
+    // The note is data-derived text, so markdown-escaped (`wait\_time` reads wait_time).
+    assert!(md.contains("declares user-missing values, set to missing: wait\\_time 99 (52 cells)"), "{md}");
 }
 
 /// A damaged workbook or SPSS file is one line naming the file.
@@ -585,4 +586,236 @@ fn streamed_pass_reads_slash_dates_as_the_whole_column_says() {
         g.map_or(0, |g| g["n"].as_u64().unwrap())
     };
     assert_eq!((n("2025Q1"), n("2025Q2")), (1_000, 99_000));
+}
+
+// ---- exports as they come: text and yes/no outcomes, codes by role, a drafted config ----
+
+const AIRLINE: &str = "tests/data/airline/airline.csv";
+const SERVICES: &str = "Inflight wifi service,Departure/Arrival time convenient,Ease of Online booking,\
+Gate location,Food and drink,Online boarding,Seat comfort,Inflight entertainment,On-board service,\
+Leg room service,Baggage handling,Checkin service,Inflight service,Cleanliness";
+
+/// R's values for the airline fixture (tests/data/airline/reference.R: lm on the 0/1
+/// coding over all 2^14 subsets, glm for the odds ratios).
+fn airline_reference() -> Value {
+    serde_json::from_str(&std::fs::read_to_string("tests/data/airline/reference.json").unwrap()).unwrap()
+}
+
+fn assert_matches_r(drivers: &Value, scores: &Value) {
+    let r = airline_reference();
+    assert_eq!(drivers["n_used"], r["n_used"]);
+    assert!((drivers["r2"].as_f64().unwrap() - r["r2"].as_f64().unwrap()).abs() < 1e-12);
+    for want in r["drivers"].as_array().unwrap() {
+        let got = drivers["drivers"].as_array().unwrap().iter().find(|d| d["name"] == want["name"]).unwrap();
+        let (g, w) = (got["shapley"].as_f64().unwrap(), want["shapley"].as_f64().unwrap());
+        assert!((g - w).abs() < 1e-12, "{}: Shapley {g} vs R {w}", want["name"]);
+        let (g, w) = (got["positive_odds_ratio"].as_f64().unwrap(), want["positive_odds_ratio"].as_f64().unwrap());
+        assert!((g - w).abs() < 1e-6 * w, "{}: odds ratio {g} vs R {w}", want["name"]);
+    }
+    let overall = &scores["overall"];
+    assert!((overall["score"].as_f64().unwrap() - r["score"].as_f64().unwrap()).abs() < 1e-9);
+    assert!((overall["se"].as_f64().unwrap() - r["se"].as_f64().unwrap()).abs() < 1e-9);
+}
+
+fn read_json(path: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn airline_export_in_one_command_equals_r() {
+    let out = tempfile::tempdir().unwrap();
+    let run = keydriver()
+        .args(["report", "--data", AIRLINE, "--target", "satisfaction", "--positive", "satisfied"])
+        .args(["--drivers", SERVICES, "--segments", "Customer Type,Type of Travel,Class"])
+        .args(["--missing-codes", "0", "--scale-min", "1", "--scale-max", "5", "--bootstrap", "0"])
+        .args(["--out", &out.path().display().to_string()])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    // No wave: the report is named and titled after the data file.
+    let dir = out.path().join("airline");
+    assert_matches_r(&read_json(&dir.join("drivers.json")), &read_json(&dir.join("binary.json")));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.starts_with("# Key-driver report — airline"), "{}", &md[..80]);
+    assert!(md.contains("% satisfied: share of answers that are “satisfied”"), "the headline is worded by its label");
+    assert!(md.contains("**65.9%**"), "the headline is a share");
+}
+
+#[test]
+fn init_drafts_the_airline_survey_and_its_report_equals_r() {
+    let dir = folder(&[("airline.csv", &std::fs::read(AIRLINE).unwrap())]);
+    let run = keydriver().args(["init", &p(&dir, "airline.csv")]).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let stdout = String::from_utf8_lossy(&run.stdout).to_string();
+    assert!(stdout.contains("keydriver report --config"), "{stdout}");
+    let toml = std::fs::read_to_string(dir.path().join("survey.toml")).unwrap();
+    for guess in [
+        "id = \"id\"",
+        "segments = [\"Gender\", \"Customer Type\", \"Type of Travel\", \"Class\"]",
+        "missing_codes = [0]",
+        "min = 1\nmax = 5",
+        "column = \"satisfaction\"\nkind = \"binary\"",
+        "positive = [\"satisfied\"]",
+        "column = \"Departure/Arrival time convenient\"",
+        "# column 1 has no name",
+    ] {
+        assert!(toml.contains(guess), "survey.toml lacks {guess:?}:\n{toml}");
+    }
+    // Age and flight distance are numbers, not ratings on the scale.
+    assert!(!toml.contains("column = \"Age\"") && !toml.contains("Flight Distance"), "{toml}");
+    assert_eq!(toml.matches("[[drivers]]").count(), 14);
+    // The report runs on the draft as it is.
+    let out = tempfile::tempdir().unwrap();
+    let run = keydriver()
+        .args(["report", "--config", &p(&dir, "survey.toml"), "--bootstrap", "0"])
+        .args(["--out", &out.path().display().to_string()])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let report = out.path().join("airline");
+    assert_matches_r(&read_json(&report.join("drivers.json")), &read_json(&report.join("binary.json")));
+    // A draft is never written over a survey.toml.
+    fails(keydriver().args(["init", &p(&dir, "airline.csv")]), 3, &["survey.toml already exists"]);
+}
+
+/// Drops every `label` field and the notes that name drivers: the draft labels drivers
+/// from their headers.
+fn without_labels(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.remove("label");
+            m.remove("method_notes");
+            m.values_mut().for_each(without_labels);
+        }
+        Value::Array(a) => a.iter_mut().for_each(without_labels),
+        _ => {}
+    }
+}
+
+#[test]
+fn init_on_the_bundled_example_gives_the_shipped_reports_numbers() {
+    let file = |n: &str| std::fs::read(format!("notebooks-data/{n}")).unwrap();
+    let dir = folder(&[
+        ("ratings.csv", &file("ratings.csv")),
+        ("nps.csv", &file("nps.csv")),
+        ("benchmarks.csv", &file("benchmarks.csv")),
+    ]);
+    let run = keydriver().args(["init", &p(&dir, "ratings.csv"), "--nps", &p(&dir, "nps.csv")]).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let out = tempfile::tempdir().unwrap();
+    let report = |config: &str, name: &str| {
+        let run = keydriver()
+            .args(["report", "--config", config, "--bootstrap", "0", "--name", name])
+            .args(["--out", &out.path().display().to_string()])
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        out.path().join(name)
+    };
+    let drafted = report(&p(&dir, "survey.toml"), "drafted");
+    let shipped = report("notebooks-data/survey.toml", "shipped");
+    for file in ["drivers.json", "nps.json", "drivers-satisfaction.json", "csat-satisfaction.json", "nps.csv"] {
+        if file.ends_with(".csv") {
+            let read = |d: &std::path::Path| std::fs::read_to_string(d.join(file)).unwrap();
+            assert_eq!(read(&drafted), read(&shipped), "{file}");
+            continue;
+        }
+        let (mut a, mut b) = (read_json(&drafted.join(file)), read_json(&shipped.join(file)));
+        without_labels(&mut a);
+        without_labels(&mut b);
+        common::close(&a, &b, file);
+    }
+}
+
+/// A yes/no outcome coded 0/1 in a survey where 0 also means "not applicable" in the
+/// ratings: the ratings' code leaves the outcome alone; the outcome's own code is its own.
+const RENEWALS: &str = "id,a,b,renewed\n1,5,0,1\n2,3,4,0\n3,4,5,1\n4,0,2,0\n5,2,2,0\n6,5,4,1\n7,1,3,0\n8,4,4,1\n\
+9,3,0,1\n10,2,1,0\n11,5,5,1\n12,1,2,0\n";
+
+#[test]
+fn missing_codes_belong_to_their_role() {
+    let dir = folder(&[("r.csv", RENEWALS.as_bytes())]);
+    let drivers = |extra: &[&str]| {
+        let mut c = keydriver();
+        c.args(["drivers", "--data", &p(&dir, "r.csv"), "--drivers", "a,b", "--target", "renewed"])
+            .args(["--positive", "1", "--missing-codes", "0", "--format", "json"])
+            .args(extra);
+        c
+    };
+    // 12 respondents, 3 with a 0 rating: 9 complete, their renewals 0 and 1 both kept.
+    let v = json(&mut drivers(&[]));
+    assert_eq!((v["n_used"].as_u64(), v["outcome"].as_str()), (Some(9), Some("binary")));
+    // The outcome's own code 0 removes every "not renewed": the error says so.
+    fails(
+        &mut drivers(&["--outcome-missing-codes", "0"]),
+        1,
+        &["the outcome's missing codes (0) removed 6 answers of \"renewed\"", "--outcome-missing-codes"],
+    );
+}
+
+#[test]
+fn text_answers_are_read_as_their_numbers() {
+    // Qualtrics "choice text": the ends of the scale carry words, the rest are numbers.
+    let ratings = "id,a,b\n1,5,7\n2,6,5\n3,9,9\n4,3,4\n5,8,6\n6,7,8\n7,2,3\n8,10,9\n";
+    let ltr = "id,ltr\n1,6\n2,5\n3,9 - Very likely\n4,0 - Not at all likely\n5,10 - Extremely likely\n6,8\n7,1\n\
+8,10 - Extremely likely\n";
+    let words = drivers_json_with("r.csv", ratings.as_bytes(), ltr, &[]);
+    assert_eq!(words["n_used"], 8);
+    // The same as writing the numbers alone.
+    let plain = "id,ltr\n1,6\n2,5\n3,9\n4,0\n5,10\n6,8\n7,1\n8,10\n";
+    let plain = drivers_json_with("r.csv", ratings.as_bytes(), plain, &[]);
+    common::close(&words["drivers"], &plain["drivers"], "drivers");
+
+    // SurveyMonkey words with a map in survey.toml, on a driver and on the outcome.
+    let words = "id,a,b,sat\n1,Poor,2,Very satisfied\n2,Fair,3,Satisfied\n3,Good,4,Very satisfied\n\
+4,Poor,1,Dissatisfied\n5,Excellent,5,Very satisfied\n6,Fair,2,Neutral\n7,Good,3,Satisfied\n8,Poor,2,Dissatisfied\n";
+    let toml = "ratings = \"w.csv\"\nid = \"id\"\n[[outcomes]]\ncolumn = \"sat\"\nkind = \"csat\"\n\
+values = { \"Very dissatisfied\" = 1, \"Dissatisfied\" = 2, \"Neutral\" = 3, \"Satisfied\" = 4, \"Very satisfied\" = 5 }\n\
+[[drivers]]\ncolumn = \"a\"\nvalues = { \"poor\" = 1, \"fair\" = 2, \"good\" = 3, \"excellent\" = 4 }\n\
+[[drivers]]\ncolumn = \"b\"\n";
+    let dir = folder(&[("w.csv", words.as_bytes()), ("survey.toml", toml.as_bytes())]);
+    let v = json(keydriver().args(["drivers", "--config", &p(&dir, "survey.toml"), "--format", "json"]));
+    let coded = "id,a,b,sat\n1,1,2,5\n2,2,3,4\n3,3,4,5\n4,1,1,2\n5,4,5,5\n6,2,2,3\n7,3,3,4\n8,1,2,2\n";
+    let dir2 = folder(&[("w.csv", coded.as_bytes())]);
+    let want = json(
+        keydriver().args(["drivers", "--data", &p(&dir2, "w.csv"), "--target", "sat", "--outcome", "csat"]).args([
+            "--drivers",
+            "a,b",
+            "--format",
+            "json",
+        ]),
+    );
+    common::close(&v["drivers"], &want["drivers"], "mapped drivers");
+    // An answer outside the map: file, column, row and the allowed answers.
+    let bad = words.replace("6,Fair,2,Neutral", "6,Fair,2,Meh");
+    std::fs::write(dir.path().join("w.csv"), bad).unwrap();
+    fails(
+        keydriver().args(["drivers", "--config", &p(&dir, "survey.toml")]),
+        1,
+        &["w.csv", "column \"sat\", row 6", "\"Meh\"", "\"Neutral\" = 3"],
+    );
+}
+
+#[test]
+fn binary_answers_are_checked() {
+    let data = "id,a,b,churn\n1,5,7,stayed\n2,6,5,left\n3,9,9,stayed\n4,3,4,Left\n5,8,6,stayed\n6,7,8,left \n\
+7,2,3,left\n8,10,9,stayed\n";
+    let dir = folder(&[("c.csv", data.as_bytes())]);
+    let cmd = |positive: &str, extra: &[&str]| {
+        let mut c = keydriver();
+        c.args(["nps", "--data", &p(&dir, "c.csv"), "--target", "churn", "--positive", positive, "--format", "json"])
+            .args(extra);
+        c
+    };
+    // Case and spaces do not matter: 4 of 8 stayed.
+    let v = json(&mut cmd("stayed", &[]));
+    assert_eq!(v["overall"]["score"].as_f64(), Some(50.0));
+    assert_eq!(v["metric"], "% stayed");
+    // A typo is not silently negative.
+    let typo = data.replace("7,2,3,left", "7,2,3,lfet");
+    std::fs::write(dir.path().join("c.csv"), typo).unwrap();
+    fails(&mut cmd("stayed", &[]), 1, &["column \"churn\", row 7", "\"lfet\" is a third answer", "negative"]);
+    // A positive answer the column never holds: the answers it does hold are listed.
+    std::fs::write(dir.path().join("c.csv"), data).unwrap();
+    fails(&mut cmd("renewed", &[]), 1, &["no answer is positive (\"renewed\")", "\"stayed\", \"left\""]);
 }

@@ -501,60 +501,66 @@ fn outcome_values(table: &Table, o: &Outcome, coded: &mut usize) -> Result<Float
 /// a "don't know"), naming it, its row and the answers seen. Missing codes become missing
 /// and are counted in `coded`.
 fn binary_values(table: &Table, o: &Outcome, coded: &mut usize) -> Result<Float64Chunked> {
+    use crate::outcome::same_answer;
     let text = table.text(&o.column, "outcome")?;
+    // The answers seen (up to a few, for messages) and the first refusal, kept until the
+    // column is read: a positive answer that never occurs is the likelier mistake.
+    let mut seen: Vec<&str> = Vec::new();
     let mut negative: Option<&str> = None;
+    let mut refused: Option<Error> = None;
     let mut seen_positive = false;
-    let values = text
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let Some(answer) = v else { return Ok(None) };
-            if o.missing_codes.iter().any(|c| crate::outcome::same_answer(answer, &format_number(*c))) {
-                *coded += 1;
-                return Ok(None);
+    let mut values = Vec::with_capacity(text.len());
+    for (i, v) in text.iter().enumerate() {
+        let Some(answer) = v else {
+            values.push(None);
+            continue;
+        };
+        if seen.len() < 6 && !seen.iter().any(|s| same_answer(s, answer)) {
+            seen.push(answer);
+        }
+        if o.missing_codes.iter().any(|c| same_answer(answer, &format_number(*c))) {
+            *coded += 1;
+            values.push(None);
+            continue;
+        }
+        let code = o.positive_code(answer);
+        seen_positive |= code == Some(1.0);
+        let why = match (code, negative) {
+            (Some(1.0), _) => None,
+            (Some(_), _) if !o.negative.is_empty() => None,
+            (Some(_), Some(n)) if !same_answer(n, answer) => Some(format!(
+                "\"{answer}\" is a third answer besides positive {} and \"{n}\": list the negative answers (negative = [...] in survey.toml) or add it to the positive ones",
+                quoted(&o.positive)
+            )),
+            (Some(_), _) => {
+                negative = Some(answer);
+                None
             }
-            match o.positive_code(answer) {
-                Some(1.0) => {
-                    seen_positive = true;
-                    Ok(Some(1.0))
-                }
-                Some(_) if !o.negative.is_empty() => Ok(Some(0.0)),
-                Some(_) => match negative {
-                    Some(n) if !crate::outcome::same_answer(n, answer) => Err(table.value_error(
-                        &o.column,
-                        i,
-                        format!(
-                            "\"{answer}\" is a third answer besides positive {} and \"{n}\": list the negative answers (negative = [...] in survey.toml) or add it to the positive ones",
-                            quoted(&o.positive)
-                        ),
-                    )),
-                    _ => {
-                        negative = Some(answer);
-                        Ok(Some(0.0))
-                    }
-                },
-                None => Err(table.value_error(
-                    &o.column,
-                    i,
-                    format!(
-                        "\"{answer}\" is neither positive ({}) nor negative ({})",
-                        quoted(&o.positive),
-                        quoted(&o.negative)
-                    ),
-                )),
-            }
-        })
-        .collect::<Result<Vec<Option<f64>>>>()?;
+            (None, _) => Some(format!(
+                "\"{answer}\" is neither positive ({}) nor negative ({})",
+                quoted(&o.positive),
+                quoted(&o.negative)
+            )),
+        };
+        if let Some(why) = why {
+            refused.get_or_insert_with(|| table.value_error(&o.column, i, why));
+        }
+        values.push(code);
+    }
     if !seen_positive {
+        let answers: Vec<String> = seen.iter().map(|a| a.to_string()).collect();
         return Err(Error::BadColumn {
             file: table.path.clone(),
             column: o.column.clone(),
             reason: format!(
-                "no answer is positive ({}){}: check --positive against the column's answers",
+                "no answer is positive ({}); the column holds {}: check --positive against them",
                 quoted(&o.positive),
-                negative.map(|n| format!("; the answers are \"{n}\"")).unwrap_or_default()
+                quoted(&answers)
             ),
         });
+    }
+    if let Some(e) = refused {
+        return Err(e);
     }
     let ca: Float64Chunked = values.into_iter().collect();
     Ok(ca.with_name(o.column.as_str().into()))

@@ -5,13 +5,18 @@
 //! own template is as safe as the built-in one.
 
 /// `s` as literal markdown text: punctuation that starts emphasis, code, links, images,
-/// tables, headings or strike-through is backslash-escaped; `<`, `>` and `&` become
-/// entities (so no HTML tag or entity survives, and report.md itself holds no `<script`);
+/// tables, headings or strike-through is backslash-escaped; `<` (where it could open a tag),
+/// `>` and `&` become entities (so no HTML tag or entity survives, and report.md itself
+/// holds no `<script`);
 /// line breaks become spaces (a value is one line of a table or a sentence).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
+            // `<` opens a tag, comment or autolink only before a letter, `/`, `!` or `?`:
+            // "<0.001" stays as written.
+            '<' if chars.peek().is_some_and(|n| n.is_ascii_digit() || *n == ' ' || *n == '=') => out.push('<'),
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' | '$' => {
                 out.push('\\');
                 out.push(c);
@@ -49,6 +54,8 @@ mod tests {
         assert_eq!(escape("a|b *c* _d_ `e`"), "a\\|b \\*c\\* \\_d\\_ \\`e\\`");
         assert_eq!(escape("two\nlines &amp;"), "two lines &amp;amp;");
         assert_eq!(escape("Quality / accuracy +19.2 (95% CI)"), "Quality / accuracy +19.2 (95% CI)");
+        assert_eq!(escape("<0.001"), "<0.001");
+        assert_eq!(escape("</b><!-- <?x <a"), "&lt;/b&gt;&lt;\\!-- &lt;?x &lt;a");
     }
 
     #[test]
