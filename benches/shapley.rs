@@ -96,7 +96,7 @@ fn main() {
         ratings: Some(path.clone()),
         target: Some("ltr".into()),
         scale: Some(Scale { min: 1.0, max: 10.0 }),
-        drivers: (0..p).map(|j| DriverSpec { column: format!("d{j}"), label: None }).collect(),
+        drivers: (0..p).map(|j| DriverSpec { column: format!("d{j}"), ..Default::default() }).collect(),
         ..Default::default()
     }
     .resolve(true)

@@ -265,13 +265,14 @@ pub fn init(data: &Path, nps: Option<&Path>, target: Option<&str>) -> Result<Dra
     for c in &ratings {
         writeln!(out, "\n[[drivers]]\ncolumn = {}\nlabel = {}", quote(&c.name), quote(&label(&c.name))).ok();
     }
-    std::fs::write(&path, &out).map_err(|e| Error::output(&path, e))?;
     let needs_positive = out.contains("# positive = ");
     let next = format!(
         "keydriver report --config {}{}",
         shell_quote(&path.display().to_string()),
         if needs_positive { " --positive ANSWER" } else { "" }
     );
+    writeln!(out, "\n# Next:\n#   {next}").ok();
+    std::fs::write(&path, &out).map_err(|e| Error::output(&path, e))?;
     Ok(Draft { path, text: out, next })
 }
 
@@ -311,13 +312,15 @@ fn outcome_entry(c: &Profile, why: &str) -> String {
     }
 }
 
-/// The (min, max) most whole-number columns share, its lower end read past codes: a
-/// column of 0–5 whose 0s are rare is on 1–5 with 0 a code.
+/// The rating scale most whole-number columns share: the top most of them reach (codes
+/// such as 98 and 99 aside), from 1, or from 0 when 0 is a common answer (a 0–10 scale)
+/// rather than a rare "not applicable".
 fn common_scale(columns: &[&Profile]) -> Option<(f64, f64)> {
-    let mut votes: std::collections::BTreeMap<(i64, i64), usize> = Default::default();
+    let mut tops: std::collections::BTreeMap<i64, usize> = Default::default();
+    let mut zero_based = false;
     for c in columns {
         let xs = c.numbers.as_ref()?;
-        let core: Vec<f64> = xs.iter().copied().filter(|x| !(*x >= 90.0 || *x < 0.0)).collect();
+        let core: Vec<f64> = xs.iter().copied().filter(|x| (0.0..90.0).contains(x)).collect();
         let (Some(lo), Some(hi)) = (core.iter().copied().reduce(f64::min), core.iter().copied().reduce(f64::max))
         else {
             continue;
@@ -325,13 +328,12 @@ fn common_scale(columns: &[&Profile]) -> Option<(f64, f64)> {
         if hi > 11.0 || hi - lo < 2.0 {
             continue;
         }
-        // A rare 0 below a scale that starts at 1 is "not applicable".
         let zeros = core.iter().filter(|x| **x == 0.0).count();
-        let lo = if lo == 0.0 && hi != 10.0 && zeros * 10 < core.len() { 1.0 } else { lo };
-        *votes.entry((lo as i64, hi as i64)).or_default() += 1;
+        zero_based |= zeros * 10 >= core.len();
+        *tops.entry(hi as i64).or_default() += 1;
     }
-    let ((lo, hi), _) = votes.into_iter().max_by_key(|(_, n)| *n)?;
-    Some((lo as f64, hi as f64))
+    let (hi, _) = tops.into_iter().max_by_key(|&(hi, n)| (n, hi))?;
+    Some((if zero_based { 0.0 } else { 1.0 }, hi as f64))
 }
 
 fn examples(c: &Profile) -> String {
