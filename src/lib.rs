@@ -125,12 +125,7 @@ pub fn analyse(
     timings.extend(stages);
     let tables: Vec<&drivers::DriverTable> = outcomes.iter().filter_map(|o| o.drivers.as_ref()).collect();
     let agreement = agreement::compare(&tables);
-    // The folder is named after the latest wave in time, made safe for any filesystem.
-    // Without waves it is named after the data file.
-    let stem = survey.ratings.file_stem().map(|s| s.to_string_lossy().into_owned());
-    let name = name.unwrap_or_else(|| {
-        waves::safe_name(responses.waves.as_ref().and_then(|w| w.latest()).or(stem.as_deref()).unwrap_or("report"))
-    });
+    let name = name.unwrap_or_else(|| waves::report_name(responses.waves.as_ref(), &survey.ratings));
     Ok(Analysis {
         name,
         version: env!("CARGO_PKG_VERSION").to_string(),

@@ -204,7 +204,8 @@ pub fn analyse_report(
         dialects: Vec::new(),
     };
     let survey = Survey { outcomes: vec![o.clone()], ..survey.clone() };
-    let name = name.unwrap_or_else(|| waves::safe_name(order.as_ref().and_then(|w| w.latest()).unwrap_or("report")));
+    // Without waves, named after the sums file the report is made from.
+    let name = name.unwrap_or_else(|| waves::report_name(order.as_ref(), path));
     let stage =
         crate::Stage { stage: format!("analyse {} from moments", o.column), seconds: start.elapsed().as_secs_f64() };
     Ok(Analysis {

@@ -283,6 +283,13 @@ impl SlashOrder {
 
 /// A report folder name made from data: no path separators, colons, control or other
 /// characters some filesystem refuses; never empty, never `.` or `..`.
+/// A report's default folder name: the latest wave, or without waves the data file's
+/// name (`airline.csv` → `airline`), made safe for any filesystem.
+pub fn report_name(waves: Option<&WaveOrder>, data: &std::path::Path) -> String {
+    let stem = data.file_stem().map(|s| s.to_string_lossy().into_owned());
+    safe_name(waves.and_then(WaveOrder::latest).or(stem.as_deref()).unwrap_or("report"))
+}
+
 pub fn safe_name(name: &str) -> String {
     let cleaned: String =
         name.chars().map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { '_' } else { c }).collect();
