@@ -217,8 +217,9 @@ pub fn init(data: &Path, nps: Option<&Path>, target: Option<&str>) -> Result<Dra
     }
     if outcomes.is_empty() {
         return Err(Error::Usage(format!(
-            "no outcome found in {}: name the column to explain with --target COLUMN",
-            nps.unwrap_or(data).display()
+            "no outcome found in {}: name the column to explain with --target COLUMN{}",
+            nps.unwrap_or(data).display(),
+            if nps.is_none() { ", or pass --nps FILE when the answers are in a second file" } else { "" }
         )));
     }
     ratings.retain(|r| !outcomes.iter().any(|(o, _)| o.name == r.name));
@@ -262,8 +263,10 @@ pub fn init(data: &Path, nps: Option<&Path>, target: Option<&str>) -> Result<Dra
     if ratings.is_empty() {
         writeln!(out, "\n# [[drivers]]  # no column of ratings on a common scale: list them by hand").ok();
     }
+    let on_scale = scale.map(|(lo, hi)| format!("whole numbers on {lo}–{hi}")).unwrap_or_default();
     for c in &ratings {
-        writeln!(out, "\n[[drivers]]\ncolumn = {}\nlabel = {}", quote(&c.name), quote(&label(&c.name))).ok();
+        let (column, shown) = (quote(&c.name), quote(&label(&c.name)));
+        writeln!(out, "\n[[drivers]]  # {on_scale}\ncolumn = {column}\nlabel = {shown}  # from the header").ok();
     }
     let needs_positive = out.contains("# positive = ");
     let next = format!(

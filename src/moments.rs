@@ -346,6 +346,9 @@ pub fn em(columns: &[Vec<Option<f64>>], w: Option<&[f64]>) -> Moments {
 /// Smallest eigenvalue above which a correlation matrix counts as positive definite.
 pub const PD_TOL: f64 = 1e-10;
 
+/// z for a two-sided 95% interval: every normal-theory interval in the report.
+pub const Z95: f64 = 1.959_963_984_540_054;
+
 pub fn min_eigenvalue(c: &Array2<f64>) -> f64 {
     use linfa_linalg::eigh::Eigh;
     c.eigh().map(|(v, _)| v.iter().copied().fold(f64::INFINITY, f64::min)).unwrap_or(f64::NAN)

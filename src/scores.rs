@@ -20,8 +20,7 @@ use crate::outcome::Outcome;
 use crate::spec::WeightsAre;
 use crate::waves::WaveOrder;
 
-/// z for a two-sided 95% interval.
-pub const Z95: f64 = 1.959_963_984_540_054;
+pub use crate::moments::Z95;
 
 /// The headline metric of one group of respondents.
 #[derive(Debug, Clone, serde::Serialize, PartialEq)]

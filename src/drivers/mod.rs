@@ -275,7 +275,7 @@ pub struct Driver {
 impl Driver {
     /// The 95% interval of the mean rating.
     pub fn rating_ci(&self) -> (f64, f64) {
-        let half = crate::scores::Z95 * self.mean_rating_se;
+        let half = moments::Z95 * self.mean_rating_se;
         (self.mean_rating - half, self.mean_rating + half)
     }
 
