@@ -123,10 +123,7 @@ pub fn init(data: &Path, nps: Option<&Path>, target: Option<&str>) -> Result<Dra
         writeln!(out, "# column {i} has no name (a row index): left out").ok();
     }
 
-    // The id: unique in every file, named like one when several are.
-    let in_both = |c: &&Profile| nps_cols.as_ref().is_none_or(|n| n.iter().any(|x| x.name == c.name && x.unique));
-    let unique: Vec<&Profile> = cols.iter().filter(|c| c.unique).filter(in_both).collect();
-    let id = unique.iter().find(|c| c.named(&["id", "respondent", "response"])).or(unique.first()).copied();
+    let id = guess_id(&cols, nps_cols.as_deref());
     match id {
         Some(c) => writeln!(out, "id = {}  # every row has its own value", quote(&c.name)).ok(),
         None if nps.is_some() => return Err(Error::Usage(
@@ -136,26 +133,7 @@ pub fn init(data: &Path, nps: Option<&Path>, target: Option<&str>) -> Result<Dra
         None => writeln!(out, "# id = \"…\"  # no column is unique on every row; only needed to join two files").ok(),
     };
     let taken = |c: &Profile| id.is_some_and(|i| i.name == c.name);
-
-    // The wave: period labels (2025Q1, Mar 2025) or dates.
-    let wave = cols.iter().filter(|c| !taken(c) && c.distinct.len() <= 60 && !c.distinct.is_empty()).find_map(|c| {
-        let periods = c.distinct.iter().all(|v| waves::parse(v).is_some());
-        let plain_years = c.numbers.is_some();
-        if periods && (!plain_years || c.named(&["wave", "quarter", "period", "year", "month"])) {
-            return Some((c, None));
-        }
-        let dates = c.distinct.iter().all(|v| waves::parse_date(v, false).or(waves::parse_date(v, true)).is_some());
-        (dates && c.numbers.is_none()).then_some((c, Some("quarter")))
-    });
-    let wave = wave.or_else(|| {
-        // Dates have many distinct values: look again without the cap.
-        cols.iter().filter(|c| !taken(c) && c.numbers.is_none() && c.distinct.len() > 60).find_map(|c| {
-            c.distinct
-                .iter()
-                .all(|v| waves::parse_date(v, false).or(waves::parse_date(v, true)).is_some())
-                .then_some((c, Some("quarter")))
-        })
-    });
+    let wave = guess_wave(cols.iter().filter(|c| !taken(c)));
     match wave {
         Some((c, None)) => writeln!(out, "wave = {}  # its values are periods ({})", quote(&c.name), examples(c)).ok(),
         Some((c, Some(period))) => writeln!(
@@ -167,54 +145,22 @@ pub fn init(data: &Path, nps: Option<&Path>, target: Option<&str>) -> Result<Dra
         None => writeln!(out, "# wave = \"…\"  # no column of periods or dates: the report covers the whole file").ok(),
     };
     let is_wave = |c: &Profile| wave.is_some_and(|(w, _)| w.name == c.name);
-
-    // The ratings: whole numbers on the scale most columns share; values just outside it
-    // that surveys use for "don't know" are missing codes.
-    let whole: Vec<&Profile> = cols.iter().filter(|c| !taken(c) && !is_wave(c) && c.whole()).collect();
-    let scale = common_scale(&whole);
-    let mut codes = BTreeSet::new();
-    let mut ratings = Vec::new();
-    if let Some((lo, hi)) = scale {
-        for c in &whole {
-            let xs = c.numbers.as_ref().expect("whole columns hold numbers");
-            let outside: Vec<f64> = xs.iter().copied().filter(|x| *x < lo || *x > hi).collect();
-            let coded = outside.iter().all(|x| CODE_CANDIDATES.contains(x));
-            let spread = xs.iter().filter(|x| (lo..=hi).contains(*x)).map(|x| *x as i64).collect::<BTreeSet<_>>();
-            if coded && spread.len() >= 3 && outside.len() * 4 < xs.len() {
-                codes.extend(outside.iter().map(|x| *x as i64));
-                ratings.push(*c);
-            }
-        }
-    }
-
-    // The outcome: a 0–10 recommend question, else a satisfaction question, else two
-    // answers; from the outcome file when there is one.
+    let free: Vec<&Profile> = cols.iter().filter(|c| !taken(c) && !is_wave(c)).collect();
+    let (scale, codes, mut ratings) = guess_ratings(&free);
+    // The outcome comes from the outcome file when there is one.
     let pool: Vec<&Profile> = match &nps_cols {
         Some(n) => n.iter().filter(|c| id.is_none_or(|i| i.name != c.name)).collect(),
-        None => cols.iter().filter(|c| !taken(c) && !is_wave(c)).collect(),
+        None => free.clone(),
     };
-    let mut outcomes: Vec<(&Profile, String)> = Vec::new();
-    let zero_to_ten = |c: &Profile| c.whole() && c.range().is_some_and(|(lo, hi)| lo >= 0.0 && hi <= 10.0 && hi > 6.0);
-    if let Some(t) = target {
-        let c = pool.iter().copied().chain(cols.iter()).find(|c| c.name == t).ok_or_else(|| {
-            Error::Usage(format!("--target {t}: no such column in {}", nps.unwrap_or(data).display()))
-        })?;
-        outcomes.push((c, outcome_entry(c, "named by --target")));
-    } else {
-        if let Some(c) = pool.iter().find(|c| zero_to_ten(c) && c.named(&["recommend", "likely", "nps", "ltr"])) {
-            outcomes.push((c, outcome_entry(c, "0–10 and named like the recommend question")));
+    let outcomes = match target {
+        Some(t) => {
+            let c = pool.iter().copied().chain(cols.iter()).find(|c| c.name == t).ok_or_else(|| {
+                Error::Usage(format!("--target {t}: no such column in {}", nps.unwrap_or(data).display()))
+            })?;
+            vec![(c, outcome_entry(c, "named by --target"))]
         }
-        for c in pool.iter().filter(|c| c.named(&["satisf", "csat"])) {
-            if !outcomes.iter().any(|(o, _)| o.name == c.name) {
-                outcomes.push((c, outcome_entry(c, "named like a satisfaction question")));
-            }
-        }
-        if outcomes.is_empty() {
-            if let Some(c) = pool.iter().find(|c| c.distinct.len() == 2 && !ratings.iter().any(|r| r.name == c.name)) {
-                outcomes.push((c, outcome_entry(c, "two answers")));
-            }
-        }
-    }
+        None => guess_outcomes(&pool, &ratings),
+    };
     if outcomes.is_empty() {
         return Err(Error::Usage(format!(
             "no outcome found in {}: name the column to explain with --target COLUMN{}",
@@ -225,9 +171,10 @@ pub fn init(data: &Path, nps: Option<&Path>, target: Option<&str>) -> Result<Dra
     ratings.retain(|r| !outcomes.iter().any(|(o, _)| o.name == r.name));
 
     // Segments: text columns with a few values.
-    let segments: Vec<&Profile> = cols
+    let segments: Vec<&Profile> = free
         .iter()
-        .filter(|c| !taken(c) && !is_wave(c) && c.numbers.is_none() && (2..=12).contains(&c.distinct.len()))
+        .copied()
+        .filter(|c| c.numbers.is_none() && (2..=12).contains(&c.distinct.len()))
         .filter(|c| !outcomes.iter().any(|(o, _)| o.name == c.name))
         .collect();
     if segments.is_empty() {
@@ -277,6 +224,73 @@ pub fn init(data: &Path, nps: Option<&Path>, target: Option<&str>) -> Result<Dra
     writeln!(out, "\n# Next:\n#   {next}").ok();
     std::fs::write(&path, &out).map_err(|e| Error::output(&path, e))?;
     Ok(Draft { path, text: out, next })
+}
+
+/// The id: unique on every row of every file, named like an id when several are.
+fn guess_id<'a>(cols: &'a [Profile], nps: Option<&[Profile]>) -> Option<&'a Profile> {
+    let in_both = |c: &&Profile| nps.is_none_or(|n| n.iter().any(|x| x.name == c.name && x.unique));
+    let unique: Vec<&Profile> = cols.iter().filter(|c| c.unique).filter(in_both).collect();
+    unique.iter().find(|c| c.named(&["id", "respondent", "response"])).or(unique.first()).copied()
+}
+
+/// The wave: a column of period labels (2025Q1, Mar 2025; plain years only when named
+/// like a wave), else of dates, read as quarters (`Some("quarter")`).
+fn guess_wave<'a>(cols: impl Iterator<Item = &'a Profile> + Clone) -> Option<(&'a Profile, Option<&'static str>)> {
+    let dates = |c: &Profile| {
+        c.numbers.is_none()
+            && c.distinct.iter().all(|v| waves::parse_date(v, false).or(waves::parse_date(v, true)).is_some())
+    };
+    let periods = cols.clone().filter(|c| !c.distinct.is_empty() && c.distinct.len() <= 60).find(|c| {
+        c.distinct.iter().all(|v| waves::parse(v).is_some())
+            && (c.numbers.is_none() || c.named(&["wave", "quarter", "period", "year", "month"]))
+    });
+    periods
+        .map(|c| (c, None))
+        .or_else(|| cols.filter(|c| !c.distinct.is_empty()).find(|c| dates(c)).map(|c| (c, Some("quarter"))))
+}
+
+/// The ratings: whole numbers on the scale most columns share, with the values just
+/// outside it that surveys use for "don't know" or "not applicable" as missing codes.
+fn guess_ratings<'a>(cols: &[&'a Profile]) -> (Option<(f64, f64)>, BTreeSet<i64>, Vec<&'a Profile>) {
+    let whole: Vec<&Profile> = cols.iter().copied().filter(|c| c.whole()).collect();
+    let scale = common_scale(&whole);
+    let mut codes = BTreeSet::new();
+    let mut ratings = Vec::new();
+    if let Some((lo, hi)) = scale {
+        for c in whole {
+            let xs = c.numbers.as_ref().expect("whole columns hold numbers");
+            let outside: Vec<f64> = xs.iter().copied().filter(|x| *x < lo || *x > hi).collect();
+            let coded = outside.iter().all(|x| CODE_CANDIDATES.contains(x));
+            let spread = xs.iter().filter(|x| (lo..=hi).contains(*x)).map(|x| *x as i64).collect::<BTreeSet<_>>();
+            if coded && spread.len() >= 3 && outside.len() * 4 < xs.len() {
+                codes.extend(outside.iter().map(|x| *x as i64));
+                ratings.push(c);
+            }
+        }
+    }
+    (scale, codes, ratings)
+}
+
+/// The outcomes, each with its `[[outcomes]]` entry: a 0–10 column named like the
+/// recommend question, the columns named like a satisfaction question, else a column of
+/// two answers that is not a rating.
+fn guess_outcomes<'a>(pool: &[&'a Profile], ratings: &[&Profile]) -> Vec<(&'a Profile, String)> {
+    let zero_to_ten = |c: &Profile| c.whole() && c.range().is_some_and(|(lo, hi)| lo >= 0.0 && hi <= 10.0 && hi > 6.0);
+    let mut outcomes: Vec<(&Profile, String)> = Vec::new();
+    if let Some(c) = pool.iter().find(|c| zero_to_ten(c) && c.named(&["recommend", "likely", "nps", "ltr"])) {
+        outcomes.push((c, outcome_entry(c, "0–10 and named like the recommend question")));
+    }
+    for c in pool.iter().filter(|c| c.named(&["satisf", "csat"])) {
+        if !outcomes.iter().any(|(o, _)| o.name == c.name) {
+            outcomes.push((c, outcome_entry(c, "named like a satisfaction question")));
+        }
+    }
+    if outcomes.is_empty() {
+        if let Some(c) = pool.iter().find(|c| c.distinct.len() == 2 && !ratings.iter().any(|r| r.name == c.name)) {
+            outcomes.push((c, outcome_entry(c, "two answers")));
+        }
+    }
+    outcomes
 }
 
 /// The `[[outcomes]]` entry for column `c`, with its kind guessed from its answers.
@@ -380,6 +394,33 @@ fn shell_quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_become_quarters_and_the_scale_starts_at_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("d.csv");
+        std::fs::write(
+            &data,
+            "id,date,store,q1,q2,q3,ltr\n1,2025-01-05,A,3,4,5,9\n2,2025-02-11,B,2,2,3,6\n3,2025-04-20,A,5,5,4,10\n\
+             4,2025-05-02,B,1,2,2,3\n5,2025-07-15,A,4,4,4,8\n6,2025-08-30,B,3,3,2,7\n",
+        )
+        .unwrap();
+        let draft = init(&data, None, None).unwrap();
+        for line in [
+            "id = \"id\"",
+            "wave = \"date\"",
+            "wave_period = \"quarter\"",
+            "segments = [\"store\"]",
+            "min = 1\nmax = 5",
+            "column = \"ltr\"\nkind = \"nps\"",
+        ] {
+            assert!(draft.text.contains(line), "{line:?} not in\n{}", draft.text);
+        }
+        assert_eq!(draft.text.matches("[[drivers]]").count(), 3);
+        // What it wrote is a survey.toml the report reads.
+        let spec = crate::spec::Spec::from_file(&draft.path).unwrap();
+        assert_eq!(spec.resolve(true).unwrap().drivers.len(), 3);
+    }
 
     #[test]
     fn labels_and_quotes() {
