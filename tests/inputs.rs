@@ -639,6 +639,14 @@ fn airline_export_in_one_command_equals_r() {
     assert!(md.starts_with("# Key-driver report — airline"), "{}", &md[..80]);
     assert!(md.contains("% satisfied: share of answers that are “satisfied”"), "the headline is worded by its label");
     assert!(md.contains("**65.9%**"), "the headline is a share");
+    // Drivers whose mean rating is within noise of the average are in no quadrant.
+    assert!(
+        md.contains("*On the line* (a mean rating that cannot be told from the average at 95%, so in no quadrant; drawn hollow): Online boarding, Food and drink."),
+        "{md}"
+    );
+    assert!(!md.contains(
+        "Fix first** (more important than average, rated below average): Inflight wifi service, Online boarding"
+    ));
 }
 
 #[test]
