@@ -90,6 +90,15 @@ fn drivers_json_contract() {
         assert_eq!(d["rank"], i + 1);
         assert!(d["name"].is_string() && d["corr"].is_f64());
     }
+    // The mean rating and its standard error s/√n over the six matched respondents (ids
+    // 1, 3–7), by hand: the quadrant's whiskers and its "on the line".
+    for (name, ratings) in [("a", [5.0, 9.0, 3.0, 8.0, 7.0, 2.0]), ("b", [7.0, 9.0, 4.0, 6.0, 8.0, 3.0])] {
+        let d = drivers.iter().find(|d| d["name"] == name).unwrap();
+        let mean = ratings.iter().sum::<f64>() / 6.0;
+        let var = ratings.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 5.0;
+        assert!((d["mean_rating"].as_f64().unwrap() - mean).abs() < 1e-12, "{d}");
+        assert!((d["mean_rating_se"].as_f64().unwrap() - (var / 6.0).sqrt()).abs() < 1e-12, "{d}");
+    }
 }
 
 #[test]
