@@ -649,6 +649,22 @@ fn airline_export_in_one_command_equals_r() {
     ));
 }
 
+/// The streaming pass codes a text outcome as the loader does: its sums give R's values.
+#[test]
+fn airline_moments_give_the_same_drivers() {
+    let flags = ["--target", "satisfaction", "--positive", "satisfied", "--drivers", SERVICES, "--missing-codes", "0"];
+    let out = keydriver().args(["moments", "--data", AIRLINE]).args(flags).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dir = folder(&[("m.json", &out.stdout)]);
+    let v = json(keydriver().args(["drivers", "--from-moments", &p(&dir, "m.json"), "--format", "json"]).args(flags));
+    let r = airline_reference();
+    assert_eq!(v["n_used"], r["n_used"]);
+    for want in r["drivers"].as_array().unwrap() {
+        let got = v["drivers"].as_array().unwrap().iter().find(|d| d["name"] == want["name"]).unwrap();
+        assert!((got["shapley"].as_f64().unwrap() - want["shapley"].as_f64().unwrap()).abs() < 1e-12);
+    }
+}
+
 #[test]
 fn init_drafts_the_airline_survey_and_its_report_equals_r() {
     let dir = folder(&[("airline.csv", &std::fs::read(AIRLINE).unwrap())]);

@@ -35,11 +35,13 @@ const IN_FLIGHT: usize = 4;
 /// The sums of `outcome` and the survey's drivers, per group, in one pass over the rows;
 /// with `replicates` B > 0, also those of B Poisson bootstrap replicates.
 pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<SumsFile> {
+    // A binary outcome's answers are text, coded as they are read.
+    let binary = outcome.kind == crate::outcome::OutcomeKind::Binary;
     let numeric: Vec<&str> = survey
         .drivers
         .iter()
         .map(|d| d.column.as_str())
-        .chain([outcome.column.as_str()])
+        .chain([outcome.column.as_str()].into_iter().filter(|_| !binary))
         .chain(survey.weight.as_deref())
         .collect();
     let join = Join::read(survey, outcome, &numeric)?;
@@ -60,7 +62,7 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Sum
         _ => None,
     };
     let pass = Pass { survey, outcome, join: join.as_ref(), draws: draws.as_ref(), by: &by, day_first };
-    let mut cells = Cells::new(numeric.len() - survey.weight.iter().count(), by.len(), replicates);
+    let mut cells = Cells::new(survey.drivers.len() + 1, by.len(), replicates);
     let mut matched = join.as_ref().map(|j| vec![false; j.rows.len()]);
     let mut rows_seen = 0;
     let mut batches = Batches::open(&survey.ratings, &survey.csv, Some(&columns), &numeric)?;
