@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use std::io::IsTerminal;
 
-use keydriver::drivers::{Method, Missing, NonPd, Options, RankBy};
+use keydriver::drivers::{Method, Missing, NonPd, Options, Progress, RankBy, Tick};
 use keydriver::error::{Error, Result};
 use keydriver::export::Format;
 use keydriver::outcome::OutcomeKind;
@@ -165,8 +165,9 @@ pub struct ModelArgs {
 
 impl ModelArgs {
     /// The engine's options for `survey`, checked; `bootstrap` is the command's default.
-    /// A progress bar is drawn on stderr only when it is a terminal.
-    pub fn options(self, survey: &Survey, bootstrap: usize) -> Result<Options> {
+    /// With them, the progress bar the engine advances: drawn on stderr only when it is a
+    /// terminal, to be cleared when the run ends.
+    pub fn options(self, survey: &Survey, bootstrap: usize) -> Result<(Options, indicatif::ProgressBar)> {
         let bootstrap = self.bootstrap.unwrap_or(bootstrap);
         let progress = if bootstrap > 0 && std::io::stderr().is_terminal() {
             let bar = indicatif::ProgressBar::new(bootstrap as u64);
@@ -189,10 +190,16 @@ impl ModelArgs {
             seed: survey.seed,
             bootstrap,
             weights_are: survey.weights_are,
-            progress,
+            progress: Progress::new({
+                let bar = progress.clone();
+                move |tick| match tick {
+                    Tick::More(n) => bar.inc_length(n),
+                    Tick::Done => bar.inc(1),
+                }
+            }),
         };
         opts.check().map_err(Error::Usage)?;
-        Ok(opts)
+        Ok((opts, progress))
     }
 }
 

@@ -84,9 +84,9 @@ fn run(cli: Cli) -> Result<()> {
                 None => {
                     keep_freed_pages();
                     let (survey, config) = resolve(data, config, true)?;
-                    let opts = model.options(&survey, 1000)?;
+                    let (opts, bar) = model.options(&survey, 1000)?;
                     let analysis = keydriver::analyse(&survey, &opts, name, config);
-                    opts.progress.finish_and_clear();
+                    bar.finish_and_clear();
                     analysis?
                 }
             };
@@ -130,7 +130,7 @@ fn run(cli: Cli) -> Result<()> {
             let config = data.config.clone();
             let (survey, _) = resolve(data, config, true)?;
             tell_main_outcome(&survey, "ranking the drivers of");
-            let opts = model.options(&survey, 0)?;
+            let (opts, bar) = model.options(&survey, 0)?;
             if keydriver::streams(&survey, &opts) {
                 let sums = keydriver::moments(&survey, 0)?;
                 print_moments_report(&keydriver::warehouse::analyse_moments(&survey, &sums, &opts)?, format);
@@ -138,7 +138,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             keep_freed_pages();
             let result = keydriver::analyse_drivers(&survey, &opts);
-            opts.progress.finish_and_clear();
+            bar.finish_and_clear();
             let (table, groups) = result?;
             print!(
                 "{}",
@@ -187,7 +187,8 @@ fn moments_options(model: cli::ModelArgs, survey: &keydriver::spec::Survey) -> R
                 .into(),
         ));
     }
-    model.options(survey, 0)
+    // No resamples from rows: no bar to draw.
+    model.options(survey, 0).map(|(opts, _)| opts)
 }
 
 /// The driver tables from sums (`--from-moments`, or a streamed pass).

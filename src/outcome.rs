@@ -26,7 +26,8 @@ use serde::{Deserialize, Serialize};
 use crate::spec::Scale;
 
 /// `--outcome`, `kind` in `[[outcomes]]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum OutcomeKind {
     /// Likelihood to recommend, whole numbers 0–10: Net Promoter Score.

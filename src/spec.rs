@@ -82,7 +82,8 @@ pub struct Spec {
 }
 
 /// How survey weights enter standard errors (`--weights-are`, `weights_are`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum WeightsAre {
     /// Sampling (inverse-probability) weights: design-based SEs, as R's `survey` package

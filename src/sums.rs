@@ -301,7 +301,8 @@ fn split_csv(line: &str) -> Vec<String> {
 /// SQL engines `keydriver sql` writes for. They differ in how names are quoted and what
 /// the floating-point and text types are called; the query is otherwise plain SQL-92
 /// (`UNION ALL` of `GROUP BY`s, no grouping sets, which SQLite lacks).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Dialect {
     Duckdb,
     Postgres,

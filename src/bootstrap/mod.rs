@@ -254,7 +254,7 @@ fn resample(model: &Model, source: &Source, full: &Estimates) -> Result<Vec<Resu
     inner.permutations = inner.permutations.min(RESAMPLE_PERMUTATIONS);
     let pairwise = source.is_pairwise();
     // Several fits (waves, segments) may share one bar: each adds its resamples to it.
-    opts.progress.inc_length(opts.bootstrap as u64);
+    opts.progress.tell(crate::drivers::Tick::More(opts.bootstrap as u64));
     Ok((0..opts.bootstrap)
         .into_par_iter()
         .map(|k| {
@@ -268,7 +268,7 @@ fn resample(model: &Model, source: &Source, full: &Estimates) -> Result<Vec<Resu
                         && sample.relative_weights.is_some() == full.relative_weights.is_some();
                     complete.then_some(sample).ok_or_else(|| "a numerical failure".to_string())
                 });
-            opts.progress.inc(1);
+            opts.progress.tell(crate::drivers::Tick::Done);
             result
         })
         .collect())

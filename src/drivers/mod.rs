@@ -29,7 +29,8 @@ use crate::spec::{DriverSpec, Survey, WeightsAre};
 use estimate::Estimates;
 
 /// `--method`: which methods to run (correlations and R² always are).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Method {
     All,
     Shapley,
@@ -42,7 +43,8 @@ pub enum Method {
 }
 
 /// `--missing`: how rows with gaps enter the correlation matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Missing {
     /// Only rows with the target and every driver.
@@ -55,7 +57,8 @@ pub enum Missing {
 }
 
 /// `--non-pd`: what to do with a pairwise matrix that is not positive definite.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum NonPd {
     /// Replace it by the nearest correlation matrix, with a warning.
     Repair,
@@ -64,11 +67,12 @@ pub enum NonPd {
 }
 
 /// `--rank-by`: the driver field the table is sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum RankBy {
     Shapley,
-    #[value(name = "relative_weight", alias = "relweights")]
+    #[cfg_attr(feature = "cli", value(name = "relative_weight", alias = "relweights"))]
     RelativeWeight,
     Kruskal,
     Beta,
@@ -129,8 +133,41 @@ pub struct Options {
     pub bootstrap: usize,
     /// How survey weights enter the standard errors.
     pub weights_are: WeightsAre,
-    /// Advanced once per bootstrap resample; hidden unless the CLI draws it.
-    pub progress: indicatif::ProgressBar,
+    /// Told of every bootstrap resample; nothing unless the caller (the CLI's progress
+    /// bar) listens.
+    pub progress: Progress,
+}
+
+/// A step of the bootstrap, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tick {
+    /// This many more resamples are to be drawn.
+    More(u64),
+    /// One resample is done.
+    Done,
+}
+
+/// Whom the engine tells of its progress: no one by default. The engine has no idea how
+/// (or whether) progress is shown.
+#[derive(Clone, Default)]
+pub struct Progress(Option<std::sync::Arc<dyn Fn(Tick) + Send + Sync>>);
+
+impl Progress {
+    pub fn new(listener: impl Fn(Tick) + Send + Sync + 'static) -> Progress {
+        Progress(Some(std::sync::Arc::new(listener)))
+    }
+
+    pub fn tell(&self, tick: Tick) {
+        if let Some(listener) = &self.0 {
+            listener(tick);
+        }
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Progress(listened)" } else { "Progress(none)" })
+    }
 }
 
 impl Default for Options {
@@ -146,7 +183,7 @@ impl Default for Options {
             seed: crate::spec::DEFAULT_SEED,
             bootstrap: 0,
             weights_are: WeightsAre::Sampling,
-            progress: indicatif::ProgressBar::hidden(),
+            progress: Progress::default(),
         }
     }
 }

@@ -9,7 +9,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// `--format` of the `nps` and `drivers` commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
     Table,
     Json,
