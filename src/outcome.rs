@@ -255,11 +255,6 @@ impl Outcome {
         }
     }
 
-    /// Whether `x` is one of this outcome's own missing codes.
-    pub fn is_missing_code(&self, x: f64) -> bool {
-        self.missing_codes.contains(&x)
-    }
-
     /// +1, or −1 when lower answers are better (effort): what the engine multiplies by.
     pub fn sign(&self) -> f64 {
         if self.kind == OutcomeKind::Ces {

@@ -291,11 +291,6 @@ impl Survey {
     pub fn driver_columns(&self) -> Vec<&str> {
         self.drivers.iter().map(|d| d.column.as_str()).collect()
     }
-
-    /// Whether rating `v` is one of the drivers' missing codes.
-    pub fn is_missing_code(&self, v: f64) -> bool {
-        self.missing_codes.contains(&v)
-    }
 }
 
 impl Spec {

@@ -309,6 +309,14 @@ pub struct Driver {
     pub odds_ratios: BTreeMap<String, f64>,
 }
 
+impl DriverTable {
+    /// The drivers' average mean rating: the performance line of the importance–performance
+    /// matrix, against which [`Driver::rated_as`] is judged.
+    pub fn average_rating(&self) -> f64 {
+        self.drivers.iter().map(|x| x.mean_rating).sum::<f64>() / self.drivers.len().max(1) as f64
+    }
+}
+
 impl Driver {
     /// The 95% interval of the mean rating.
     pub fn rating_ci(&self) -> (f64, f64) {

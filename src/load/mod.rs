@@ -28,7 +28,6 @@ use crate::error::{Error, Result};
 use crate::outcome::{Outcome, OutcomeKind};
 use crate::spec::{DriverSpec, Survey};
 use crate::waves::{self, Period, PeriodKind, WaveOrder};
-use table::format_number;
 
 /// What the loader did, for the report's data summary: nothing is dropped unseen.
 #[derive(Debug, Clone, Serialize)]
@@ -119,7 +118,7 @@ fn outcome_key(o: &Outcome) -> String {
 }
 
 pub fn load(survey: &Survey) -> Result<Responses> {
-    let numeric = numeric_columns(survey);
+    let numeric = numeric_columns(survey, &survey.outcomes);
     // The two files are read side by side.
     let (ratings, nps) = rayon::join(
         || Table::read(&survey.ratings, &survey.csv, &numeric),
@@ -247,16 +246,11 @@ pub fn load(survey: &Survey) -> Result<Responses> {
     Ok(responses)
 }
 
-/// Columns that must hold numbers, read as numbers where the file allows (a binary
-/// outcome's answers are read as text and coded).
-pub(crate) fn numeric_columns(survey: &Survey) -> Vec<&str> {
-    survey
-        .drivers
-        .iter()
-        .map(|d| d.column.as_str())
-        .chain(survey.outcomes.iter().filter(|o| o.kind != OutcomeKind::Binary).map(|o| o.column.as_str()))
-        .chain(survey.weight.as_deref())
-        .collect()
+/// Columns that must hold numbers (the drivers, `outcomes`, the weight), read as numbers
+/// where the file allows; a binary outcome's answers are text, coded as they are read.
+pub(crate) fn numeric_columns<'a>(survey: &'a Survey, outcomes: impl IntoIterator<Item = &'a Outcome>) -> Vec<&'a str> {
+    let outcomes = outcomes.into_iter().filter(|o| o.kind != OutcomeKind::Binary).map(|o| o.column.as_str());
+    survey.drivers.iter().map(|d| d.column.as_str()).chain(outcomes).chain(survey.weight.as_deref()).collect()
 }
 
 /// The joined frame's columns before the join: from the ratings file, and the outcomes
@@ -474,15 +468,14 @@ type IdIndex<'a> = foldhash::HashMap<&'a str, usize>;
 /// an error.
 fn rating_values(table: &Table, d: &DriverSpec, survey: &Survey, coded: &mut usize) -> Result<Float64Chunked> {
     let values = table.numbers_as(&d.column, "driver", d.values.as_ref())?;
-    coded_values(table, &d.column, values, &survey.missing_codes, coded, |x| {
-        match survey.scale {
-        Some(s) if x < s.min || x > s.max => Some(format!(
+    let outside = |x: f64| {
+        let s = survey.scale.filter(|s| x < s.min || x > s.max)?;
+        Some(format!(
             "rating {x} is outside the scale {}–{} (if it is a \"don't know\" or \"not applicable\" code, add it to missing_codes)",
             s.min, s.max
-        )),
-        _ => None,
-    }
-    })
+        ))
+    };
+    coded_values(table, &d.column, values, &survey.missing_codes, coded, outside)
 }
 
 /// An outcome's answers: valid for its kind (NPS: a whole number 0–10), or one of the
@@ -518,7 +511,7 @@ fn binary_values(table: &Table, o: &Outcome, coded: &mut usize) -> Result<Float6
         if seen.len() < 6 && !seen.iter().any(|s| same_answer(s, answer)) {
             seen.push(answer);
         }
-        if o.missing_codes.iter().any(|c| same_answer(answer, &format_number(*c))) {
+        if answer.trim().parse::<f64>().is_ok_and(|x| o.missing_codes.contains(&x)) {
             *coded += 1;
             values.push(None);
             continue;

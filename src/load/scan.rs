@@ -35,15 +35,7 @@ const IN_FLIGHT: usize = 4;
 /// The sums of `outcome` and the survey's drivers, per group, in one pass over the rows;
 /// with `replicates` B > 0, also those of B Poisson bootstrap replicates.
 pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<SumsFile> {
-    // A binary outcome's answers are text, coded as they are read.
-    let binary = outcome.kind == crate::outcome::OutcomeKind::Binary;
-    let numeric: Vec<&str> = survey
-        .drivers
-        .iter()
-        .map(|d| d.column.as_str())
-        .chain([outcome.column.as_str()].into_iter().filter(|_| !binary))
-        .chain(survey.weight.as_deref())
-        .collect();
+    let numeric = super::numeric_columns(survey, [outcome]);
     let join = Join::read(survey, outcome, &numeric)?;
     let by: Vec<&str> = survey.wave.iter().chain(&survey.segments).map(String::as_str).collect();
     let mut columns: Vec<&str> = by.clone();

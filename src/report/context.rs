@@ -336,7 +336,7 @@ impl Act {
             d.drivers.iter().map(|x| Some((x, x.shapley_share?))).collect::<Option<_>>()?;
         let n = shares.len().max(1) as f64;
         let mean_share = shares.iter().map(|(_, s)| s).sum::<f64>() / n;
-        let mean_rating = shares.iter().map(|(x, _)| x.mean_rating).sum::<f64>() / n;
+        let mean_rating = d.average_rating();
         let pick = |important: bool, well_rated: bool| {
             shares
                 .iter()

@@ -314,7 +314,7 @@ fn outcome_charts(a: &Analysis, o: &OutcomeAnalysis, files: &Files, dir: &Path, 
     charts.drivers = draw(&format!("{}.png", files.drivers), title.clone(), &|c| {
         charts::ranked_bars(c, &title, axis, &bars, decimals)
     })?;
-    let average = d.drivers.iter().map(|x| x.mean_rating).sum::<f64>() / d.drivers.len().max(1) as f64;
+    let average = d.average_rating();
     let points: Option<Vec<charts::Point>> = d
         .drivers
         .iter()
