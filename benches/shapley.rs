@@ -5,8 +5,8 @@
 
 use std::time::Instant;
 
-use keydriver::drivers::{shapley::Shapley, subsets::Gains, Method, Options};
-use keydriver::spec::{DriverSpec, Scale, Spec};
+use keydriver::engine::{shapley::Shapley, subsets::Gains, Method, Options};
+use keydriver::schema::spec::{DriverSpec, Scale, Spec};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -66,7 +66,7 @@ fn main() {
             runs,
         );
         let total: f64 = s.values.iter().sum();
-        let r2 = keydriver::drivers::subsets::subset_r2(&corr, &(0..p).collect::<Vec<_>>());
+        let r2 = keydriver::engine::subsets::subset_r2(&corr, &(0..p).collect::<Vec<_>>());
         println!("| {p} | {} | {:.4} s | Σ Shapley − R² = {:.1e} |", 1u64 << p, secs, total - r2);
         assert!((total - r2).abs() < 1e-9 && (total - g.full).abs() < 1e-9);
     }

@@ -44,7 +44,7 @@ pub enum Error {
     Data(String),
 
     #[error(transparent)]
-    Model(#[from] crate::drivers::ModelError),
+    Model(#[from] ModelError),
 
     #[error("{file}: {reason}")]
     Config { file: PathBuf, reason: String },
@@ -78,6 +78,21 @@ impl Error {
     pub fn output(path: impl Into<PathBuf>, e: impl std::fmt::Display) -> Self {
         Error::Output { path: path.into(), reason: e.to_string() }
     }
+}
+
+/// Why a group of rows cannot support a driver model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ModelError {
+    #[error("only {n} {kind} rows for {p} drivers: a model needs at least {need} (p + 2); add data or drop drivers", need = p + 2)]
+    TooFewRows { n: usize, p: usize, kind: &'static str },
+    #[error("the {rows} rows in the model all have weight 0: there is nothing to estimate")]
+    ZeroWeight { rows: usize },
+    #[error("every respondent in the model gave the same {target} score: there is nothing to explain")]
+    ConstantTarget { target: String },
+    #[error("every driver is constant in the rows used ({drivers})")]
+    AllDriversConstant { drivers: String },
+    #[error("the pairwise correlation matrix is not positive definite: use --missing listwise, or --non-pd repair")]
+    NotPositiveDefinite,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use keydriver::error::{exit, Error, Result};
 use keydriver::export::{self, Format};
-use keydriver::spec::Spec;
+use keydriver::schema::spec::Spec;
 
 use cli::{Cli, Command, DataArgs};
 
@@ -78,8 +78,9 @@ fn run(cli: Cli) -> Result<()> {
                 Some(file) => {
                     let (survey, config) = resolve_without_data(data, config)?;
                     let opts = moments_options(model, &survey)?;
-                    let sums = keydriver::sums::SumsFile::read(&file, &survey, survey.main_outcome())?;
-                    keydriver::warehouse::analyse_report(&survey, &file, &sums, &opts, name, config)?
+                    let sums =
+                        keydriver::warehouse::moments_file::SumsFile::read(&file, &survey, survey.main_outcome())?;
+                    keydriver::analysis::from_moments::analyse_report(&survey, &file, &sums, &opts, name, config)?
                 }
                 None => {
                     keep_freed_pages();
@@ -122,8 +123,8 @@ fn run(cli: Cli) -> Result<()> {
             let (survey, _) = resolve_without_data(data, config)?;
             tell_main_outcome(&survey, "ranking the drivers of");
             let opts = moments_options(model, &survey)?;
-            let sums = keydriver::sums::SumsFile::read(&file, &survey, survey.main_outcome())?;
-            print_moments_report(&keydriver::warehouse::analyse_moments(&survey, &sums, &opts)?, format);
+            let sums = keydriver::warehouse::moments_file::SumsFile::read(&file, &survey, survey.main_outcome())?;
+            print_moments_report(&keydriver::analysis::from_moments::analyse_moments(&survey, &sums, &opts)?, format);
             Ok(())
         }
         Command::Drivers { data, model, format, from_moments: None } => {
@@ -133,7 +134,10 @@ fn run(cli: Cli) -> Result<()> {
             let (opts, bar) = model.options(&survey, 0)?;
             if keydriver::streams(&survey, &opts) {
                 let sums = keydriver::moments(&survey, 0)?;
-                print_moments_report(&keydriver::warehouse::analyse_moments(&survey, &sums, &opts)?, format);
+                print_moments_report(
+                    &keydriver::analysis::from_moments::analyse_moments(&survey, &sums, &opts)?,
+                    format,
+                );
                 return Ok(());
             }
             keep_freed_pages();
@@ -145,7 +149,8 @@ fn run(cli: Cli) -> Result<()> {
                 match format {
                     Format::Table => export::table::render(&table.drivers),
                     Format::Csv => export::csv::render(&table.drivers),
-                    Format::Json => export::json::render(&keydriver::DriverReport { table: &table, groups: &groups }),
+                    Format::Json =>
+                        export::json::render(&keydriver::analysis::DriverReport { table: &table, groups: &groups }),
                 }
             );
             Ok(())
@@ -163,12 +168,19 @@ fn run(cli: Cli) -> Result<()> {
             tell_main_outcome(&survey, "summing");
             print!(
                 "{}",
-                keydriver::sums::sql(&survey, survey.main_outcome(), dialect, &table, replicates, survey.seed)?
+                keydriver::warehouse::moments_file::sql(
+                    &survey,
+                    survey.main_outcome(),
+                    dialect,
+                    &table,
+                    replicates,
+                    survey.seed
+                )?
             );
             Ok(())
         }
         Command::Simulate { out, respondents, seed } => {
-            let written = keydriver::simulate::write(&out, respondents, seed)?;
+            let written = keydriver::example::write(&out, respondents, seed)?;
             for path in written {
                 println!("wrote {}", path.display());
             }
@@ -178,9 +190,12 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 /// The engine's options for a run from sums: resampling rows and gap handling are refused.
-fn moments_options(model: cli::ModelArgs, survey: &keydriver::spec::Survey) -> Result<keydriver::drivers::Options> {
+fn moments_options(
+    model: cli::ModelArgs,
+    survey: &keydriver::schema::spec::Survey,
+) -> Result<keydriver::engine::Options> {
     if model.bootstrap.is_some_and(|b| b > 0)
-        || model.missing.unwrap_or(survey.missing) != keydriver::drivers::Missing::Listwise
+        || model.missing.unwrap_or(survey.missing) != keydriver::engine::Missing::Listwise
     {
         return Err(Error::Usage(
             "--from-moments: resampling and pairwise deletion need the rows; drop --bootstrap and --missing (for intervals, make the sums with --replicates B)"
@@ -192,7 +207,7 @@ fn moments_options(model: cli::ModelArgs, survey: &keydriver::spec::Survey) -> R
 }
 
 /// The driver tables from sums (`--from-moments`, or a streamed pass).
-fn print_moments_report(result: &keydriver::warehouse::MomentsReport, format: Format) {
+fn print_moments_report(result: &keydriver::analysis::from_moments::MomentsReport, format: Format) {
     print!(
         "{}",
         match format {
@@ -208,13 +223,16 @@ fn resolve(
     data: DataArgs,
     config: Option<PathBuf>,
     need_drivers: bool,
-) -> Result<(keydriver::spec::Survey, Option<String>)> {
+) -> Result<(keydriver::schema::spec::Survey, Option<String>)> {
     let spec = data.apply(read_config(config.as_deref())?);
     checked(spec, config, need_drivers)
 }
 
 /// As [`resolve`], for commands that never read the data file, which may then be left out.
-fn resolve_without_data(data: DataArgs, config: Option<PathBuf>) -> Result<(keydriver::spec::Survey, Option<String>)> {
+fn resolve_without_data(
+    data: DataArgs,
+    config: Option<PathBuf>,
+) -> Result<(keydriver::schema::spec::Survey, Option<String>)> {
     let mut spec = data.apply(read_config(config.as_deref())?);
     spec.ratings.get_or_insert_with(|| PathBuf::from("(not read)"));
     checked(spec, config, true)
@@ -228,14 +246,14 @@ fn checked(
     spec: Spec,
     config: Option<PathBuf>,
     need_drivers: bool,
-) -> Result<(keydriver::spec::Survey, Option<String>)> {
+) -> Result<(keydriver::schema::spec::Survey, Option<String>)> {
     let survey = spec.resolve(need_drivers)?;
     Ok((survey, config.as_deref().map(Path::display).map(|d| d.to_string())))
 }
 
 /// The `nps` and `drivers` commands report one outcome: when survey.toml has several,
 /// say on stderr which one, and how to pick another.
-fn tell_main_outcome(survey: &keydriver::spec::Survey, doing: &str) {
+fn tell_main_outcome(survey: &keydriver::schema::spec::Survey, doing: &str) {
     if let [main, _, ..] = survey.outcomes.as_slice() {
         eprintln!(
             "note: {doing} \"{}\" ({}), the first of {} outcomes; pick another with --target COLUMN",

@@ -53,7 +53,7 @@ fn drivers_cmd(dir: &tempfile::TempDir) -> Command {
 #[test]
 fn join_counts_unmatched_on_each_side() {
     let dir = folder(&[("ratings.csv", RATINGS), ("nps.csv", NPS)]);
-    let spec = keydriver::spec::Spec {
+    let spec = keydriver::schema::spec::Spec {
         ratings: Some(dir.path().join("ratings.csv")),
         nps: Some(dir.path().join("nps.csv")),
         id: Some("id".into()),
@@ -893,7 +893,7 @@ fn example_recovers_the_generators_truth() {
     let names = |drivers: &Value| -> Vec<String> {
         drivers.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap().to_string()).collect()
     };
-    let truth: Vec<&str> = keydriver::simulate::TRUE_WEIGHTS.iter().map(|w| w.0).collect();
+    let truth: Vec<&str> = keydriver::example::TRUE_WEIGHTS.iter().map(|w| w.0).collect();
     assert_eq!(names(&v["drivers"])[0], truth[0]);
     let region =
         |r: &str| v["segments"]["region"].as_array().unwrap().iter().find(|g| g["group"] == r).unwrap().clone();
@@ -1499,8 +1499,8 @@ fn em_matches_lavaan_maximum_likelihood() {
     let want: Value = serde_json::from_str(include_str!("data/em/lavaan.json")).unwrap();
     let corr: Vec<Vec<f64>> = serde_json::from_value(want["correlation"].clone()).unwrap();
     let corr = ndarray::Array2::from_shape_fn((6, 6), |(i, j)| corr[i][j]);
-    let gains = keydriver::drivers::subsets::Gains::exact(&corr, Default::default());
-    let lavaan = keydriver::drivers::shapley::Shapley::exact(&gains).values;
+    let gains = keydriver::engine::subsets::Gains::exact(&corr, Default::default());
+    let lavaan = keydriver::engine::shapley::Shapley::exact(&gains).values;
     let run = |extra: &[&str]| {
         common::json(
             keydriver()

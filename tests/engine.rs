@@ -1,10 +1,10 @@
 //! The driver engine against published and peer-computed values (tests/data/README.md),
 //! and the identities relative importance must satisfy.
 
-use keydriver::drivers::{self, subsets, DriverTable, Method, Missing, NonPd, Options, RankBy};
+use keydriver::engine::{self, subsets, DriverTable, Method, Missing, NonPd, Options, RankBy};
 use keydriver::load::ModelData;
-use keydriver::outcome::{Outcome, OutcomeKind, OutcomeSpec};
-use keydriver::spec::{DriverSpec, WeightsAre};
+use keydriver::schema::outcome::{Outcome, OutcomeKind, OutcomeSpec};
+use keydriver::schema::spec::{DriverSpec, WeightsAre};
 use ndarray::{Array1, Array2};
 use serde_json::Value;
 
@@ -48,11 +48,11 @@ fn fit_as(outcome: &Outcome, d: &ModelData, names: &[&str], opts: &Options) -> D
 }
 
 /// Drivers back in column order (the table is sorted by rank).
-fn by_name<'a>(t: &'a DriverTable, names: &[&str]) -> Vec<&'a drivers::Driver> {
+fn by_name<'a>(t: &'a DriverTable, names: &[&str]) -> Vec<&'a engine::Driver> {
     names.iter().map(|n| t.drivers.iter().find(|d| d.name == *n).unwrap()).collect()
 }
 
-fn field(d: &drivers::Driver, f: &str) -> f64 {
+fn field(d: &engine::Driver, f: &str) -> f64 {
     serde_json::to_value(d).unwrap()[f].as_f64().unwrap()
 }
 
@@ -103,8 +103,8 @@ fn azen_budescu_from_the_correlation_matrix() {
     let corr = Array2::from_shape_fn((5, 5), |(i, j)| corr[i][j]);
     let gains = subsets::Gains::exact(&corr, subsets::Wants { partial: true, complete: true });
     close(gains.full, want["r2"].as_f64().unwrap(), 1e-12, "R²");
-    let dom = drivers::dominance::Dominance::fit(&gains);
-    let kr = drivers::kruskal::kruskal(&gains);
+    let dom = engine::dominance::Dominance::fit(&gains);
+    let kr = engine::kruskal::kruskal(&gains);
     for (j, x) in ["x1", "x2", "x3", "x4"].iter().enumerate() {
         close(dom.general[j], want["general_dominance"][x].as_f64().unwrap(), 1e-12, &format!("{x} general"));
         close(kr[j], want["kruskal"][x].as_f64().unwrap(), 1e-12, &format!("{x} Kruskal"));
@@ -156,7 +156,7 @@ fn weights_of_one_equal_unweighted_and_weights_matter() {
     let mut d = synthetic(200, 4);
     let nr = ["a", "b", "c", "d"];
     // Scored as NPS (y ≥ 9 promoters) so that the logits are compared too.
-    let nps = keydriver::outcome::Outcome::nps("y");
+    let nps = keydriver::schema::outcome::Outcome::nps("y");
     let fit = |d: &ModelData, nr: &[&str], o: &Options| fit_as(&nps, d, nr, o);
     let weighted = fit(&d, &nr, &Options::default());
     d.w = Some(Array1::ones(200));
@@ -175,9 +175,9 @@ fn weights_of_one_equal_unweighted_and_weights_matter() {
         close(field(a, "beta"), field(b, "beta"), 1e-9, "beta");
         assert!((field(a, "beta_se") - field(b, "beta_se")).abs() > 1e-6, "sandwich SE equals the model-based one");
     }
-    assert_eq!(ones_sampling.standard_errors, Some(drivers::StandardErrors::DesignBased));
-    assert_eq!(ones.standard_errors, Some(drivers::StandardErrors::WeightedLm));
-    assert_eq!(none.standard_errors, Some(drivers::StandardErrors::Ols));
+    assert_eq!(ones_sampling.standard_errors, Some(engine::StandardErrors::DesignBased));
+    assert_eq!(ones.standard_errors, Some(engine::StandardErrors::WeightedLm));
+    assert_eq!(none.standard_errors, Some(engine::StandardErrors::Ols));
     assert!((weighted.r2 - none.r2).abs() > 1e-4, "weights must change the fit");
 }
 
@@ -482,7 +482,7 @@ fn bootstrap_intervals_cover_the_population_shapley_values() {
         (3, j) => sxy[j] / vy.sqrt(),
         (i, j) => sxx(i, j),
     });
-    let truth = drivers::shapley::Shapley::exact(&subsets::Gains::exact(&pop, Default::default())).values;
+    let truth = engine::shapley::Shapley::exact(&subsets::Gains::exact(&pop, Default::default())).values;
 
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(99);
     let (reps, n) = (150, 250);

@@ -419,14 +419,14 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.csv");
         std::fs::write(&path, &text).unwrap();
-        let spec = keydriver::spec::Spec {
+        let spec = keydriver::schema::spec::Spec {
             ratings: Some(path),
             id: Some("id".into()),
             target: Some("ltr".into()),
             weight: weighted.then(|| "w".to_string()),
             wave: Some("a".into()),
             missing_codes: vec![99.0],
-            drivers: ["a", "b"].iter().map(|c| keydriver::spec::DriverSpec { column: c.to_string(), ..Default::default() }).collect(),
+            drivers: ["a", "b"].iter().map(|c| keydriver::schema::spec::DriverSpec { column: c.to_string(), ..Default::default() }).collect(),
             ..Default::default()
         };
         let survey = spec.resolve(true).unwrap();
@@ -455,7 +455,7 @@ proptest! {
         let path = dir.path().join("survey.toml");
         std::fs::write(&path, &text).unwrap();
         no_panic(std::panic::catch_unwind(|| {
-            if let Ok(spec) = keydriver::spec::Spec::from_file(&path) {
+            if let Ok(spec) = keydriver::schema::spec::Spec::from_file(&path) {
                 let _ = spec.resolve(true);
             }
         }))?;

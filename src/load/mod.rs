@@ -7,11 +7,10 @@
 //! one that checks them for repeats. Waves and segments are held as codes into their
 //! labels, so a million rows hold each label once.
 
-mod batches;
-pub mod scan;
+pub(crate) mod batches;
 mod sheets;
-mod sniff;
-mod table;
+pub(crate) mod sniff;
+pub(crate) mod table;
 
 pub use sniff::Dialect;
 pub(crate) use table::leading_number;
@@ -19,15 +18,16 @@ pub use table::Table;
 
 use std::collections::BTreeMap;
 
-use ndarray::{Array1, Array2};
+use ndarray::Array2;
 use polars::prelude::*;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::outcome::{Outcome, OutcomeKind};
-use crate::spec::{DriverSpec, Survey};
-use crate::waves::{self, Period, PeriodKind, WaveOrder};
+use crate::schema::outcome::{Outcome, OutcomeKind};
+use crate::schema::spec::{DriverSpec, Survey};
+use crate::schema::waves::{self, Period, PeriodKind, WaveOrder};
+pub use crate::stats::{GappyColumns, ModelData};
 
 /// What the loader did, for the report's data summary: nothing is dropped unseen.
 #[derive(Debug, Clone, Serialize)]
@@ -93,21 +93,6 @@ fn code_labels(name: &str, labels: &StringChunked) -> (UInt32Chunked, Vec<String
 
 /// How a blank wave or segment cell reads.
 pub const MISSING_LABEL: &str = "(missing)";
-
-/// Complete rows for a linear model (listwise deletion), as matrices. `y` is the outcome
-/// oriented so that higher is better ([`Outcome::sign`]).
-pub struct ModelData {
-    pub names: Vec<String>,
-    pub x: Array2<f64>,
-    pub y: Array1<f64>,
-    pub w: Option<Array1<f64>>,
-    pub n_used: usize,
-    pub n_dropped: usize,
-}
-
-/// Driver columns then the (oriented) outcome, gaps included, and the weights: what pairwise
-/// deletion works from.
-pub type GappyColumns = (Vec<Vec<Option<f64>>>, Option<Vec<f64>>);
 
 /// Column names inside the joined frame (the user's names could clash with each other).
 const WEIGHT: &str = "__weight";
@@ -330,7 +315,7 @@ impl Checked {
 /// Dates → period labels (`2025Q1`, `2025-03`, `2025`); a value that is no date is an
 /// error naming its row, blanks stay blank.
 /// `day_first` settles slash dates (`None`: from these values, [`waves::slash_order`]).
-fn wave_from_dates(
+pub(crate) fn wave_from_dates(
     table: &Table,
     column: &str,
     values: Vec<Option<String>>,
@@ -430,7 +415,7 @@ fn frame(table: &Table, columns: Vec<Column>) -> Result<DataFrame> {
 
 /// Each id's row, from a column of ids as text; a blank or repeated id is an error naming
 /// a few of the offenders. The same index joins the outcome file to the ratings.
-fn unique_ids<'a>(table: &Table, column: &str, ids: &'a StringChunked) -> Result<IdIndex<'a>> {
+pub(crate) fn unique_ids<'a>(table: &Table, column: &str, ids: &'a StringChunked) -> Result<IdIndex<'a>> {
     let mut first_row = IdIndex::with_capacity_and_hasher(ids.len(), Default::default());
     let mut dups: Vec<(&str, usize, usize)> = Vec::new();
     let mut n_dups = 0;
@@ -466,7 +451,12 @@ type IdIndex<'a> = foldhash::HashMap<&'a str, usize>;
 
 /// Ratings: the drivers' missing codes become missing; anything else outside the scale is
 /// an error.
-fn rating_values(table: &Table, d: &DriverSpec, survey: &Survey, coded: &mut usize) -> Result<Float64Chunked> {
+pub(crate) fn rating_values(
+    table: &Table,
+    d: &DriverSpec,
+    survey: &Survey,
+    coded: &mut usize,
+) -> Result<Float64Chunked> {
     let values = table.numbers_as(&d.column, "driver", d.values.as_ref())?;
     let outside = |x: f64| {
         let s = survey.scale.filter(|s| x < s.min || x > s.max)?;
@@ -481,7 +471,7 @@ fn rating_values(table: &Table, d: &DriverSpec, survey: &Survey, coded: &mut usi
 /// An outcome's answers: valid for its kind (NPS: a whole number 0–10), or one of the
 /// outcome's own missing codes. A binary outcome's answers are read as text and coded 1
 /// (positive) or 0.
-fn outcome_values(table: &Table, o: &Outcome, coded: &mut usize) -> Result<Float64Chunked> {
+pub(crate) fn outcome_values(table: &Table, o: &Outcome, coded: &mut usize) -> Result<Float64Chunked> {
     if o.kind == OutcomeKind::Binary {
         return binary_values(table, o, coded);
     }
@@ -494,7 +484,7 @@ fn outcome_values(table: &Table, o: &Outcome, coded: &mut usize) -> Result<Float
 /// a "don't know"), naming it, its row and the answers seen. Missing codes become missing
 /// and are counted in `coded`.
 fn binary_values(table: &Table, o: &Outcome, coded: &mut usize) -> Result<Float64Chunked> {
-    use crate::outcome::same_answer;
+    use crate::schema::outcome::same_answer;
     let text = table.text(&o.column, "outcome")?;
     // The answers seen (up to a few, for messages) and the first refusal, kept until the
     // column is read: a positive answer that never occurs is the likelier mistake.
@@ -629,7 +619,7 @@ fn weight_values(table: &Table, column: &str) -> Result<Vec<Option<f64>>> {
 }
 
 /// Each weight present and non-negative (one batch of a pass may hold only zeros).
-fn weight_cells(table: &Table, column: &str) -> Result<Vec<f64>> {
+pub(crate) fn weight_cells(table: &Table, column: &str) -> Result<Vec<f64>> {
     table
         .numbers(column, "weight")?
         .iter()

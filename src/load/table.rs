@@ -12,8 +12,8 @@ use polars::prelude::*;
 use super::sheets::{self, Labels};
 use super::sniff::{self, Dialect};
 use crate::error::{Error, Result};
-use crate::outcome::{same_answer, ValueMap};
-use crate::spec::CsvOptions;
+use crate::schema::outcome::{same_answer, ValueMap};
+use crate::schema::spec::CsvOptions;
 
 /// A file as read: its frame, for CSV the dialect it was read with, and for SPSS its
 /// labels.

@@ -14,8 +14,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
 use crate::error::{Error, Result};
-use crate::outcome::{Band, Outcome};
-use crate::scores::ScoreStats;
+use crate::headline::scores::ScoreStats;
+use crate::schema::outcome::{Band, Outcome};
 
 const FONT: &str = "sans-serif";
 /// Every chart's size at `--scale 1`: 16:9, readable on a slide.

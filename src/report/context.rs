@@ -7,12 +7,12 @@
 use serde::Serialize;
 
 use super::{Chart, Files, OutcomeCharts};
-use crate::drivers::{Driver, DriverTable, Method, RankBy};
-use crate::groups::{GroupFit, ShareDifference};
-use crate::outcome::{Band, Outcome, OutcomeKind};
-use crate::scores::ScoreStats;
-use crate::spec::WeightsAre;
-use crate::{Analysis, OutcomeAnalysis};
+use crate::analysis::groups::{GroupFit, ShareDifference};
+use crate::analysis::{Analysis, OutcomeAnalysis};
+use crate::engine::{Driver, DriverTable, Method, RankBy};
+use crate::headline::scores::ScoreStats;
+use crate::schema::outcome::{Band, Outcome, OutcomeKind};
+use crate::schema::spec::WeightsAre;
 
 #[derive(Serialize)]
 pub struct Report<'a> {
@@ -386,7 +386,7 @@ pub struct Part {
 }
 
 impl ChangeView {
-    fn of(out: &Outcome, e: &crate::change::Explained) -> ChangeView {
+    fn of(out: &Outcome, e: &crate::analysis::change::Explained) -> ChangeView {
         let ci =
             |l: Option<f64>, h: Option<f64>| l.zip(h).map_or("—".to_string(), |(l, h)| format!("{l:+.2} to {h:+.2}"));
         let parts: Vec<Part> = e
@@ -754,7 +754,7 @@ pub struct Disagreement {
 }
 
 impl AgreementView {
-    fn of(a: &Analysis, g: &crate::agreement::Agreement) -> AgreementView {
+    fn of(a: &Analysis, g: &crate::analysis::agreement::Agreement) -> AgreementView {
         let outcome = |col: &str| {
             a.outcomes.iter().find(|o| o.outcome.column == col).map_or(col.to_string(), |o| o.outcome.label.clone())
         };
@@ -960,7 +960,7 @@ impl MethodView {
             bootstrap: table.and_then(|t| t.uncertainty.as_ref()).map_or(0, |u| u.bootstrap.resamples),
             poisson: table
                 .and_then(|t| t.uncertainty.as_ref())
-                .is_some_and(|u| u.bootstrap.scheme == crate::bootstrap::Scheme::Poisson),
+                .is_some_and(|u| u.bootstrap.scheme == crate::engine::bootstrap::Scheme::Poisson),
             wave: a.survey.wave.clone(),
             segments: a.survey.segments.clone(),
             has_logits: ran(Method::Logit),

@@ -14,13 +14,13 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::drivers::DriverTable;
+use crate::analysis::groups::{GroupAnalysis, SegmentGroup};
+use crate::analysis::{Analysis, OutcomeAnalysis};
+use crate::engine::DriverTable;
 use crate::error::{Error, Result};
 use crate::export;
-use crate::groups::{GroupAnalysis, SegmentGroup};
-use crate::outcome::{Outcome, OutcomeKind};
-use crate::scores::{ScoreStats, ScoreTable};
-use crate::{Analysis, OutcomeAnalysis};
+use crate::headline::scores::{ScoreStats, ScoreTable};
+use crate::schema::outcome::{Outcome, OutcomeKind};
 
 /// The staging folder of the run in progress, for the Ctrl-C handler to remove.
 /// Held locked while the finished folder is swapped into place.
@@ -203,7 +203,7 @@ fn fill(a: &Analysis, dir: &Path, settings: &Settings) -> Result<()> {
         if let Some(d) = &o.drivers {
             put(
                 &format!("{}.json", files.drivers),
-                export::json::render(&crate::DriverReport { table: d, groups: &o.groups }),
+                export::json::render(&crate::analysis::DriverReport { table: d, groups: &o.groups }),
             )?;
             put(&format!("{}.csv", files.drivers), export::csv::render(&d.drivers))?;
         }
@@ -229,7 +229,10 @@ fn fill(a: &Analysis, dir: &Path, settings: &Settings) -> Result<()> {
                 .timings
                 .iter()
                 .cloned()
-                .chain([crate::Stage { stage: "charts and tables".into(), seconds: start.elapsed().as_secs_f64() }])
+                .chain([crate::analysis::Stage {
+                    stage: "charts and tables".into(),
+                    seconds: start.elapsed().as_secs_f64(),
+                }])
                 .collect(),
         }),
     )
@@ -411,7 +414,7 @@ fn trend_lines(o: &OutcomeAnalysis, rows: &[ScoreStats]) -> TrendLines {
 
 /// The waterfall: the earlier level, each driver's part (largest first), the unexplained
 /// rest, the later level.
-fn waterfall_steps(out: &Outcome, e: &crate::change::Explained) -> Vec<charts::Step> {
+fn waterfall_steps(out: &Outcome, e: &crate::analysis::change::Explained) -> Vec<charts::Step> {
     let level =
         |wave: &str, to: f64| charts::Step { label: format!("{} {wave}", out.metric()), from: 0.0, to, level: true };
     let mut steps = vec![level(&e.from, e.score_from)];
@@ -540,9 +543,9 @@ struct RunInfo<'a> {
     config: Option<&'a str>,
     /// Every input file with its size and SHA-256.
     inputs: Vec<Input>,
-    survey: &'a crate::spec::Survey,
+    survey: &'a crate::schema::spec::Survey,
     load: &'a crate::load::LoadReport,
-    timings: Vec<crate::Stage>,
+    timings: Vec<crate::analysis::Stage>,
 }
 
 #[derive(Serialize)]

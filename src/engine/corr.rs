@@ -4,7 +4,7 @@
 use ndarray::{Array1, Array2};
 
 use crate::load::ModelData;
-use crate::moments::Moments;
+use crate::stats::moments::Moments;
 
 /// Pearson correlation of each driver with the target, from the correlation matrix
 /// (target last), so that survey weights carry through.

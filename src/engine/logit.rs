@@ -12,7 +12,7 @@ use linfa_linalg::cholesky::InverseC;
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 
 use crate::load::ModelData;
-use crate::moments::{blocks, weighted_cross, weighted_sum, BLOCK};
+use crate::stats::moments::{blocks, weighted_cross, weighted_sum, BLOCK};
 
 pub struct Logit {
     pub odds_ratio: Vec<f64>,

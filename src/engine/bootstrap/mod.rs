@@ -1,7 +1,7 @@
 //! How sure the ranking is: the nonparametric bootstrap (Efron & Tibshirani 1993) over
 //! respondents. Each resample draws n respondents with replacement, carrying their
 //! weights; it costs one weighted cross-product of the rows already in memory (the draw
-//! counts become frequencies, see [`crate::moments::Rows::moments`]) and reruns only
+//! counts become frequencies, see [`crate::stats::moments::Rows::moments`]) and reruns only
 //! `prepare` and the interval methods (Shapley/LMG, relative weights): never the logits,
 //! Spearman or dominance. Intervals are percentile intervals (R's `quantile` type 7).
 //!
@@ -15,8 +15,8 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::drivers::estimate::{estimate, Estimates};
-use crate::drivers::{Method, Model, RankBy, Source};
+use crate::engine::estimate::{estimate, Estimates};
+use crate::engine::{Method, Model, RankBy, Source};
 
 /// Two-sided level of every interval.
 pub const LEVEL: f64 = 0.95;
@@ -67,7 +67,7 @@ impl Uncertainty {
 pub enum Scheme {
     /// n rows drawn with replacement.
     Rows,
-    /// Each respondent weighted by a Poisson(1) draw ([`crate::replicates`]).
+    /// Each respondent weighted by a Poisson(1) draw (the warehouse's `replicates`).
     Poisson,
 }
 
@@ -254,7 +254,7 @@ fn resample(model: &Model, source: &Source, full: &Estimates) -> Result<Vec<Resu
     inner.permutations = inner.permutations.min(RESAMPLE_PERMUTATIONS);
     let pairwise = source.is_pairwise();
     // Several fits (waves, segments) may share one bar: each adds its resamples to it.
-    opts.progress.tell(crate::drivers::Tick::More(opts.bootstrap as u64));
+    opts.progress.tell(crate::engine::Tick::More(opts.bootstrap as u64));
     Ok((0..opts.bootstrap)
         .into_par_iter()
         .map(|k| {
@@ -268,7 +268,7 @@ fn resample(model: &Model, source: &Source, full: &Estimates) -> Result<Vec<Resu
                         && sample.relative_weights.is_some() == full.relative_weights.is_some();
                     complete.then_some(sample).ok_or_else(|| "a numerical failure".to_string())
                 });
-            opts.progress.tell(crate::drivers::Tick::Done);
+            opts.progress.tell(crate::engine::Tick::Done);
             result
         })
         .collect())

@@ -8,7 +8,7 @@
 //! group's sums (all respondents, a wave, a segment level) are then sums of its cells,
 //! in a fixed order, so the result does not depend on the thread count.
 //!
-//! Poisson bootstrap replicates ([`crate::replicates`]) are summed in the same pass, each
+//! Poisson bootstrap replicates ([`crate::warehouse::replicates`]) are summed in the same pass, each
 //! row weighted by its draw in each replicate; the draws come from each respondent's rank
 //! among the ids sorted as text, which a first, cheap pass over the id column finds.
 
@@ -18,15 +18,15 @@ use ndarray::{Array1, Array2};
 
 use rayon::prelude::*;
 
-use super::batches::{Batches, Pending};
-use super::table::Table;
-use super::{outcome_values, rating_values, unique_ids, wave_from_dates, weight_cells, MISSING_LABEL};
 use crate::error::{Error, Result};
-use crate::outcome::Outcome;
-use crate::scores::ScoreSums;
-use crate::spec::Survey;
-use crate::sums::{GroupSums, SumsFile};
-use crate::waves;
+use crate::headline::scores::ScoreSums;
+use crate::load::batches::{Batches, Pending};
+use crate::load::table::Table;
+use crate::load::{outcome_values, rating_values, unique_ids, wave_from_dates, weight_cells, MISSING_LABEL};
+use crate::schema::outcome::Outcome;
+use crate::schema::spec::Survey;
+use crate::schema::waves;
+use crate::warehouse::moments_file::{GroupSums, SumsFile};
 
 /// Batches parsed and summed at once: enough to keep two cores busy, few enough to keep
 /// memory that of a handful of batches.
@@ -35,7 +35,7 @@ const IN_FLIGHT: usize = 4;
 /// The sums of `outcome` and the survey's drivers, per group, in one pass over the rows;
 /// with `replicates` B > 0, also those of B Poisson bootstrap replicates.
 pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<SumsFile> {
-    let numeric = super::numeric_columns(survey, [outcome]);
+    let numeric = crate::load::numeric_columns(survey, [outcome]);
     let join = Join::read(survey, outcome, &numeric)?;
     let by: Vec<&str> = survey.wave.iter().chain(&survey.segments).map(String::as_str).collect();
     let mut columns: Vec<&str> = by.clone();
@@ -107,7 +107,7 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Sum
             reason,
         })?;
     }
-    Ok(SumsFile::new(survey, crate::sums::variables(survey, outcome), cells.groups(&by)))
+    Ok(SumsFile::new(survey, crate::warehouse::moments_file::variables(survey, outcome), cells.groups(&by)))
 }
 
 /// Each respondent's rank (1-based) among the ids sorted as text, as a warehouse's
@@ -252,7 +252,7 @@ impl Batch {
         };
         let mut cells = Cells::new(like.k, by.len(), like.replicates);
         let draw = |i: usize, b: usize| match (&ranks, draws) {
-            (Some(r), Some(d)) if b > 0 => crate::replicates::weight(r[i], b as u64, d.seed) as f64,
+            (Some(r), Some(d)) if b > 0 => crate::warehouse::replicates::weight(r[i], b as u64, d.seed) as f64,
             _ => 1.0,
         };
         cells.add(outcome, &labels, &values, weights.as_deref(), partners.as_deref(), &draw);

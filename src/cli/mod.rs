@@ -7,12 +7,12 @@ use clap::{Args, Parser, Subcommand};
 
 use std::io::IsTerminal;
 
-use keydriver::drivers::{Method, Missing, NonPd, Options, Progress, RankBy, Tick};
+use keydriver::engine::{Method, Missing, NonPd, Options, Progress, RankBy, Tick};
 use keydriver::error::{Error, Result};
 use keydriver::export::Format;
-use keydriver::outcome::OutcomeKind;
-use keydriver::spec::{DriverSpec, Scale, Spec, Survey, WeightsAre};
-use keydriver::waves::PeriodKind;
+use keydriver::schema::outcome::OutcomeKind;
+use keydriver::schema::spec::{DriverSpec, Scale, Spec, Survey, WeightsAre};
+use keydriver::schema::waves::PeriodKind;
 
 #[derive(Parser)]
 #[command(
@@ -95,7 +95,7 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
         #[arg(long, value_enum)]
-        dialect: keydriver::sums::Dialect,
+        dialect: keydriver::warehouse::moments_file::Dialect,
         /// Table (or view) with one row per respondent: ratings and outcome side by side.
         #[arg(long)]
         table: String,
@@ -124,7 +124,7 @@ pub enum Command {
         /// Respondents to generate.
         #[arg(long, default_value_t = 5000)]
         respondents: usize,
-        #[arg(long, default_value_t = keydriver::simulate::DEFAULT_SEED)]
+        #[arg(long, default_value_t = keydriver::example::DEFAULT_SEED)]
         seed: u64,
     },
 }

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::outcome::{Outcome, OutcomeKind, OutcomeSpec};
-use crate::waves::PeriodKind;
+use crate::schema::outcome::{Outcome, OutcomeKind, OutcomeSpec};
+use crate::schema::waves::PeriodKind;
 
 /// `survey.toml`, as written. Every field is optional here so that the command line can
 /// supply or replace it; [`Spec::resolve`] says which ones are missing.
@@ -69,7 +69,7 @@ pub struct Spec {
     #[serde(default)]
     pub missing_codes: Vec<f64>,
     /// How the driver models treat skipped answers: listwise (default), pairwise or em.
-    pub missing: Option<crate::drivers::Missing>,
+    pub missing: Option<crate::schema::choices::Missing>,
     /// How to read CSV files; everything is sniffed when not given.
     #[serde(default)]
     pub csv: CsvOptions,
@@ -110,7 +110,7 @@ pub struct DriverSpec {
     pub label: Option<String>,
     /// Text answers and the numbers they stand for (`{ "Poor" = 1, …, "Excellent" = 5 }`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<crate::outcome::ValueMap>,
+    pub values: Option<crate::schema::outcome::ValueMap>,
 }
 
 impl DriverSpec {
@@ -242,7 +242,7 @@ impl Spec {
             weights_are: self.weights_are.unwrap_or_default(),
             scale: self.scale,
             missing_codes: self.missing_codes,
-            missing: self.missing.unwrap_or(crate::drivers::Missing::Listwise),
+            missing: self.missing.unwrap_or(crate::schema::choices::Missing::Listwise),
             csv: CsvOptions { sheet: self.sheet, ..self.csv },
             seed: self.seed.unwrap_or(DEFAULT_SEED),
             drivers: self.drivers,
@@ -271,7 +271,7 @@ pub struct Survey {
     pub weights_are: WeightsAre,
     pub scale: Option<Scale>,
     pub missing_codes: Vec<f64>,
-    pub missing: crate::drivers::Missing,
+    pub missing: crate::schema::choices::Missing,
     pub csv: CsvOptions,
     pub seed: u64,
     pub drivers: Vec<DriverSpec>,

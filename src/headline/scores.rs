@@ -16,11 +16,11 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::load::Responses;
-use crate::outcome::Outcome;
-use crate::spec::WeightsAre;
-use crate::waves::WaveOrder;
+use crate::schema::outcome::Outcome;
+use crate::schema::spec::WeightsAre;
+use crate::schema::waves::WaveOrder;
 
-pub use crate::moments::Z95;
+pub use crate::stats::moments::Z95;
 
 /// The headline metric of one group of respondents.
 #[derive(Debug, Clone, serde::Serialize, PartialEq)]
@@ -228,7 +228,7 @@ impl ScoreStats {
             n,
             n_eff,
             bands,
-            nps: (outcome.kind == crate::outcome::OutcomeKind::Nps).then_some(mean),
+            nps: (outcome.kind == crate::schema::outcome::OutcomeKind::Nps).then_some(mean),
             score: mean,
             se,
             ci_low: (mean - Z95 * se).max(lo),
@@ -252,14 +252,14 @@ pub struct Breakdown {
 pub struct ScoreTable {
     /// The outcome column, its kind and the metric's name.
     pub outcome: String,
-    pub kind: crate::outcome::OutcomeKind,
+    pub kind: crate::schema::outcome::OutcomeKind,
     pub metric: String,
     pub overall: ScoreStats,
     /// The wave breakdown first (in time order, with changes), then each segment.
     pub breakdowns: Vec<Breakdown>,
     /// The gaps to the benchmark file's figures for this outcome, overall and by wave.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub benchmarks: Vec<crate::benchmarks::Gap>,
+    pub benchmarks: Vec<crate::headline::benchmarks::Gap>,
     /// The headline by wave within each group of the `trend_by` column.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trend: Option<Trend>,
@@ -381,7 +381,7 @@ pub fn grouped(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::{OutcomeKind, OutcomeSpec};
+    use crate::schema::outcome::{OutcomeKind, OutcomeSpec};
 
     fn close(a: f64, b: f64) {
         assert!((a - b).abs() < 1e-9, "{a} != {b}");

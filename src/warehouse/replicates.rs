@@ -12,7 +12,7 @@
 //! the weights have mean 1.0005 and variance 1.0007, and the largest correlation between
 //! two replicates is what independent draws give (0.067 of 19,900 pairs).
 
-use crate::sums::Dialect;
+use crate::warehouse::moments_file::Dialect;
 
 /// The modulus: 2³¹ − 1, a prime.
 const M: u64 = 2_147_483_647;

@@ -17,13 +17,13 @@ use ndarray::{concatenate, s, Axis};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::bootstrap;
-use crate::drivers::Options;
-use crate::groups::group_seed;
+use crate::analysis::groups::group_seed;
+use crate::engine::bootstrap;
+use crate::engine::Options;
 use crate::load::{ModelData, Responses};
-use crate::moments::Rows;
-use crate::outcome::Outcome;
-use crate::spec::Survey;
+use crate::schema::outcome::Outcome;
+use crate::schema::spec::Survey;
+use crate::stats::moments::Rows;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Explained {

@@ -11,8 +11,8 @@ use super::shapley::{self, Shapley};
 use super::subsets::{self, Gains};
 use super::{corr, kruskal, relweights, Method, Options};
 use crate::load::ModelData;
-use crate::outcome::Outcome;
-use crate::spec::WeightsAre;
+use crate::schema::outcome::Outcome;
+use crate::schema::spec::WeightsAre;
 
 /// The raw results of one fit, in driver column order. `None`: not asked for, or not
 /// possible on these data (`assemble` says which).

@@ -17,11 +17,11 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::headline::scores::{z_test, ScoreStats, ScoreTable, Z95};
 use crate::load::Table;
-use crate::outcome::{Outcome, OutcomeKind};
-use crate::scores::{z_test, ScoreStats, ScoreTable, Z95};
-use crate::spec::Survey;
-use crate::waves::WaveOrder;
+use crate::schema::outcome::{Outcome, OutcomeKind};
+use crate::schema::spec::Survey;
+use crate::schema::waves::WaveOrder;
 
 /// One row of the benchmark file, checked.
 #[derive(Debug, Clone)]
@@ -181,7 +181,7 @@ fn gap(outcome: &Outcome, ours: &ScoreStats, b: &Benchmark) -> Gap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::WeightsAre;
+    use crate::schema::spec::WeightsAre;
 
     /// By hand: our NPS 30 (SE 4, n_eff 100) against a benchmark of 20 with n = 400:
     /// their SE 4·√(100/400) = 2, gap 10 ± 1.96·√20 = 10 ± 8.765 — beyond noise. As an
@@ -212,9 +212,10 @@ mod tests {
     #[test]
     fn metrics_are_found_by_column_label_or_unique_kind() {
         let nps = Outcome::nps("ltr");
-        let csat = crate::outcome::OutcomeSpec { column: "sat".into(), kind: OutcomeKind::Csat, ..Default::default() }
-            .resolve()
-            .unwrap();
+        let csat =
+            crate::schema::outcome::OutcomeSpec { column: "sat".into(), kind: OutcomeKind::Csat, ..Default::default() }
+                .resolve()
+                .unwrap();
         let all = [nps, csat];
         assert_eq!(find(&all, "ltr").unwrap().column, "ltr");
         assert_eq!(find(&all, "CSAT").unwrap().column, "sat");

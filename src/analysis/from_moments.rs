@@ -10,15 +10,15 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::drivers::{DriverTable, Options};
+use crate::analysis::groups::{self, GroupAnalysis, GroupFit, SegmentGroup, WaveGroup};
+use crate::analysis::{Analysis, OutcomeAnalysis};
+use crate::engine::{DriverTable, Options};
 use crate::error::{Error, Result};
-use crate::groups::{self, GroupAnalysis, GroupFit, SegmentGroup, WaveGroup};
+use crate::headline::scores::{self, Breakdown, ScoreStats, ScoreTable};
 use crate::load::{LoadReport, MISSING_LABEL};
-use crate::scores::{self, Breakdown, ScoreStats, ScoreTable};
-use crate::spec::Survey;
-use crate::sums::{GroupSums, SumsFile};
-use crate::waves::{self, WaveOrder};
-use crate::{Analysis, OutcomeAnalysis};
+use crate::schema::spec::Survey;
+use crate::schema::waves::{self, WaveOrder};
+use crate::warehouse::moments_file::{GroupSums, SumsFile};
 
 /// What `drivers --from-moments` prints: the pooled table and one per wave and segment
 /// level, each from its sums alone.
@@ -124,8 +124,8 @@ pub fn analyse_report(
         benchmarks: Vec::new(),
         trend: None,
     };
-    let benchmarks = crate::benchmarks_for(survey, order.as_ref())?;
-    scores.benchmarks = crate::benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
+    let benchmarks = crate::analysis::benchmarks_for(survey, order.as_ref())?;
+    scores.benchmarks = crate::headline::benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
 
     let (drivers, drivers_note) = match fit(survey, file.all(), &file.replicates(file.all()), opts) {
         Ok(t) => (Some(t), None),
@@ -206,8 +206,10 @@ pub fn analyse_report(
     let survey = Survey { outcomes: vec![o.clone()], ..survey.clone() };
     // Without waves, named after the sums file the report is made from.
     let name = name.unwrap_or_else(|| waves::report_name(order.as_ref(), path));
-    let stage =
-        crate::Stage { stage: format!("analyse {} from moments", o.column), seconds: start.elapsed().as_secs_f64() };
+    let stage = crate::analysis::Stage {
+        stage: format!("analyse {} from moments", o.column),
+        seconds: start.elapsed().as_secs_f64(),
+    };
     Ok(Analysis {
         name,
         version: env!("CARGO_PKG_VERSION").to_string(),

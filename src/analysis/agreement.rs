@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::drivers::DriverTable;
+use crate::engine::DriverTable;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Agreement {

@@ -7,7 +7,7 @@ use std::ops::Range;
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix1, Ix2};
 use rayon::prelude::*;
 
-use crate::load::ModelData;
+use super::ModelData;
 
 /// Moments of (drivers…, target); the target is the last variable.
 #[derive(Debug, Clone)]

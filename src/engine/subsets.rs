@@ -374,7 +374,10 @@ mod tests {
     /// The walk's sums against brute force: every S and S∪j conditioned directly.
     fn agrees_with_brute_force(c: &Array2<f64>) {
         let p = c.nrows() - 1;
-        assert!(crate::moments::min_eigenvalue(c) > 0.0, "a correlation matrix: brute force clamps R² otherwise");
+        assert!(
+            crate::stats::moments::min_eigenvalue(c) > 0.0,
+            "a correlation matrix: brute force clamps R² otherwise"
+        );
         let g = Gains::exact(c, Wants { partial: true, complete: true });
         let table: Vec<f64> =
             (0..1usize << p).map(|m| subset_r2(c, &(0..p).filter(|j| m >> j & 1 == 1).collect::<Vec<_>>())).collect();

@@ -7,22 +7,8 @@
 use ndarray::Array2;
 
 use super::{subsets, NonPd};
-use crate::moments::{self, Moments, PD_TOL};
-
-/// Why a group of rows cannot support a driver model.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ModelError {
-    #[error("only {n} {kind} rows for {p} drivers: a model needs at least {need} (p + 2); add data or drop drivers", need = p + 2)]
-    TooFewRows { n: usize, p: usize, kind: &'static str },
-    #[error("the {rows} rows in the model all have weight 0: there is nothing to estimate")]
-    ZeroWeight { rows: usize },
-    #[error("every respondent in the model gave the same {target} score: there is nothing to explain")]
-    ConstantTarget { target: String },
-    #[error("every driver is constant in the rows used ({drivers})")]
-    AllDriversConstant { drivers: String },
-    #[error("the pairwise correlation matrix is not positive definite: use --missing listwise, or --non-pd repair")]
-    NotPositiveDefinite,
-}
+pub use crate::error::ModelError;
+use crate::stats::moments::{self, Moments, PD_TOL};
 
 /// A checked correlation matrix and the moments behind it.
 #[derive(Debug, Clone)]

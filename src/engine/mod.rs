@@ -4,6 +4,7 @@
 //! [`estimate`] (each method a pure function returning plain numbers) and `assemble`
 //! here (labels, notes, ranking → [`DriverTable`]).
 
+pub mod bootstrap;
 pub mod corr;
 pub mod dominance;
 pub mod estimate;
@@ -21,100 +22,13 @@ use serde::Serialize;
 
 pub use prepare::{ModelError, Prepared};
 
-use crate::bootstrap::{self, Uncertainty};
 use crate::load::{GappyColumns, ModelData, Responses};
-use crate::moments::{self, Moments, Rows};
-use crate::outcome::{Outcome, OutcomeKind};
-use crate::spec::{DriverSpec, Survey, WeightsAre};
+pub use crate::schema::choices::{Method, Missing, NonPd, RankBy};
+use crate::schema::outcome::{Outcome, OutcomeKind};
+use crate::schema::spec::{DriverSpec, Survey, WeightsAre};
+use crate::stats::moments::{self, Moments, Rows};
+use bootstrap::Uncertainty;
 use estimate::Estimates;
-
-/// `--method`: which methods to run (correlations and R² always are).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-pub enum Method {
-    All,
-    Shapley,
-    Relweights,
-    Dominance,
-    Kruskal,
-    Ols,
-    Corr,
-    Logit,
-}
-
-/// `--missing`: how rows with gaps enter the correlation matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "lowercase")]
-pub enum Missing {
-    /// Only rows with the target and every driver.
-    Listwise,
-    /// Each correlation from every row that has both variables.
-    Pairwise,
-    /// Means and covariance by maximum likelihood under missing-at-random (EM), from
-    /// every row with any answer.
-    Em,
-}
-
-/// `--non-pd`: what to do with a pairwise matrix that is not positive definite.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-pub enum NonPd {
-    /// Replace it by the nearest correlation matrix, with a warning.
-    Repair,
-    /// Stop with an error.
-    Refuse,
-}
-
-/// `--rank-by`: the driver field the table is sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "snake_case")]
-pub enum RankBy {
-    Shapley,
-    #[cfg_attr(feature = "cli", value(name = "relative_weight", alias = "relweights"))]
-    RelativeWeight,
-    Kruskal,
-    Beta,
-    Corr,
-    Spearman,
-}
-
-impl RankBy {
-    /// The method that computes this field (the Pearson correlation always is).
-    pub fn method(self) -> Option<Method> {
-        match self {
-            RankBy::Shapley => Some(Method::Shapley),
-            RankBy::Kruskal => Some(Method::Kruskal),
-            RankBy::RelativeWeight => Some(Method::Relweights),
-            RankBy::Beta => Some(Method::Ols),
-            RankBy::Spearman => Some(Method::Corr),
-            RankBy::Corr => None,
-        }
-    }
-
-    pub fn key(self, d: &Driver) -> Option<f64> {
-        match self {
-            RankBy::Shapley => d.shapley,
-            RankBy::RelativeWeight => d.relative_weight,
-            RankBy::Kruskal => d.kruskal,
-            RankBy::Beta => d.beta,
-            RankBy::Corr => Some(d.corr),
-            RankBy::Spearman => d.spearman,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            RankBy::Shapley => "shapley",
-            RankBy::RelativeWeight => "relative_weight",
-            RankBy::Kruskal => "kruskal",
-            RankBy::Beta => "beta",
-            RankBy::Corr => "corr",
-            RankBy::Spearman => "spearman",
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -180,7 +94,7 @@ impl Default for Options {
             approx: false,
             permutations: 10_000,
             tolerance: None,
-            seed: crate::spec::DEFAULT_SEED,
+            seed: crate::schema::spec::DEFAULT_SEED,
             bootstrap: 0,
             weights_are: WeightsAre::Sampling,
             progress: Progress::default(),
@@ -318,6 +232,18 @@ impl DriverTable {
 }
 
 impl Driver {
+    /// The value of the field the table can be ranked by.
+    pub fn field(&self, by: RankBy) -> Option<f64> {
+        match by {
+            RankBy::Shapley => self.shapley,
+            RankBy::RelativeWeight => self.relative_weight,
+            RankBy::Kruskal => self.kruskal,
+            RankBy::Beta => self.beta,
+            RankBy::Corr => Some(self.corr),
+            RankBy::Spearman => self.spearman,
+        }
+    }
+
     /// The 95% interval of the mean rating.
     pub fn rating_ci(&self) -> (f64, f64) {
         let half = moments::Z95 * self.mean_rating_se;
@@ -765,7 +691,7 @@ fn direction(corr: f64, beta: Option<f64>) -> &'static str {
 /// (betas of collinear drivers, Spearman without complete rows) falls back to Shapley or
 /// the correlation, with a note.
 fn rank(drivers: &mut [Driver], key: RankBy, notes: &mut Vec<String>) -> RankBy {
-    let usable = |k: RankBy| drivers.iter().all(|d| k.key(d).is_some());
+    let usable = |k: RankBy| drivers.iter().all(|d| d.field(k).is_some());
     let key = if usable(key) {
         key
     } else {
@@ -778,7 +704,7 @@ fn rank(drivers: &mut [Driver], key: RankBy, notes: &mut Vec<String>) -> RankBy 
         ));
         fallback
     };
-    let k = |d: &Driver| key.key(d).unwrap_or(f64::NEG_INFINITY);
+    let k = |d: &Driver| d.field(key).unwrap_or(f64::NEG_INFINITY);
     drivers.sort_by(|a, b| k(b).total_cmp(&k(a)));
     for (i, d) in drivers.iter_mut().enumerate() {
         d.rank = i + 1;

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::bootstrap::{self, Uncertainty};
-use crate::change::{self, Explained};
-use crate::drivers::{DriverTable, Method, Options, RankBy};
+use crate::analysis::change::{self, Explained};
+use crate::engine::bootstrap::{self, Uncertainty};
+use crate::engine::{DriverTable, Method, Options, RankBy};
+use crate::headline::scores::{Change, ScoreStats, ScoreTable};
 use crate::load::{Responses, MISSING_LABEL};
-use crate::outcome::Outcome;
-use crate::scores::{Change, ScoreStats, ScoreTable};
-use crate::spec::Survey;
+use crate::schema::outcome::Outcome;
+use crate::schema::spec::Survey;
 
 /// One group: its headline (with changes, for a wave) and its own driver table or why not.
 #[derive(Debug, Clone, Serialize)]

@@ -13,7 +13,7 @@ use ndarray::{s, Array1, Array2, Axis};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::load::ModelData;
-use crate::moments::Moments;
+use crate::stats::moments::Moments;
 
 pub struct Ols {
     /// Standardized betas.

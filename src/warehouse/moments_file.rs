@@ -16,7 +16,7 @@
 //! `sw2`, `s1` = Σw·y, `s2` = Σw·y², `w2s1` = Σw²·y, `w2s2` = Σw²·y², `bands_n` and
 //! `bands_w` per answer band low to high; y the answer's code); and `missing`, the
 //! respondents without a value per variable. With Poisson bootstrap replicates
-//! ([`crate::replicates`]) each group also has one record per replicate b = 1…B, marked
+//! ([`crate::warehouse::replicates`]) each group also has one record per replicate b = 1…B, marked
 //! `replicate` (absent or 0: the full sample), in which each row counts m times (m its
 //! Poisson draw: weight m·w, m·w² in Σw², Σm in `rows` and `n`). The query's CSV has the
 //! same columns flattened: `by_, group_, replicate_ (with replicates), rows_, n_, sw, sw2,
@@ -29,11 +29,11 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::headline::scores::ScoreSums;
 use crate::load::MISSING_LABEL;
-use crate::moments::Moments;
-use crate::outcome::{Outcome, OutcomeKind};
-use crate::scores::ScoreSums;
-use crate::spec::Survey;
+use crate::schema::outcome::{Outcome, OutcomeKind};
+use crate::schema::spec::Survey;
+use crate::stats::moments::Moments;
 
 pub const FORMAT: &str = "keydriver-moments";
 pub const VERSION: u32 = 1;
@@ -379,7 +379,7 @@ impl Dialect {
 /// done here: run the raw-row tool once on an extract to validate a new source.
 ///
 /// With `replicates` B > 0, each group also gets B Poisson bootstrap replicates
-/// ([`crate::replicates`], seeded by `seed`), drawn from each respondent's rank among the
+/// ([`crate::warehouse::replicates`], seeded by `seed`), drawn from each respondent's rank among the
 /// ids sorted as text: the query then needs the survey's id column.
 pub fn sql(
     survey: &Survey,
@@ -494,7 +494,7 @@ pub fn sql(
         );
         let mut from = "drawn_".to_string();
         for (i, (name, expr)) in
-            crate::replicates::sql_columns(dialect, "r_", "replicate_", seed).into_iter().enumerate()
+            crate::warehouse::replicates::sql_columns(dialect, "r_", "replicate_", seed).into_iter().enumerate()
         {
             stages.push(format!("hash{i}_ AS (\n  SELECT *, {expr} AS {name}\n  FROM {from}\n)"));
             from = format!("hash{i}_");

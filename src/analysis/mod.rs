@@ -1,0 +1,236 @@
+//! The one pipeline: the headline and the driver engine for every outcome, then per wave
+//! and segment ([`groups`]), why the headline moved ([`change`]) and where the outcomes
+//! agree ([`agreement`]).
+
+pub mod agreement;
+pub mod change;
+pub mod from_moments;
+pub mod groups;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::engine as drivers;
+use crate::error::{Error, Result};
+use crate::headline::{benchmarks, scores};
+use crate::schema::{outcome, spec, waves};
+use crate::{
+    load,
+    warehouse::{self, moments_file as sums},
+};
+
+/// Everything one report says.
+#[derive(Serialize)]
+pub struct Analysis {
+    /// The report's folder name: the latest wave unless named.
+    pub name: String,
+    pub version: String,
+    pub config: Option<String>,
+    pub survey: spec::Survey,
+    pub load: load::LoadReport,
+    /// One analysis per outcome, the main one first.
+    pub outcomes: Vec<OutcomeAnalysis>,
+    /// Where the outcomes' driver rankings agree and differ (two or more outcomes).
+    pub agreement: Option<agreement::Agreement>,
+    /// Wall time of each stage, in order: for run.json and for finding what is slow. The
+    /// outcomes' stages overlap: they run side by side.
+    pub timings: Vec<Stage>,
+}
+
+/// One stage of a run and its wall time.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stage {
+    pub stage: String,
+    pub seconds: f64,
+}
+
+impl Stage {
+    /// Runs `f`, noting its wall time as stage `name` in `timings`.
+    pub fn time<T>(timings: &mut Vec<Stage>, name: impl Into<String>, f: impl FnOnce() -> T) -> T {
+        let start = std::time::Instant::now();
+        let out = f();
+        timings.push(Stage { stage: name.into(), seconds: start.elapsed().as_secs_f64() });
+        out
+    }
+}
+
+/// Everything about one outcome: its headline by wave and segment (with benchmarks), the
+/// pooled driver table, and the engine per wave and segment.
+#[derive(Serialize)]
+pub struct OutcomeAnalysis {
+    pub outcome: outcome::Outcome,
+    pub scores: scores::ScoreTable,
+    /// `None` when the data cannot support a driver model; `drivers_note` says why.
+    pub drivers: Option<drivers::DriverTable>,
+    pub drivers_note: Option<String>,
+    /// The engine per wave and segment, what moved, and why the headline moved.
+    pub groups: groups::GroupAnalysis,
+}
+
+/// What `drivers --format json` prints and `drivers.json` holds: the pooled table, then
+/// the per-wave and per-segment analyses beside its fields.
+#[derive(Serialize)]
+pub struct DriverReport<'a> {
+    #[serde(flatten)]
+    pub table: &'a drivers::DriverTable,
+    #[serde(flatten)]
+    pub groups: &'a groups::GroupAnalysis,
+}
+
+/// Loads the survey and runs the headline metrics and the driver engine for every outcome.
+pub fn analyse(
+    survey: &spec::Survey,
+    opts: &drivers::Options,
+    name: Option<String>,
+    config: Option<String>,
+) -> Result<Analysis> {
+    let mut timings = Vec::new();
+    let responses = Stage::time(&mut timings, "load", || load::load(survey))?;
+    // The survey as loaded: drivers may have taken their labels from an SPSS file.
+    let survey = &responses.survey.clone();
+    let benchmarks = read_benchmarks(survey, &responses)?;
+    // The outcomes are analysed side by side, so their stages overlap in time.
+    let analysed = survey
+        .outcomes
+        .par_iter()
+        .map(|o| {
+            let start = std::time::Instant::now();
+            let mut scores = score_table(survey, &responses, o).map_err(|e| coded_away(e, o, &responses.report))?;
+            scores.benchmarks = benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
+            // A report still gives the headline when no driver model can be fitted, and says why.
+            let (drivers, drivers_note) = match drivers::DriverTable::fit(survey, &responses, o, None, opts) {
+                Ok(mut t) => {
+                    note_listwise_cost(&mut t, survey, &responses.report);
+                    (Some(t), None)
+                }
+                Err(e) => (None, Some(coded_away(e.into(), o, &responses.report).to_string())),
+            };
+            let groups = groups::analyse(survey, &responses, o, &scores, opts);
+            let stage = Stage { stage: format!("analyse {}", o.column), seconds: start.elapsed().as_secs_f64() };
+            Ok((OutcomeAnalysis { outcome: o.clone(), scores, drivers, drivers_note, groups }, stage))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (outcomes, stages): (Vec<OutcomeAnalysis>, Vec<Stage>) = analysed.into_iter().unzip();
+    timings.extend(stages);
+    let tables: Vec<&drivers::DriverTable> = outcomes.iter().filter_map(|o| o.drivers.as_ref()).collect();
+    let agreement = agreement::compare(&tables);
+    let name = name.unwrap_or_else(|| waves::report_name(responses.waves.as_ref(), &survey.ratings));
+    Ok(Analysis {
+        name,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        config,
+        survey: survey.clone(),
+        load: responses.report,
+        outcomes,
+        agreement,
+        timings,
+    })
+}
+
+/// The main outcome's headline (the `nps` command): overall, by wave and by each segment,
+/// with its benchmarks.
+pub fn analyse_scores(survey: &spec::Survey) -> Result<scores::ScoreTable> {
+    let responses = load::load(survey)?;
+    let benchmarks = read_benchmarks(survey, &responses)?;
+    let o = survey.main_outcome();
+    let mut scores = score_table(survey, &responses, o)?;
+    scores.benchmarks = benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
+    Ok(scores)
+}
+
+/// The driver analysis of the main outcome without charts or files (the `drivers`
+/// command): the pooled table, which must fit, and the per-wave and per-segment analyses.
+pub fn analyse_drivers(
+    survey: &spec::Survey,
+    opts: &drivers::Options,
+) -> Result<(drivers::DriverTable, groups::GroupAnalysis)> {
+    let responses = load::load(survey)?;
+    let survey = &responses.survey;
+    let o = survey.main_outcome();
+    let mut table = drivers::DriverTable::fit(survey, &responses, o, None, opts)
+        .map_err(|e| coded_away(e.into(), o, &responses.report))?;
+    note_listwise_cost(&mut table, survey, &responses.report);
+    let scores = score_table(survey, &responses, o)?;
+    Ok((table, groups::analyse(survey, &responses, o, &scores, opts)))
+}
+
+/// The main outcome's sufficient statistics (the `moments` command), in one pass over
+/// the rows, with `replicates` Poisson bootstrap replicates (seeded by the survey's seed).
+pub fn moments(survey: &spec::Survey, replicates: usize) -> Result<sums::SumsFile> {
+    warehouse::scan::sums(survey, survey.main_outcome(), replicates)
+}
+
+/// Whether `drivers` can run in one pass over the rows, holding a batch at a time: every
+/// method asked for needs only moments (no Spearman, logits, design-based standard
+/// errors, bootstrap or gap handling).
+pub fn streams(survey: &spec::Survey, opts: &drivers::Options) -> bool {
+    use drivers::Method;
+    let design = survey.weight.is_some() && opts.weights_are == spec::WeightsAre::Sampling && opts.wants(Method::Ols);
+    opts.bootstrap == 0
+        && opts.missing == drivers::Missing::Listwise
+        && !opts.wants(Method::Corr)
+        && !opts.wants(Method::Logit)
+        && !design
+}
+
+/// An outcome left empty or constant says which of its missing codes removed how many
+/// answers: "every respondent gave the same score" alone does not say why.
+fn coded_away(e: Error, o: &outcome::Outcome, load: &load::LoadReport) -> Error {
+    let emptied = matches!(
+        e,
+        Error::Data(_)
+            | Error::Model(drivers::ModelError::ConstantTarget { .. } | drivers::ModelError::TooFewRows { .. })
+    );
+    match load.outcome_coded.get(&o.column) {
+        Some(&n) if n > 0 && emptied => {
+            let codes: Vec<String> = o.missing_codes.iter().map(|c| c.to_string()).collect();
+            Error::Data(format!(
+                "{e}; the outcome's missing codes ({}) removed {n} answers of \"{}\" (outcome_missing_codes / --outcome-missing-codes)",
+                codes.join(", "),
+                o.column
+            ))
+        }
+        _ => e,
+    }
+}
+
+/// When listwise deletion leaves out more than a fifth of the respondents, says so, names
+/// the drivers whose blanks cost the most and points to `--missing em`.
+fn note_listwise_cost(table: &mut drivers::DriverTable, survey: &spec::Survey, load: &load::LoadReport) {
+    let all = table.n_used + table.n_dropped;
+    if table.missing != drivers::Missing::Listwise || all == 0 || table.n_dropped * 5 <= all {
+        return;
+    }
+    let mut blanks: Vec<(&str, usize)> = survey
+        .drivers
+        .iter()
+        .map(|d| (d.label(), load.driver_missing.get(&d.column).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    blanks.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    let worst: Vec<String> = blanks.iter().take(3).map(|(l, n)| format!("{l} ({n})")).collect();
+    table.method_notes.push(format!(
+        "listwise deletion left out {} of {all} respondents ({:.0}%) for a skipped answer; the drivers skipped most: {}. --missing em estimates the model from every answer instead",
+        table.n_dropped,
+        100.0 * table.n_dropped as f64 / all as f64,
+        if worst.is_empty() { "none (the outcome is what is missing)".to_string() } else { worst.join(", ") }
+    ));
+}
+
+fn read_benchmarks(survey: &spec::Survey, responses: &load::Responses) -> Result<Vec<benchmarks::Benchmark>> {
+    benchmarks_for(survey, responses.waves.as_ref())
+}
+
+/// The benchmark file's figures, if survey.toml names one; `waves` orders its waves.
+fn benchmarks_for(survey: &spec::Survey, waves: Option<&waves::WaveOrder>) -> Result<Vec<benchmarks::Benchmark>> {
+    match &survey.benchmarks {
+        Some(path) => benchmarks::read(path, survey, waves),
+        None => Ok(Vec::new()),
+    }
+}
+
+fn score_table(survey: &spec::Survey, responses: &load::Responses, o: &outcome::Outcome) -> Result<scores::ScoreTable> {
+    let by: Vec<String> = survey.wave.iter().chain(&survey.segments).cloned().collect();
+    scores::ScoreTable::from_responses(responses, o, &by, survey.trend_by.as_deref())
+        .ok_or_else(|| Error::Data(format!("no respondent has a \"{}\" answer: nothing to report", o.column)))
+}

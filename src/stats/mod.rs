@@ -1,0 +1,24 @@
+//! The numeric ground floor: weighted moments in one mergeable pass, pairwise and EM
+//! moments for data with gaps, and the repair of a matrix that is not positive definite.
+//! Nothing here knows a file, a column name or a survey.
+
+pub mod moments;
+
+use ndarray::{Array1, Array2};
+
+pub use moments::Z95;
+
+/// Complete rows for a linear model (listwise deletion), as matrices. `y` is the outcome
+/// oriented so that higher is better (`Outcome::sign`).
+pub struct ModelData {
+    pub names: Vec<String>,
+    pub x: Array2<f64>,
+    pub y: Array1<f64>,
+    pub w: Option<Array1<f64>>,
+    pub n_used: usize,
+    pub n_dropped: usize,
+}
+
+/// Driver columns then the (oriented) outcome, gaps included, and the weights: what pairwise
+/// deletion works from.
+pub type GappyColumns = (Vec<Vec<Option<f64>>>, Option<Vec<f64>>);
