@@ -1,0 +1,220 @@
+//! What the report template sees: every figure of an [`Analysis`] already formatted
+//! ("+19.2", "21.1%", "18.7–23.5%"), every choice already made (which drivers to fix
+//! first, which are tied), so a template holds only wording and layout and a team's own
+//! template cannot get a number wrong. The values come from the same structs as the
+//! JSON and CSV files beside the report.
+
+mod agreement;
+mod change;
+mod drivers;
+mod groups;
+mod headline;
+mod method;
+
+pub use agreement::*;
+pub use change::*;
+pub use drivers::*;
+pub use groups::*;
+pub use headline::*;
+pub use method::*;
+
+use serde::Serialize;
+
+use super::{Chart, Files, OutcomeCharts};
+use crate::analysis::groups::{GroupFit, ShareDifference};
+use crate::analysis::{Analysis, OutcomeAnalysis};
+use crate::engine::{Driver, DriverTable, Method, RankBy};
+use crate::headline::scores::ScoreStats;
+use crate::schema::outcome::{Band, Outcome, OutcomeKind};
+use crate::schema::spec::WeightsAre;
+
+#[derive(Serialize)]
+pub struct Report<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+    pub seed: u64,
+    pub config: Option<&'a str>,
+    pub n_drivers: usize,
+    pub outcomes: Vec<OutcomeView<'a>>,
+    pub agreement: Option<AgreementView>,
+    pub data: DataView,
+    pub method: MethodView,
+}
+
+impl<'a> Report<'a> {
+    /// `charts[i]` are outcome i's charts.
+    pub fn of(a: &'a Analysis, charts: &'a [OutcomeCharts]) -> Report<'a> {
+        Report {
+            name: &a.name,
+            version: &a.version,
+            seed: a.survey.seed,
+            config: a.config.as_deref(),
+            n_drivers: a.survey.drivers.len(),
+            outcomes: a
+                .outcomes
+                .iter()
+                .zip(charts)
+                .enumerate()
+                .map(|(i, (o, c))| OutcomeView::of(a, o, c, i == 0))
+                .collect(),
+            agreement: a.agreement.as_ref().map(|g| AgreementView::of(a, g)),
+            data: DataView::of(a),
+            method: MethodView::of(a),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct OutcomeView<'a> {
+    pub label: &'a str,
+    pub column: &'a str,
+    /// nps, csat, ces or numeric.
+    pub kind: &'static str,
+    /// "NPS", "% satisfied", "mean effort", "mean".
+    pub metric: String,
+    /// What the headline is, in words.
+    pub describe: String,
+    /// "points", "% points", …: the unit of a change.
+    pub points: &'static str,
+    /// Effort: lower is better, and drivers are signed by less effort.
+    pub lower_is_better: bool,
+    pub headline: Headline,
+    /// The two or three drivers that matter most.
+    pub top: Vec<TopDriver>,
+    pub overall: Score,
+    pub charts: &'a OutcomeCharts,
+    /// Every chart of this outcome, in report order (for a template that lists them).
+    pub chart_list: Vec<&'a Chart>,
+    pub act: Option<Act>,
+    pub change: Option<ChangeView>,
+    pub drivers: Option<DriversView>,
+    /// Why there is no driver model.
+    pub drivers_note: Option<String>,
+    pub share_shift: Option<ShareShiftView>,
+    pub by_wave: Option<GroupTable>,
+    pub by_segment: Vec<GroupTable>,
+    pub group_notes: &'a [String],
+    pub benchmarks: Vec<BenchmarkRow>,
+    pub breakdowns: Vec<Breakdown>,
+    pub files: FilesView,
+}
+
+impl<'a> OutcomeView<'a> {
+    fn of(a: &'a Analysis, o: &'a OutcomeAnalysis, charts: &'a OutcomeCharts, main: bool) -> OutcomeView<'a> {
+        let out = &o.outcome;
+        let files = Files::of(out, main);
+        OutcomeView {
+            label: &out.label,
+            column: &out.column,
+            kind: out.kind.name(),
+            metric: out.metric(),
+            describe: describe(out),
+            points: out.points(),
+            lower_is_better: out.sign() < 0.0,
+            headline: Headline::of(a, o),
+            top: o.drivers.as_ref().map(TopDriver::of).unwrap_or_default(),
+            overall: Score::of(out, &o.scores.overall),
+            charts,
+            chart_list: charts.all().collect(),
+            act: o.drivers.as_ref().and_then(Act::of),
+            change: o.groups.change_explained.as_ref().map(|e| ChangeView::of(out, e)),
+            drivers: o.drivers.as_ref().map(|d| DriversView::of(out, d)),
+            drivers_note: o.drivers.is_none().then(|| o.drivers_note.clone().unwrap_or_else(|| "not run".into())),
+            share_shift: o.groups.share_shift.as_ref().map(|s| ShareShiftView {
+                from: s.from.clone(),
+                to: s.to.clone(),
+                rows: s.drivers.iter().map(ShareRow::of).collect(),
+            }),
+            by_wave: o.drivers.as_ref().filter(|_| !o.groups.waves.is_empty()).map(|d| {
+                let groups: Vec<(&str, &GroupFit)> = o.groups.waves.iter().map(|x| (x.wave.as_str(), &x.fit)).collect();
+                GroupTable::of(a.survey.wave.as_deref().unwrap_or("wave"), d, &groups, None)
+            }),
+            by_segment: o
+                .drivers
+                .as_ref()
+                .map(|d| {
+                    o.groups
+                        .segments
+                        .iter()
+                        .map(|(col, groups)| {
+                            let fits: Vec<(&str, &GroupFit)> =
+                                groups.iter().map(|x| (x.group.as_str(), &x.fit)).collect();
+                            let versus: Vec<Option<&[ShareDifference]>> =
+                                groups.iter().map(|x| x.versus_rest.as_deref()).collect();
+                            GroupTable::of(col, d, &fits, Some(&versus))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            group_notes: &o.groups.notes,
+            benchmarks: o
+                .scores
+                .benchmarks
+                .iter()
+                .map(|g| BenchmarkRow {
+                    label: g.label.clone(),
+                    wave: g.wave.clone(),
+                    benchmark: out.value(g.benchmark),
+                    ours: out.value(g.score),
+                    gap: out.delta(g.difference),
+                    ci: format!("{} to {}", out.delta(g.ci_low), out.delta(g.ci_high)),
+                    beyond_noise: g.beyond_noise,
+                })
+                .collect(),
+            breakdowns: o.scores.breakdowns.iter().map(|b| Breakdown::of(out, &b.by, &b.rows)).collect(),
+            files: FilesView { scores: files.scores, drivers: o.drivers.as_ref().map(|_| files.drivers) },
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct FilesView {
+    pub scores: String,
+    pub drivers: Option<String>,
+}
+
+/// A headline value with its unit: "+23.4", "78.2%", "3.41".
+fn headline_value(o: &Outcome, v: f64) -> String {
+    match o.kind {
+        OutcomeKind::Csat | OutcomeKind::Binary => format!("{v:.1}%"),
+        _ => o.value(v),
+    }
+}
+
+/// What the headline is, in words.
+fn describe(o: &Outcome) -> String {
+    match o.kind {
+        OutcomeKind::Nps => "Net Promoter Score (% promoters 9–10 minus % detractors 0–6)".into(),
+        OutcomeKind::Csat => {
+            let s = o.scale.expect("csat has a scale");
+            format!("% satisfied (answers {} to {} on {}–{})", o.cutoff.unwrap_or(s.max), s.max, s.min, s.max)
+        }
+        OutcomeKind::Ces => {
+            let s = o.scale.expect("ces has a scale");
+            format!("mean customer effort on {}–{}, lower is better", s.min, s.max)
+        }
+        OutcomeKind::Numeric => format!("mean of {}", o.column),
+        OutcomeKind::Binary => {
+            let answers: Vec<String> = o.positive.iter().map(|p| format!("“{p}”")).collect();
+            format!("{}: share of answers that are {}", o.metric(), answers.join(" or "))
+        }
+    }
+}
+
+/// A share as a percentage with one decimal: 0.2113 → "21.1%".
+fn pct(share: f64) -> String {
+    format!("{:.1}%", 100.0 * share)
+}
+
+fn share_ci(x: &Driver) -> Option<String> {
+    let (l, h) = x.share_ci_low.zip(x.share_ci_high)?;
+    Some(format!("{:.1}–{:.1}%", 100.0 * l, 100.0 * h))
+}
+
+fn p_value(p: f64) -> String {
+    if p < 0.001 {
+        "<0.001".to_string()
+    } else {
+        format!("{p:.3}")
+    }
+}
