@@ -103,7 +103,8 @@ fn main() {
     .unwrap();
     for (what, methods) in [("shapley only", vec![Method::Shapley]), ("all methods", vec![Method::All])] {
         let opts = Options { methods, ..Options::default() };
-        let (secs, t) = time(|| keydriver::analyse_drivers(&survey, &opts).unwrap(), 3);
+        let (secs, t) =
+            time(|| keydriver::analyse_drivers(&survey, &keydriver::load::load(&survey).unwrap(), &opts).unwrap(), 3);
         println!("end to end, n = {n}, p = {p}, {what}: {secs:.3} s (R² {:.4})", t.0.r2);
     }
 }

@@ -43,6 +43,13 @@ pub enum Error {
     #[error("{0}")]
     Data(String),
 
+    /// No ratings file was named (a library caller with frames uses `Responses::from_frames`).
+    #[error("no ratings given: set `ratings` in survey.toml or pass --data FILE")]
+    NoData,
+
+    #[error("two input files need an id column to join them: set `id` in survey.toml or pass --id COL")]
+    NoJoinKey,
+
     #[error(transparent)]
     Model(#[from] ModelError),
 
@@ -69,7 +76,7 @@ impl Error {
             | Error::BadColumn { .. }
             | Error::Data(_)
             | Error::Model(_) => exit::DATA,
-            Error::Config { .. } | Error::Usage(_) => exit::USAGE,
+            Error::Config { .. } | Error::Usage(_) | Error::NoData | Error::NoJoinKey => exit::USAGE,
             Error::Output { .. } => exit::OUTPUT,
             Error::Interrupted => exit::INTERRUPTED,
         }

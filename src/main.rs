@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use keydriver::analysis::Stage;
 use keydriver::error::{exit, Error, Result};
 use keydriver::export::{self, Format};
 use keydriver::schema::spec::Spec;
@@ -79,18 +80,29 @@ fn run(cli: Cli) -> Result<()> {
                     let (survey, config) = resolve_without_data(data, config)?;
                     let opts = moments_options(model, &survey)?;
                     let sums =
-                        keydriver::warehouse::moments_file::SumsFile::read(&file, &survey, survey.main_outcome())?;
-                    keydriver::analysis::from_moments::analyse_report(&survey, &file, &sums, &opts, name, config)?
+                        keydriver::warehouse::moments_file::MomentsFile::read(&file, &survey, survey.main_outcome())?;
+                    let analysis = keydriver::analysis::from_moments::analyse_report(&survey, &file, &sums, &opts)?;
+                    (analysis, config)
                 }
                 None => {
                     keep_freed_pages();
                     let (survey, config) = resolve(data, config, true)?;
                     let (opts, bar) = model.options(&survey, 1000)?;
-                    let analysis = keydriver::analyse(&survey, &opts, name, config);
+                    let mut timings = Vec::new();
+                    let responses = Stage::time(&mut timings, "load", || keydriver::load::load(&survey))?;
+                    let analysis = keydriver::analyse(&survey, &responses, &opts);
                     bar.finish_and_clear();
-                    analysis?
+                    let mut analysis = analysis?;
+                    timings.append(&mut analysis.timings);
+                    analysis.timings = timings;
+                    (analysis, config)
                 }
             };
+            let (mut analysis, config) = analysis;
+            analysis.config = config;
+            if let Some(name) = name {
+                analysis.name = name;
+            }
             let dir = keydriver::report::write(&analysis, &out, &settings)?;
             println!("wrote {}", dir.join("report.md").display());
             Ok(())
@@ -106,7 +118,7 @@ fn run(cli: Cli) -> Result<()> {
             survey.drivers.clear();
             tell_main_outcome(&survey, "scoring");
             keep_freed_pages();
-            let scores = keydriver::analyse_scores(&survey)?;
+            let scores = keydriver::analyse_scores(&survey, &keydriver::load::load(&survey)?)?;
             let rows = keydriver::report::score_rows(&scores);
             print!(
                 "{}",
@@ -123,7 +135,7 @@ fn run(cli: Cli) -> Result<()> {
             let (survey, _) = resolve_without_data(data, config)?;
             tell_main_outcome(&survey, "ranking the drivers of");
             let opts = moments_options(model, &survey)?;
-            let sums = keydriver::warehouse::moments_file::SumsFile::read(&file, &survey, survey.main_outcome())?;
+            let sums = keydriver::warehouse::moments_file::MomentsFile::read(&file, &survey, survey.main_outcome())?;
             print_moments_report(&keydriver::analysis::from_moments::analyse_moments(&survey, &sums, &opts)?, format);
             Ok(())
         }
@@ -141,7 +153,7 @@ fn run(cli: Cli) -> Result<()> {
                 return Ok(());
             }
             keep_freed_pages();
-            let result = keydriver::analyse_drivers(&survey, &opts);
+            let result = keydriver::load::load(&survey).and_then(|r| keydriver::analyse_drivers(&survey, &r, &opts));
             bar.finish_and_clear();
             let (table, groups) = result?;
             print!(
@@ -225,6 +237,9 @@ fn resolve(
     need_drivers: bool,
 ) -> Result<(keydriver::schema::spec::Survey, Option<String>)> {
     let spec = data.apply(read_config(config.as_deref())?);
+    if spec.ratings.is_none() {
+        return Err(Error::NoData);
+    }
     checked(spec, config, need_drivers)
 }
 
@@ -233,8 +248,7 @@ fn resolve_without_data(
     data: DataArgs,
     config: Option<PathBuf>,
 ) -> Result<(keydriver::schema::spec::Survey, Option<String>)> {
-    let mut spec = data.apply(read_config(config.as_deref())?);
-    spec.ratings.get_or_insert_with(|| PathBuf::from("(not read)"));
+    let spec = data.apply(read_config(config.as_deref())?);
     checked(spec, config, true)
 }
 

@@ -612,3 +612,100 @@ fn em_is_closer_to_the_full_data_than_listwise_deletion() {
     assert!(keep.len() < 2000, "a skewed complete-case sample: {}", keep.len());
     assert!(e_em < 0.5 * e_lw, "EM error {e_em} against listwise {e_lw}");
 }
+
+/// The numbers of a report's driver tables, pooled and per wave and segment, that need no
+/// rows: each group's table as `(where, driver, field) -> value`, every field a moments
+/// file also gives (Spearman, the logits and the notes need the rows).
+fn moment_figures(a: &keydriver::Analysis) -> Vec<(String, f64)> {
+    let o = &a.outcomes[0];
+    let report = serde_json::to_value(keydriver::analysis::DriverReport {
+        table: o.drivers.as_ref().expect("pooled table"),
+        groups: &o.groups,
+    })
+    .unwrap();
+    let mut tables = vec![("pooled".to_string(), &report)];
+    for w in report["waves"].as_array().unwrap() {
+        tables.push((format!("wave {}", w["wave"]), w));
+    }
+    for (col, levels) in report["segments"].as_object().unwrap() {
+        for g in levels.as_array().unwrap() {
+            tables.push((format!("{col}={}", g["group"]), g));
+        }
+    }
+    let rows_only = ["spearman", "promoter_odds_ratio", "detractor_odds_ratio", "positive_odds_ratio"];
+    let mut out = Vec::new();
+    for (at, t) in tables {
+        out.push((format!("{at} r2"), t["r2"].as_f64().unwrap_or(f64::NAN)));
+        for d in t["drivers"].as_array().into_iter().flatten() {
+            for (k, v) in d.as_object().unwrap() {
+                if let (Some(x), false) = (v.as_f64(), rows_only.iter().any(|r| k.starts_with(r))) {
+                    out.push((format!("{at} {} {k}", d["name"]), x));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The rows and the moments file `keydriver moments` makes from them feed the same
+/// pipeline: with sampled orderings (`--approx`) every moment-based figure of every group
+/// is the same, so each group samples the same orderings whichever route its moments took.
+fn rows_and_moments_agree(survey: &keydriver::schema::spec::Survey, opts: &Options) -> usize {
+    let responses = keydriver::load::load(survey).unwrap();
+    let rows = keydriver::analyse(survey, &responses, opts).unwrap();
+    let file = keydriver::moments(survey, 0).unwrap();
+    let sums =
+        keydriver::analysis::from_moments::analyse_report(survey, std::path::Path::new("m.json"), &file, opts).unwrap();
+    let (a, b) = (moment_figures(&rows), moment_figures(&sums));
+    let b: std::collections::HashMap<_, _> = b.into_iter().collect();
+    let mut compared = 0;
+    for (at, x) in &a {
+        let Some(&y) = b.get(at) else { continue };
+        assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0) || (x.is_nan() && y.is_nan()), "{at}: rows {x}, moments {y}");
+        compared += 1;
+    }
+    compared
+}
+
+#[test]
+fn rows_and_moments_give_the_same_sampled_shapley_values_in_every_group() {
+    let spec = keydriver::schema::spec::Spec::from_file(std::path::Path::new("notebooks-data/survey.toml")).unwrap();
+    let survey = spec.resolve(true).unwrap();
+    let opts = Options { approx: true, permutations: 200, bootstrap: 0, ..Options::default() };
+    // Pooled, four waves and six segment levels, eight drivers, several fields each.
+    assert!(rows_and_moments_agree(&survey, &opts) > 11 * 8 * 4);
+}
+
+#[test]
+fn rows_and_moments_agree_beyond_30_drivers() {
+    let (n, p) = (900, 32);
+    let data = synthetic(n, p);
+    let mut text = String::from("id,wave,region,y");
+    for j in 0..p {
+        text += &format!(",x{j}");
+    }
+    for i in 0..n {
+        text += &format!("\n{i},2025Q{},{},{}", 1 + i % 2, ["north", "south", "east"][i % 3], data.y[i]);
+        for j in 0..p {
+            text += &format!(",{}", data.x[[i, j]]);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wide.csv");
+    std::fs::write(&path, text).unwrap();
+    let survey = keydriver::schema::spec::Spec {
+        ratings: Some(path),
+        target: Some("y".into()),
+        outcome: Some(OutcomeKind::Numeric),
+        wave: Some("wave".into()),
+        segments: vec!["region".into()],
+        min_group_n: Some(100),
+        drivers: (0..p).map(|j| DriverSpec { column: format!("x{j}"), ..Default::default() }).collect(),
+        ..Default::default()
+    }
+    .resolve(true)
+    .unwrap();
+    let opts = Options { permutations: 100, bootstrap: 0, ..Options::default() };
+    // Pooled, two waves and three regions, 32 drivers.
+    assert!(rows_and_moments_agree(&survey, &opts) > 6 * p * 4);
+}

@@ -431,8 +431,10 @@ proptest! {
         };
         let survey = spec.resolve(true).unwrap();
         no_panic(std::panic::catch_unwind(|| {
-            let _ = keydriver::analyse_scores(&survey);
-            let _ = keydriver::analyse_drivers(&survey, &Default::default());
+            if let Ok(responses) = keydriver::load::load(&survey) {
+                let _ = keydriver::analyse_scores(&survey, &responses);
+                let _ = keydriver::analyse_drivers(&survey, &responses, &Default::default());
+            }
         }))?;
     }
 

@@ -17,7 +17,7 @@ use ndarray::{concatenate, s, Axis};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::analysis::groups::group_seed;
+use crate::analysis::group::Group;
 use crate::engine::bootstrap;
 use crate::engine::Options;
 use crate::load::{ModelData, Responses};
@@ -154,7 +154,8 @@ pub fn explain(
     let full = waves.parts(None).ok_or("the pooled model's drivers are collinear or constant")?;
 
     let resamples = opts.bootstrap;
-    let (seed_a, seed_b) = (group_seed(opts.seed, from), group_seed(opts.seed, to));
+    let seed = |label| Group::Wave { column: wave, label }.seed(opts.seed);
+    let (seed_a, seed_b) = (seed(from), seed(to));
     let samples: Vec<Parts> = (0..resamples)
         .into_par_iter()
         .filter_map(|k| {

@@ -10,15 +10,16 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::analysis::groups::{self, GroupAnalysis, GroupFit, SegmentGroup, WaveGroup};
-use crate::analysis::{Analysis, OutcomeAnalysis};
+use crate::analysis::group::{Group, NoRanking};
+use crate::analysis::source::{Source, Sums};
+use crate::analysis::Analysis;
 use crate::engine::{DriverTable, Options};
 use crate::error::{Error, Result};
 use crate::headline::scores::{self, Breakdown, ScoreStats, ScoreTable};
 use crate::load::{LoadReport, MISSING_LABEL};
 use crate::schema::spec::Survey;
 use crate::schema::waves::{self, WaveOrder};
-use crate::warehouse::moments_file::{GroupSums, SumsFile};
+use crate::warehouse::moments_file::{GroupSums, MomentsFile};
 
 /// What `drivers --from-moments` prints: the pooled table and one per wave and segment
 /// level, each from its sums alone.
@@ -46,12 +47,27 @@ pub struct MomentsGroup {
 
 /// The driver engine on a moments file: every method that needs only moments, pooled and
 /// per wave (in time order) and segment level. Equal to the raw-row run on those methods.
-pub fn analyse_moments(survey: &Survey, file: &SumsFile, opts: &Options) -> Result<MomentsReport> {
-    let table = fit(survey, file.all(), &file.replicates(file.all()), opts)?;
+pub fn analyse_moments(survey: &Survey, file: &MomentsFile, opts: &Options) -> Result<MomentsReport> {
+    let source = Sums { survey, file };
+    let min_n = survey.min_group_n();
+    let table = match source.fit(Group::All, 0, opts) {
+        Ok(t) => t,
+        Err(NoRanking::Model(e)) => return Err(e.into()),
+        Err(other) => return Err(Error::Data(other.to_string())),
+    };
     let group = |g: &GroupSums| {
-        let (table, note) = match group_table(survey, file, g, opts) {
+        let fitted = if g.group == MISSING_LABEL {
+            Err(NoRanking::NoValue)
+        } else {
+            let group = match survey.wave.as_deref() {
+                Some(w) if w == g.by => Group::Wave { column: &g.by, label: &g.group },
+                _ => Group::Segment { column: &g.by, level: &g.group },
+            };
+            source.fit(group, min_n, opts)
+        };
+        let (table, note) = match fitted {
             Ok(t) => (Some(t), None),
-            Err(why) => (None, Some(why)),
+            Err(why) => (None, Some(why.to_string())),
         };
         MomentsGroup { group: g.group.clone(), n: g.n, note, table }
     };
@@ -67,14 +83,7 @@ pub fn analyse_moments(survey: &Survey, file: &SumsFile, opts: &Options) -> Resu
 /// one): the headline by wave and segment with changes and benchmarks, and the driver
 /// engine pooled and per group, with intervals and comparisons when the file has
 /// replicates.
-pub fn analyse_report(
-    survey: &Survey,
-    path: &Path,
-    file: &SumsFile,
-    opts: &Options,
-    name: Option<String>,
-    config: Option<String>,
-) -> Result<Analysis> {
+pub fn analyse_report(survey: &Survey, path: &Path, file: &MomentsFile, opts: &Options) -> Result<Analysis> {
     let start = std::time::Instant::now();
     let o = survey.main_outcome();
     let mut notes = vec![format!(
@@ -127,60 +136,9 @@ pub fn analyse_report(
     let benchmarks = crate::analysis::benchmarks_for(survey, order.as_ref())?;
     scores.benchmarks = crate::headline::benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
 
-    let (drivers, drivers_note) = match fit(survey, file.all(), &file.replicates(file.all()), opts) {
-        Ok(t) => (Some(t), None),
-        Err(e) => (None, Some(e.to_string())),
-    };
-    let fit_of = |g: &GroupSums, s: &ScoreStats| {
-        let (table, note) = match group_table(survey, file, g, opts) {
-            Ok(t) => (Some(t), None),
-            Err(why) => (None, Some(why)),
-        };
-        GroupFit {
-            n: s.n,
-            score: s.score,
-            score_ci_low: s.ci_low,
-            score_ci_high: s.ci_high,
-            change: s.change.clone(),
-            year_change: s.year_change.clone(),
-            note,
-            table,
-        }
-    };
-    let mut groups = GroupAnalysis::default();
-    if let (Some(col), Some(order)) = (&survey.wave, &order) {
-        let rows = scores.by(col).unwrap_or(&[]);
-        for g in in_order(file.by(col).collect(), order) {
-            if let Some(s) = rows.iter().find(|s| s.group == g.group) {
-                groups.waves.push(WaveGroup { wave: g.group.clone(), fit: fit_of(g, s) });
-            }
-        }
-        if let [.., a, b] = &groups.waves[..] {
-            match groups::share_shift(a, b, !file.replicates(file.all()).is_empty()) {
-                Ok(shift) => groups.share_shift = Some(shift),
-                Err(why) => groups.notes.push(why.replace("(--bootstrap N)", "(make the sums with --replicates B)")),
-            }
-            groups.notes.push(format!(
-                "why {} moved between {} and {} is not decomposed: the decomposition needs the rows",
-                o.metric(),
-                a.wave,
-                b.wave
-            ));
-        }
-    }
-    for col in &survey.segments {
-        let rows = scores.by(col).unwrap_or(&[]);
-        let levels = file
-            .by(col)
-            .filter_map(|g| {
-                let s = rows.iter().find(|s| s.group == g.group)?;
-                let fit = fit_of(g, s);
-                let versus_rest = versus_rest(survey, file, g, &fit, opts);
-                Some(SegmentGroup { group: g.group.clone(), fit, versus_rest })
-            })
-            .collect();
-        groups.segments.insert(col.clone(), levels);
-    }
+    let source = Sums { survey, file };
+    let analysed = super::outcome_analysis(survey, &source, o, scores, order.as_ref(), opts, &|e| e.to_string());
+    let scores = &analysed.scores;
 
     let all = file.all();
     let missing = |j: usize| all.missing.get(j).copied().unwrap_or(0);
@@ -204,8 +162,8 @@ pub fn analyse_report(
         dialects: Vec::new(),
     };
     let survey = Survey { outcomes: vec![o.clone()], ..survey.clone() };
-    // Without waves, named after the sums file the report is made from.
-    let name = name.unwrap_or_else(|| waves::report_name(order.as_ref(), path));
+    // Without waves, named after the moments file the report is made from.
+    let name = waves::report_name(order.as_ref(), path);
     let stage = crate::analysis::Stage {
         stage: format!("analyse {} from moments", o.column),
         seconds: start.elapsed().as_secs_f64(),
@@ -213,8 +171,8 @@ pub fn analyse_report(
     Ok(Analysis {
         name,
         version: env!("CARGO_PKG_VERSION").to_string(),
-        config,
-        outcomes: vec![OutcomeAnalysis { outcome: o.clone(), scores, drivers, drivers_note, groups }],
+        config: None,
+        outcomes: vec![analysed],
         survey,
         load,
         agreement: None,
@@ -222,52 +180,8 @@ pub fn analyse_report(
     })
 }
 
-/// The driver table of sums `g` from its moments, with intervals from its `replicates`.
-fn fit(survey: &Survey, g: &GroupSums, replicates: &[&GroupSums], opts: &Options) -> Result<DriverTable> {
-    let o = survey.main_outcome();
-    let replicates = replicates.iter().map(|r| r.moments(o.sign())).collect();
-    let weighted = survey.weight.is_some();
-    Ok(DriverTable::fit_moments(o, &survey.drivers, g.moments(o.sign()), replicates, g.rows - g.n, weighted, opts)?)
-}
-
-/// A wave's or segment level's table, or why it has none (too few rows, or no model).
-fn group_table(
-    survey: &Survey,
-    file: &SumsFile,
-    g: &GroupSums,
-    opts: &Options,
-) -> std::result::Result<DriverTable, String> {
-    if let Some(why) = groups::unrankable(survey, &g.group, g.n) {
-        return Err(why);
-    }
-    let opts = Options { seed: groups::group_seed(opts.seed, &g.group), ..opts.clone() };
-    fit(survey, g, &file.replicates(g), &opts).map_err(|e| format!("no driver model: {e}"))
-}
-
-/// A segment level's shares against the rest of the sample (all respondents' sums minus
-/// the level's, replicate by replicate), when both have intervals.
-fn versus_rest(
-    survey: &Survey,
-    file: &SumsFile,
-    g: &GroupSums,
-    fit_g: &GroupFit,
-    opts: &Options,
-) -> Option<Vec<groups::ShareDifference>> {
-    let u = fit_g.table.as_ref()?.uncertainty.as_ref()?;
-    let all = file.all();
-    let part = file.replicates(g);
-    let replicates: Vec<GroupSums> = file
-        .replicates(all)
-        .iter()
-        .filter_map(|a| Some(a.minus(part.iter().find(|p| p.replicate == a.replicate)?)))
-        .collect();
-    let replicates: Vec<&GroupSums> = replicates.iter().collect();
-    let rest = fit(survey, &all.minus(g), &replicates, &groups::rest_options(opts, &g.by, &g.group)).ok()?;
-    Some(groups::compare(fit_g.table.as_ref()?, u, rest.uncertainty.as_ref()?))
-}
-
 /// The wave labels in time order, when there is a wave column.
-fn wave_order(survey: &Survey, file: &SumsFile) -> Result<Option<WaveOrder>> {
+fn wave_order(survey: &Survey, file: &MomentsFile) -> Result<Option<WaveOrder>> {
     let Some(col) = &survey.wave else { return Ok(None) };
     let present: Vec<&str> = file.by(col).map(|g| g.group.as_str()).filter(|l| *l != MISSING_LABEL).collect();
     waves::order(col, &present).map(Some).map_err(Error::Data)

@@ -9,13 +9,39 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::analysis::change::{self, Explained};
+use crate::analysis::change::Explained;
+use crate::analysis::group::{Group, Intervals, NoRanking};
+use crate::analysis::source::Source;
 use crate::engine::bootstrap::{self, Uncertainty};
 use crate::engine::{DriverTable, Method, Options, RankBy};
 use crate::headline::scores::{Change, ScoreStats, ScoreTable};
-use crate::load::{Responses, MISSING_LABEL};
+use crate::load::MISSING_LABEL;
 use crate::schema::outcome::Outcome;
 use crate::schema::spec::Survey;
+use crate::schema::waves::WaveOrder;
+
+/// Why a group has no ranking, and the headline it still gets.
+#[derive(Debug, Clone)]
+pub struct GroupNote {
+    pub why: NoRanking,
+    /// The headline's name ("NPS").
+    pub metric: String,
+}
+
+impl std::fmt::Display for GroupNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match &self.why {
+            NoRanking::Model(_) => write!(f, "{}", self.why),
+            why => write!(f, "{why}: {} only", self.metric),
+        }
+    }
+}
+
+impl Serialize for GroupNote {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
 
 /// One group: its headline (with changes, for a wave) and its own driver table or why not.
 #[derive(Debug, Clone, Serialize)]
@@ -32,7 +58,7 @@ pub struct GroupFit {
     pub year_change: Option<Change>,
     /// Why there is no driver ranking for this group.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub note: Option<GroupNote>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub table: Option<DriverTable>,
 }
@@ -95,19 +121,38 @@ pub struct GroupAnalysis {
     pub notes: Vec<String>,
 }
 
-/// Runs the engine for `outcome` per wave and per segment level of `responses`.
+/// Runs the engine per wave (in time order) and per segment level of `source`, with the
+/// headline of each group from `scores`.
 pub fn analyse(
     survey: &Survey,
-    responses: &Responses,
+    source: &dyn Source,
     outcome: &Outcome,
     scores: &ScoreTable,
+    waves: Option<&WaveOrder>,
     opts: &Options,
 ) -> GroupAnalysis {
     let mut out = GroupAnalysis::default();
     let breakdown = |col: &str| scores.by(col).unwrap_or(&[]);
-    let fit_group =
-        |stats: &ScoreStats, keep: &[bool], name: &str| fit_group(survey, responses, outcome, stats, keep, name, opts);
-    if let (Some(wave), Some(order)) = (&survey.wave, &responses.waves) {
+    let min_n = survey.min_group_n();
+    let fit_group = |stats: &ScoreStats, group: Group| {
+        let fitted =
+            if stats.group == MISSING_LABEL { Err(NoRanking::NoValue) } else { source.fit(group, min_n, opts) };
+        let (table, note) = match fitted {
+            Ok(t) => (Some(t), None),
+            Err(why) => (None, Some(GroupNote { why, metric: outcome.metric() })),
+        };
+        GroupFit {
+            n: stats.n,
+            score: stats.score,
+            score_ci_low: stats.ci_low,
+            score_ci_high: stats.ci_high,
+            change: stats.change.clone(),
+            year_change: stats.year_change.clone(),
+            note,
+            table,
+        }
+    };
+    if let (Some(wave), Some(order)) = (&survey.wave, waves) {
         let stats = breakdown(wave);
         // Groups are fitted side by side; each is seeded by its name, so the result does
         // not depend on the order they finish in.
@@ -116,16 +161,15 @@ pub fn analyse(
             .par_iter()
             .filter_map(|w| {
                 let s = stats.iter().find(|s| &s.group == w)?;
-                let keep = responses.rows_with(wave, w);
-                Some(WaveGroup { wave: w.clone(), fit: fit_group(s, &keep, w) })
+                Some(WaveGroup { wave: w.clone(), fit: fit_group(s, Group::Wave { column: wave, label: w }) })
             })
             .collect();
         if let [.., a, b] = &out.waves[..] {
-            match share_shift(a, b, opts.bootstrap > 0) {
+            match share_shift(a, b, source.intervals(opts)) {
                 Ok(shift) => out.share_shift = Some(shift),
                 Err(why) => out.notes.push(why),
             }
-            match change::explain(survey, responses, outcome, wave, (&a.wave, &b.wave), opts) {
+            match source.explain(wave, &a.wave, &b.wave, opts) {
                 Ok(e) => out.change_explained = Some(e),
                 Err(why) => out.notes.push(format!(
                     "why {} moved between {} and {} is not decomposed: {why}",
@@ -140,15 +184,10 @@ pub fn analyse(
         let groups = breakdown(col)
             .par_iter()
             .map(|s| {
-                let keep = responses.rows_with(col, &s.group);
-                let fit = fit_group(s, &keep, &format!("{col}={}", s.group));
+                let fit = fit_group(s, Group::Segment { column: col, level: &s.group });
                 let versus_rest = uncertainty(&fit).and_then(|u| {
-                    let rest: Vec<bool> = keep.iter().map(|k| !k).collect();
-                    let data = responses.model_data(outcome, Some(&rest));
-                    let rest_opts = rest_options(opts, col, &s.group);
-                    let rest_table =
-                        DriverTable::fit_rows(survey, responses, outcome, Some(&rest), &data, &rest_opts).ok()?;
-                    Some(compare(fit.table.as_ref()?, u, rest_table.uncertainty.as_ref()?))
+                    let rest = source.fit(Group::Rest { column: col, level: &s.group }, 0, &rest_options(opts)).ok()?;
+                    Some(compare(fit.table.as_ref()?, u, rest.uncertainty.as_ref()?))
                 });
                 SegmentGroup { group: s.group.clone(), fit, versus_rest }
             })
@@ -159,7 +198,7 @@ pub fn analyse(
 }
 
 /// Drivers' shares in wave `b` against wave `a`, or why they cannot be compared.
-pub fn share_shift(a: &WaveGroup, b: &WaveGroup, bootstrapped: bool) -> Result<ShareShift, String> {
+fn share_shift(a: &WaveGroup, b: &WaveGroup, intervals: Intervals) -> Result<ShareShift, String> {
     match (uncertainty(&a.fit), uncertainty(&b.fit)) {
         (Some(ua), Some(ub)) => {
             let table = b.fit.table.as_ref().expect("has uncertainty");
@@ -169,21 +208,19 @@ pub fn share_shift(a: &WaveGroup, b: &WaveGroup, bootstrapped: bool) -> Result<S
             "no comparison of driver shares between {} and {}: {}",
             a.wave,
             b.wave,
-            if bootstrapped {
-                "both waves need a ranking with bootstrap intervals"
-            } else {
-                "it needs bootstrap intervals (--bootstrap N)"
+            match intervals {
+                i if i.any() => "both waves need a ranking with bootstrap intervals",
+                Intervals::Bootstrap(_) => "it needs bootstrap intervals (--bootstrap N)",
+                Intervals::Replicates(_) => "it needs bootstrap intervals (make the sums with --replicates B)",
             }
         )),
     }
 }
 
-/// The options for the rest of the sample beside level `group` of `col`: only the
-/// bootstrapped shares are compared, so its other methods (logits, Spearman, dominance)
-/// are not run; its resamples have their own stream.
-pub fn rest_options(opts: &Options, col: &str, group: &str) -> Options {
+/// The options for the rest of the sample beside a segment level: only the bootstrapped
+/// shares are compared, so its other methods (logits, Spearman, dominance) are not run.
+fn rest_options(opts: &Options) -> Options {
     Options {
-        seed: group_seed(opts.seed, &format!("{col}!={group}")),
         methods: [Method::Shapley, Method::Relweights].into_iter().filter(|&m| opts.wants(m)).collect(),
         rank_by: opts.rank_by.filter(|r| matches!(r, RankBy::Shapley | RankBy::RelativeWeight)),
         ..opts.clone()
@@ -192,38 +229,6 @@ pub fn rest_options(opts: &Options, col: &str, group: &str) -> Options {
 
 fn uncertainty(fit: &GroupFit) -> Option<&Uncertainty> {
     fit.table.as_ref()?.uncertainty.as_ref()
-}
-
-/// One group's driver table when it has enough complete rows, else a note.
-fn fit_group(
-    survey: &Survey,
-    responses: &Responses,
-    outcome: &Outcome,
-    stats: &ScoreStats,
-    keep: &[bool],
-    name: &str,
-    opts: &Options,
-) -> GroupFit {
-    let data = responses.model_data(outcome, Some(keep));
-    let (table, note) = if let Some(why) = unrankable(survey, &stats.group, data.n_used) {
-        (None, Some(format!("{why}: {} only", outcome.metric())))
-    } else {
-        let group_opts = Options { seed: group_seed(opts.seed, name), ..opts.clone() };
-        match DriverTable::fit_rows(survey, responses, outcome, Some(keep), &data, &group_opts) {
-            Ok(t) => (Some(t), None),
-            Err(e) => (None, Some(format!("no driver model: {e}"))),
-        }
-    };
-    GroupFit {
-        n: stats.n,
-        score: stats.score,
-        score_ci_low: stats.ci_low,
-        score_ci_high: stats.ci_high,
-        change: stats.change.clone(),
-        year_change: stats.year_change.clone(),
-        note,
-        table,
-    }
 }
 
 /// Shares in `this` against `other`, driver by driver (in `this` table's rank order).
@@ -245,23 +250,4 @@ pub fn compare(this: &DriverTable, u: &Uncertainty, other: &Uncertainty) -> Vec<
             })
         })
         .collect()
-}
-
-/// Why a group gets no driver ranking of its own, if it does not: respondents without a
-/// value in the column, or fewer complete responses than `min_group_n`.
-pub fn unrankable(survey: &Survey, group: &str, n_used: usize) -> Option<String> {
-    let min = survey.min_group_n();
-    if group == MISSING_LABEL {
-        Some("respondents without a value here".into())
-    } else if n_used < min {
-        Some(format!("only {n_used} complete responses, fewer than the {min} a ranking needs (min_group_n)"))
-    } else {
-        None
-    }
-}
-
-/// Each group resamples from its own stream: the run's seed mixed with the group's name
-/// (FNV-1a), so groups are independent and every run is reproducible.
-pub fn group_seed(seed: u64, name: &str) -> u64 {
-    name.bytes().fold(seed ^ 0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
 }

@@ -5,19 +5,27 @@
 pub mod agreement;
 pub mod change;
 pub mod from_moments;
+pub mod group;
 pub mod groups;
+pub mod source;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::engine as drivers;
-use crate::error::{Error, Result};
-use crate::headline::{benchmarks, scores};
-use crate::schema::{outcome, spec, waves};
-use crate::{
-    load,
-    warehouse::{self, moments_file as sums},
-};
+use std::path::Path;
+
+use crate::engine::{DriverTable, Method, Missing, Options};
+use crate::error::{Error, ModelError, Result};
+use crate::headline::benchmarks::{self, Benchmark};
+use crate::headline::scores::ScoreTable;
+use crate::load::{LoadReport, Responses};
+use crate::schema::outcome::Outcome;
+use crate::schema::spec::{Survey, WeightsAre};
+use crate::schema::waves::{self, WaveOrder};
+use crate::warehouse::{self, moments_file::MomentsFile};
+use group::{Group, NoRanking};
+use groups::GroupAnalysis;
+use source::{Rows, Source};
 
 /// Everything one report says.
 #[derive(Serialize)]
@@ -26,8 +34,8 @@ pub struct Analysis {
     pub name: String,
     pub version: String,
     pub config: Option<String>,
-    pub survey: spec::Survey,
-    pub load: load::LoadReport,
+    pub survey: Survey,
+    pub load: LoadReport,
     /// One analysis per outcome, the main one first.
     pub outcomes: Vec<OutcomeAnalysis>,
     /// Where the outcomes' driver rankings agree and differ (two or more outcomes).
@@ -58,13 +66,13 @@ impl Stage {
 /// pooled driver table, and the engine per wave and segment.
 #[derive(Serialize)]
 pub struct OutcomeAnalysis {
-    pub outcome: outcome::Outcome,
-    pub scores: scores::ScoreTable,
+    pub outcome: Outcome,
+    pub scores: ScoreTable,
     /// `None` when the data cannot support a driver model; `drivers_note` says why.
-    pub drivers: Option<drivers::DriverTable>,
+    pub drivers: Option<DriverTable>,
     pub drivers_note: Option<String>,
     /// The engine per wave and segment, what moved, and why the headline moved.
-    pub groups: groups::GroupAnalysis,
+    pub groups: GroupAnalysis,
 }
 
 /// What `drivers --format json` prints and `drivers.json` holds: the pooled table, then
@@ -72,115 +80,123 @@ pub struct OutcomeAnalysis {
 #[derive(Serialize)]
 pub struct DriverReport<'a> {
     #[serde(flatten)]
-    pub table: &'a drivers::DriverTable,
+    pub table: &'a DriverTable,
     #[serde(flatten)]
-    pub groups: &'a groups::GroupAnalysis,
+    pub groups: &'a GroupAnalysis,
 }
 
-/// Loads the survey and runs the headline metrics and the driver engine for every outcome.
-pub fn analyse(
-    survey: &spec::Survey,
-    opts: &drivers::Options,
-    name: Option<String>,
-    config: Option<String>,
-) -> Result<Analysis> {
-    let mut timings = Vec::new();
-    let responses = Stage::time(&mut timings, "load", || load::load(survey))?;
-    // The survey as loaded: drivers may have taken their labels from an SPSS file.
-    let survey = &responses.survey.clone();
-    let benchmarks = read_benchmarks(survey, &responses)?;
+/// The headline and the driver engine for every outcome of `survey`, pooled and per wave
+/// and segment, from responses already loaded ([`load::load`] for files,
+/// [`Responses::from_frames`] for frames in memory). The drivers' labels are those of
+/// `responses.survey`, which may have taken them from an SPSS file.
+pub fn analyse(survey: &Survey, responses: &Responses, opts: &Options) -> Result<Analysis> {
+    let survey = &as_loaded(survey, responses);
+    let benchmarks = benchmarks_for(survey, responses.waves.as_ref())?;
     // The outcomes are analysed side by side, so their stages overlap in time.
     let analysed = survey
         .outcomes
         .par_iter()
         .map(|o| {
             let start = std::time::Instant::now();
-            let mut scores = score_table(survey, &responses, o).map_err(|e| coded_away(e, o, &responses.report))?;
+            let mut scores = score_table(survey, responses, o).map_err(|e| coded_away(e, o, &responses.report))?;
             scores.benchmarks = benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
-            // A report still gives the headline when no driver model can be fitted, and says why.
-            let (drivers, drivers_note) = match drivers::DriverTable::fit(survey, &responses, o, None, opts) {
-                Ok(mut t) => {
-                    note_listwise_cost(&mut t, survey, &responses.report);
-                    (Some(t), None)
-                }
-                Err(e) => (None, Some(coded_away(e.into(), o, &responses.report).to_string())),
-            };
-            let groups = groups::analyse(survey, &responses, o, &scores, opts);
+            let source = Rows { survey, responses, outcome: o };
+            let why = |e: ModelError| coded_away(e.into(), o, &responses.report).to_string();
+            let mut analysed = outcome_analysis(survey, &source, o, scores, responses.waves.as_ref(), opts, &why);
+            if let Some(t) = &mut analysed.drivers {
+                note_listwise_cost(t, survey, &responses.report);
+            }
             let stage = Stage { stage: format!("analyse {}", o.column), seconds: start.elapsed().as_secs_f64() };
-            Ok((OutcomeAnalysis { outcome: o.clone(), scores, drivers, drivers_note, groups }, stage))
+            Ok((analysed, stage))
         })
         .collect::<Result<Vec<_>>>()?;
-    let (outcomes, stages): (Vec<OutcomeAnalysis>, Vec<Stage>) = analysed.into_iter().unzip();
-    timings.extend(stages);
-    let tables: Vec<&drivers::DriverTable> = outcomes.iter().filter_map(|o| o.drivers.as_ref()).collect();
+    let (outcomes, timings): (Vec<OutcomeAnalysis>, Vec<Stage>) = analysed.into_iter().unzip();
+    let tables: Vec<&DriverTable> = outcomes.iter().filter_map(|o| o.drivers.as_ref()).collect();
     let agreement = agreement::compare(&tables);
-    let name = name.unwrap_or_else(|| waves::report_name(responses.waves.as_ref(), &survey.ratings));
     Ok(Analysis {
-        name,
+        name: waves::report_name(responses.waves.as_ref(), Path::new(&responses.report.ratings_file)),
         version: env!("CARGO_PKG_VERSION").to_string(),
-        config,
+        config: None,
         survey: survey.clone(),
-        load: responses.report,
+        load: responses.report.clone(),
         outcomes,
         agreement,
         timings,
     })
 }
 
+/// One outcome from any source: the pooled table (or why there is none), then the groups.
+fn outcome_analysis(
+    survey: &Survey,
+    source: &dyn Source,
+    outcome: &Outcome,
+    scores: ScoreTable,
+    waves: Option<&WaveOrder>,
+    opts: &Options,
+    why: &dyn Fn(ModelError) -> String,
+) -> OutcomeAnalysis {
+    // A report still gives the headline when no driver model can be fitted, and says why.
+    let (drivers, drivers_note) = match source.fit(Group::All, 0, opts) {
+        Ok(t) => (Some(t), None),
+        Err(NoRanking::Model(e)) => (None, Some(why(e))),
+        Err(other) => (None, Some(other.to_string())),
+    };
+    let groups = groups::analyse(survey, source, outcome, &scores, waves, opts);
+    OutcomeAnalysis { outcome: outcome.clone(), scores, drivers, drivers_note, groups }
+}
+
 /// The main outcome's headline (the `nps` command): overall, by wave and by each segment,
 /// with its benchmarks.
-pub fn analyse_scores(survey: &spec::Survey) -> Result<scores::ScoreTable> {
-    let responses = load::load(survey)?;
-    let benchmarks = read_benchmarks(survey, &responses)?;
+pub fn analyse_scores(survey: &Survey, responses: &Responses) -> Result<ScoreTable> {
+    let benchmarks = benchmarks_for(survey, responses.waves.as_ref())?;
     let o = survey.main_outcome();
-    let mut scores = score_table(survey, &responses, o)?;
+    let mut scores = score_table(survey, responses, o)?;
     scores.benchmarks = benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
     Ok(scores)
 }
 
 /// The driver analysis of the main outcome without charts or files (the `drivers`
 /// command): the pooled table, which must fit, and the per-wave and per-segment analyses.
-pub fn analyse_drivers(
-    survey: &spec::Survey,
-    opts: &drivers::Options,
-) -> Result<(drivers::DriverTable, groups::GroupAnalysis)> {
-    let responses = load::load(survey)?;
-    let survey = &responses.survey;
+pub fn analyse_drivers(survey: &Survey, responses: &Responses, opts: &Options) -> Result<(DriverTable, GroupAnalysis)> {
+    let survey = &as_loaded(survey, responses);
     let o = survey.main_outcome();
-    let mut table = drivers::DriverTable::fit(survey, &responses, o, None, opts)
-        .map_err(|e| coded_away(e.into(), o, &responses.report))?;
+    let mut table =
+        DriverTable::fit(survey, responses, o, None, opts).map_err(|e| coded_away(e.into(), o, &responses.report))?;
     note_listwise_cost(&mut table, survey, &responses.report);
-    let scores = score_table(survey, &responses, o)?;
-    Ok((table, groups::analyse(survey, &responses, o, &scores, opts)))
+    let scores = score_table(survey, responses, o)?;
+    let source = Rows { survey, responses, outcome: o };
+    Ok((table, groups::analyse(survey, &source, o, &scores, responses.waves.as_ref(), opts)))
 }
 
 /// The main outcome's sufficient statistics (the `moments` command), in one pass over
 /// the rows, with `replicates` Poisson bootstrap replicates (seeded by the survey's seed).
-pub fn moments(survey: &spec::Survey, replicates: usize) -> Result<sums::SumsFile> {
+pub fn moments(survey: &Survey, replicates: usize) -> Result<MomentsFile> {
     warehouse::scan::sums(survey, survey.main_outcome(), replicates)
 }
 
 /// Whether `drivers` can run in one pass over the rows, holding a batch at a time: every
 /// method asked for needs only moments (no Spearman, logits, design-based standard
 /// errors, bootstrap or gap handling).
-pub fn streams(survey: &spec::Survey, opts: &drivers::Options) -> bool {
-    use drivers::Method;
-    let design = survey.weight.is_some() && opts.weights_are == spec::WeightsAre::Sampling && opts.wants(Method::Ols);
+pub fn streams(survey: &Survey, opts: &Options) -> bool {
+    let design = survey.weight.is_some() && opts.weights_are == WeightsAre::Sampling && opts.wants(Method::Ols);
     opts.bootstrap == 0
-        && opts.missing == drivers::Missing::Listwise
+        && opts.missing == Missing::Listwise
         && !opts.wants(Method::Corr)
         && !opts.wants(Method::Logit)
         && !design
 }
 
+/// `survey` with the drivers' labels the loader found (an SPSS file's question wording
+/// labels the drivers survey.toml leaves unlabelled).
+fn as_loaded(survey: &Survey, responses: &Responses) -> Survey {
+    Survey { drivers: responses.survey.drivers.clone(), ..survey.clone() }
+}
+
 /// An outcome left empty or constant says which of its missing codes removed how many
 /// answers: "every respondent gave the same score" alone does not say why.
-fn coded_away(e: Error, o: &outcome::Outcome, load: &load::LoadReport) -> Error {
-    let emptied = matches!(
-        e,
-        Error::Data(_)
-            | Error::Model(drivers::ModelError::ConstantTarget { .. } | drivers::ModelError::TooFewRows { .. })
-    );
+fn coded_away(e: Error, o: &Outcome, load: &LoadReport) -> Error {
+    let emptied =
+        matches!(e, Error::Data(_) | Error::Model(ModelError::ConstantTarget { .. } | ModelError::TooFewRows { .. }));
     match load.outcome_coded.get(&o.column) {
         Some(&n) if n > 0 && emptied => {
             let codes: Vec<String> = o.missing_codes.iter().map(|c| c.to_string()).collect();
@@ -196,9 +212,9 @@ fn coded_away(e: Error, o: &outcome::Outcome, load: &load::LoadReport) -> Error 
 
 /// When listwise deletion leaves out more than a fifth of the respondents, says so, names
 /// the drivers whose blanks cost the most and points to `--missing em`.
-fn note_listwise_cost(table: &mut drivers::DriverTable, survey: &spec::Survey, load: &load::LoadReport) {
+fn note_listwise_cost(table: &mut DriverTable, survey: &Survey, load: &LoadReport) {
     let all = table.n_used + table.n_dropped;
-    if table.missing != drivers::Missing::Listwise || all == 0 || table.n_dropped * 5 <= all {
+    if table.missing != Missing::Listwise || all == 0 || table.n_dropped * 5 <= all {
         return;
     }
     let mut blanks: Vec<(&str, usize)> = survey
@@ -217,20 +233,16 @@ fn note_listwise_cost(table: &mut drivers::DriverTable, survey: &spec::Survey, l
     ));
 }
 
-fn read_benchmarks(survey: &spec::Survey, responses: &load::Responses) -> Result<Vec<benchmarks::Benchmark>> {
-    benchmarks_for(survey, responses.waves.as_ref())
-}
-
 /// The benchmark file's figures, if survey.toml names one; `waves` orders its waves.
-fn benchmarks_for(survey: &spec::Survey, waves: Option<&waves::WaveOrder>) -> Result<Vec<benchmarks::Benchmark>> {
+pub(crate) fn benchmarks_for(survey: &Survey, waves: Option<&WaveOrder>) -> Result<Vec<Benchmark>> {
     match &survey.benchmarks {
         Some(path) => benchmarks::read(path, survey, waves),
         None => Ok(Vec::new()),
     }
 }
 
-fn score_table(survey: &spec::Survey, responses: &load::Responses, o: &outcome::Outcome) -> Result<scores::ScoreTable> {
+fn score_table(survey: &Survey, responses: &Responses, o: &Outcome) -> Result<ScoreTable> {
     let by: Vec<String> = survey.wave.iter().chain(&survey.segments).cloned().collect();
-    scores::ScoreTable::from_responses(responses, o, &by, survey.trend_by.as_deref())
+    ScoreTable::from_responses(responses, o, &by, survey.trend_by.as_deref())
         .ok_or_else(|| Error::Data(format!("no respondent has a \"{}\" answer: nothing to report", o.column)))
 }

@@ -89,6 +89,14 @@ impl Table {
         Ok(Table { path: path.to_path_buf(), df, dialect: Some(dialect), labels: Labels::default(), first_row: 0 })
     }
 
+    /// A frame already in memory, named `name` in errors.
+    pub fn from_frame(name: &str, df: DataFrame) -> Result<Table> {
+        if df.height() == 0 {
+            return Err(Error::BadFile { file: PathBuf::from(name), reason: "has no data rows".into() });
+        }
+        Ok(Table { path: PathBuf::from(name), df, dialect: None, labels: Labels::default(), first_row: 0 })
+    }
+
     pub fn height(&self) -> usize {
         self.df.height()
     }

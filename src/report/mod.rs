@@ -560,7 +560,7 @@ fn inputs(a: &Analysis) -> Result<Vec<Input>> {
     use sha2::{Digest, Sha256};
     let s = &a.survey;
     let config = a.config.as_ref().map(std::path::PathBuf::from);
-    [config.as_ref(), Some(&s.ratings), s.nps.as_ref(), s.benchmarks.as_ref()]
+    [config.as_ref(), s.ratings.as_ref(), s.nps.as_ref(), s.benchmarks.as_ref()]
         .into_iter()
         .flatten()
         .map(|path| {

@@ -168,11 +168,8 @@ impl Spec {
         }
         declared_outcomes
             .extend(outcomes.iter().filter(|o| !self.outcomes.iter().any(|x| x.column == o.column)).cloned());
-        let ratings = self.ratings.ok_or_else(|| missing("ratings", "--data FILE"))?;
         if self.nps.is_some() && self.id.is_none() {
-            return Err(Error::Usage(
-                "two input files need an id column to join them: set `id` in survey.toml or pass --id COL".into(),
-            ));
+            return Err(Error::NoJoinKey);
         }
         if need_drivers && self.drivers.is_empty() {
             return Err(missing("drivers", "--drivers A,B,C"));
@@ -227,7 +224,7 @@ impl Spec {
             }
         }
         Ok(Survey {
-            ratings,
+            ratings: self.ratings,
             nps: self.nps,
             id: self.id,
             outcomes,
@@ -253,7 +250,9 @@ impl Spec {
 /// A complete, checked survey description: what the loader and the models run on.
 #[derive(Debug, Clone, Serialize)]
 pub struct Survey {
-    pub ratings: PathBuf,
+    /// The ratings file; `None` when the responses come as frames
+    /// (`Responses::from_frames`) or from a moments file.
+    pub ratings: Option<PathBuf>,
     pub nps: Option<PathBuf>,
     pub id: Option<String>,
     /// What the drivers drive in this run; the first is the main one.
@@ -278,6 +277,11 @@ pub struct Survey {
 }
 
 impl Survey {
+    /// The ratings file, for the commands that read it.
+    pub fn ratings_file(&self) -> Result<&Path> {
+        self.ratings.as_deref().ok_or(Error::NoData)
+    }
+
     /// The outcome the `nps` and `drivers` commands report: the first.
     pub fn main_outcome(&self) -> &Outcome {
         &self.outcomes[0]

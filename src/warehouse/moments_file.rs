@@ -114,7 +114,7 @@ fn is_zero(x: &usize) -> bool {
 
 /// A moments file: what the sums are of, and the sums.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SumsFile {
+pub struct MomentsFile {
     pub format: String,
     pub version: u32,
     /// Driver columns, then the outcome column.
@@ -125,10 +125,10 @@ pub struct SumsFile {
     pub groups: Vec<GroupSums>,
 }
 
-impl SumsFile {
+impl MomentsFile {
     /// A file of `groups`, described by the survey's weight, wave and segment columns.
-    pub(crate) fn new(survey: &Survey, variables: Vec<String>, groups: Vec<GroupSums>) -> SumsFile {
-        SumsFile {
+    pub(crate) fn new(survey: &Survey, variables: Vec<String>, groups: Vec<GroupSums>) -> MomentsFile {
+        MomentsFile {
             format: FORMAT.into(),
             version: VERSION,
             variables,
@@ -141,13 +141,13 @@ impl SumsFile {
 
     /// Reads a moments file: `keydriver moments` JSON, or the CSV of `keydriver sql`'s
     /// query (told apart by content), checked against the survey's drivers and outcome.
-    pub fn read(path: &Path, survey: &Survey, outcome: &Outcome) -> Result<SumsFile> {
+    pub fn read(path: &Path, survey: &Survey, outcome: &Outcome) -> Result<MomentsFile> {
         let bad = |reason: String| Error::BadFile { file: path.to_path_buf(), reason };
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::Unreadable { file: path.to_path_buf(), reason: e.to_string() })?;
         let want = variables(survey, outcome);
         let file = if text.trim_start().starts_with('{') {
-            let f: SumsFile = serde_json::from_str(&text).map_err(|e| bad(format!("not a moments file: {e}")))?;
+            let f: MomentsFile = serde_json::from_str(&text).map_err(|e| bad(format!("not a moments file: {e}")))?;
             if f.format != FORMAT || f.version != VERSION {
                 return Err(bad(format!(
                     "format {} version {}: this keydriver reads {FORMAT} version {VERSION}",
@@ -164,7 +164,7 @@ impl SumsFile {
             f
         } else {
             let groups = from_csv(&text, want.len()).map_err(bad)?;
-            SumsFile::new(survey, want, groups)
+            MomentsFile::new(survey, want, groups)
         };
         if !file.groups.iter().any(|g| g.by == "all" && g.replicate == 0) {
             return Err(bad("no row with by = \"all\": the sums over every respondent are needed".into()));
@@ -176,6 +176,11 @@ impl SumsFile {
     /// full-sample sums.
     pub fn by<'a>(&'a self, by: &'a str) -> impl Iterator<Item = &'a GroupSums> + 'a {
         self.groups.iter().filter(move |g| g.by == by && g.replicate == 0)
+    }
+
+    /// Level `level` of column `by`, if the file has it.
+    pub fn group(&self, by: &str, level: &str) -> Option<&GroupSums> {
+        self.groups.iter().find(|g| g.by == by && g.replicate == 0 && g.group == level)
     }
 
     pub fn all(&self) -> &GroupSums {
@@ -372,7 +377,7 @@ impl Dialect {
     }
 }
 
-/// One query computing [`SumsFile`]'s groups for `outcome` inside the warehouse, from
+/// One query computing [`MomentsFile`]'s groups for `outcome` inside the warehouse, from
 /// `table` (one row per respondent, ratings and outcome side by side). Missing codes
 /// become NULL; a respondent counts in `n` only with the outcome and every driver
 /// answered, and not at all with a weight of zero. Range checks on the ratings are not

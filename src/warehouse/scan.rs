@@ -26,7 +26,7 @@ use crate::load::{outcome_values, rating_values, unique_ids, wave_from_dates, we
 use crate::schema::outcome::Outcome;
 use crate::schema::spec::Survey;
 use crate::schema::waves;
-use crate::warehouse::moments_file::{GroupSums, SumsFile};
+use crate::warehouse::moments_file::{GroupSums, MomentsFile};
 
 /// Batches parsed and summed at once: enough to keep two cores busy, few enough to keep
 /// memory that of a handful of batches.
@@ -34,7 +34,8 @@ const IN_FLIGHT: usize = 4;
 
 /// The sums of `outcome` and the survey's drivers, per group, in one pass over the rows;
 /// with `replicates` B > 0, also those of B Poisson bootstrap replicates.
-pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<SumsFile> {
+pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<MomentsFile> {
+    let path = survey.ratings_file()?;
     let numeric = crate::load::numeric_columns(survey, [outcome]);
     let join = Join::read(survey, outcome, &numeric)?;
     let by: Vec<&str> = survey.wave.iter().chain(&survey.segments).map(String::as_str).collect();
@@ -57,7 +58,7 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Sum
     let mut cells = Cells::new(survey.drivers.len() + 1, by.len(), replicates);
     let mut matched = join.as_ref().map(|j| vec![false; j.rows.len()]);
     let mut rows_seen = 0;
-    let mut batches = Batches::open(&survey.ratings, &survey.csv, Some(&columns), &numeric)?;
+    let mut batches = Batches::open(path, &survey.csv, Some(&columns), &numeric)?;
     loop {
         // Cut a few batches in order, parse and sum them in parallel, then merge their
         // sums in order: the same result whatever the thread count.
@@ -88,13 +89,13 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Sum
         }
     }
     if rows_seen == 0 {
-        return Err(Error::BadFile { file: survey.ratings.clone(), reason: "has a header but no data rows".into() });
+        return Err(Error::BadFile { file: path.to_path_buf(), reason: "has a header but no data rows".into() });
     }
     if let (Some(matched), Some(nps)) = (&matched, &survey.nps) {
         if !matched.contains(&true) {
             return Err(Error::Data(format!(
                 "no respondent id appears in both {} and {}: check that --id names the same column in both",
-                survey.ratings.display(),
+                path.display(),
                 nps.display()
             )));
         }
@@ -102,23 +103,24 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Sum
     if let Some(wave) = &survey.wave {
         let present: Vec<&str> = cells.labels[0].iter().map(String::as_str).filter(|l| *l != MISSING_LABEL).collect();
         waves::order(wave, &present).map_err(|reason| Error::BadColumn {
-            file: survey.ratings.clone(),
+            file: path.to_path_buf(),
             column: wave.clone(),
             reason,
         })?;
     }
-    Ok(SumsFile::new(survey, crate::warehouse::moments_file::variables(survey, outcome), cells.groups(&by)))
+    Ok(MomentsFile::new(survey, crate::warehouse::moments_file::variables(survey, outcome), cells.groups(&by)))
 }
 
 /// Each respondent's rank (1-based) among the ids sorted as text, as a warehouse's
 /// `ROW_NUMBER() OVER (ORDER BY id)` gives it: over the rows that join, when the outcome
 /// comes from its own file.
 fn ranks(survey: &Survey, join: Option<&Join>) -> Result<HashMap<String, u64>> {
+    let path = survey.ratings_file()?;
     let id = survey.id.as_deref().ok_or_else(|| {
         Error::Usage("--replicates draws each respondent's weights from its id: name the id column (--id)".into())
     })?;
     let mut ids = Vec::new();
-    for pending in Batches::open(&survey.ratings, &survey.csv, Some(&[id]), &[])? {
+    for pending in Batches::open(path, &survey.csv, Some(&[id]), &[])? {
         let t = pending?.table()?;
         for (i, v) in t.strings(id, "respondent id")?.into_iter().enumerate() {
             let v = v.ok_or_else(|| t.value_error(id, i, "respondent id is blank".into()))?;
@@ -130,7 +132,7 @@ fn ranks(survey: &Survey, join: Option<&Join>) -> Result<HashMap<String, u64>> {
     ids.sort_unstable();
     if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
         return Err(Error::BadColumn {
-            file: survey.ratings.clone(),
+            file: path.to_path_buf(),
             column: id.to_string(),
             reason: format!("respondent id \"{}\" appears more than once: each respondent must appear once", w[0]),
         });
@@ -142,15 +144,12 @@ fn ranks(survey: &Survey, join: Option<&Join>) -> Result<HashMap<String, u64>> {
 /// over that column alone): one batch's dates may not settle it, and every batch must
 /// read them alike.
 fn slash_order(survey: &Survey, wave: &str) -> Result<bool> {
+    let path = survey.ratings_file()?;
     let mut order = waves::SlashOrder::default();
-    for pending in Batches::open(&survey.ratings, &survey.csv, Some(&[wave]), &[])? {
+    for pending in Batches::open(path, &survey.csv, Some(&[wave]), &[])? {
         pending?.table()?.strings(wave, "wave")?.iter().flatten().for_each(|v| order.see(v));
     }
-    order.day_first().map_err(|reason| Error::BadColumn {
-        file: survey.ratings.clone(),
-        column: wave.to_string(),
-        reason,
-    })
+    order.day_first().map_err(|reason| Error::BadColumn { file: path.to_path_buf(), column: wave.to_string(), reason })
 }
 
 /// What every batch of a pass is read with.

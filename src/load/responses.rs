@@ -1,0 +1,122 @@
+//! What the engine reads from the joined responses: the model's matrices for a group of
+//! rows, an outcome's answers, the weights, and the wave and segment labels as codes.
+
+use super::*;
+
+impl Responses {
+    pub fn height(&self) -> usize {
+        self.df.height()
+    }
+
+    /// A numeric column of the joined frame (a driver, an outcome or the weight).
+    fn numbers(&self, name: &str) -> Vec<Option<f64>> {
+        self.df
+            .column(name)
+            .and_then(|c| c.f64().map(|ca| ca.iter().collect()))
+            .expect("the loader built this column as f64")
+    }
+
+    /// An outcome's answers as given (not oriented), blanks `None`.
+    pub fn answers(&self, o: &Outcome) -> Vec<Option<f64>> {
+        self.numbers(&outcome_key(o))
+    }
+
+    /// An outcome oriented for the engine: higher is better.
+    fn oriented(&self, o: &Outcome) -> Vec<Option<f64>> {
+        let sign = o.sign();
+        self.answers(o).into_iter().map(|v| v.map(|x| sign * x)).collect()
+    }
+
+    pub fn weights(&self) -> Option<Vec<f64>> {
+        self.survey
+            .weight
+            .as_ref()
+            .map(|_| self.numbers(WEIGHT).into_iter().map(|w| w.expect("weights were checked")).collect())
+    }
+
+    /// A wave or segment column as labels; blanks read "(missing)".
+    pub fn labels(&self, name: &str) -> Vec<&str> {
+        let names = &self.levels[name];
+        self.codes(name).iter().map(|c| c.map_or(MISSING_LABEL, |c| names[c as usize].as_str())).collect()
+    }
+
+    /// Which rows read `label` in wave or segment column `name` (as [`Responses::labels`]
+    /// reads them), from the codes: no text is compared row by row.
+    pub fn rows_with(&self, name: &str, label: &str) -> Vec<bool> {
+        let code = self.levels[name].iter().position(|l| l == label).map(|c| c as u32);
+        let blank = label == MISSING_LABEL;
+        self.codes(name).iter().map(|c| c.map_or(blank, |c| Some(c) == code)).collect()
+    }
+
+    /// The labels the rows hold (blanks aside), in order of first appearance.
+    pub(super) fn present(&self, name: &str) -> Vec<&str> {
+        let names = &self.levels[name];
+        let mut seen = vec![false; names.len()];
+        let mut out = Vec::new();
+        for c in self.codes(name).iter().flatten() {
+            if !std::mem::replace(&mut seen[c as usize], true) {
+                out.push(names[c as usize].as_str());
+            }
+        }
+        out
+    }
+
+    fn codes(&self, name: &str) -> &UInt32Chunked {
+        self.df.column(name).and_then(|c| c.u32()).expect("the loader coded this column")
+    }
+
+    /// Every driver column then the outcome, with gaps, for pairwise deletion; and weights.
+    /// `keep` selects the rows of one group (a wave, a segment level); `None` is all rows.
+    pub fn model_columns(&self, o: &Outcome, keep: Option<&[bool]>) -> GappyColumns {
+        fn pick<T>(v: Vec<T>, keep: Option<&[bool]>) -> Vec<T> {
+            match keep {
+                None => v,
+                Some(k) => v.into_iter().zip(k).filter(|(_, &k)| k).map(|(x, _)| x).collect(),
+            }
+        }
+        let mut columns: Vec<Vec<Option<f64>>> =
+            self.survey.drivers.iter().map(|d| pick(self.numbers(&d.column), keep)).collect();
+        columns.push(pick(self.oriented(o), keep));
+        (columns, self.weights().map(|w| pick(w, keep)))
+    }
+
+    /// Rows where the outcome and every driver are present (listwise deletion), among the
+    /// rows `keep` selects (`None`: all). Reads the frame's columns in place: no
+    /// per-cell option is built, so a million rows cost the matrix and little more.
+    pub fn model_data(&self, o: &Outcome, keep: Option<&[bool]>) -> ModelData {
+        let column = |name: &str| {
+            let ca = self.df.column(name).and_then(|c| c.f64()).expect("the loader built this column as f64");
+            ca.rechunk().into_owned()
+        };
+        let mut columns: Vec<Float64Chunked> = self.survey.drivers.iter().map(|d| column(&d.column)).collect();
+        columns.push(column(&outcome_key(o)));
+        let arrays: Vec<_> =
+            columns.iter().map(|ca| ca.downcast_iter().next().expect("rechunked into one chunk")).collect();
+        // Only columns with blanks are checked, row by row.
+        let gaps: Vec<_> = arrays.iter().filter_map(|a| a.validity().filter(|v| v.unset_bits() > 0)).collect();
+        let n = self.height();
+        let kept = |i: usize| keep.is_none_or(|k| k[i]);
+        let mut in_group = 0;
+        let rows: Vec<usize> = (0..n)
+            .filter(|&i| kept(i))
+            .inspect(|_| in_group += 1)
+            .filter(|&i| gaps.iter().all(|v| v.get_bit(i)))
+            .collect();
+        let p = arrays.len() - 1;
+        let values: Vec<&[f64]> = arrays.iter().map(|a| a.values().as_slice()).collect();
+        let mut x = Vec::with_capacity(rows.len() * p);
+        for &i in &rows {
+            x.extend(values[..p].iter().map(|v| v[i]));
+        }
+        let (sign, target) = (o.sign(), values[p]);
+        let weights = self.weights();
+        ModelData {
+            names: self.survey.drivers.iter().map(|d| d.column.clone()).collect(),
+            x: Array2::from_shape_vec((rows.len(), p), x).expect("rows × drivers values"),
+            y: rows.iter().map(|&i| sign * target[i]).collect(),
+            w: weights.map(|w| rows.iter().map(|&i| w[i]).collect()),
+            n_used: rows.len(),
+            n_dropped: in_group - rows.len(),
+        }
+    }
+}
