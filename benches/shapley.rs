@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use keydriver::engine::{shapley::Shapley, subsets::Gains, Method, Options};
-use keydriver::schema::spec::{DriverSpec, Scale, Spec};
+use keydriver::schema::settings::{DriverSpec, Scale, Settings, Survey};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -92,7 +92,7 @@ fn main() {
         csv += &format!(",{y}\n");
     }
     std::fs::write(&path, csv).unwrap();
-    let survey = Spec {
+    let survey = Settings {
         ratings: Some(path.clone()),
         target: Some("ltr".into()),
         scale: Some(Scale { min: 1.0, max: 10.0 }),
@@ -102,9 +102,9 @@ fn main() {
     .resolve(true)
     .unwrap();
     for (what, methods) in [("shapley only", vec![Method::Shapley]), ("all methods", vec![Method::All])] {
-        let opts = Options { methods, ..Options::default() };
+        let survey = Survey { options: Options { methods, ..Options::default() }, ..survey.clone() };
         let (secs, t) =
-            time(|| keydriver::analyse_drivers(&survey, &keydriver::load::load(&survey).unwrap(), &opts).unwrap(), 3);
+            time(|| keydriver::analyse_drivers(&survey, &keydriver::load::load(&survey).unwrap()).unwrap(), 3);
         println!("end to end, n = {n}, p = {p}, {what}: {secs:.3} s (R² {:.4})", t.0.r2);
     }
 }

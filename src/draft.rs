@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::load::{leading_number, Table};
-use crate::schema::spec::CsvOptions;
+use crate::schema::settings::CsvOptions;
 use crate::schema::waves;
 
 /// What one column holds, as far as guessing needs.
@@ -418,7 +418,7 @@ mod tests {
         }
         assert_eq!(draft.text.matches("[[drivers]]").count(), 3);
         // What it wrote is a survey.toml the report reads.
-        let spec = crate::schema::spec::Spec::from_file(&draft.path).unwrap();
+        let spec = crate::schema::settings::Settings::from_file(&draft.path).unwrap();
         assert_eq!(spec.resolve(true).unwrap().drivers.len(), 3);
     }
 

@@ -53,7 +53,7 @@ fn drivers_cmd(dir: &tempfile::TempDir) -> Command {
 #[test]
 fn join_counts_unmatched_on_each_side() {
     let dir = folder(&[("ratings.csv", RATINGS), ("nps.csv", NPS)]);
-    let spec = keydriver::schema::spec::Spec {
+    let spec = keydriver::schema::settings::Settings {
         ratings: Some(dir.path().join("ratings.csv")),
         nps: Some(dir.path().join("nps.csv")),
         id: Some("id".into()),

@@ -4,7 +4,7 @@
 use keydriver::engine::{self, subsets, DriverTable, Method, Missing, NonPd, Options, RankBy};
 use keydriver::load::ModelData;
 use keydriver::schema::outcome::{Outcome, OutcomeKind, OutcomeSpec};
-use keydriver::schema::spec::{DriverSpec, WeightsAre};
+use keydriver::schema::settings::{DriverSpec, WeightsAre};
 use ndarray::{Array1, Array2};
 use serde_json::Value;
 
@@ -650,12 +650,14 @@ fn moment_figures(a: &keydriver::Analysis) -> Vec<(String, f64)> {
 /// The rows and the moments file `keydriver moments` makes from them feed the same
 /// pipeline: with sampled orderings (`--approx`) every moment-based figure of every group
 /// is the same, so each group samples the same orderings whichever route its moments took.
-fn rows_and_moments_agree(survey: &keydriver::schema::spec::Survey, opts: &Options) -> usize {
+fn rows_and_moments_agree(mut survey: keydriver::schema::settings::Survey, opts: Options) -> usize {
+    survey.options = opts;
+    let survey = &survey;
     let responses = keydriver::load::load(survey).unwrap();
-    let rows = keydriver::analyse(survey, &responses, opts).unwrap();
+    let rows = keydriver::analyse(survey, &responses).unwrap();
     let file = keydriver::moments(survey, 0).unwrap();
     let sums =
-        keydriver::analysis::from_moments::analyse_report(survey, std::path::Path::new("m.json"), &file, opts).unwrap();
+        keydriver::analysis::from_moments::analyse_report(survey, std::path::Path::new("m.json"), &file).unwrap();
     let (a, b) = (moment_figures(&rows), moment_figures(&sums));
     let b: std::collections::HashMap<_, _> = b.into_iter().collect();
     let mut compared = 0;
@@ -669,11 +671,12 @@ fn rows_and_moments_agree(survey: &keydriver::schema::spec::Survey, opts: &Optio
 
 #[test]
 fn rows_and_moments_give_the_same_sampled_shapley_values_in_every_group() {
-    let spec = keydriver::schema::spec::Spec::from_file(std::path::Path::new("notebooks-data/survey.toml")).unwrap();
+    let spec =
+        keydriver::schema::settings::Settings::from_file(std::path::Path::new("notebooks-data/survey.toml")).unwrap();
     let survey = spec.resolve(true).unwrap();
     let opts = Options { approx: true, permutations: 200, bootstrap: 0, ..Options::default() };
     // Pooled, four waves and six segment levels, eight drivers, several fields each.
-    assert!(rows_and_moments_agree(&survey, &opts) > 11 * 8 * 4);
+    assert!(rows_and_moments_agree(survey, opts) > 11 * 8 * 4);
 }
 
 #[test]
@@ -693,7 +696,7 @@ fn rows_and_moments_agree_beyond_30_drivers() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wide.csv");
     std::fs::write(&path, text).unwrap();
-    let survey = keydriver::schema::spec::Spec {
+    let survey = keydriver::schema::settings::Settings {
         ratings: Some(path),
         target: Some("y".into()),
         outcome: Some(OutcomeKind::Numeric),
@@ -707,5 +710,5 @@ fn rows_and_moments_agree_beyond_30_drivers() {
     .unwrap();
     let opts = Options { permutations: 100, bootstrap: 0, ..Options::default() };
     // Pooled, two waves and three regions, 32 drivers.
-    assert!(rows_and_moments_agree(&survey, &opts) > 6 * p * 4);
+    assert!(rows_and_moments_agree(survey, opts) > 6 * p * 4);
 }

@@ -22,7 +22,7 @@ use crate::engine::bootstrap;
 use crate::engine::Options;
 use crate::load::{ModelData, Responses};
 use crate::schema::outcome::Outcome;
-use crate::schema::spec::Survey;
+use crate::schema::settings::Survey;
 use crate::stats::moments::Rows;
 
 #[derive(Debug, Clone, Serialize)]

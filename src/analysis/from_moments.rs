@@ -13,11 +13,11 @@ use serde::Serialize;
 use crate::analysis::group::{Group, NoRanking};
 use crate::analysis::source::{Source, Sums};
 use crate::analysis::Analysis;
-use crate::engine::{DriverTable, Options};
+use crate::engine::DriverTable;
 use crate::error::{Error, Result};
 use crate::headline::scores::{self, Breakdown, ScoreStats, ScoreTable};
 use crate::load::{LoadReport, MISSING_LABEL};
-use crate::schema::spec::Survey;
+use crate::schema::settings::Survey;
 use crate::schema::waves::{self, WaveOrder};
 use crate::warehouse::moments_file::{GroupSums, MomentsFile};
 
@@ -47,7 +47,8 @@ pub struct MomentsGroup {
 
 /// The driver engine on a moments file: every method that needs only moments, pooled and
 /// per wave (in time order) and segment level. Equal to the raw-row run on those methods.
-pub fn analyse_moments(survey: &Survey, file: &MomentsFile, opts: &Options) -> Result<MomentsReport> {
+pub fn analyse_moments(survey: &Survey, file: &MomentsFile) -> Result<MomentsReport> {
+    let opts = &survey.options;
     let source = Sums { survey, file };
     let min_n = survey.min_group_n();
     let table = match source.fit(Group::All, 0, opts) {
@@ -83,7 +84,8 @@ pub fn analyse_moments(survey: &Survey, file: &MomentsFile, opts: &Options) -> R
 /// one): the headline by wave and segment with changes and benchmarks, and the driver
 /// engine pooled and per group, with intervals and comparisons when the file has
 /// replicates.
-pub fn analyse_report(survey: &Survey, path: &Path, file: &MomentsFile, opts: &Options) -> Result<Analysis> {
+pub fn analyse_report(survey: &Survey, path: &Path, file: &MomentsFile) -> Result<Analysis> {
+    let opts = &survey.options;
     let start = std::time::Instant::now();
     let o = survey.main_outcome();
     let mut notes = vec![format!(

@@ -17,7 +17,7 @@ use crate::engine::{DriverTable, Method, Options, RankBy};
 use crate::headline::scores::{Change, ScoreStats, ScoreTable};
 use crate::load::MISSING_LABEL;
 use crate::schema::outcome::Outcome;
-use crate::schema::spec::Survey;
+use crate::schema::settings::Survey;
 use crate::schema::waves::WaveOrder;
 
 /// Why a group has no ranking, and the headline it still gets.

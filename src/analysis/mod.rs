@@ -20,7 +20,7 @@ use crate::headline::benchmarks::{self, Benchmark};
 use crate::headline::scores::ScoreTable;
 use crate::load::{LoadReport, Responses};
 use crate::schema::outcome::Outcome;
-use crate::schema::spec::{Survey, WeightsAre};
+use crate::schema::settings::{Survey, WeightsAre};
 use crate::schema::waves::{self, WaveOrder};
 use crate::warehouse::{self, moments_file::MomentsFile};
 use group::{Group, NoRanking};
@@ -89,8 +89,9 @@ pub struct DriverReport<'a> {
 /// and segment, from responses already loaded ([`load::load`] for files,
 /// [`Responses::from_frames`] for frames in memory). The drivers' labels are those of
 /// `responses.survey`, which may have taken them from an SPSS file.
-pub fn analyse(survey: &Survey, responses: &Responses, opts: &Options) -> Result<Analysis> {
+pub fn analyse(survey: &Survey, responses: &Responses) -> Result<Analysis> {
     let survey = &as_loaded(survey, responses);
+    let opts = &survey.options;
     let benchmarks = benchmarks_for(survey, responses.waves.as_ref())?;
     // The outcomes are analysed side by side, so their stages overlap in time.
     let analysed = survey
@@ -157,8 +158,9 @@ pub fn analyse_scores(survey: &Survey, responses: &Responses) -> Result<ScoreTab
 
 /// The driver analysis of the main outcome without charts or files (the `drivers`
 /// command): the pooled table, which must fit, and the per-wave and per-segment analyses.
-pub fn analyse_drivers(survey: &Survey, responses: &Responses, opts: &Options) -> Result<(DriverTable, GroupAnalysis)> {
+pub fn analyse_drivers(survey: &Survey, responses: &Responses) -> Result<(DriverTable, GroupAnalysis)> {
     let survey = &as_loaded(survey, responses);
+    let opts = &survey.options;
     let o = survey.main_outcome();
     let mut table =
         DriverTable::fit(survey, responses, o, None, opts).map_err(|e| coded_away(e.into(), o, &responses.report))?;
@@ -177,13 +179,10 @@ pub fn moments(survey: &Survey, replicates: usize) -> Result<MomentsFile> {
 /// Whether `drivers` can run in one pass over the rows, holding a batch at a time: every
 /// method asked for needs only moments (no Spearman, logits, design-based standard
 /// errors, bootstrap or gap handling).
-pub fn streams(survey: &Survey, opts: &Options) -> bool {
+pub fn streams(survey: &Survey) -> bool {
+    let opts = &survey.options;
     let design = survey.weight.is_some() && opts.weights_are == WeightsAre::Sampling && opts.wants(Method::Ols);
-    opts.bootstrap == 0
-        && opts.missing == Missing::Listwise
-        && !opts.wants(Method::Corr)
-        && !opts.wants(Method::Logit)
-        && !design
+    opts.bootstrap == 0 && opts.missing == Missing::Listwise && opts.needing_rows().next().is_none() && !design
 }
 
 /// `survey` with the drivers' labels the loader found (an SPSS file's question wording

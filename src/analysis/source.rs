@@ -9,7 +9,7 @@ use crate::engine::{DriverTable, Options};
 use crate::error::ModelError;
 use crate::load::Responses;
 use crate::schema::outcome::Outcome;
-use crate::schema::spec::Survey;
+use crate::schema::settings::Survey;
 use crate::warehouse::moments_file::{GroupSums, MomentsFile};
 
 /// The data the pipeline runs on.

@@ -65,13 +65,14 @@ pub(super) fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &C
         notes.push(format!("Spearman correlations skipped: only {} complete rows", data.n_used));
     }
     if !data.rows {
-        let mut skipped = Vec::new();
-        if opts.wants(Method::Corr) {
-            skipped.push("Spearman correlations");
-        }
-        if opts.wants(Method::Logit) && !model.outcome.classes().is_empty() {
-            skipped.push("the logits");
-        }
+        let skipped: Vec<&str> = opts
+            .needing_rows()
+            .filter_map(|m| match m {
+                Method::Corr => Some("Spearman correlations"),
+                Method::Logit if !model.outcome.classes().is_empty() => Some("the logits"),
+                _ => None,
+            })
+            .collect();
         if !skipped.is_empty() {
             notes.push(format!("computed from moments: {} need the rows and were skipped", skipped.join(" and ")));
         }

@@ -12,7 +12,7 @@ use super::subsets::{self, Gains};
 use super::{corr, kruskal, relweights, Method, Options};
 use crate::load::ModelData;
 use crate::schema::outcome::Outcome;
-use crate::schema::spec::WeightsAre;
+use crate::schema::settings::WeightsAre;
 
 /// The raw results of one fit, in driver column order. `None`: not asked for, or not
 /// possible on these data (`assemble` says which).

@@ -22,17 +22,16 @@ use serde::Serialize;
 
 mod assemble;
 use assemble::{assemble, split, Counts};
-mod options;
 mod table;
 
-pub use options::{Options, Progress, Tick};
+pub use crate::schema::options::{Options, Progress, Tick};
 pub use prepare::{ModelError, Prepared};
 pub use table::{Driver, DriverTable, StandardErrors};
 
 use crate::load::{GappyColumns, ModelData, Responses};
 pub use crate::schema::choices::{Method, Missing, NonPd, RankBy};
 use crate::schema::outcome::{Outcome, OutcomeKind};
-use crate::schema::spec::{DriverSpec, Survey, WeightsAre};
+use crate::schema::settings::{DriverSpec, Survey, WeightsAre};
 use crate::stats::moments::{self, Moments, Rows};
 use bootstrap::Uncertainty;
 use estimate::Estimates;

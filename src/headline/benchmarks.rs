@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::headline::scores::{z_test, ScoreStats, ScoreTable, Z95};
 use crate::load::Table;
 use crate::schema::outcome::{Outcome, OutcomeKind};
-use crate::schema::spec::Survey;
+use crate::schema::settings::Survey;
 use crate::schema::waves::WaveOrder;
 
 /// One row of the benchmark file, checked.
@@ -181,7 +181,7 @@ fn gap(outcome: &Outcome, ours: &ScoreStats, b: &Benchmark) -> Gap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::spec::WeightsAre;
+    use crate::schema::settings::WeightsAre;
 
     /// By hand: our NPS 30 (SE 4, n_eff 100) against a benchmark of 20 with n = 400:
     /// their SE 4·√(100/400) = 2, gap 10 ± 1.96·√20 = 10 ± 8.765 — beyond noise. As an

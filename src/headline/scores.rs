@@ -17,7 +17,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::load::Responses;
 use crate::schema::outcome::Outcome;
-use crate::schema::spec::WeightsAre;
+use crate::schema::settings::WeightsAre;
 use crate::schema::waves::WaveOrder;
 
 pub use crate::stats::moments::Z95;

@@ -16,7 +16,7 @@ use polars::prelude::*;
 use super::sniff::{self, Dialect};
 use super::table::{first_line, not_parquet, parse_csv, Table, GZIP_MAGIC, PARQUET_MAGIC, UTF8_BOM};
 use crate::error::{Error, Result};
-use crate::schema::spec::CsvOptions;
+use crate::schema::settings::CsvOptions;
 
 /// Bytes of CSV per batch (about 100,000 survey rows).
 const CSV_BLOCK: usize = 2 << 20;

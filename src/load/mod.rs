@@ -30,7 +30,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::schema::outcome::{Outcome, OutcomeKind};
-use crate::schema::spec::{DriverSpec, Survey};
+use crate::schema::settings::{DriverSpec, Survey};
 use crate::schema::waves::{self, Period, PeriodKind, WaveOrder};
 pub use crate::stats::{GappyColumns, ModelData};
 

@@ -3,7 +3,7 @@
 //! largest number of fields. Also finds extra header rows (a Qualtrics export has three:
 //! names, question texts, import ids) and decimal commas (Excel in most of Europe).
 
-use crate::schema::spec::CsvOptions;
+use crate::schema::settings::CsvOptions;
 
 /// The dialect a CSV file was read with; written into the report so it can be checked.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

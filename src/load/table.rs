@@ -13,7 +13,7 @@ use super::sheets::{self, Labels};
 use super::sniff::{self, Dialect};
 use crate::error::{Error, Result};
 use crate::schema::outcome::{same_answer, ValueMap};
-use crate::schema::spec::CsvOptions;
+use crate::schema::settings::CsvOptions;
 
 /// A file as read: its frame, for CSV the dialect it was read with, and for SPSS its
 /// labels.

@@ -10,7 +10,7 @@ mod markdown;
 pub mod template;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
@@ -22,9 +22,10 @@ use crate::export;
 use crate::headline::scores::{ScoreStats, ScoreTable};
 use crate::schema::outcome::{Outcome, OutcomeKind};
 
-/// The staging folder of the run in progress, for the Ctrl-C handler to remove.
-/// Held locked while the finished folder is swapped into place.
-pub static STAGING: Mutex<Option<PathBuf>> = Mutex::new(None);
+/// Where a run's staging folder is while it is written, for a caller's interrupt handler
+/// to remove (the CLI's Ctrl-C); held locked while the finished folder is swapped into
+/// place. Each caller owns its own: the library keeps no global state.
+pub type Staging = Arc<Mutex<Option<PathBuf>>>;
 
 const STAGING_PREFIX: &str = ".keydriver-staging-";
 
@@ -100,11 +101,13 @@ pub struct Settings {
     pub scale: u32,
     /// The report's wording: the built-in template, or a team's own.
     pub template: template::Template,
+    /// Told the staging folder while the report is written.
+    pub staging: Staging,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { force: false, scale: 1, template: template::Template::builtin() }
+        Settings { force: false, scale: 1, template: template::Template::builtin(), staging: Staging::default() }
     }
 }
 
@@ -118,10 +121,10 @@ pub fn write(a: &Analysis, out_dir: &Path, settings: &Settings) -> Result<PathBu
     std::fs::create_dir_all(out_dir).map_err(|e| Error::output(out_dir, e))?;
     let staging =
         tempfile::Builder::new().prefix(STAGING_PREFIX).tempdir_in(out_dir).map_err(|e| Error::output(out_dir, e))?;
-    *STAGING.lock().unwrap() = Some(staging.path().to_path_buf());
+    *settings.staging.lock().unwrap_or_else(|p| p.into_inner()) = Some(staging.path().to_path_buf());
     fill(a, staging.path(), settings)?;
 
-    let mut guard = STAGING.lock().unwrap();
+    let mut guard = settings.staging.lock().unwrap_or_else(|p| p.into_inner());
     let staged = staging.keep();
     let result = if settings.force { swap_into_place(&staged, &dest) } else { rename_new(&staged, &dest) };
     if result.is_err() {
@@ -543,7 +546,7 @@ struct RunInfo<'a> {
     config: Option<&'a str>,
     /// Every input file with its size and SHA-256.
     inputs: Vec<Input>,
-    survey: &'a crate::schema::spec::Survey,
+    survey: &'a crate::schema::settings::Survey,
     load: &'a crate::load::LoadReport,
     timings: Vec<crate::analysis::Stage>,
 }

@@ -2,11 +2,12 @@
 //! methods run, how gaps enter the model, what a non-positive-definite matrix gets, what the
 //! table is ranked by.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `--method`: which methods to run (correlations and R² always are).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
 pub enum Method {
     All,
     Shapley,
@@ -18,8 +19,28 @@ pub enum Method {
     Logit,
 }
 
+impl Method {
+    /// Every method `All` stands for.
+    pub const EACH: [Method; 7] = [
+        Method::Shapley,
+        Method::Relweights,
+        Method::Dominance,
+        Method::Kruskal,
+        Method::Ols,
+        Method::Corr,
+        Method::Logit,
+    ];
+
+    /// Whether the method needs the respondents' rows, not only their moments: Spearman
+    /// correlations rank the rows and the logits maximise a likelihood over them. The one
+    /// place that says so: a moments file or a streamed pass skips exactly these.
+    pub fn needs_rows(self) -> bool {
+        matches!(self, Method::Corr | Method::Logit)
+    }
+}
+
 /// `--missing`: how rows with gaps enter the correlation matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Missing {
@@ -33,8 +54,9 @@ pub enum Missing {
 }
 
 /// `--non-pd`: what to do with a pairwise matrix that is not positive definite.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
 pub enum NonPd {
     /// Replace it by the nearest correlation matrix, with a warning.
     Repair,
@@ -43,12 +65,13 @@ pub enum NonPd {
 }
 
 /// `--rank-by`: the driver field the table is sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum RankBy {
     Shapley,
     #[cfg_attr(feature = "cli", value(name = "relative_weight", alias = "relweights"))]
+    #[serde(alias = "relweights")]
     RelativeWeight,
     Kruskal,
     Beta,

@@ -2,6 +2,7 @@
 //! kinds and how their answers are scored, and waves in time order.
 
 pub mod choices;
+pub mod options;
 pub mod outcome;
-pub mod spec;
+pub mod settings;
 pub mod waves;

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::schema::spec::Scale;
+use crate::schema::settings::Scale;
 
 /// `--outcome`, `kind` in `[[outcomes]]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]

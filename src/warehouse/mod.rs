@@ -5,3 +5,4 @@
 pub mod moments_file;
 pub mod replicates;
 pub mod scan;
+pub mod sql;

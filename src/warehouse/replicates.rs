@@ -12,14 +12,12 @@
 //! the weights have mean 1.0005 and variance 1.0007, and the largest correlation between
 //! two replicates is what independent draws give (0.067 of 19,900 pairs).
 
-use crate::warehouse::moments_file::Dialect;
-
 /// The modulus: 2³¹ − 1, a prime.
-const M: u64 = 2_147_483_647;
+pub(super) const M: u64 = 2_147_483_647;
 
 /// `P(m ≤ k)` for m ~ Poisson(1), k = 0…9, scaled to the hash's range: m is the first k
 /// whose threshold the hash falls below (10 beyond them all, probability 1e-8).
-fn thresholds() -> [u64; 10] {
+pub(super) fn thresholds() -> [u64; 10] {
     let mut out = [0; 10];
     let (mut p, mut cum) = ((-1.0f64).exp(), 0.0);
     for (k, t) in out.iter_mut().enumerate() {
@@ -44,23 +42,6 @@ fn hash(rank: u64, replicate: u64, seed: u64) -> u64 {
 pub fn weight(rank: u64, replicate: u64, seed: u64) -> u32 {
     let h = hash(rank, replicate, seed);
     thresholds().iter().position(|&t| h < t).unwrap_or(10) as u32
-}
-
-/// The same weight in SQL, as columns each computed from the ones before (so that no
-/// expression repeats another): `(name, expression)` pairs over the columns `rank` and
-/// `replicate` (`replicate` 0 is the full sample, weight 1); the last column is the weight.
-pub fn sql_columns(dialect: Dialect, rank: &str, replicate: &str, seed: u64) -> Vec<(&'static str, String)> {
-    let m = |a: String| dialect.modulo(&a, &M.to_string());
-    let s = seed % M;
-    let x = m(rank.to_string());
-    let cases: Vec<String> = thresholds().iter().enumerate().map(|(k, t)| format!("WHEN h4_ < {t} THEN {k}")).collect();
-    vec![
-        ("h1_", m(format!("{x} * 48271 + {replicate} * 16807 + {s}"))),
-        ("h2_", m(format!("h1_ * h1_ + {replicate}"))),
-        ("h3_", m(format!("h2_ * 69621 + {x}"))),
-        ("h4_", m(format!("h3_ * h3_ + {s}"))),
-        ("m_", format!("CASE WHEN {replicate} = 0 THEN 1 {} ELSE 10 END", cases.join(" "))),
-    ]
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use crate::load::batches::{Batches, Pending};
 use crate::load::table::Table;
 use crate::load::{outcome_values, rating_values, unique_ids, wave_from_dates, weight_cells, MISSING_LABEL};
 use crate::schema::outcome::Outcome;
-use crate::schema::spec::Survey;
+use crate::schema::settings::Survey;
 use crate::schema::waves;
 use crate::warehouse::moments_file::{GroupSums, MomentsFile};
 

@@ -26,7 +26,7 @@ use crate::analysis::{Analysis, OutcomeAnalysis};
 use crate::engine::{Driver, DriverTable, Method, RankBy};
 use crate::headline::scores::ScoreStats;
 use crate::schema::outcome::{Band, Outcome, OutcomeKind};
-use crate::schema::spec::WeightsAre;
+use crate::schema::settings::WeightsAre;
 
 #[derive(Serialize)]
 pub struct Report<'a> {

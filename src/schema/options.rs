@@ -1,7 +1,8 @@
 //! What the engine is asked to do: the methods, the handling of gaps, the seed and the
 //! bootstrap, checked once; and how it tells a listener of its progress.
 
-use super::*;
+use super::choices::{Method, Missing, NonPd, RankBy};
+use super::settings::WeightsAre;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -67,7 +68,7 @@ impl Default for Options {
             approx: false,
             permutations: 10_000,
             tolerance: None,
-            seed: crate::schema::spec::DEFAULT_SEED,
+            seed: crate::schema::settings::DEFAULT_SEED,
             bootstrap: 0,
             weights_are: WeightsAre::Sampling,
             progress: Progress::default(),
@@ -78,6 +79,11 @@ impl Default for Options {
 impl Options {
     pub fn wants(&self, m: Method) -> bool {
         self.methods.contains(&Method::All) || self.methods.contains(&m)
+    }
+
+    /// The methods asked for that need the rows ([`Method::needs_rows`]).
+    pub fn needing_rows(&self) -> impl Iterator<Item = Method> + '_ {
+        Method::EACH.into_iter().filter(|&m| m.needs_rows() && self.wants(m))
     }
 
     /// The ranking key: asked for, or Shapley when run, or the correlation.

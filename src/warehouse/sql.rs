@@ -1,0 +1,262 @@
+//! `keydriver sql`: one query that computes a moments file's groups inside a warehouse,
+//! in each engine's own words (quoting, types, modulo, the replicate numbers).
+
+use crate::error::{Error, Result};
+use crate::load::MISSING_LABEL;
+use crate::schema::outcome::{Outcome, OutcomeKind};
+use crate::schema::settings::Survey;
+use crate::warehouse::moments_file::{variables, FORMAT, VERSION};
+use crate::warehouse::replicates;
+
+/// SQL engines `keydriver sql` writes for. They differ in how names are quoted and what
+/// the floating-point and text types are called; the query is otherwise plain SQL-92
+/// (`UNION ALL` of `GROUP BY`s, no grouping sets, which SQLite lacks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum SqlDialect {
+    Duckdb,
+    Postgres,
+    Sqlite,
+    Bigquery,
+    Snowflake,
+    Spark,
+}
+
+impl SqlDialect {
+    fn quote(self, name: &str) -> String {
+        match self {
+            SqlDialect::Bigquery | SqlDialect::Spark => format!("`{}`", name.replace('`', "``")),
+            _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    fn float(self) -> &'static str {
+        match self {
+            SqlDialect::Postgres => "DOUBLE PRECISION",
+            SqlDialect::Sqlite => "REAL",
+            SqlDialect::Bigquery => "FLOAT64",
+            _ => "DOUBLE",
+        }
+    }
+
+    /// Ordering by a column as text, byte by byte (PostgreSQL would otherwise use the
+    /// database's locale).
+    fn text_order(self, column: &str) -> String {
+        let text = format!("CAST({column} AS {})", self.text());
+        match self {
+            SqlDialect::Postgres => format!("{text} COLLATE \"C\""),
+            _ => text,
+        }
+    }
+
+    /// A table `reps_(replicate_)` of 0…b, and whether it needs `WITH RECURSIVE`.
+    fn replicates(self, b: usize) -> (bool, String) {
+        match self {
+            SqlDialect::Bigquery => {
+                (false, format!("reps_ AS (\n  SELECT replicate_ FROM UNNEST(GENERATE_ARRAY(0, {b})) AS replicate_\n)"))
+            }
+            SqlDialect::Spark => (false, format!("reps_ AS (\n  SELECT explode(sequence(0, {b})) AS replicate_\n)")),
+            _ => (
+                true,
+                format!(
+                    "reps_(replicate_) AS (\n  SELECT 0\n  UNION ALL\n  SELECT replicate_ + 1 FROM reps_ WHERE replicate_ < {b}\n)"
+                ),
+            ),
+        }
+    }
+
+    /// `a mod b` for non-negative integers.
+    pub(crate) fn modulo(self, a: &str, b: &str) -> String {
+        match self {
+            SqlDialect::Bigquery => format!("MOD({a}, {b})"),
+            _ => format!("(({a}) % {b})"),
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            SqlDialect::Sqlite => "TEXT",
+            SqlDialect::Bigquery | SqlDialect::Spark => "STRING",
+            _ => "VARCHAR",
+        }
+    }
+}
+
+/// One query computing [`MomentsFile`]'s groups for `outcome` inside the warehouse, from
+/// `table` (one row per respondent, ratings and outcome side by side). Missing codes
+/// become NULL; a respondent counts in `n` only with the outcome and every driver
+/// answered, and not at all with a weight of zero. Range checks on the ratings are not
+/// done here: run the raw-row tool once on an extract to validate a new source.
+///
+/// With `replicates` B > 0, each group also gets B Poisson bootstrap replicates
+/// ([`crate::warehouse::replicates`], seeded by `seed`), drawn from each respondent's rank among the
+/// ids sorted as text: the query then needs the survey's id column.
+pub fn sql(
+    survey: &Survey,
+    outcome: &Outcome,
+    dialect: SqlDialect,
+    table: &str,
+    replicates: usize,
+    seed: u64,
+) -> Result<String> {
+    let q = |name: &str| dialect.quote(name);
+    let float = dialect.float();
+    if outcome.kind == OutcomeKind::Binary || outcome.values.is_some() {
+        return Err(Error::Usage(format!(
+            "keydriver sql reads the outcome as numbers: code \"{}\" as numbers in a view (binary: 1 for positive, 0 otherwise) and run it as --outcome numeric or csat",
+            outcome.column
+        )));
+    }
+    if let Some(d) = survey.drivers.iter().find(|d| d.values.is_some()) {
+        return Err(Error::Usage(format!(
+            "keydriver sql reads ratings as numbers: code driver \"{}\"'s text answers as numbers in a view",
+            d.column
+        )));
+    }
+    // Each role's own missing codes: the drivers' and the outcome's.
+    let list = |codes: &[f64]| codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
+    let (driver_codes, outcome_codes) = (list(&survey.missing_codes), list(&outcome.missing_codes));
+    let value = |col: &str| {
+        let v = format!("CAST({} AS {float})", q(col));
+        let codes = if col == outcome.column { &outcome_codes } else { &driver_codes };
+        if codes.is_empty() {
+            v
+        } else {
+            format!("CASE WHEN {v} IN ({codes}) THEN NULL ELSE {v} END")
+        }
+    };
+    let vars = variables(survey, outcome);
+    let k = vars.len();
+    let label = |col: &str| format!("COALESCE(CAST({} AS {}), '{MISSING_LABEL}')", q(col), dialect.text());
+    let mut select = Vec::new();
+    for col in survey.wave.iter().chain(&survey.segments) {
+        select.push(format!("    {} AS {}", label(col), q(&format!("g_{col}"))));
+    }
+    select.push(format!(
+        "    {} AS w_",
+        survey.weight.as_ref().map_or(format!("CAST(1 AS {float})"), |w| format!("CAST({} AS {float})", q(w)))
+    ));
+    for (j, col) in vars.iter().enumerate() {
+        select.push(format!("    {} AS v{j}", value(col)));
+    }
+    if replicates > 0 {
+        let id = survey.id.as_deref().ok_or_else(|| {
+            Error::Usage("--replicates draws each respondent's weights from its id: name the id column (--id)".into())
+        })?;
+        select.push(format!("    ROW_NUMBER() OVER (ORDER BY {}) AS r_", dialect.text_order(&q(id))));
+    }
+    let complete = (0..k).map(|j| format!("v{j} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
+    // m_: the row's weight in its replicate (1 in the full sample); wm_ = w_ · m_.
+    let mut sums = vec![
+        "SUM(m_) AS rows_".to_string(),
+        "SUM(c_ * m_) AS n_".into(),
+        "SUM(c_ * wm_) AS sw".into(),
+        "SUM(c_ * wm_ * w_) AS sw2".into(),
+    ];
+    sums.extend((0..k).map(|j| format!("SUM(c_ * wm_ * x{j}) AS s_{j}")));
+    for j in 0..k {
+        sums.extend((j..k).map(|l| format!("SUM(c_ * wm_ * x{j} * x{l}) AS ss_{j}_{l}")));
+    }
+    // The headline's sums: every answer of the outcome, complete row or not.
+    let (y, b) = (format!("v{}", k - 1), "b_");
+    let score_sums = [
+        "SUM(a_ * m_) AS q_n".to_string(),
+        "SUM(a_ * wm_) AS q_sw".into(),
+        "SUM(a_ * wm_ * w_) AS q_sw2".into(),
+        "SUM(a_ * wm_ * y_) AS q_s1".into(),
+        "SUM(a_ * wm_ * y_ * y_) AS q_s2".into(),
+        "SUM(a_ * wm_ * w_ * y_) AS q_w2s1".into(),
+        "SUM(a_ * wm_ * w_ * y_ * y_) AS q_w2s2".into(),
+    ];
+    sums.extend(score_sums);
+    sums.extend((0..3).map(|i| format!("SUM(CASE WHEN {b} = {i} THEN a_ * m_ ELSE 0 END) AS q_b{i}_n")));
+    sums.extend((0..3).map(|i| format!("SUM(CASE WHEN {b} = {i} THEN a_ * wm_ ELSE 0 END) AS q_b{i}_w")));
+    sums.extend((0..k).map(|j| format!("SUM(CASE WHEN v{j} IS NULL THEN m_ ELSE 0 END) AS miss_{j}")));
+    let code = match (outcome.kind, outcome.cuts()) {
+        (OutcomeKind::Nps, Some((low, high))) => {
+            format!("CASE WHEN {y} >= {high} THEN 100 WHEN {y} <= {low} THEN -100 ELSE 0 END")
+        }
+        (OutcomeKind::Csat, Some((_, high))) => format!("CASE WHEN {y} >= {high} THEN 100 ELSE 0 END"),
+        _ => format!("COALESCE({y}, 0)"),
+    };
+    let band = match (outcome.band_names(), outcome.cuts()) {
+        (Some(_), Some((low, high))) => format!("CASE WHEN {y} >= {high} THEN 2 WHEN {y} <= {low} THEN 0 ELSE 1 END"),
+        _ => "-1".to_string(),
+    };
+    let sums = sums.join(",\n    ");
+    let (rep, rep_key) = if replicates > 0 { ("replicate_, ", ", replicate_") } else { ("", "") };
+    let mut parts = vec![format!(
+        "SELECT 'all' AS by_, 'all' AS group_, {rep}\n    {sums}\nFROM weighted_{}",
+        if replicates > 0 { "\nGROUP BY replicate_" } else { "" }
+    )];
+    for col in survey.wave.iter().chain(&survey.segments) {
+        let g = q(&format!("g_{col}"));
+        parts.push(format!(
+            "SELECT '{}' AS by_, {g} AS group_, {rep}\n    {sums}\nFROM weighted_\nGROUP BY {g}{rep_key}",
+            col.replace('\'', "''")
+        ));
+    }
+    // The full sample, or it and each replicate: one row per respondent and replicate.
+    let mut stages = Vec::new();
+    if replicates > 0 {
+        stages.push(
+            "drawn_ AS (\n  SELECT complete_.*, reps_.replicate_\n  FROM complete_ CROSS JOIN reps_\n)".to_string(),
+        );
+        let mut from = "drawn_".to_string();
+        for (i, (name, expr)) in replicate_columns(dialect, "r_", "replicate_", seed).into_iter().enumerate() {
+            stages.push(format!("hash{i}_ AS (\n  SELECT *, {expr} AS {name}\n  FROM {from}\n)"));
+            from = format!("hash{i}_");
+        }
+        stages.push(format!("weighted_ AS (\n  SELECT *, w_ * m_ AS wm_\n  FROM {from}\n)"));
+    } else {
+        stages.push("weighted_ AS (\n  SELECT *, 1 AS m_, w_ AS wm_\n  FROM complete_\n)".to_string());
+    }
+    let (with, reps) = match (replicates, dialect.replicates(replicates)) {
+        (0, _) => ("WITH", String::new()),
+        (_, (recursive, cte)) => (if recursive { "WITH RECURSIVE" } else { "WITH" }, format!("{cte},\n")),
+    };
+    let mut zeroed: Vec<String> =
+        (0..k).map(|j| format!("    CASE WHEN c_ = 1 THEN v{j} ELSE 0 END AS x{j}")).collect();
+    zeroed.push(format!("    CASE WHEN {y} IS NOT NULL THEN 1 ELSE 0 END AS a_"));
+    zeroed.push(format!("    {code} AS y_"));
+    zeroed.push(format!("    {band} AS b_"));
+    Ok(format!(
+        "-- keydriver {} moments (format {FORMAT} version {VERSION}) of {} on {}{}\n\
+         -- Export the result as CSV with a header row and pass it to --from-moments.\n\
+         {with} {reps}base_ AS (\n  SELECT\n{}\n  FROM {table}\n),\n\
+         flagged_ AS (\n  SELECT *, CASE WHEN {complete} THEN 1 ELSE 0 END AS c_\n  FROM base_\n  WHERE w_ > 0\n),\n\
+         complete_ AS (\n  SELECT *,\n{}\n  FROM flagged_\n),\n\
+         {}\n\
+         {}\nORDER BY by_, group_{rep_key};\n",
+        env!("CARGO_PKG_VERSION"),
+        outcome.column,
+        vars[..k - 1].join(", "),
+        if replicates > 0 {
+            format!(", with {replicates} Poisson bootstrap replicates (seed {seed})")
+        } else {
+            String::new()
+        },
+        select.join(",\n"),
+        zeroed.join(",\n"),
+        stages.join(",\n"),
+        parts.join("\nUNION ALL\n")
+    ))
+}
+
+/// The same weight in SQL, as columns each computed from the ones before (so that no
+/// expression repeats another): `(name, expression)` pairs over the columns `rank` and
+/// `replicate` (`replicate` 0 is the full sample, weight 1); the last column is the weight.
+fn replicate_columns(dialect: SqlDialect, rank: &str, replicate: &str, seed: u64) -> Vec<(&'static str, String)> {
+    let m = |a: String| dialect.modulo(&a, &replicates::M.to_string());
+    let s = seed % replicates::M;
+    let x = m(rank.to_string());
+    let cases: Vec<String> =
+        replicates::thresholds().iter().enumerate().map(|(k, t)| format!("WHEN h4_ < {t} THEN {k}")).collect();
+    vec![
+        ("h1_", m(format!("{x} * 48271 + {replicate} * 16807 + {s}"))),
+        ("h2_", m(format!("h1_ * h1_ + {replicate}"))),
+        ("h3_", m(format!("h2_ * 69621 + {x}"))),
+        ("h4_", m(format!("h3_ * h3_ + {s}"))),
+        ("m_", format!("CASE WHEN {replicate} = 0 THEN 1 {} ELSE 10 END", cases.join(" "))),
+    ]
+}
