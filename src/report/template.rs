@@ -11,9 +11,14 @@ use std::path::{Path, PathBuf};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
+use super::charts::{Chart, Words};
 use crate::error::{Error, Result};
 
 const BUILTIN: &str = include_str!("../../templates/report.md.j2");
+
+/// The template as report.md (markdown-escaped) and as the charts' words (plain).
+const REPORT: &str = "report";
+const CHARTS: &str = "charts";
 
 /// A checked template: its text, and the file it came from (none for the built-in one).
 #[derive(Debug, Clone)]
@@ -46,7 +51,10 @@ impl Template {
         env.add_filter("capitalised", |s: String| super::capitalised(&s));
         // Data-derived text is printed escaped; `code` prints a column or file name as a
         // code span (already safe, so not escaped twice).
-        env.set_auto_escape_callback(|_| AutoEscape::Custom("markdown"));
+        // The charts' words are the same template read as plain text: a PNG is no markdown.
+        env.set_auto_escape_callback(
+            |name| if name == CHARTS { AutoEscape::None } else { AutoEscape::Custom("markdown") },
+        );
         env.set_formatter(|out, state, value| {
             if value.is_safe() || state.auto_escape() == AutoEscape::None {
                 return minijinja::escape_formatter(out, state, value);
@@ -54,14 +62,25 @@ impl Template {
             out.write_str(&super::markdown::escape(&value.to_string())).map_err(minijinja::Error::from)
         });
         env.add_filter("code", |s: String| Value::from_safe_string(super::markdown::code(&s)));
-        env.add_template("report", &self.source).map_err(|e| self.error(e))?;
+        env.add_template(REPORT, &self.source).map_err(|e| self.error(e))?;
+        env.add_template(CHARTS, &self.source).map_err(|e| self.error(e))?;
         Ok(env)
     }
 
-    /// The report text for `context`.
-    pub fn render(&self, context: &impl Serialize) -> Result<String> {
+    /// The report text for `context`; before it is written, `draw` gets the charts' words
+    /// (the template's `chart_words` macro, as plain text).
+    pub fn render(&self, context: &impl Serialize, draw: impl FnOnce(&Words) -> Result<()>) -> Result<String> {
         let env = self.environment()?;
-        let template = env.get_template("report").map_err(|e| self.error(e))?;
+        let charts = env.get_template(CHARTS).map_err(|e| self.error(e))?;
+        let captured = charts.render_captured(context).map_err(|e| self.error(e))?;
+        let state = captured.state();
+        let words = |chart: &Chart, part: &str| {
+            state
+                .call_macro("chart_words", &[Value::from_serialize(chart), Value::from(part)])
+                .map_err(|e| self.error(e))
+        };
+        draw(&words)?;
+        let template = env.get_template(REPORT).map_err(|e| self.error(e))?;
         template.render(context).map_err(|e| self.error(e))
     }
 
@@ -95,9 +114,12 @@ mod tests {
     #[test]
     fn an_unknown_name_is_an_error_not_a_blank() {
         let t = Template { source: "{{ outcome.labl }}".into(), file: None };
-        let e = t.render(&serde_json::json!({ "outcome": { "label": "NPS" } })).unwrap_err().to_string();
+        let e = t.render(&serde_json::json!({ "outcome": { "label": "NPS" } }), |_| Ok(())).unwrap_err().to_string();
         assert!(e.contains("template line 1") && e.contains("undefined"), "{e}");
         let t = Template { source: "{{ outcome.label | capitalised }}".into(), file: None };
-        assert_eq!(t.render(&serde_json::json!({ "outcome": { "label": "mean effort" } })).unwrap(), "Mean effort");
+        assert_eq!(
+            t.render(&serde_json::json!({ "outcome": { "label": "mean effort" } }), |_| Ok(())).unwrap(),
+            "Mean effort"
+        );
     }
 }

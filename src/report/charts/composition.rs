@@ -5,7 +5,7 @@ use super::*;
 
 /// Stacked bars of the outcome's three answer bands per group (detractors / passives /
 /// promoters for NPS), worst at the bottom, with the headline on top.
-pub fn composition(c: Canvas, title: &str, outcome: &Outcome, rows: &[ScoreStats]) -> Result<()> {
+pub fn composition(c: Canvas, title: &str, y_desc: &str, outcome: &Outcome, rows: &[ScoreStats]) -> Result<()> {
     let root = c.root(SIZE)?;
     // Bars on the left, legend in its own column on the right, so they never overlap.
     let (plot, legend) = root.split_horizontally(c.px(SIZE.0 as i32 - 230));
@@ -33,7 +33,7 @@ pub fn composition(c: Canvas, title: &str, outcome: &Outcome, rows: &[ScoreStats
         })
         .y_labels(6)
         .y_label_formatter(&|y| if *y <= 100.0 { format!("{y:.0}%") } else { String::new() })
-        .y_desc("share of respondents")
+        .y_desc(y_desc)
         .label_style(c.font(20))
         .axis_desc_style(c.font(20))
         .draw()

@@ -21,7 +21,15 @@ pub struct Point {
 /// whisker), importance up, dashed lines at the drivers' means, the four quadrants named,
 /// and each point labelled by [`place_labels`]: beside it where there is room, else
 /// further out with a thin leader line to it.
-pub fn quadrant(c: Canvas, title: &str, x_desc: &str, points: &[Point]) -> Result<()> {
+pub fn quadrant(
+    c: Canvas,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    corners: [String; 4],
+    points: &[Point],
+) -> Result<()> {
+    let [fix, keep, overkill, low] = corners;
     let root = c.root(SIZE)?;
     let n = points.len().max(1) as f64;
     let (mx, my) = (points.iter().map(|p| p.x).sum::<f64>() / n, points.iter().map(|p| p.y).sum::<f64>() / n);
@@ -44,7 +52,7 @@ pub fn quadrant(c: Canvas, title: &str, x_desc: &str, points: &[Point]) -> Resul
         .light_line_style(WHITE)
         .bold_line_style(LIGHT)
         .x_desc(x_desc)
-        .y_desc("importance: share of R², %")
+        .y_desc(y_desc)
         .label_style(c.font(20))
         .axis_desc_style(c.font(20))
         .x_label_formatter(&|x| format!("{x:.prec$}", prec = if xr.end - xr.start < 1.0 { 2 } else { 1 }))
@@ -63,10 +71,10 @@ pub fn quadrant(c: Canvas, title: &str, x_desc: &str, points: &[Point]) -> Resul
     let (dx, dy) = (0.02 * (xr.end - xr.start), 0.03 * (yr.end - yr.start));
     chart
         .draw_series([
-            corner(xr.start + dx, yr.end - dy, HPos::Left, VPos::Top, "Fix first", VERMILLION),
-            corner(xr.end - dx, yr.end - dy, HPos::Right, VPos::Top, "Keep it up", GREEN),
-            corner(xr.end - dx, yr.start + dy, HPos::Right, VPos::Bottom, "Possible overkill", GREY),
-            corner(xr.start + dx, yr.start + dy, HPos::Left, VPos::Bottom, "Low priority", GREY),
+            corner(xr.start + dx, yr.end - dy, HPos::Left, VPos::Top, &fix, VERMILLION),
+            corner(xr.end - dx, yr.end - dy, HPos::Right, VPos::Top, &keep, GREEN),
+            corner(xr.end - dx, yr.start + dy, HPos::Right, VPos::Bottom, &overkill, GREY),
+            corner(xr.start + dx, yr.start + dy, HPos::Left, VPos::Bottom, &low, GREY),
         ])
         .map_err(|e| c.err(e))?;
     let whisker = BLUE.mix(0.55).stroke_width(2 * c.scale);
@@ -105,11 +113,14 @@ pub fn quadrant(c: Canvas, title: &str, x_desc: &str, points: &[Point]) -> Resul
             taken.push([a, y - 2, b, y + 2]);
         }
     }
+    // The corners' names as the font measures them (a template may translate them), with
+    // the inset they are drawn at.
+    let wide = |text: &str| extent(&font_at(22, false), &display(text)).0 + 40;
     let corner_names = [
-        [area[0], area[1], area[0] + 130, area[1] + 40],
-        [area[2] - 140, area[1], area[2], area[1] + 40],
-        [area[2] - 200, area[3] - 40, area[2], area[3]],
-        [area[0], area[3] - 40, area[0] + 150, area[3]],
+        [area[0], area[1], area[0] + wide(&fix), area[1] + 40],
+        [area[2] - wide(&keep), area[1], area[2], area[1] + 40],
+        [area[2] - wide(&overkill), area[3] - 40, area[2], area[3]],
+        [area[0], area[3] - 40, area[0] + wide(&low), area[3]],
     ];
     taken.extend(corner_names);
     let font = font_at(19, false);

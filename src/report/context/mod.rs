@@ -20,7 +20,8 @@ pub use method::*;
 
 use serde::Serialize;
 
-use super::{Chart, Files, OutcomeCharts};
+use super::charts::{Chart, OutcomeCharts};
+use super::Files;
 use crate::analysis::groups::{GroupFit, ShareDifference};
 use crate::analysis::{Analysis, OutcomeAnalysis};
 use crate::engine::{Driver, DriverTable, Method, RankBy};
