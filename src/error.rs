@@ -88,7 +88,8 @@ impl Error {
 }
 
 /// Why a group of rows cannot support a driver model.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
+#[serde(tag = "error", rename_all = "snake_case")]
 pub enum ModelError {
     #[error("only {n} {kind} rows for {p} drivers: a model needs at least {need} (p + 2); add data or drop drivers", need = p + 2)]
     TooFewRows { n: usize, p: usize, kind: &'static str },

@@ -233,7 +233,7 @@ fn a_duplicated_driver_shares_with_its_twin_and_is_flagged() {
     let alone = fit(&d, &["a", "b", "c"], &Options::default());
     close(t.r2, alone.r2, 1e-12, "R² with a twin");
     assert!(got.iter().all(|d| d.beta.is_none() && d.vif.is_none()));
-    assert!(t.method_notes.iter().any(|n| n.contains("collinear") && n.contains("a_twin")));
+    assert!(t.method_notes.iter().map(|n| n.to_string()).any(|n| n.contains("collinear") && n.contains("a_twin")));
     let json = serde_json::to_string(&t).unwrap();
     assert!(!json.contains("NaN") && !json.contains("null"), "{json}");
 }
@@ -246,7 +246,7 @@ fn constant_driver_gets_zero_and_a_note() {
     let t = fit(&data(x, d.y.clone(), None), &["a", "b", "c"], &Options::default());
     let c = by_name(&t, &["c"])[0];
     close(c.shapley.unwrap(), 0.0, 1e-12, "constant driver");
-    assert!(t.method_notes.iter().any(|n| n.contains("constant") && n.contains('c')));
+    assert!(t.method_notes.iter().map(|n| n.to_string()).any(|n| n.contains("constant") && n.contains('c')));
 }
 
 #[test]
@@ -283,7 +283,7 @@ fn sampled_shapley_is_close_to_exact_and_reproducible() {
     let opts = Options { approx: true, permutations: 4000, seed: 11, ..Options::default() };
     let a = fit(&d, &nr, &opts);
     let b = fit(&d, &nr, &opts);
-    assert!(a.shapley_method.as_deref().unwrap().starts_with("sampled, 4000"));
+    assert!(a.shapley_method.as_ref().unwrap().to_string().starts_with("sampled, 4000"));
     for ((x, y), e) in by_name(&a, &nr).iter().zip(by_name(&b, &nr)).zip(by_name(&exact, &nr)) {
         assert_eq!(x.shapley, y.shapley, "same seed, same values");
         let se = x.shapley_se.unwrap();
@@ -305,10 +305,10 @@ fn sampled_shapley_stops_at_its_tolerance() {
         fit(&d, &nr, &opts)
     };
     let loose = run(0.01);
-    assert!(loose.shapley_method.as_deref().unwrap().starts_with("sampled, 4096 random orderings"));
+    assert!(loose.shapley_method.as_ref().unwrap().to_string().starts_with("sampled, 4096 random orderings"));
     assert!(loose.drivers.iter().all(|x| x.shapley_se.unwrap() <= 0.01));
     let tight = run(1e-9);
-    assert!(tight.shapley_method.as_deref().unwrap().starts_with("sampled, 40000 random orderings"));
+    assert!(tight.shapley_method.as_ref().unwrap().to_string().starts_with("sampled, 40000 random orderings"));
     // More orderings, smaller errors: SE falls as 1/√m.
     for (l, t) in
         loose.drivers.iter().zip(&by_name(&tight, &loose.drivers.iter().map(|x| x.name.as_str()).collect::<Vec<_>>()))
@@ -330,12 +330,16 @@ fn beyond_30_drivers_shapley_is_sampled_and_dominance_skipped() {
         ..Options::default()
     };
     let t = fit(&d, &nr, &opts);
-    assert!(t.shapley_method.as_deref().unwrap().starts_with("sampled"));
+    assert!(t.shapley_method.as_ref().unwrap().to_string().starts_with("sampled"));
     assert!(t.drivers.iter().all(|d| d.shapley_se.is_some() && d.general_dominance.is_none()));
-    assert!(t.method_notes.iter().any(|n| n.contains("skipped")));
+    assert!(t.method_notes.iter().map(|n| n.to_string()).any(|n| n.contains("skipped")));
     // The bootstrap works on sampled values too, and says what that costs.
     assert!(t.drivers.iter().all(|d| d.ci_low.unwrap() <= d.ci_high.unwrap()));
-    assert!(t.method_notes.iter().any(|n| n.contains("random orderings; their Monte-Carlo error")));
+    assert!(t
+        .method_notes
+        .iter()
+        .map(|n| n.to_string())
+        .any(|n| n.contains("random orderings; their Monte-Carlo error")));
 }
 
 #[test]
@@ -411,9 +415,9 @@ fn pairwise_non_positive_definite_is_repaired_or_refused() {
     let t = DriverTable::fit_data(&numeric(), &specs(&["a", "b", "c"]), &listwise, Some(&(cols.clone(), None)), &opts)
         .unwrap();
     assert_eq!(t.correlation_matrix, "repaired");
-    assert!(t.method_notes.iter().any(|n| n.contains("nearest correlation matrix")));
+    assert!(t.method_notes.iter().map(|n| n.to_string()).any(|n| n.contains("nearest correlation matrix")));
     // No complete rows: the row-based methods say why they are missing instead of NaN.
-    assert!(t.method_notes.iter().any(|n| n.contains("Spearman correlations skipped")));
+    assert!(t.method_notes.iter().map(|n| n.to_string()).any(|n| n.contains("Spearman correlations skipped")));
     assert!(t.r2 >= 0.0 && t.r2 <= 1.0);
     let json = serde_json::to_string(&t).unwrap();
     assert!(!json.contains("NaN") && !json.contains("null"));
@@ -442,7 +446,11 @@ fn rank_by_another_field_or_one_not_run() {
         &Options { rank_by: Some(RankBy::Beta), ..Options::default() },
     );
     assert_eq!(t.rank_by, RankBy::Shapley);
-    assert!(t.method_notes.iter().any(|n| n.contains("ranked by shapley instead of beta")), "{:?}", t.method_notes);
+    assert!(
+        t.method_notes.iter().map(|n| n.to_string()).any(|n| n.contains("ranked by shapley instead of beta")),
+        "{:?}",
+        t.method_notes
+    );
 }
 
 // ---- the bootstrap ----
@@ -520,7 +528,10 @@ fn a_resample_that_cannot_be_fitted_is_counted_and_noted() {
     let u = t.uncertainty.as_ref().unwrap();
     assert!(u.bootstrap.failed > 50 && u.bootstrap.failed < 200, "failed {}", u.bootstrap.failed);
     assert!(
-        t.method_notes.iter().any(|n| n.contains("could not be fitted") && n.contains("same y score")),
+        t.method_notes
+            .iter()
+            .map(|n| n.to_string())
+            .any(|n| n.contains("could not be fitted") && n.contains("same y score")),
         "{:?}",
         t.method_notes
     );

@@ -127,6 +127,18 @@ fn coded(d: ModelData, outcome: &Outcome) -> ModelData {
     ModelData { y, ..d }
 }
 
+/// Why a change is not decomposed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum ChangeFailure {
+    /// Too few complete responses in a wave for the drivers.
+    TooFew { from: usize, to: usize, drivers: usize },
+    /// The pooled model's drivers are collinear or constant.
+    Collinear,
+    /// A moments file holds no rows to decompose.
+    NeedsRows,
+}
+
 /// Decomposes the change in `outcome`'s headline from wave `from` to wave `to` of column `wave`.
 pub fn explain(
     survey: &Survey,
@@ -135,12 +147,12 @@ pub fn explain(
     wave: &str,
     (from, to): (&str, &str),
     opts: &Options,
-) -> Result<Explained, String> {
+) -> Result<Explained, ChangeFailure> {
     let data = |w: &str| coded(responses.model_data(outcome, Some(&responses.rows_with(wave, w))), outcome);
     let (a, b) = (data(from), data(to));
     let p = survey.drivers.len();
     if a.n_used < p + 2 || b.n_used < p + 2 {
-        return Err(format!("too few complete responses ({} and {}) for {p} drivers", a.n_used, b.n_used));
+        return Err(ChangeFailure::TooFew { from: a.n_used, to: b.n_used, drivers: p });
     }
     let pooled = ModelData {
         names: a.names.clone(),
@@ -151,7 +163,7 @@ pub fn explain(
         n_dropped: 0,
     };
     let waves = Waves { from: Rows::new(&a), to: Rows::new(&b), pooled: Rows::new(&pooled), p };
-    let full = waves.parts(None).ok_or("the pooled model's drivers are collinear or constant")?;
+    let full = waves.parts(None).ok_or(ChangeFailure::Collinear)?;
 
     let resamples = opts.bootstrap;
     let seed = |label| Group::Wave { column: wave, label }.seed(opts.seed);

@@ -2,8 +2,6 @@
 //! beside a level), the random stream each one draws from, and why a group can have no
 //! ranking of its own.
 
-use std::fmt;
-
 use serde::Serialize;
 
 use crate::error::ModelError;
@@ -47,7 +45,8 @@ fn group_seed(seed: u64, name: &str) -> u64 {
 }
 
 /// Why a group has no driver table of its own.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
 pub enum NoRanking {
     /// Fewer complete responses than a group's ranking needs (`min_group_n`).
     TooFew {
@@ -57,18 +56,6 @@ pub enum NoRanking {
     /// The respondents without a value in the group's column.
     NoValue,
     Model(ModelError),
-}
-
-impl fmt::Display for NoRanking {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        match self {
-            NoRanking::TooFew { n, min } => {
-                write!(f, "only {n} complete responses, fewer than the {min} a ranking needs (min_group_n)")
-            }
-            NoRanking::NoValue => f.write_str("respondents without a value here"),
-            NoRanking::Model(e) => write!(f, "no driver model: {e}"),
-        }
-    }
 }
 
 /// Where intervals come from, which decides how a missing one is explained.

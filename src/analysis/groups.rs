@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::analysis::change::Explained;
+use crate::analysis::change::{ChangeFailure, Explained};
 use crate::analysis::group::{Group, Intervals, NoRanking};
 use crate::analysis::source::Source;
 use crate::engine::bootstrap::{self, Uncertainty};
@@ -20,27 +20,22 @@ use crate::schema::outcome::Outcome;
 use crate::schema::settings::Survey;
 use crate::schema::waves::WaveOrder;
 
+/// Why the groups' comparison of shares or the decomposition of a change is missing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum GroupsNote {
+    /// The last two waves' shares cannot be compared: one of them has no intervals.
+    NoShareShift { from: String, to: String, intervals: Intervals },
+    /// Why the headline moved between the last two waves is not decomposed.
+    NotDecomposed { metric: String, from: String, to: String, why: ChangeFailure },
+}
+
 /// Why a group has no ranking, and the headline it still gets.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct GroupNote {
     pub why: NoRanking,
     /// The headline's name ("NPS").
     pub metric: String,
-}
-
-impl std::fmt::Display for GroupNote {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        match &self.why {
-            NoRanking::Model(_) => write!(f, "{}", self.why),
-            why => write!(f, "{why}: {} only", self.metric),
-        }
-    }
-}
-
-impl Serialize for GroupNote {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
 }
 
 /// One group: its headline (with changes, for a wave) and its own driver table or why not.
@@ -57,7 +52,7 @@ pub struct GroupFit {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub year_change: Option<Change>,
     /// Why there is no driver ranking for this group.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::engine::notes::as_text_opt")]
     pub note: Option<GroupNote>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub table: Option<DriverTable>,
@@ -117,8 +112,8 @@ pub struct GroupAnalysis {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change_explained: Option<Explained>,
     /// Why a comparison or the decomposition is missing.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "crate::engine::notes::as_text")]
+    pub notes: Vec<GroupsNote>,
 }
 
 /// Runs the engine per wave (in time order) and per segment level of `source`, with the
@@ -165,18 +160,18 @@ pub fn analyse(
             })
             .collect();
         if let [.., a, b] = &out.waves[..] {
-            match share_shift(a, b, source.intervals(opts)) {
-                Ok(shift) => out.share_shift = Some(shift),
-                Err(why) => out.notes.push(why),
+            let (from, to) = (a.wave.clone(), b.wave.clone());
+            match share_shift(a, b) {
+                Some(shift) => out.share_shift = Some(shift),
+                None => out.notes.push(GroupsNote::NoShareShift {
+                    from: from.clone(),
+                    to: to.clone(),
+                    intervals: source.intervals(opts),
+                }),
             }
             match source.explain(wave, &a.wave, &b.wave, opts) {
                 Ok(e) => out.change_explained = Some(e),
-                Err(why) => out.notes.push(format!(
-                    "why {} moved between {} and {} is not decomposed: {why}",
-                    outcome.metric(),
-                    a.wave,
-                    b.wave
-                )),
+                Err(why) => out.notes.push(GroupsNote::NotDecomposed { metric: outcome.metric(), from, to, why }),
             }
         }
     }
@@ -197,24 +192,11 @@ pub fn analyse(
     out
 }
 
-/// Drivers' shares in wave `b` against wave `a`, or why they cannot be compared.
-fn share_shift(a: &WaveGroup, b: &WaveGroup, intervals: Intervals) -> Result<ShareShift, String> {
-    match (uncertainty(&a.fit), uncertainty(&b.fit)) {
-        (Some(ua), Some(ub)) => {
-            let table = b.fit.table.as_ref().expect("has uncertainty");
-            Ok(ShareShift { from: a.wave.clone(), to: b.wave.clone(), drivers: compare(table, ub, ua) })
-        }
-        _ => Err(format!(
-            "no comparison of driver shares between {} and {}: {}",
-            a.wave,
-            b.wave,
-            match intervals {
-                i if i.any() => "both waves need a ranking with bootstrap intervals",
-                Intervals::Bootstrap(_) => "it needs bootstrap intervals (--bootstrap N)",
-                Intervals::Replicates(_) => "it needs bootstrap intervals (make the sums with --replicates B)",
-            }
-        )),
-    }
+/// Drivers' shares in wave `b` against wave `a`, when both have intervals.
+fn share_shift(a: &WaveGroup, b: &WaveGroup) -> Option<ShareShift> {
+    let (ua, ub) = (uncertainty(&a.fit)?, uncertainty(&b.fit)?);
+    let table = b.fit.table.as_ref()?;
+    Some(ShareShift { from: a.wave.clone(), to: b.wave.clone(), drivers: compare(table, ub, ua) })
 }
 
 /// The options for the rest of the sample beside a segment level: only the bootstrapped

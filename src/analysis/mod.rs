@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use std::path::Path;
 
-use crate::engine::{DriverTable, Method, Missing, Options};
+use crate::engine::{DriverTable, Method, Missing, Note, Options};
 use crate::error::{Error, ModelError, Result};
 use crate::headline::benchmarks::{self, Benchmark};
 use crate::headline::scores::ScoreTable;
@@ -223,13 +223,8 @@ fn note_listwise_cost(table: &mut DriverTable, survey: &Survey, load: &LoadRepor
         .filter(|(_, n)| *n > 0)
         .collect();
     blanks.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
-    let worst: Vec<String> = blanks.iter().take(3).map(|(l, n)| format!("{l} ({n})")).collect();
-    table.method_notes.push(format!(
-        "listwise deletion left out {} of {all} respondents ({:.0}%) for a skipped answer; the drivers skipped most: {}. --missing em estimates the model from every answer instead",
-        table.n_dropped,
-        100.0 * table.n_dropped as f64 / all as f64,
-        if worst.is_empty() { "none (the outcome is what is missing)".to_string() } else { worst.join(", ") }
-    ));
+    let worst = blanks.iter().take(3).map(|&(l, n)| (l.to_string(), n)).collect();
+    table.method_notes.push(Note::ListwiseCost { dropped: table.n_dropped, of: all, worst });
 }
 
 /// The benchmark file's figures, if survey.toml names one; `waves` orders its waves.

@@ -21,23 +21,20 @@ pub(super) fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &C
     let opts = model.opts;
     let names = model.names();
     let p = names.len();
-    let list = |idx: &[usize]| prepare::list(&names, idx);
+    let list = |idx: &[usize]| idx.iter().map(|&j| names[j].to_string()).collect::<Vec<_>>();
     let m = &prep.moments;
     let mut notes = Vec::new();
     if model.outcome.kind == OutcomeKind::Ces {
-        notes.push("effort is better when lower, so correlations, betas and coefficients are signed by less effort: positive means a higher rating goes with less effort".into());
+        notes.push(Note::EffortSigned);
     }
     if !prep.constant.is_empty() {
-        notes.push(format!("constant in the rows used, so importance 0: {}", list(&prep.constant)));
+        notes.push(Note::Constant { drivers: list(&prep.constant) });
     }
     if prep.repaired {
-        notes.push("the pairwise correlation matrix was not positive definite and was replaced by the nearest correlation matrix (Higham 2002)".into());
+        notes.push(Note::Repaired);
     }
     if !prep.identified() {
-        notes.push(format!(
-            "perfectly collinear: {} duplicate(s) a combination of other drivers; betas, SEs, VIFs and logits are not identified and left out, and the relative-importance methods share importance among the collinear drivers",
-            list(&prep.redundant)
-        ));
+        notes.push(Note::Collinear { drivers: list(&prep.redundant) });
     }
 
     let mut drivers: Vec<Driver> = model
@@ -62,22 +59,17 @@ pub(super) fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &C
         }
         rows_used.insert("spearman", data.n_used);
     } else if opts.wants(Method::Corr) && data.rows {
-        notes.push(format!("Spearman correlations skipped: only {} complete rows", data.n_used));
+        notes.push(Note::SpearmanSkipped { rows: data.n_used });
     }
     if !data.rows {
-        let skipped: Vec<&str> = opts
-            .needing_rows()
-            .filter_map(|m| match m {
-                Method::Corr => Some("Spearman correlations"),
-                Method::Logit if !model.outcome.classes().is_empty() => Some("the logits"),
-                _ => None,
-            })
-            .collect();
+        // A logit of an outcome without classes (a numeric one) is not missed.
+        let skipped: Vec<Method> =
+            opts.needing_rows().filter(|&m| m != Method::Logit || !model.outcome.classes().is_empty()).collect();
         if !skipped.is_empty() {
-            notes.push(format!("computed from moments: {} need the rows and were skipped", skipped.join(" and ")));
+            notes.push(Note::NeedsRows { methods: skipped });
         }
         if data.weighted && opts.weights_are == WeightsAre::Sampling && opts.wants(Method::Ols) {
-            notes.push("computed from moments: the betas' standard errors are model-based, as lm(weights = w)".into());
+            notes.push(Note::ModelBasedFromMoments);
         }
     }
     let mut standard_errors = None;
@@ -97,7 +89,7 @@ pub(super) fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &C
             }
             (true, WeightsAre::Sampling) if !data.rows => StandardErrors::WeightedLm,
             (true, WeightsAre::Sampling) => {
-                notes.push(format!("design-based standard errors need complete rows: with {} the betas' SEs are model-based, as lm(weights = w)", if opts.missing == Missing::Em { "EM" } else { "pairwise deletion" }));
+                notes.push(Note::ModelBasedWithGaps { missing: opts.missing });
                 StandardErrors::WeightedLm
             }
             (true, WeightsAre::Frequency) => StandardErrors::WeightedLm,
@@ -108,18 +100,14 @@ pub(super) fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &C
             d.relative_weight = Some(*v);
         }
     } else if opts.wants(Method::Relweights) {
-        notes.push("relative weights not computed: the eigen-decomposition of the driver correlations failed".into());
+        notes.push(Note::RelweightsFailed);
     }
 
     let mut shapley_method = None;
     if let Some(s) = &est.shapley {
         shapley_method = Some(match s.permutations {
-            0 => format!("exact, all {} subsets", 1u64 << p),
-            k => format!(
-                "sampled, {k} random orderings (seed {}{}); see shapley_se",
-                opts.seed,
-                opts.tolerance.map(|t| format!(", until every SE ≤ {t}")).unwrap_or_default()
-            ),
+            0 => ShapleyMethod::Exact { subsets: 1u64 << p },
+            k => ShapleyMethod::Sampled { orderings: k, seed: opts.seed, tolerance: opts.tolerance },
         });
         let total: f64 = s.values.iter().sum();
         for (j, d) in drivers.iter_mut().enumerate() {
@@ -142,16 +130,12 @@ pub(super) fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &C
     });
     let subsets_wanted = opts.wants(Method::Dominance) || opts.wants(Method::Kruskal);
     if subsets_wanted && est.kruskal.is_none() && est.dominance.is_none() {
-        notes.push(format!(
-            "dominance analysis and Kruskal's measure need all 2^p subsets and were skipped ({p} drivers; exact up to {})",
-            shapley::MAX_EXACT
-        ));
+        notes.push(Note::SubsetsSkipped { drivers: p, max_exact: shapley::MAX_EXACT });
     }
 
     let classes = model.outcome.classes();
     if opts.wants(Method::Logit) && !classes.is_empty() && est.logits.is_empty() && data.rows {
-        let names: Vec<&str> = classes.iter().map(|c| c.name).collect();
-        notes.push(format!("{} logits skipped: collinear drivers or too few complete rows", names.join("/")));
+        notes.push(Note::LogitsSkipped { classes: classes.iter().map(|c| c.name).collect() });
     }
     let mut pseudo_r2 = BTreeMap::new();
     for (class, fit) in &est.logits {
@@ -163,7 +147,7 @@ pub(super) fn assemble(model: &Model, prep: &Prepared, est: &Estimates, data: &C
                 pseudo_r2.insert(format!("{class}_pseudo_r2"), f.pseudo_r2);
                 rows_used.insert("logit", data.n_used);
             }
-            Err(why) => notes.push(format!("{} logit not fitted: {why}", class.replace('_', " "))),
+            Err(why) => notes.push(Note::LogitFailed { class, why: *why }),
         }
     }
 
@@ -204,18 +188,13 @@ fn direction(corr: f64, beta: Option<f64>) -> &'static str {
 /// Sorts by `key`, largest first, and numbers the ranks. A key these data could not give
 /// (betas of collinear drivers, Spearman without complete rows) falls back to Shapley or
 /// the correlation, with a note.
-fn rank(drivers: &mut [Driver], key: RankBy, notes: &mut Vec<String>) -> RankBy {
+fn rank(drivers: &mut [Driver], key: RankBy, notes: &mut Vec<Note>) -> RankBy {
     let usable = |k: RankBy| drivers.iter().all(|d| d.field(k).is_some());
     let key = if usable(key) {
         key
     } else {
         let fallback = if usable(RankBy::Shapley) { RankBy::Shapley } else { RankBy::Corr };
-        notes.push(format!(
-            "ranked by {} instead of {}: {} could not be computed on these data",
-            fallback.name(),
-            key.name(),
-            key.name()
-        ));
+        notes.push(Note::RankedInstead { asked: key, by: fallback });
         fallback
     };
     let k = |d: &Driver| d.field(key).unwrap_or(f64::NEG_INFINITY);

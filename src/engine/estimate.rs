@@ -5,6 +5,7 @@
 
 use super::dominance::Dominance;
 use super::logit::{self, Logit};
+use super::notes::LogitFailure;
 use super::ols::Ols;
 use super::prepare::Prepared;
 use super::shapley::{self, Shapley};
@@ -28,7 +29,7 @@ pub struct Estimates {
     pub dominance: Option<Dominance>,
     /// One logit per class of the outcome (promoter, detractor, satisfied, high effort),
     /// by class name; `Err` says why it was not fitted.
-    pub logits: Vec<(&'static str, Result<Logit, String>)>,
+    pub logits: Vec<(&'static str, Result<Logit, LogitFailure>)>,
 }
 
 /// Runs the methods in `opts`. `rows` are the complete rows (enough of them for a model)
@@ -87,7 +88,7 @@ fn logits(
     outcome: &Outcome,
     rows: Option<&ModelData>,
     opts: &Options,
-) -> Vec<(&'static str, Result<Logit, String>)> {
+) -> Vec<(&'static str, Result<Logit, LogitFailure>)> {
     match (opts.wants(Method::Logit), prep.identified(), rows) {
         (true, true, Some(d)) => {
             // The rows hold the oriented outcome: sign × y is the answer as given.

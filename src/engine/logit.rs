@@ -11,6 +11,7 @@
 use linfa_linalg::cholesky::InverseC;
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 
+use super::notes::LogitFailure;
 use crate::load::ModelData;
 use crate::stats::moments::{blocks, weighted_cross, weighted_sum, BLOCK};
 
@@ -20,11 +21,11 @@ pub struct Logit {
 }
 
 /// Fits P(class | ratings); `Err` explains why it could not be fitted.
-pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, String> {
+pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, LogitFailure> {
     let y: Vec<f64> = d.y.iter().map(|&v| if in_class(v) { 1.0 } else { 0.0 }).collect();
     let positives = y.iter().filter(|&&v| v == 1.0).count();
     if positives == 0 || positives == y.len() {
-        return Err(format!("every complete row is {} the class", if positives == 0 { "outside" } else { "in" }));
+        return Err(if positives == 0 { LogitFailure::NoneInClass } else { LogitFailure::AllInClass });
     }
     let ones = Array1::ones(y.len());
     let w = d.w.as_ref().unwrap_or(&ones).as_slice().expect("weights are contiguous");
@@ -37,7 +38,7 @@ pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, Strin
     let ll0 = in_class * base.ln() + (total - in_class) * (1.0 - base).ln();
     let odds_ratio = coef.slice(s![1..]).mapv(f64::exp).to_vec();
     if odds_ratio.iter().any(|o| !o.is_finite() || *o == 0.0) {
-        return Err("the ratings separate the class perfectly: odds ratios are infinite".into());
+        return Err(LogitFailure::Separated);
     }
     Ok(Logit { odds_ratio, pseudo_r2: 1.0 - ll / ll0 })
 }
@@ -45,7 +46,7 @@ pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, Strin
 /// Weighted maximum likelihood: the coefficients, intercept first. With many rows the
 /// Newton steps start from the same fit on every [`THIN`]th row, which is already close:
 /// a few passes over all rows fewer.
-fn irls(x: &Array2<f64>, y: &[f64], w: &[f64]) -> Result<Array1<f64>, String> {
+fn irls(x: &Array2<f64>, y: &[f64], w: &[f64]) -> Result<Array1<f64>, LogitFailure> {
     // The blocks read rows as contiguous slices.
     let x = x.as_standard_layout();
     let mut start = intercept_only(y, w, x.ncols());
@@ -78,7 +79,13 @@ fn intercept_only(y: &[f64], w: &[f64], p: usize) -> Array1<f64> {
 /// weighted by their curvature, times the rows). Once the steps are small the Hessian
 /// hardly changes, so it is kept and later passes sum only the gradient (the chord
 /// method: the same answer, the gradient zero, at a fraction of the cost per pass).
-fn newton(x: ArrayView2<f64>, y: &[f64], w: &[f64], mut b: Array1<f64>, tolerance: f64) -> Result<Array1<f64>, String> {
+fn newton(
+    x: ArrayView2<f64>,
+    y: &[f64],
+    w: &[f64],
+    mut b: Array1<f64>,
+    tolerance: f64,
+) -> Result<Array1<f64>, LogitFailure> {
     const KEEP_HESSIAN_BELOW: f64 = 1e-3;
     let (n, p) = x.dim();
     let k = p + 1;
@@ -119,8 +126,7 @@ fn newton(x: ArrayView2<f64>, y: &[f64], w: &[f64], mut b: Array1<f64>, toleranc
             }
         }
         if fresh {
-            let inv =
-                hessian.invc().map_err(|_| "the ratings separate the class perfectly or are collinear".to_string())?;
+            let inv = hessian.invc().map_err(|_| LogitFailure::SeparatedOrCollinear)?;
             inverse = Some(inv);
         }
         let step = inverse.as_ref().expect("computed on the first pass").dot(&grad);
@@ -140,7 +146,7 @@ fn newton(x: ArrayView2<f64>, y: &[f64], w: &[f64], mut b: Array1<f64>, toleranc
             inverse = None;
         }
     }
-    Err("logistic fit did not converge in 100 Newton steps (perfect separation?)".into())
+    Err(LogitFailure::NoConvergence)
 }
 
 /// The log-likelihood of coefficients `b` (intercept first).

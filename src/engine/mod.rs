@@ -10,6 +10,7 @@ pub mod dominance;
 pub mod estimate;
 pub mod kruskal;
 pub mod logit;
+pub mod notes;
 pub mod ols;
 pub mod prepare;
 pub mod relweights;
@@ -25,8 +26,9 @@ use assemble::{assemble, split, Counts};
 mod table;
 
 pub use crate::schema::options::{Options, Progress, Tick};
+pub use notes::Note;
 pub use prepare::{ModelError, Prepared};
-pub use table::{Driver, DriverTable, StandardErrors};
+pub use table::{Driver, DriverTable, ShapleyMethod, StandardErrors};
 
 use crate::load::{GappyColumns, ModelData, Responses};
 pub use crate::schema::choices::{Method, Missing, NonPd, RankBy};
@@ -181,10 +183,7 @@ impl DriverTable {
         let est = estimate::estimate(&prep, outcome, None, false, opts);
         let mut table = assemble(&model, &prep, &est, &counts);
         if !replicates.is_empty() {
-            table.method_notes.push(format!(
-                "intervals from the sums' {} Poisson bootstrap replicates (each respondent weighted by a Poisson(1) draw per replicate; Chamandy et al. 2012), not from resampled rows",
-                replicates.len()
-            ));
+            table.method_notes.push(Note::Replicates { count: replicates.len() });
             table.bootstrap(&model, &Source::Replicates(replicates), &est);
         }
         Ok(table)

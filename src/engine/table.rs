@@ -165,7 +165,8 @@ pub struct DriverTable {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub standard_errors: Option<StandardErrors>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub shapley_method: Option<String>,
+    #[serde(serialize_with = "super::notes::as_text_opt")]
+    pub shapley_method: Option<ShapleyMethod>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub complete_dominance: Option<Vec<[String; 2]>>,
     /// McFadden's pseudo-R² of each logit: `promoter_pseudo_r2`, `satisfied_pseudo_r2`, ….
@@ -174,10 +175,21 @@ pub struct DriverTable {
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub uncertainty: Option<Uncertainty>,
     /// Warnings and explanations a reader of the numbers needs.
-    pub method_notes: Vec<String>,
+    #[serde(serialize_with = "super::notes::as_text")]
+    pub method_notes: Vec<Note>,
     /// Sorted by rank.
     pub drivers: Vec<Driver>,
     /// Pearson correlations between the drivers, rows and columns in the order of
     /// `drivers`: which ratings move together and so share importance.
     pub driver_correlations: Vec<Vec<f64>>,
+}
+
+/// How the Shapley values were computed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ShapleyMethod {
+    /// Every one of the 2^p subsets.
+    Exact { subsets: u64 },
+    /// From random orderings, seeded; until every SE is at most `tolerance`, when given.
+    Sampled { orderings: usize, seed: u64, tolerance: Option<f64> },
 }

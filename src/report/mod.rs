@@ -8,6 +8,7 @@ mod context;
 mod html;
 mod markdown;
 pub mod template;
+mod words;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -19,6 +19,9 @@ const BUILTIN: &str = include_str!("../../templates/report.md.j2");
 /// The template as report.md (markdown-escaped) and as the charts' words (plain).
 const REPORT: &str = "report";
 const CHARTS: &str = "charts";
+const BUILTIN_CHARTS: &str = "built-in charts";
+/// The macro that gives a chart's words.
+const CHART_WORDS: &str = "chart_words";
 
 /// A checked template: its text, and the file it came from (none for the built-in one).
 #[derive(Debug, Clone)]
@@ -52,9 +55,10 @@ impl Template {
         // Data-derived text is printed escaped; `code` prints a column or file name as a
         // code span (already safe, so not escaped twice).
         // The charts' words are the same template read as plain text: a PNG is no markdown.
-        env.set_auto_escape_callback(
-            |name| if name == CHARTS { AutoEscape::None } else { AutoEscape::Custom("markdown") },
-        );
+        env.set_auto_escape_callback(|name| match name {
+            CHARTS | BUILTIN_CHARTS => AutoEscape::None,
+            _ => AutoEscape::Custom("markdown"),
+        });
         env.set_formatter(|out, state, value| {
             if value.is_safe() || state.auto_escape() == AutoEscape::None {
                 return minijinja::escape_formatter(out, state, value);
@@ -64,6 +68,7 @@ impl Template {
         env.add_filter("code", |s: String| Value::from_safe_string(super::markdown::code(&s)));
         env.add_template(REPORT, &self.source).map_err(|e| self.error(e))?;
         env.add_template(CHARTS, &self.source).map_err(|e| self.error(e))?;
+        env.add_template(BUILTIN_CHARTS, BUILTIN).map_err(|e| self.error(e))?;
         Ok(env)
     }
 
@@ -72,12 +77,15 @@ impl Template {
     pub fn render(&self, context: &impl Serialize, draw: impl FnOnce(&Words) -> Result<()>) -> Result<String> {
         let env = self.environment()?;
         let charts = env.get_template(CHARTS).map_err(|e| self.error(e))?;
-        let captured = charts.render_captured(context).map_err(|e| self.error(e))?;
+        let mut captured = charts.render_captured(context).map_err(|e| self.error(e))?;
+        // A template that words no chart leaves them the built-in (English) words.
+        if captured.state().lookup(CHART_WORDS).is_none() {
+            let builtin = env.get_template(BUILTIN_CHARTS).map_err(|e| self.error(e))?;
+            captured = builtin.render_captured(context).map_err(|e| self.error(e))?;
+        }
         let state = captured.state();
         let words = |chart: &Chart, part: &str| {
-            state
-                .call_macro("chart_words", &[Value::from_serialize(chart), Value::from(part)])
-                .map_err(|e| self.error(e))
+            state.call_macro(CHART_WORDS, &[Value::from_serialize(chart), Value::from(part)]).map_err(|e| self.error(e))
         };
         draw(&words)?;
         let template = env.get_template(REPORT).map_err(|e| self.error(e))?;

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::engine::estimate::{estimate, Estimates};
+use crate::engine::notes::{Note, ResampleFailure};
 use crate::engine::{Method, Model, RankBy, Source};
 
 /// Two-sided level of every interval.
@@ -24,7 +25,7 @@ pub const LEVEL: f64 = 0.95;
 /// Random orderings per resample when Shapley values are sampled (above 24 drivers): the
 /// resampling spread dwarfs their Monte-Carlo error, which only widens the intervals a
 /// little, while 10,000 orderings a resample would take minutes.
-const RESAMPLE_PERMUTATIONS: usize = 1000;
+pub const RESAMPLE_PERMUTATIONS: usize = 1000;
 
 /// The bootstrap's findings. Serialised at the top level of the driver table; the
 /// per-driver parts are copied onto the drivers' rows.
@@ -50,7 +51,7 @@ pub struct Uncertainty {
     #[serde(skip)]
     names: Vec<String>,
     #[serde(skip)]
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 impl Uncertainty {
@@ -123,25 +124,20 @@ struct Sample {
 
 /// Runs `model.opts.bootstrap` resamples of `source`. `full` is the fit on all rows (its
 /// point estimates order the differences). `Err` is a note: why there are no intervals.
-pub fn run(model: &Model, source: &Source, full: &Estimates, ranked_by: RankBy) -> Result<Uncertainty, String> {
+pub fn run(model: &Model, source: &Source, full: &Estimates, ranked_by: RankBy) -> Result<Uncertainty, Note> {
     let b = model.opts.bootstrap;
     let samples = resample(model, source, full)?;
-    let failed: Vec<&String> = samples.iter().filter_map(|s| s.as_ref().err()).collect();
+    let failed: Vec<&ResampleFailure> = samples.iter().filter_map(|s| s.as_ref().err()).collect();
     let ok: Vec<&Sample> = samples.iter().filter_map(|s| s.as_ref().ok()).collect();
     let mut notes = Vec::new();
     if full.shapley.as_ref().is_some_and(|s| s.permutations > 0) {
-        notes.push(format!(
-            "each bootstrap resample estimates the Shapley values from at most {RESAMPLE_PERMUTATIONS} random orderings; their Monte-Carlo error makes the intervals slightly wider"
-        ));
+        notes.push(Note::SampledResamples { orderings: RESAMPLE_PERMUTATIONS });
     }
     if let Some(first) = failed.first() {
         if ok.is_empty() {
-            return Err(format!("no bootstrap intervals: none of the {b} resamples could be fitted (e.g. {first})"));
+            return Err(Note::NoResampleFitted { of: b, example: (*first).clone() });
         }
-        notes.push(format!(
-            "{} of {b} bootstrap resamples could not be fitted (e.g. {first}) and were left out of the intervals",
-            failed.len()
-        ));
+        notes.push(Note::ResamplesFailed { failed: failed.len(), of: b, example: (*first).clone() });
     }
     let statistic = |s: &Sample| -> Vec<f64> {
         match ranked_by {
@@ -239,7 +235,7 @@ pub fn run(model: &Model, source: &Source, full: &Estimates, ranked_by: RankBy) 
 
 /// Refits the interval methods on each resample, in resample order; `Err` for one that
 /// cannot be fitted, with the reason.
-fn resample(model: &Model, source: &Source, full: &Estimates) -> Result<Vec<Result<Sample, String>>, String> {
+fn resample(model: &Model, source: &Source, full: &Estimates) -> Result<Vec<Result<Sample, ResampleFailure>>, Note> {
     let opts = model.opts;
     let mut inner = opts.clone();
     inner.methods = [(Method::Shapley, full.shapley.is_some()), (Method::Relweights, full.relative_weights.is_some())]
@@ -247,9 +243,7 @@ fn resample(model: &Model, source: &Source, full: &Estimates) -> Result<Vec<Resu
         .filter_map(|(m, run)| run.then_some(m))
         .collect();
     if inner.methods.is_empty() {
-        return Err(
-            "no bootstrap: it resamples Shapley values and relative weights, and neither was run (--method)".into()
-        );
+        return Err(Note::NothingToResample);
     }
     inner.permutations = inner.permutations.min(RESAMPLE_PERMUTATIONS);
     let pairwise = source.is_pairwise();
@@ -258,15 +252,17 @@ fn resample(model: &Model, source: &Source, full: &Estimates) -> Result<Vec<Resu
     Ok((0..opts.bootstrap)
         .into_par_iter()
         .map(|k| {
-            let result =
-                model.prepare(source.resample(k, opts.seed), pairwise).map_err(|e| e.to_string()).and_then(|prep| {
+            let result = model
+                .prepare(source.resample(k, opts.seed), pairwise)
+                .map_err(|error| ResampleFailure::Model { error })
+                .and_then(|prep| {
                     let mut o = inner.clone();
                     o.seed = opts.seed ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
                     let e = estimate(&prep, model.outcome, None, pairwise, &o);
                     let sample = Sample { shapley: e.shapley.map(|s| s.values), relative_weights: e.relative_weights };
                     let complete = sample.shapley.is_some() == full.shapley.is_some()
                         && sample.relative_weights.is_some() == full.relative_weights.is_some();
-                    complete.then_some(sample).ok_or_else(|| "a numerical failure".to_string())
+                    complete.then_some(sample).ok_or(ResampleFailure::Numerical)
                 });
             opts.progress.tell(crate::engine::Tick::Done);
             result

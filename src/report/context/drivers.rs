@@ -19,11 +19,11 @@ pub struct DriversView {
     pub class: Option<String>,
     pub bootstrap: Option<BootstrapView>,
     pub rows: Vec<DriverRow>,
-    pub shapley_method: Option<String>,
+    pub shapley_method: Option<Said>,
     pub complete_dominance: Option<Vec<String>>,
     /// Drivers whose direction is not plainly positive, explained.
     pub not_positive: Vec<DirectionNote>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Said>,
 }
 
 #[derive(Serialize)]
@@ -124,7 +124,7 @@ impl DriversView {
                     suppressor: is_suppressor(x),
                 })
                 .collect(),
-            shapley_method: d.shapley_method.clone(),
+            shapley_method: d.shapley_method.as_ref().map(Said::of),
             complete_dominance: d.complete_dominance.as_ref().map(|pairs| {
                 let mut pairs = pairs.clone();
                 pairs.sort_by_key(|[a, b]| (find(a).map(|x| x.rank), find(b).map(|x| x.rank)));
@@ -142,7 +142,7 @@ impl DriversView {
                     suppressor: is_suppressor(x),
                 })
                 .collect(),
-            notes: d.method_notes.clone(),
+            notes: d.method_notes.iter().map(Said::of).collect(),
         }
     }
 }

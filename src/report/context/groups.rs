@@ -11,7 +11,24 @@ pub struct GroupTable {
     pub columns: Vec<String>,
     pub rows: Vec<GroupRow>,
     /// Groups without a ranking, and why.
-    pub notes: Vec<String>,
+    pub notes: Vec<Unranked>,
+}
+
+/// A group without a ranking: its name, its size, and why.
+#[derive(Serialize)]
+pub struct Unranked {
+    /// The outcome's label.
+    pub outcome: String,
+    pub group: String,
+    pub n: usize,
+    pub note: Said,
+}
+
+impl Unranked {
+    pub fn of(outcome: &str, group: &str, fit: &GroupFit) -> Option<Unranked> {
+        let note = Said::of(fit.note.as_ref()?);
+        Some(Unranked { outcome: outcome.to_string(), group: group.to_string(), n: fit.n, note })
+    }
 }
 
 #[derive(Serialize)]
@@ -22,6 +39,7 @@ pub struct GroupRow {
 
 impl GroupTable {
     pub(super) fn of(
+        outcome: &str,
         by: &str,
         pooled: &DriverTable,
         groups: &[(&str, &GroupFit)],
@@ -53,7 +71,7 @@ impl GroupTable {
                     cells: groups.iter().enumerate().map(|(k, (_, fit))| cell(k, fit, &d.name)).collect(),
                 })
                 .collect(),
-            notes: groups.iter().filter_map(|(name, fit)| Some(format!("{name}: {}", fit.note.as_ref()?))).collect(),
+            notes: groups.iter().filter_map(|(name, fit)| Unranked::of(outcome, name, fit)).collect(),
         }
     }
 }

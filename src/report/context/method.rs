@@ -31,7 +31,7 @@ pub struct DataView {
     /// listwise or pairwise.
     pub missing: String,
     /// Waves and segments too small (or too uniform) to rank, with the outcome.
-    pub small_groups: Vec<String>,
+    pub small_groups: Vec<Unranked>,
     pub notes: Vec<String>,
 }
 
@@ -74,9 +74,7 @@ impl DataView {
                 let label = &o.outcome.label;
                 let waves = o.groups.waves.iter().map(|w| (w.wave.as_str(), &w.fit));
                 let segments = o.groups.segments.values().flatten().map(|g| (g.group.as_str(), &g.fit));
-                waves.chain(segments).filter_map(move |(name, fit)| {
-                    Some(format!("{label}, {name} (n {}): {}", fit.n, fit.note.as_ref()?))
-                })
+                waves.chain(segments).filter_map(move |(name, fit)| Unranked::of(label, name, fit))
             })
             .collect();
         DataView {

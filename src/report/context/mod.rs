@@ -65,6 +65,34 @@ impl<'a> Report<'a> {
     }
 }
 
+/// Something the engine or the pipeline found, as a template sees it: its `kind` and its
+/// numbers (to word it itself), and its English words as `text`. Printed alone, it is its
+/// text.
+#[derive(Debug, Clone)]
+pub struct Said {
+    pub fields: serde_json::Value,
+    pub text: String,
+}
+
+impl Said {
+    pub fn of<T: Serialize + std::fmt::Display>(x: &T) -> Said {
+        Said { fields: serde_json::to_value(x).unwrap_or_default(), text: x.to_string() }
+    }
+}
+
+impl Serialize for Said {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let fields = self.fields.as_object();
+        let mut map = s.serialize_map(None)?;
+        for (k, v) in fields.into_iter().flatten() {
+            map.serialize_entry(k, v)?;
+        }
+        map.serialize_entry("text", &self.text)?;
+        map.end()
+    }
+}
+
 #[derive(Serialize)]
 pub struct OutcomeView<'a> {
     pub label: &'a str,
@@ -94,7 +122,7 @@ pub struct OutcomeView<'a> {
     pub share_shift: Option<ShareShiftView>,
     pub by_wave: Option<GroupTable>,
     pub by_segment: Vec<GroupTable>,
-    pub group_notes: &'a [String],
+    pub group_notes: Vec<Said>,
     pub benchmarks: Vec<BenchmarkRow>,
     pub breakdowns: Vec<Breakdown>,
     pub files: FilesView,
@@ -128,7 +156,7 @@ impl<'a> OutcomeView<'a> {
             }),
             by_wave: o.drivers.as_ref().filter(|_| !o.groups.waves.is_empty()).map(|d| {
                 let groups: Vec<(&str, &GroupFit)> = o.groups.waves.iter().map(|x| (x.wave.as_str(), &x.fit)).collect();
-                GroupTable::of(a.survey.wave.as_deref().unwrap_or("wave"), d, &groups, None)
+                GroupTable::of(&out.label, a.survey.wave.as_deref().unwrap_or("wave"), d, &groups, None)
             }),
             by_segment: o
                 .drivers
@@ -142,12 +170,12 @@ impl<'a> OutcomeView<'a> {
                                 groups.iter().map(|x| (x.group.as_str(), &x.fit)).collect();
                             let versus: Vec<Option<&[ShareDifference]>> =
                                 groups.iter().map(|x| x.versus_rest.as_deref()).collect();
-                            GroupTable::of(col, d, &fits, Some(&versus))
+                            GroupTable::of(&out.label, col, d, &fits, Some(&versus))
                         })
                         .collect()
                 })
                 .unwrap_or_default(),
-            group_notes: &o.groups.notes,
+            group_notes: o.groups.notes.iter().map(Said::of).collect(),
             benchmarks: o
                 .scores
                 .benchmarks
