@@ -51,7 +51,15 @@ impl Template {
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_keep_trailing_newline(true);
-        env.add_filter("capitalised", |s: String| super::capitalised(&s));
+        // A macro's output is already escaped: capitalising keeps it so.
+        env.add_filter("capitalised", |v: Value| {
+            let s = super::capitalised(&v.to_string());
+            if v.is_safe() {
+                Value::from_safe_string(s)
+            } else {
+                Value::from(s)
+            }
+        });
         // Data-derived text is printed escaped; `code` prints a column or file name as a
         // code span (already safe, so not escaped twice).
         // The charts' words are the same template read as plain text: a PNG is no markdown.
@@ -76,15 +84,22 @@ impl Template {
     /// (the template's `chart_words` macro, as plain text).
     pub fn render(&self, context: &impl Serialize, draw: impl FnOnce(&Words) -> Result<()>) -> Result<String> {
         let env = self.environment()?;
-        let charts = env.get_template(CHARTS).map_err(|e| self.error(e))?;
-        let mut captured = charts.render_captured(context).map_err(|e| self.error(e))?;
-        // A template that words no chart leaves them the built-in (English) words.
-        if captured.state().lookup(CHART_WORDS).is_none() {
-            let builtin = env.get_template(BUILTIN_CHARTS).map_err(|e| self.error(e))?;
-            captured = builtin.render_captured(context).map_err(|e| self.error(e))?;
-        }
-        let state = captured.state();
+        // The words are evaluated when the first chart asks for them: a report without
+        // charts needs none.
+        let captured = std::cell::OnceCell::new();
+        let evaluate = || -> Result<minijinja::Captured> {
+            let own = env.get_template(CHARTS).and_then(|t| t.render_captured(context)).map_err(|e| self.error(e))?;
+            if own.state().lookup(CHART_WORDS).is_some() {
+                return Ok(own);
+            }
+            // A template that words no chart leaves them the built-in (English) words.
+            env.get_template(BUILTIN_CHARTS).and_then(|t| t.render_captured(context)).map_err(|e| self.error(e))
+        };
         let words = |chart: &Chart, part: &str| {
+            if captured.get().is_none() {
+                let _ = captured.set(evaluate()?);
+            }
+            let state = captured.get().expect("set above").state();
             state.call_macro(CHART_WORDS, &[Value::from_serialize(chart), Value::from(part)]).map_err(|e| self.error(e))
         };
         draw(&words)?;

@@ -319,19 +319,16 @@ impl Outcome {
         }
     }
 
-    /// Answers in `band`, in words, for a chart legend: "promoters (9–10)".
-    pub fn band_legend(&self, band: Band) -> String {
-        let names = self.band_names().expect("only kinds with bands are drawn as bands");
-        let name = names[band as usize].replace('_', " ");
+    /// The answers in `band`: "9–10", "7–8", "4".
+    pub fn band_range(&self, band: Band) -> String {
         let (low_max, high_min) = self.cuts().expect("kinds with bands have cuts");
         let s = self.scale.expect("kinds with bands have a scale");
-        let range = match band {
+        match band {
             Band::Low => format!("{}–{}", s.min, low_max),
             Band::Mid if high_min - low_max == 2.0 => format!("{}", low_max + 1.0),
             Band::Mid => format!("{}–{}", low_max + 1.0, high_min - 1.0),
             Band::High => format!("{}–{}", high_min, s.max),
-        };
-        format!("{name} ({range})")
+        }
     }
 
     /// Shares (NPS, % satisfied) use the binomial-style variance with n; means use the
@@ -361,32 +358,20 @@ impl Outcome {
         }
     }
 
-    /// Units of a change in the headline: "points" (NPS, % satisfied) or "" for a mean.
-    pub fn points(&self) -> &'static str {
-        if self.is_share() {
-            " points"
-        } else {
-            ""
-        }
-    }
-
-    /// The headline as a chart shows it above a bar: "NPS +12.3", "62.5%", "effort 3.41",
-    /// "mean 3.41".
-    pub fn headline(&self, value: f64) -> String {
-        match self.kind {
-            OutcomeKind::Nps => format!("NPS {value:+.1}"),
-            OutcomeKind::Csat | OutcomeKind::Binary => format!("{value:.1}%"),
-            OutcomeKind::Ces => format!("effort {value:.2}"),
-            OutcomeKind::Numeric => format!("mean {value:.2}"),
-        }
-    }
-
     /// A value or change of the headline in a table: signed for NPS, 1 decimal for shares, 2 for means.
     pub fn value(&self, v: f64) -> String {
         match self.kind {
             OutcomeKind::Nps => format!("{v:+.1}"),
             OutcomeKind::Csat | OutcomeKind::Binary => format!("{v:.1}"),
             _ => format!("{v:.2}"),
+        }
+    }
+
+    /// The headline as it is reported: "+12.3" (NPS), "62.5%" (a share), "3.41" (a mean).
+    pub fn headline_value(&self, v: f64) -> String {
+        match self.kind {
+            OutcomeKind::Csat | OutcomeKind::Binary => format!("{v:.1}%"),
+            _ => self.value(v),
         }
     }
 
@@ -443,14 +428,14 @@ mod tests {
         // Top two boxes satisfied, bottom two dissatisfied, 3 neutral.
         let bands: Vec<_> = [1., 2., 3., 4., 5.].iter().map(|&x| csat.band(x).unwrap()).collect();
         assert_eq!(bands, [Band::Low, Band::Low, Band::Mid, Band::High, Band::High]);
-        assert_eq!(csat.band_legend(Band::High), "satisfied (4–5)");
+        assert_eq!((csat.band_names().unwrap()[2], csat.band_range(Band::High).as_str()), ("satisfied", "4–5"));
         let ces = spec(OutcomeKind::Ces).resolve().unwrap();
         assert_eq!((ces.scale, ces.cutoff), (Some(Scale { min: 1.0, max: 7.0 }), Some(5.0)));
-        assert_eq!(ces.band_legend(Band::Low), "low effort (1–3)");
-        assert_eq!(ces.band_legend(Band::Mid), "moderate effort (4)");
+        assert_eq!((ces.band_names().unwrap()[0], ces.band_range(Band::Low).as_str()), ("low_effort", "1–3"));
+        assert_eq!((ces.band_names().unwrap()[1], ces.band_range(Band::Mid).as_str()), ("moderate_effort", "4"));
         assert_eq!(ces.sign(), -1.0);
         let nps = Outcome::nps("ltr");
-        assert_eq!(nps.band_legend(Band::Mid), "passives (7–8)");
+        assert_eq!((nps.band_names().unwrap()[1], nps.band_range(Band::Mid).as_str()), ("passives", "7–8"));
         assert_eq!([0., 6., 7., 8., 9., 10.].map(|x| nps.code(x)), [-100., -100., 0., 0., 100., 100.]);
     }
 

@@ -5,7 +5,17 @@ use super::*;
 
 /// Stacked bars of the outcome's three answer bands per group (detractors / passives /
 /// promoters for NPS), worst at the bottom, with the headline on top.
-pub fn composition(c: Canvas, title: &str, y_desc: &str, outcome: &Outcome, rows: &[ScoreStats]) -> Result<()> {
+/// `bands`: each band's words, low to high; `prefix` comes before the headline above a
+/// bar ("NPS +12.3").
+pub fn composition(
+    c: Canvas,
+    title: &str,
+    y_desc: &str,
+    bands: &[String; 3],
+    prefix: &str,
+    outcome: &Outcome,
+    rows: &[ScoreStats],
+) -> Result<()> {
     let root = c.root(SIZE)?;
     // Bars on the left, legend in its own column on the right, so they never overlap.
     let (plot, legend) = root.split_horizontally(c.px(SIZE.0 as i32 - 230));
@@ -61,7 +71,10 @@ pub fn composition(c: Canvas, title: &str, y_desc: &str, outcome: &Outcome, rows
         }
         chart
             .draw_series(std::iter::once(Text::new(
-                outcome.headline(r.score),
+                match (prefix, outcome.headline_value(r.score)) {
+                    ("", value) => value,
+                    (prefix, value) => format!("{prefix} {value}"),
+                },
                 (i as f64 + 0.5, 106.0),
                 c.bold(21).color(&BLACK).pos(centred),
             )))
@@ -70,7 +83,7 @@ pub fn composition(c: Canvas, title: &str, y_desc: &str, outcome: &Outcome, rows
     let entries: Vec<(String, RGBColor)> = worst_first(outcome)
         .into_iter()
         .rev()
-        .map(|(band, colour, _)| (capitalised(&outcome.band_legend(band)), colour))
+        .map(|(band, colour, _)| (bands[band as usize].clone(), colour))
         .collect();
     legend_column(c, &legend, 140, &entries, true)?;
     root.present().map_err(|e| c.err(e))

@@ -40,6 +40,28 @@ pub struct Chart {
     pub correlations: bool,
     /// Effort: lower is better, and drivers are signed by less effort.
     pub lower_is_better: bool,
+    /// The outcome's kind (nps, csat, ces, numeric, binary) and a binary outcome's
+    /// positive answer, for a template that names the headline itself.
+    pub outcome: &'static str,
+    pub positive: Option<String>,
+    /// The answer bands (composition): name and answers of each.
+    pub bands: Option<Bands>,
+}
+
+/// An outcome's three answer bands, for a legend.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bands {
+    pub low: BandView,
+    pub mid: BandView,
+    pub high: BandView,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BandView {
+    /// "promoters", "low_effort", …
+    pub band: &'static str,
+    /// "9–10", "4", …
+    pub range: String,
 }
 
 impl Chart {
@@ -58,6 +80,12 @@ impl Chart {
             intervals: false,
             correlations: false,
             lower_is_better: out.sign() < 0.0,
+            outcome: out.kind.name(),
+            positive: out.positive.first().cloned(),
+            bands: out.band_names().map(|names| {
+                let view = |b: Band| BandView { band: names[b as usize], range: out.band_range(b) };
+                Bands { low: view(Band::Low), mid: view(Band::Mid), high: view(Band::High) }
+            }),
         }
     }
 }
@@ -168,7 +196,9 @@ pub fn draw(
     let out = &o.outcome;
     let rows = |w: Option<&str>| w.and_then(|w| o.scores.by(w)).unwrap_or(&[]);
     if let Some(c) = &charts.composition {
-        composition(Canvas { path: &dir.join(&c.file), scale }, &words(c, "title")?, &words(c, "y")?, out, rows(wave))?;
+        let legend = [words(c, "legend_low")?, words(c, "legend_mid")?, words(c, "legend_high")?];
+        let (title, y, prefix) = (words(c, "title")?, words(c, "y")?, words(c, "value")?);
+        composition(Canvas { path: &dir.join(&c.file), scale }, &title, &y, &legend, &prefix, out, rows(wave))?;
     }
     if let Some(c) = &charts.trend {
         let (waves, segments, references) = trend_lines(o, rows(wave));

@@ -92,7 +92,7 @@ pub struct BenchmarkRow {
 pub struct Breakdown {
     pub by: String,
     /// Band names, best first ("promoters", "passives", "detractors"); empty for a mean.
-    pub bands: Vec<String>,
+    pub bands: Vec<&'static str>,
     /// Rows carry changes (a wave breakdown).
     pub changes: bool,
     pub rows: Vec<BreakdownRow>,
@@ -119,7 +119,7 @@ impl Breakdown {
         let dash = || "—".to_string();
         Breakdown {
             by: by.to_string(),
-            bands: names.map(|n| order.iter().map(|&b| n[b as usize].replace('_', " ")).collect()).unwrap_or_default(),
+            bands: names.map(|n| order.iter().map(|&b| n[b as usize]).collect()).unwrap_or_default(),
             changes: rows.iter().any(|r| r.change.is_some()),
             rows: rows
                 .iter()

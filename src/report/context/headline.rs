@@ -44,7 +44,7 @@ impl Headline {
         let r = latest.unwrap_or(&o.scores.overall);
         Headline {
             wave: latest.map(|r| r.group.clone()),
-            value: headline_value(out, r.score),
+            value: out.headline_value(r.score),
             ci_low: out.value(r.ci_low),
             ci_high: out.value(r.ci_high),
             change: r.change.as_ref().map(|c| Change {
@@ -133,14 +133,21 @@ pub struct Score {
     pub ci_high: String,
     pub se: String,
     pub n: usize,
-    /// Best band first: "36.1% promoters (9–10)", …
-    pub bands: Vec<String>,
+    /// Best band first: its share, name ("promoters") and answers ("9–10").
+    pub bands: Vec<BandShare>,
+}
+
+#[derive(Serialize)]
+pub struct BandShare {
+    pub pct: String,
+    pub band: &'static str,
+    pub range: String,
 }
 
 impl Score {
     pub(super) fn of(out: &Outcome, r: &ScoreStats) -> Score {
         Score {
-            value: headline_value(out, r.score),
+            value: out.headline_value(r.score),
             ci_low: out.value(r.ci_low),
             ci_high: out.value(r.ci_high),
             se: format!("{:.prec$}", r.se, prec = out.decimals()),
@@ -151,7 +158,11 @@ impl Score {
                 .map(|b| {
                     [Band::High, Band::Mid, Band::Low]
                         .iter()
-                        .map(|&x| format!("{:.1}% {}", b.pct[x as usize], out.band_legend(x)))
+                        .map(|&x| BandShare {
+                            pct: format!("{:.1}%", b.pct[x as usize]),
+                            band: out.band_names().map_or("", |n| n[x as usize]),
+                            range: out.band_range(x),
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),

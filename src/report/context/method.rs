@@ -132,7 +132,8 @@ impl DataView {
 /// The settings a reader needs to reproduce the report.
 #[derive(Serialize)]
 pub struct MethodView {
-    pub methods: String,
+    /// The methods that ran, for the template to name.
+    pub methods: Vec<Method>,
     pub rank_by: String,
     pub bootstrap: usize,
     /// The intervals come from a moments file's Poisson replicates.
@@ -146,21 +147,9 @@ impl MethodView {
     pub(super) fn of(a: &Analysis) -> MethodView {
         let table = a.outcomes.iter().find_map(|o| o.drivers.as_ref());
         let ran = |m: Method| table.is_some_and(|t| t.drivers.first().is_some_and(|d| ran(m, d, t)));
-        let methods: Vec<&str> = [
-            (Method::Shapley, "Shapley values (LMG)"),
-            (Method::Relweights, "relative weights"),
-            (Method::Dominance, "dominance analysis"),
-            (Method::Kruskal, "Kruskal's averaged squared partial correlations"),
-            (Method::Ols, "standardized betas"),
-            (Method::Corr, "Pearson and Spearman correlations"),
-            (Method::Logit, "logits"),
-        ]
-        .into_iter()
-        .filter(|(m, _)| ran(*m))
-        .map(|(_, name)| name)
-        .collect();
+        let ran_methods = Method::EACH.into_iter().filter(|&m| ran(m)).collect();
         MethodView {
-            methods: methods.join(", "),
+            methods: ran_methods,
             rank_by: table.map_or("shapley", |t| t.rank_by.name()).to_string(),
             bootstrap: table.and_then(|t| t.uncertainty.as_ref()).map_or(0, |u| u.bootstrap.resamples),
             poisson: table

@@ -26,7 +26,7 @@ use crate::analysis::groups::{GroupFit, ShareDifference};
 use crate::analysis::{Analysis, OutcomeAnalysis};
 use crate::engine::{Driver, DriverTable, Method, RankBy};
 use crate::headline::scores::ScoreStats;
-use crate::schema::outcome::{Band, Outcome, OutcomeKind};
+use crate::schema::outcome::{Band, Outcome};
 use crate::schema::settings::WeightsAre;
 
 #[derive(Serialize)]
@@ -65,6 +65,13 @@ impl<'a> Report<'a> {
     }
 }
 
+/// An answer scale's ends, as the report prints them.
+#[derive(Serialize)]
+pub struct ScaleView {
+    pub min: String,
+    pub max: String,
+}
+
 /// Something the engine or the pipeline found, as a template sees it: its `kind` and its
 /// numbers (to word it itself), and its English words as `text`. Printed alone, it is its
 /// text.
@@ -101,10 +108,13 @@ pub struct OutcomeView<'a> {
     pub kind: &'static str,
     /// "NPS", "% satisfied", "mean effort", "mean".
     pub metric: String,
-    /// What the headline is, in words.
-    pub describe: String,
-    /// "points", "% points", …: the unit of a change.
-    pub points: &'static str,
+    /// What the template words the headline from: the answer scale, the cut-off of a
+    /// csat or ces outcome, a binary outcome's positive answers.
+    pub scale: Option<ScaleView>,
+    pub cutoff: Option<String>,
+    pub positive: Vec<String>,
+    /// The headline is a share (NPS, % satisfied): its changes are points.
+    pub is_share: bool,
     /// Effort: lower is better, and drivers are signed by less effort.
     pub lower_is_better: bool,
     pub headline: Headline,
@@ -137,8 +147,10 @@ impl<'a> OutcomeView<'a> {
             column: &out.column,
             kind: out.kind.name(),
             metric: out.metric(),
-            describe: describe(out),
-            points: out.points(),
+            scale: out.scale.map(|s| ScaleView { min: s.min.to_string(), max: s.max.to_string() }),
+            cutoff: out.cutoff.map(|c| c.to_string()),
+            positive: out.positive.clone(),
+            is_share: out.is_share(),
             lower_is_better: out.sign() < 0.0,
             headline: Headline::of(a, o),
             top: o.drivers.as_ref().map(TopDriver::of).unwrap_or_default(),
@@ -203,33 +215,6 @@ pub struct FilesView {
 }
 
 /// A headline value with its unit: "+23.4", "78.2%", "3.41".
-fn headline_value(o: &Outcome, v: f64) -> String {
-    match o.kind {
-        OutcomeKind::Csat | OutcomeKind::Binary => format!("{v:.1}%"),
-        _ => o.value(v),
-    }
-}
-
-/// What the headline is, in words.
-fn describe(o: &Outcome) -> String {
-    match o.kind {
-        OutcomeKind::Nps => "Net Promoter Score (% promoters 9–10 minus % detractors 0–6)".into(),
-        OutcomeKind::Csat => {
-            let s = o.scale.expect("csat has a scale");
-            format!("% satisfied (answers {} to {} on {}–{})", o.cutoff.unwrap_or(s.max), s.max, s.min, s.max)
-        }
-        OutcomeKind::Ces => {
-            let s = o.scale.expect("ces has a scale");
-            format!("mean customer effort on {}–{}, lower is better", s.min, s.max)
-        }
-        OutcomeKind::Numeric => format!("mean of {}", o.column),
-        OutcomeKind::Binary => {
-            let answers: Vec<String> = o.positive.iter().map(|p| format!("“{p}”")).collect();
-            format!("{}: share of answers that are {}", o.metric(), answers.join(" or "))
-        }
-    }
-}
-
 /// A share as a percentage with one decimal: 0.2113 → "21.1%".
 fn pct(share: f64) -> String {
     format!("{:.1}%", 100.0 * share)
