@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use base64::Engine;
-use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{html, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::error::{Error, Result};
 
@@ -42,8 +42,10 @@ const CSP: &str = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 /// every character that could start a tag, an attribute or a URL scheme as an entity, so
 /// the page holds no `<script`, `on…=` or `javascript:` from the data, even as text a mail
 /// filter would flag.
-pub fn render(markdown: &str, title: &str, dir: &Path) -> Result<String> {
+pub fn render(markdown: &str, dir: &Path) -> Result<String> {
     let mut failure = None;
+    // The page's title is the report's first heading, in the template's words.
+    let (mut title, mut in_title) = (None::<String>, false);
     let mut events = Vec::new();
     let mut image: Option<(String, String)> = None; // (source, alt text so far)
     for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
@@ -65,6 +67,14 @@ pub fn render(markdown: &str, title: &str, dir: &Path) -> Result<String> {
             }
             continue;
         }
+        match &event {
+            Event::Start(Tag::Heading { level: HeadingLevel::H1, .. }) if title.is_none() => {
+                (title, in_title) = (Some(String::new()), true);
+            }
+            Event::End(TagEnd::Heading(HeadingLevel::H1)) => in_title = false,
+            Event::Text(t) | Event::Code(t) if in_title => title.get_or_insert_with(String::new).push_str(t),
+            _ => {}
+        }
         events.push(match event {
             Event::Start(Tag::Image { dest_url, .. }) => {
                 image = Some((dest_url.to_string(), String::new()));
@@ -84,7 +94,7 @@ pub fn render(markdown: &str, title: &str, dir: &Path) -> Result<String> {
     }
     Ok(format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
-        escape(title)
+        escape(title.as_deref().unwrap_or("keydriver"))
     ))
 }
 

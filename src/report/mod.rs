@@ -219,7 +219,7 @@ fn fill(a: &Analysis, dir: &Path, settings: &Settings) -> Result<()> {
     let md = settings.template.render(&context::Report::of(a, &charts), |words| {
         a.outcomes.iter().zip(&charts).try_for_each(|(o, c)| charts::draw(o, wave, c, words, dir, settings.scale))
     })?;
-    put("report.html", html::render(&md, &format!("Key-driver report — {}", a.name), dir)?)?;
+    put("report.html", html::render(&md, dir)?)?;
     put("report.md", md)?;
     put(
         "run.json",
@@ -289,4 +289,104 @@ fn inputs(a: &Analysis) -> Result<Vec<Input>> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::schema::settings::Settings;
+
+    /// English words that neither the French template nor the example's data (its labels,
+    /// segments, waves and benchmarks) use.
+    const ENGLISH: [&str; 24] = [
+        "the",
+        "and",
+        "of",
+        "with",
+        "from",
+        "by",
+        "is",
+        "are",
+        "not",
+        "which",
+        "what",
+        "when",
+        "than",
+        "more",
+        "less",
+        "each",
+        "every",
+        "share",
+        "driver",
+        "drivers",
+        "rating",
+        "ratings",
+        "respondents",
+        "noise",
+    ];
+
+    fn english_in(text: &str) -> Vec<String> {
+        // Code spans and image links hold column and file names, not sentences.
+        let mut prose: String = text.split('`').step_by(2).collect::<Vec<_>>().join(" ");
+        while let Some(at) = prose.find("](") {
+            let end = prose[at..].find(')').map_or(prose.len(), |e| at + e + 1);
+            prose.replace_range(at..end, " ");
+        }
+        let words: Vec<String> =
+            prose.split(|c: char| !c.is_alphabetic()).map(str::to_lowercase).filter(|w| !w.is_empty()).collect();
+        ENGLISH.iter().filter(|e| words.iter().any(|w| w == *e)).map(|e| e.to_string()).collect()
+    }
+
+    /// report.md and every word drawn on a chart for the bundled example, with `template`.
+    fn words_of(template: &template::Template) -> (String, Vec<(String, String)>) {
+        let mut survey = Settings::from_file(Path::new("notebooks-data/survey.toml")).unwrap().resolve(true).unwrap();
+        survey.options.bootstrap = 40;
+        let responses = crate::load::load(&survey).unwrap();
+        let mut a = crate::analysis::analyse(&survey, &responses).unwrap();
+        a.config = Some("notebooks-data/survey.toml".into());
+        let wave = a.survey.wave.as_deref();
+        let charts: Vec<charts::OutcomeCharts> =
+            a.outcomes.iter().enumerate().map(|(i, o)| charts::plan(wave, o, &Files::of(&o.outcome, i == 0))).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let drawn = RefCell::new(Vec::new());
+        let md = template
+            .render(&context::Report::of(&a, &charts), |words| {
+                let record = |c: &charts::Chart, part: &str| {
+                    let w = words(c, part)?;
+                    drawn.borrow_mut().push((format!("{} {part}", c.kind), w.clone()));
+                    Ok(w)
+                };
+                a.outcomes.iter().zip(&charts).try_for_each(|(o, c)| charts::draw(o, wave, c, &record, dir.path(), 1))
+            })
+            .unwrap();
+        (md, drawn.into_inner())
+    }
+
+    /// A French template (tests/data/report.fr.md.j2) words every sentence of the report and
+    /// every title, axis, legend and note of its charts: no English word is left, where the
+    /// built-in template's report and charts are full of them.
+    #[test]
+    fn a_french_template_translates_every_sentence_and_every_chart() {
+        let (md, drawn) = words_of(&template::Template::builtin());
+        assert!(english_in(&md).len() > 20, "the check finds English");
+        assert!(drawn.iter().any(|(_, w)| !english_in(w).is_empty()));
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fr.md.j2");
+        std::fs::write(&path, include_str!("../../tests/data/report.fr.md.j2")).unwrap();
+        let (md, drawn) = words_of(&template::Template::from_file(&path).unwrap());
+        for line in md.lines() {
+            assert!(english_in(line).is_empty(), "English {:?} in report.md: {line}", english_in(line));
+        }
+        assert!(drawn.len() > 50, "{} chart words", drawn.len());
+        for (what, w) in &drawn {
+            assert!(english_in(w).is_empty(), "English {:?} on a chart ({what}): {w}", english_in(w));
+        }
+        for says in ["## L'essentiel", "### Où agir sur NPS", "> **Note :** la suppression des réponses incomplètes"]
+        {
+            assert!(md.contains(says), "report.md lacks {says:?}");
+        }
+    }
 }

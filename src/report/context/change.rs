@@ -14,7 +14,7 @@ pub struct ChangeView {
     /// Largest part first.
     pub parts: Vec<Part>,
     pub unexplained: String,
-    pub unexplained_ci: String,
+    pub unexplained_ci: Option<Span>,
     /// The largest part, and whether its interval excludes zero.
     pub biggest: Option<Part>,
 }
@@ -26,14 +26,15 @@ pub struct Part {
     pub mean_to: String,
     pub coefficient: String,
     pub points: String,
-    pub ci: String,
+    pub ci: Option<Span>,
     pub beyond_noise: bool,
 }
 
 impl ChangeView {
     pub(super) fn of(out: &Outcome, e: &crate::analysis::change::Explained) -> ChangeView {
-        let ci =
-            |l: Option<f64>, h: Option<f64>| l.zip(h).map_or("—".to_string(), |(l, h)| format!("{l:+.2} to {h:+.2}"));
+        let ci = |l: Option<f64>, h: Option<f64>| {
+            l.zip(h).map(|(l, h)| Span { low: format!("{l:+.2}"), high: format!("{h:+.2}") })
+        };
         let parts: Vec<Part> = e
             .by_size()
             .into_iter()
@@ -76,7 +77,7 @@ pub struct ShareRow {
     pub other: String,
     pub this: String,
     pub change: String,
-    pub ci: String,
+    pub ci: Span,
     pub beyond_noise: bool,
 }
 
@@ -86,8 +87,8 @@ impl ShareRow {
             label: r.label.clone(),
             other: pct(r.other_share),
             this: pct(r.share),
-            change: format!("{:+.1} pts", 100.0 * r.difference),
-            ci: format!("{:+.1} to {:+.1}", 100.0 * r.ci_low, 100.0 * r.ci_high),
+            change: format!("{:+.1}", 100.0 * r.difference),
+            ci: Span { low: format!("{:+.1}", 100.0 * r.ci_low), high: format!("{:+.1}", 100.0 * r.ci_high) },
             beyond_noise: r.significant,
         }
     }

@@ -20,7 +20,7 @@ pub struct DriversView {
     pub bootstrap: Option<BootstrapView>,
     pub rows: Vec<DriverRow>,
     pub shapley_method: Option<Said>,
-    pub complete_dominance: Option<Vec<String>>,
+    pub complete_dominance: Option<Vec<[String; 2]>>,
     /// Drivers whose direction is not plainly positive, explained.
     pub not_positive: Vec<DirectionNote>,
     pub notes: Vec<Said>,
@@ -90,11 +90,7 @@ impl DriversView {
                 resamples: u.bootstrap.resamples,
                 seed: u.bootstrap.seed,
                 failed: u.bootstrap.failed,
-                ranked_by: if u.bootstrap.ranked_by == RankBy::RelativeWeight {
-                    "relative weight"
-                } else {
-                    "Shapley value"
-                },
+                ranked_by: u.bootstrap.ranked_by.name(),
             }),
             rows: d
                 .drivers
@@ -128,7 +124,7 @@ impl DriversView {
             complete_dominance: d.complete_dominance.as_ref().map(|pairs| {
                 let mut pairs = pairs.clone();
                 pairs.sort_by_key(|[a, b]| (find(a).map(|x| x.rank), find(b).map(|x| x.rank)));
-                pairs.iter().map(|[a, b]| format!("{} over {}", label(a), label(b))).collect()
+                pairs.iter().map(|[a, b]| [label(a), label(b)]).collect()
             }),
             not_positive: d
                 .drivers

@@ -83,7 +83,7 @@ pub struct BenchmarkRow {
     pub benchmark: String,
     pub ours: String,
     pub gap: String,
-    pub ci: String,
+    pub ci: Span,
     pub beyond_noise: bool,
 }
 
@@ -105,9 +105,9 @@ pub struct BreakdownRow {
     pub bands: Vec<String>,
     pub value: String,
     pub se: String,
-    pub ci: String,
+    pub ci: Span,
     pub change: String,
-    pub change_ci: String,
+    pub change_ci: Option<Span>,
     pub p: String,
     pub year_change: String,
 }
@@ -138,10 +138,9 @@ impl Breakdown {
                             .unwrap_or_default(),
                         value: out.value(r.score),
                         se: format!("{:.prec$}", r.se, prec = out.decimals()),
-                        ci: format!("{} to {}", out.value(r.ci_low), out.value(r.ci_high)),
+                        ci: Span { low: out.value(r.ci_low), high: out.value(r.ci_high) },
                         change: c.map_or_else(dash, |c| out.delta(c.difference)),
-                        change_ci: c
-                            .map_or_else(dash, |c| format!("{} to {}", out.delta(c.ci_low), out.delta(c.ci_high))),
+                        change_ci: c.map(|c| Span { low: out.delta(c.ci_low), high: out.delta(c.ci_high) }),
                         p: c.map_or_else(dash, |c| p_value(c.p_value)),
                         year_change: r
                             .year_change

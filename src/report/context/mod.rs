@@ -24,7 +24,7 @@ use super::charts::{Chart, OutcomeCharts};
 use super::Files;
 use crate::analysis::groups::{GroupFit, ShareDifference};
 use crate::analysis::{Analysis, OutcomeAnalysis};
-use crate::engine::{Driver, DriverTable, Method, RankBy};
+use crate::engine::{Driver, DriverTable, Method};
 use crate::headline::scores::ScoreStats;
 use crate::schema::outcome::{Band, Outcome};
 use crate::schema::settings::WeightsAre;
@@ -63,6 +63,13 @@ impl<'a> Report<'a> {
             method: MethodView::of(a),
         }
     }
+}
+
+/// An interval's ends, as the report prints them; the template says "to".
+#[derive(Debug, Clone, Serialize)]
+pub struct Span {
+    pub low: String,
+    pub high: String,
 }
 
 /// An answer scale's ends, as the report prints them.
@@ -198,7 +205,7 @@ impl<'a> OutcomeView<'a> {
                     benchmark: out.value(g.benchmark),
                     ours: out.value(g.score),
                     gap: out.delta(g.difference),
-                    ci: format!("{} to {}", out.delta(g.ci_low), out.delta(g.ci_high)),
+                    ci: Span { low: out.delta(g.ci_low), high: out.delta(g.ci_high) },
                     beyond_noise: g.beyond_noise,
                 })
                 .collect(),
