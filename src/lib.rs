@@ -6,6 +6,11 @@
 //! …) → [`warehouse`] (moments files, SQL) → [`analysis`] (the one pipeline) → [`report`] /
 //! [`export`] (what the analyst reads). The command-line tool in `main.rs` is a thin layer
 //! over [`analyse`].
+//!
+//! As a library: resolve [`Settings`] into a [`Survey`], get its [`Responses`] from files
+//! ([`load::load`]) or from polars frames ([`Responses::from_frames`]), run [`analyse`],
+//! and, if a folder is wanted, [`report::write`] it. `examples/in_memory.rs` does it with
+//! no file read and no folder written.
 
 pub mod analysis;
 pub mod draft;
@@ -22,3 +27,5 @@ pub mod warehouse;
 
 pub use analysis::{analyse, analyse_drivers, analyse_scores, moments, streams, Analysis, OutcomeAnalysis};
 pub use error::{Error, Result};
+pub use load::Responses;
+pub use schema::settings::{Settings, Survey};
