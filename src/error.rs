@@ -99,7 +99,7 @@ pub enum ModelError {
     ConstantTarget { target: String },
     #[error("every driver is constant in the rows used ({drivers})")]
     AllDriversConstant { drivers: String },
-    #[error("the pairwise correlation matrix is not positive definite: use --missing listwise, or --non-pd repair")]
+    #[error("the pairwise correlation matrix is not positive definite")]
     NotPositiveDefinite,
 }
 

@@ -43,7 +43,7 @@ fn main() -> ExitCode {
     match cli::run(cli.command, &cli::Process { keep_freed_pages, staging }) {
         Ok(()) => ExitCode::from(exit::OK as u8),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e}{}", cli::hint(&e));
             ExitCode::from(e.exit_code() as u8)
         }
     }

@@ -12,6 +12,16 @@ use keydriver::schema::settings::{ModelSettings, Settings};
 
 pub use run::{run, Process};
 
+use keydriver::error::{Error, ModelError};
+
+/// What to do about an error, in the command line's flags: the library names none.
+pub fn hint(e: &Error) -> &'static str {
+    match e {
+        Error::Model(ModelError::NotPositiveDefinite) => ": use --missing listwise, or --non-pd repair",
+        _ => "",
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "keydriver",

@@ -260,16 +260,19 @@ pub fn draw(
     if let (Some(c), Some((waves, lines))) = (&charts.shares_by_wave, share_slopes(d, &o.groups)) {
         slopes(Canvas { path: &dir.join(&c.file), scale }, &words(c, "title")?, &waves, &lines, &words(c, "note")?)?;
     }
-    if let (Some(c), Some((columns, cells))) = (&charts.shares_by_segment, segment_cells(d, &o.groups)) {
-        let rows: Vec<String> = d.drivers.iter().map(|x| x.label.clone()).collect();
+    let heat = |c: &Chart, rows: &[String], columns: &[HeatColumn], cells: &[Vec<Option<HeatCell>>]| {
         heatmap(
             Canvas { path: &dir.join(&c.file), scale },
             &words(c, "title")?,
-            &rows,
-            &columns,
-            &cells,
+            rows,
+            columns,
+            cells,
             &words(c, "note")?,
-        )?;
+        )
+    };
+    if let (Some(c), Some((columns, cells))) = (&charts.shares_by_segment, segment_cells(d, &o.groups)) {
+        let rows: Vec<String> = d.drivers.iter().map(|x| x.label.clone()).collect();
+        heat(c, &rows, &columns, &cells)?;
     }
     if let Some(c) = &charts.correlations {
         let rows: Vec<String> = d.drivers.iter().enumerate().map(|(i, x)| format!("{}. {}", i + 1, x.label)).collect();
@@ -280,14 +283,7 @@ pub fn draw(
             .iter()
             .map(|row| row.iter().map(|&r| Some(HeatCell { text: format!("{r:.2}"), intensity: r })).collect())
             .collect();
-        heatmap(
-            Canvas { path: &dir.join(&c.file), scale },
-            &words(c, "title")?,
-            &rows,
-            &columns,
-            &cells,
-            &words(c, "note")?,
-        )?;
+        heat(c, &rows, &columns, &cells)?;
     }
     Ok(())
 }
