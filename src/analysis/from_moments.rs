@@ -139,7 +139,7 @@ pub fn analyse_report(survey: &Survey, path: &Path, file: &MomentsFile) -> Resul
     scores.benchmarks = crate::headline::benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
 
     let source = Sums { survey, file };
-    let analysed = super::outcome_analysis(survey, &source, o, scores, order.as_ref(), opts, &|e| e.to_string());
+    let analysed = super::outcome_analysis(survey, &source, o, scores, order.as_ref(), opts);
     let scores = &analysed.scores;
 
     let all = file.all();

@@ -70,9 +70,26 @@ pub struct OutcomeAnalysis {
     pub scores: ScoreTable,
     /// `None` when the data cannot support a driver model; `drivers_note` says why.
     pub drivers: Option<DriverTable>,
-    pub drivers_note: Option<String>,
+    #[serde(serialize_with = "crate::engine::notes::as_text_opt")]
+    pub drivers_note: Option<NoModel>,
     /// The engine per wave and segment, what moved, and why the headline moved.
     pub groups: GroupAnalysis,
+}
+
+/// Why an outcome has no pooled driver table: the model's reason and, when its missing
+/// codes may be why (an outcome left empty or constant), how many answers they removed.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoModel {
+    pub why: NoRanking,
+    pub coded_away: Option<CodedAway>,
+}
+
+/// An outcome's missing codes and the answers they set to missing.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodedAway {
+    pub column: String,
+    pub codes: Vec<f64>,
+    pub removed: usize,
 }
 
 /// What `drivers --format json` prints and `drivers.json` holds: the pooled table, then
@@ -102,8 +119,14 @@ pub fn analyse(survey: &Survey, responses: &Responses) -> Result<Analysis> {
             let mut scores = score_table(survey, responses, o).map_err(|e| coded_away(e, o, &responses.report))?;
             scores.benchmarks = benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
             let source = Rows { survey, responses, outcome: o };
-            let why = |e: ModelError| coded_away(e.into(), o, &responses.report).to_string();
-            let mut analysed = outcome_analysis(survey, &source, o, scores, responses.waves.as_ref(), opts, &why);
+            let mut analysed = outcome_analysis(survey, &source, o, scores, responses.waves.as_ref(), opts);
+            if let Some(n) = &mut analysed.drivers_note {
+                let emptied = matches!(
+                    n.why,
+                    NoRanking::Model(ModelError::ConstantTarget { .. } | ModelError::TooFewRows { .. })
+                );
+                n.coded_away = codes_removed(o, &responses.report).filter(|_| emptied);
+            }
             if let Some(t) = &mut analysed.drivers {
                 note_listwise_cost(t, survey, &responses.report);
             }
@@ -134,13 +157,11 @@ fn outcome_analysis(
     scores: ScoreTable,
     waves: Option<&WaveOrder>,
     opts: &Options,
-    why: &dyn Fn(ModelError) -> String,
 ) -> OutcomeAnalysis {
     // A report still gives the headline when no driver model can be fitted, and says why.
     let (drivers, drivers_note) = match source.fit(Group::All, 0, opts) {
         Ok(t) => (Some(t), None),
-        Err(NoRanking::Model(e)) => (None, Some(why(e))),
-        Err(other) => (None, Some(other.to_string())),
+        Err(why) => (None, Some(NoModel { why, coded_away: None })),
     };
     let groups = groups::analyse(survey, source, outcome, &scores, waves, opts);
     OutcomeAnalysis { outcome: outcome.clone(), scores, drivers, drivers_note, groups }
@@ -196,17 +217,16 @@ fn as_loaded(survey: &Survey, responses: &Responses) -> Survey {
 fn coded_away(e: Error, o: &Outcome, load: &LoadReport) -> Error {
     let emptied =
         matches!(e, Error::Data(_) | Error::Model(ModelError::ConstantTarget { .. } | ModelError::TooFewRows { .. }));
-    match load.outcome_coded.get(&o.column) {
-        Some(&n) if n > 0 && emptied => {
-            let codes: Vec<String> = o.missing_codes.iter().map(|c| c.to_string()).collect();
-            Error::Data(format!(
-                "{e}; the outcome's missing codes ({}) removed {n} answers of \"{}\" (outcome_missing_codes / --outcome-missing-codes)",
-                codes.join(", "),
-                o.column
-            ))
-        }
-        _ => e,
+    match codes_removed(o, load).filter(|_| emptied) {
+        Some(coded) => Error::Data(format!("{e}; {coded}")),
+        None => e,
     }
+}
+
+/// How many of an outcome's answers its missing codes removed, when any were.
+fn codes_removed(o: &Outcome, load: &LoadReport) -> Option<CodedAway> {
+    let removed = *load.outcome_coded.get(&o.column).filter(|&&n| n > 0)?;
+    Some(CodedAway { column: o.column.clone(), codes: o.missing_codes.clone(), removed })
 }
 
 /// When listwise deletion leaves out more than a fifth of the respondents, says so, names

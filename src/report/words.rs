@@ -9,6 +9,7 @@ use std::fmt;
 use crate::analysis::change::ChangeFailure;
 use crate::analysis::group::{Intervals, NoRanking};
 use crate::analysis::groups::{GroupNote, GroupsNote};
+use crate::analysis::{CodedAway, NoModel};
 use crate::engine::notes::{LogitFailure, Note, ResampleFailure};
 use crate::engine::{Method, Missing, ShapleyMethod};
 
@@ -107,6 +108,32 @@ impl fmt::Display for ShapleyMethod {
                 tolerance.map(|t| format!(", until every SE ≤ {t}")).unwrap_or_default()
             ),
         }
+    }
+}
+
+impl fmt::Display for NoModel {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match &self.why {
+            NoRanking::Model(e) => write!(f, "{e}")?,
+            why => write!(f, "{why}")?,
+        }
+        match &self.coded_away {
+            Some(c) => write!(f, "; {c}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for CodedAway {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let codes: Vec<String> = self.codes.iter().map(|c| c.to_string()).collect();
+        write!(
+            f,
+            "the outcome's missing codes ({}) removed {} answers of \"{}\" (outcome_missing_codes / --outcome-missing-codes)",
+            codes.join(", "),
+            self.removed,
+            self.column
+        )
     }
 }
 

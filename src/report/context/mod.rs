@@ -135,7 +135,7 @@ pub struct OutcomeView<'a> {
     pub change: Option<ChangeView>,
     pub drivers: Option<DriversView>,
     /// Why there is no driver model.
-    pub drivers_note: Option<String>,
+    pub drivers_note: Option<Said>,
     pub share_shift: Option<ShareShiftView>,
     pub by_wave: Option<GroupTable>,
     pub by_segment: Vec<GroupTable>,
@@ -167,7 +167,7 @@ impl<'a> OutcomeView<'a> {
             act: o.drivers.as_ref().and_then(Act::of),
             change: o.groups.change_explained.as_ref().map(|e| ChangeView::of(out, e)),
             drivers: o.drivers.as_ref().map(|d| DriversView::of(out, d)),
-            drivers_note: o.drivers.is_none().then(|| o.drivers_note.clone().unwrap_or_else(|| "not run".into())),
+            drivers_note: o.drivers.as_ref().map_or_else(|| o.drivers_note.as_ref().map(Said::of), |_| None),
             share_shift: o.groups.share_shift.as_ref().map(|s| ShareShiftView {
                 from: s.from.clone(),
                 to: s.to.clone(),
