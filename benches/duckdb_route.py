@@ -1,5 +1,5 @@
 """The warehouse route by hand on DuckDB (the `duckdb` Python package): loads a
-`keydriver simulate` folder into a DuckDB table (ratings joined to the outcome file), runs
+`keydriver example` folder into a DuckDB table (ratings joined to the outcome file), runs
 the query `keydriver sql` prints, with B Poisson replicates, and writes its result as CSV
 for `--from-moments`. Prints the two timings.
 

@@ -1,5 +1,5 @@
 """A survey as a warehouse exports it, for the scale benchmarks: the ratings and outcome
-files of `keydriver simulate` joined into one table and written as a folder of Parquet
+files of `keydriver example` joined into one table and written as a folder of Parquet
 files partitioned by quarter (the quarter only in the folder names, `quarter=2025Q1/`),
 250,000 rows a file. Needs Python polars.
 

@@ -385,7 +385,7 @@ fn report_end_to_end_then_refuses_to_overwrite() {
     ] {
         assert!(md.contains(&format!("`{file}`")) && dir.join(file).exists(), "{file}");
     }
-    // By construction (simulate.rs) problem solving leads NPS (0.40 against expertise's
+    // By construction (example.rs) problem solving leads NPS (0.40 against expertise's
     // 0.03) while expertise outweighs it for CSAT (0.30 against 0.20): a disagreement.
     let agreement: Value = serde_json::from_str(&fs::read_to_string(dir.join("agreement.json")).unwrap()).unwrap();
     assert!(
@@ -915,7 +915,7 @@ fn example_recovers_the_generators_truth() {
     assert!(part("transparency")["ci_high"].as_f64().unwrap() < 0.0, "{}", part("transparency"));
     let sum: f64 = e["drivers"].as_array().unwrap().iter().map(|d| d["points"].as_f64().unwrap()).sum();
     assert!((sum + e["unexplained"].as_f64().unwrap() - e["change"].as_f64().unwrap()).abs() < 1e-9);
-    // Satisfaction was generated with quality and expertise leading (simulate::CSAT_WEIGHTS).
+    // Satisfaction was generated with quality and expertise leading (example::CSAT_WEIGHTS).
     let csat = common::json(keydriver().args([
         "drivers",
         "--config",
