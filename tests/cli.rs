@@ -589,6 +589,19 @@ fn a_suppressor_is_worded_as_one() {
     assert!(!md.contains("higher rating, lower score"), "{md}");
 }
 
+/// With `--bootstrap 0` no interval of a driver's part of the change exists, so the report
+/// calls none "within noise" (or "beyond"): it says that no interval was computed.
+#[test]
+fn without_the_bootstrap_no_part_of_a_change_is_called_within_noise() {
+    let out = tempfile::tempdir().unwrap();
+    let run = report_cmd(out.path()).args(["--bootstrap", "0"]).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let md = fs::read_to_string(out.path().join("2025Q4/report.md")).unwrap();
+    let why = md.lines().find(|l| l.starts_with("Among complete responses")).unwrap();
+    assert!(why.contains("(no interval computed)") && why.contains("No intervals were computed"), "{why}");
+    assert!(!why.contains("noise"), "{why}");
+}
+
 /// Loads a simple CSV (no quoted cells) into a SQLite table: blanks are NULL, numbers are
 /// stored as numbers.
 fn sqlite_table(db: &rusqlite::Connection, name: &str, path: &str) {
