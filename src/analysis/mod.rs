@@ -103,7 +103,7 @@ pub struct DriverReport<'a> {
 }
 
 /// The headline and the driver engine for every outcome of `survey`, pooled and per wave
-/// and segment, from responses already loaded ([`load::load`] for files,
+/// and segment, from responses already loaded ([`crate::load::load`] for files,
 /// [`Responses::from_frames`] for frames in memory). The drivers' labels are those of
 /// `responses.survey`, which may have taken them from an SPSS file.
 pub fn analyse(survey: &Survey, responses: &Responses) -> Result<Analysis> {

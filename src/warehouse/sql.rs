@@ -82,7 +82,7 @@ impl SqlDialect {
     }
 }
 
-/// One query computing [`MomentsFile`]'s groups for `outcome` inside the warehouse, from
+/// One query computing [`crate::warehouse::moments_file::MomentsFile`]'s groups for `outcome` inside the warehouse, from
 /// `table` (one row per respondent, ratings and outcome side by side). Missing codes
 /// become NULL; a respondent counts in `n` only with the outcome and every driver
 /// answered, and not at all with a weight of zero. Range checks on the ratings are not
