@@ -846,3 +846,52 @@ fn binary_answers_are_checked() {
     std::fs::write(dir.path().join("c.csv"), data).unwrap();
     fails(&mut cmd("renewed", &[]), 1, &["no answer is positive (\"renewed\")", "\"stayed\", \"left\""]);
 }
+
+/// The bundled example read by polars into frames (as a notebook holds them) and passed to
+/// `Responses::from_frames` gives the files' analysis: every driver table, pooled and by
+/// wave and segment, and every headline. A bad cell in a frame is an error naming the
+/// frame, the column and the row.
+#[test]
+fn frames_in_memory_give_the_files_results() {
+    use polars::prelude::*;
+    let read = |path: &str| {
+        CsvReadOptions::default()
+            .with_has_header(true)
+            .try_into_reader_with_file_path(Some(path.into()))
+            .unwrap()
+            .finish()
+            .unwrap()
+    };
+    let mut survey = keydriver::Settings::from_file(std::path::Path::new("notebooks-data/survey.toml"))
+        .unwrap()
+        .resolve(true)
+        .unwrap();
+    survey.options.bootstrap = 0;
+    let tables = |a: &keydriver::Analysis| -> Vec<Value> {
+        a.outcomes
+            .iter()
+            .flat_map(|o| {
+                let d = o.drivers.as_ref().unwrap();
+                let report = keydriver::analysis::DriverReport { table: d, groups: &o.groups };
+                [serde_json::to_value(&report).unwrap(), serde_json::to_value(&o.scores).unwrap()]
+            })
+            .collect()
+    };
+    let from_files = keydriver::analyse(&survey, &keydriver::load::load(&survey).unwrap()).unwrap();
+    let (ratings, nps) = (read("notebooks-data/ratings.csv"), read("notebooks-data/nps.csv"));
+    let frames = keydriver::Responses::from_frames(&survey, ratings.clone(), Some(nps.clone())).unwrap();
+    let from_frames = keydriver::analyse(&survey, &frames).unwrap();
+    for (a, b) in tables(&from_files).iter().zip(&tables(&from_frames)) {
+        common::close(a, b, "frames");
+    }
+    assert_eq!(from_frames.load.ratings_file, "ratings frame");
+
+    // Row 3's wait time as text.
+    let text = ratings.column("wait_time").unwrap().cast(&DataType::String).unwrap();
+    let mut cells: Vec<Option<String>> = text.str().unwrap().iter().map(|v| v.map(String::from)).collect();
+    cells[2] = Some("excellent".into());
+    let mut bad = ratings.clone();
+    bad.with_column(Column::new("wait_time".into(), cells)).unwrap();
+    let e = keydriver::Responses::from_frames(&survey, bad, Some(nps)).err().unwrap().to_string();
+    assert!(e.contains("ratings frame") && e.contains("\"wait_time\"") && e.contains("row 3"), "{e}");
+}
