@@ -42,7 +42,7 @@ const CSP: &str = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 /// every character that could start a tag, an attribute or a URL scheme as an entity, so
 /// the page holds no `<script`, `on…=` or `javascript:` from the data, even as text a mail
 /// filter would flag.
-pub fn render(markdown: &str, dir: &Path) -> Result<String> {
+pub fn render(markdown: &str, lang: &str, dir: &Path) -> Result<String> {
     let mut failure = None;
     // The page's title is the report's first heading, in the template's words.
     let (mut title, mut in_title) = (None::<String>, false);
@@ -93,7 +93,8 @@ pub fn render(markdown: &str, dir: &Path) -> Result<String> {
         return Err(e);
     }
     Ok(format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(lang),
         escape(title.as_deref().unwrap_or("keydriver"))
     ))
 }

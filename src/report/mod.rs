@@ -216,11 +216,11 @@ fn fill(a: &Analysis, dir: &Path, settings: &Settings) -> Result<()> {
     if let Some(agreement) = &a.agreement {
         put("agreement.json", export::json::render(agreement))?;
     }
-    let md = settings.template.render(&context::Report::of(a, &charts), |words| {
+    let rendered = settings.template.render(&context::Report::of(a, &charts), |words| {
         a.outcomes.iter().zip(&charts).try_for_each(|(o, c)| charts::draw(o, wave, c, words, dir, settings.scale))
     })?;
-    put("report.html", html::render(&md, dir)?)?;
-    put("report.md", md)?;
+    put("report.html", html::render(&rendered.markdown, &rendered.lang, dir)?)?;
+    put("report.md", rendered.markdown)?;
     put(
         "run.json",
         export::json::render(&RunInfo {
@@ -351,7 +351,7 @@ mod tests {
             a.outcomes.iter().enumerate().map(|(i, o)| charts::plan(wave, o, &Files::of(&o.outcome, i == 0))).collect();
         let dir = tempfile::tempdir().unwrap();
         let drawn = RefCell::new(Vec::new());
-        let md = template
+        let rendered = template
             .render(&context::Report::of(&a, &charts), |words| {
                 let record = |c: &charts::Chart, part: &str| {
                     let w = words(c, part)?;
@@ -361,7 +361,7 @@ mod tests {
                 a.outcomes.iter().zip(&charts).try_for_each(|(o, c)| charts::draw(o, wave, c, &record, dir.path(), 1))
             })
             .unwrap();
-        (md, drawn.into_inner())
+        (rendered.markdown, drawn.into_inner())
     }
 
     /// A French template (tests/data/report.fr.md.j2) words every sentence of the report and

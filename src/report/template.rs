@@ -23,6 +23,14 @@ const BUILTIN_CHARTS: &str = "built-in charts";
 /// The macro that gives a chart's words.
 const CHART_WORDS: &str = "chart_words";
 
+/// What a template made of a report: report.md's text, and the language it is written in
+/// (the template's `{% set lang = "fr" %}`; English when it sets none), for report.html.
+#[derive(Debug)]
+pub struct Rendered {
+    pub markdown: String,
+    pub lang: String,
+}
+
 /// A checked template: its text, and the file it came from (none for the built-in one).
 #[derive(Debug, Clone)]
 pub struct Template {
@@ -82,7 +90,7 @@ impl Template {
 
     /// The report text for `context`; before it is written, `draw` gets the charts' words
     /// (the template's `chart_words` macro, as plain text).
-    pub fn render(&self, context: &impl Serialize, draw: impl FnOnce(&Words) -> Result<()>) -> Result<String> {
+    pub fn render(&self, context: &impl Serialize, draw: impl FnOnce(&Words) -> Result<()>) -> Result<Rendered> {
         let env = self.environment()?;
         // The words are evaluated when the first chart asks for them: a report without
         // charts needs none.
@@ -104,7 +112,10 @@ impl Template {
         };
         draw(&words)?;
         let template = env.get_template(REPORT).map_err(|e| self.error(e))?;
-        template.render(context).map_err(|e| self.error(e))
+        let captured = template.render_captured(context).map_err(|e| self.error(e))?;
+        let lang = captured.state().lookup("lang").filter(|v| !v.is_undefined() && !v.is_none());
+        let lang = lang.map_or_else(|| "en".to_string(), |v| v.to_string());
+        Ok(Rendered { markdown: captured.into_output(), lang })
     }
 
     fn error(&self, e: minijinja::Error) -> Error {
@@ -141,8 +152,17 @@ mod tests {
         assert!(e.contains("template line 1") && e.contains("undefined"), "{e}");
         let t = Template { source: "{{ outcome.label | capitalised }}".into(), file: None };
         assert_eq!(
-            t.render(&serde_json::json!({ "outcome": { "label": "mean effort" } }), |_| Ok(())).unwrap(),
+            t.render(&serde_json::json!({ "outcome": { "label": "mean effort" } }), |_| Ok(())).unwrap().markdown,
             "Mean effort"
         );
+    }
+
+    #[test]
+    fn a_template_names_its_language() {
+        let t = Template { source: "{% set lang = \"fr\" %}Bonjour".into(), file: None };
+        let r = t.render(&serde_json::json!({}), |_| Ok(())).unwrap();
+        assert_eq!((r.markdown.as_str(), r.lang.as_str()), ("Bonjour", "fr"));
+        let r = Template { source: "Hello".into(), file: None }.render(&serde_json::json!({}), |_| Ok(())).unwrap();
+        assert_eq!(r.lang, "en");
     }
 }
