@@ -589,6 +589,31 @@ fn a_suppressor_is_worded_as_one() {
     assert!(!md.contains("higher rating, lower score"), "{md}");
 }
 
+/// The report's "Why NPS moved" decomposes the headline's own change: it starts and ends
+/// at the headline's figures by wave (nps.json), and its parts plus the unexplained rest
+/// add up to that change; the complete responses' decomposition keeps its meaning.
+#[test]
+fn the_change_explained_is_the_headlines_own() {
+    let config = ["--config", "notebooks-data/survey.toml"];
+    let v = common::json(keydriver().args(["drivers", "--format", "json", "--bootstrap", "30"]).args(config));
+    let scores = common::json(keydriver().args(["nps", "--format", "json"]).args(config));
+    let waves = scores["breakdowns"].as_array().unwrap().iter().find(|b| b["by"] == "quarter").unwrap();
+    let wave = |w: &str| waves["rows"].as_array().unwrap().iter().find(|r| r["group"] == w).unwrap().clone();
+    let (h, c) = (&v["headline_change_explained"], &v["change_explained"]);
+    let num = |x: &Value| x.as_f64().unwrap();
+    for (end, w) in [("score_from", "2025Q3"), ("score_to", "2025Q4")] {
+        assert!((num(&h[end]) - num(&wave(w)["score"])).abs() < 1e-9, "{end}: {} vs {}", h[end], wave(w)["score"]);
+    }
+    assert_eq!((&h["n_from"], &h["n_to"]), (&wave("2025Q3")["n"], &wave("2025Q4")["n"]));
+    let parts: f64 = h["drivers"].as_array().unwrap().iter().map(|d| num(&d["points"])).sum();
+    assert!((parts + num(&h["unexplained"]) - num(&h["change"])).abs() < 1e-9);
+    assert!((num(&h["change"]) - (num(&h["score_to"]) - num(&h["score_from"]))).abs() < 1e-9);
+    assert!(h["drivers"][0]["ci_low"].is_number() && h["resamples"] == 30);
+    // The complete responses' decomposition: a different change, the same coefficients.
+    assert!((num(&c["change"]) - num(&h["change"])).abs() > 0.1);
+    assert_eq!(c["drivers"][0]["coefficient"], h["drivers"][0]["coefficient"]);
+}
+
 /// With `--bootstrap 0` no interval of a driver's part of the change exists, so the report
 /// calls none "within noise" (or "beyond"): it says that no interval was computed.
 #[test]
@@ -597,7 +622,7 @@ fn without_the_bootstrap_no_part_of_a_change_is_called_within_noise() {
     let run = report_cmd(out.path()).args(["--bootstrap", "0"]).output().unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let md = fs::read_to_string(out.path().join("2025Q4/report.md")).unwrap();
-    let why = md.lines().find(|l| l.starts_with("Among complete responses")).unwrap();
+    let why = md.lines().find(|l| l.starts_with("Among all respondents")).unwrap();
     assert!(why.contains("(no interval computed)") && why.contains("No intervals were computed"), "{why}");
     assert!(!why.contains("noise"), "{why}");
 }

@@ -19,11 +19,11 @@ use serde::Serialize;
 
 use crate::analysis::group::Group;
 use crate::engine::bootstrap;
-use crate::engine::Options;
+use crate::engine::{Missing, Options};
 use crate::load::{ModelData, Responses};
 use crate::schema::outcome::Outcome;
 use crate::schema::settings::Survey;
-use crate::stats::moments::Rows;
+use crate::stats::moments::{self, Rows};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Explained {
@@ -147,7 +147,7 @@ pub fn explain(
     wave: &str,
     (from, to): (&str, &str),
     opts: &Options,
-) -> Result<Explained, ChangeFailure> {
+) -> Result<Changes, ChangeFailure> {
     let data = |w: &str| coded(responses.model_data(outcome, Some(&responses.rows_with(wave, w))), outcome);
     let (a, b) = (data(from), data(to));
     let p = survey.drivers.len();
@@ -176,6 +176,51 @@ pub fn explain(
             waves.parts(Some((&ca, &cb)))
         })
         .collect();
+    let complete = explained(survey, (from, to), &full, &samples, (a.n_used, b.n_used));
+
+    // The headline's own change: every respondent of each wave, each driver's mean from
+    // everyone who rated it (EM means with `--missing em`), the pooled coefficients of the
+    // complete responses. Resamples draw each wave's respondents, complete or not.
+    let everyone =
+        |w: &str| Everyone::of(responses, outcome, &responses.rows_with(wave, w), opts.missing == Missing::Em);
+    let (ea, eb) = (everyone(from), everyone(to));
+    let headline_parts = |counts: Option<(&[u32], &[u32])>| -> Option<Parts> {
+        let complete = counts.map(|(ca, cb)| (ea.complete_counts(ca), eb.complete_counts(cb)));
+        let fit = waves.parts(complete.as_ref().map(|(ca, cb)| (ca.as_slice(), cb.as_slice())))?;
+        let (ma, mb) = (ea.means(counts.map(|c| c.0)), eb.means(counts.map(|c| c.1)));
+        let points: Vec<f64> = (0..p).map(|j| fit.coef[j] * (mb[j] - ma[j])).collect();
+        let change = mb[p] - ma[p];
+        Some(Parts {
+            unexplained: change - points.iter().sum::<f64>(),
+            points,
+            change,
+            score_from: ma[p],
+            mean_from: ma[..p].to_vec(),
+            mean_to: mb[..p].to_vec(),
+            coef: fit.coef,
+        })
+    };
+    let whole = headline_parts(None).ok_or(ChangeFailure::Collinear)?;
+    let samples: Vec<Parts> = (0..resamples)
+        .into_par_iter()
+        .filter_map(|k| {
+            let ca = bootstrap::draw(ea.n(), seed_a, k);
+            let cb = bootstrap::draw(eb.n(), seed_b, k);
+            headline_parts(Some((&ca, &cb)))
+        })
+        .collect();
+    let headline = explained(survey, (from, to), &whole, &samples, (ea.answered(), eb.answered()));
+    Ok(Changes { complete, headline })
+}
+
+/// A decomposition with its bootstrap intervals; `n`: the respondents behind each wave's figure.
+fn explained(
+    survey: &Survey,
+    (from, to): (&str, &str),
+    full: &Parts,
+    samples: &[Parts],
+    n: (usize, usize),
+) -> Explained {
     let interval = |f: &dyn Fn(&Parts) -> f64| -> (Option<f64>, Option<f64>) {
         if samples.len() < 2 {
             return (None, None);
@@ -202,18 +247,86 @@ pub fn explain(
         })
         .collect();
     let (unexplained_ci_low, unexplained_ci_high) = interval(&|s| s.unexplained);
-    Ok(Explained {
+    Explained {
         from: from.to_string(),
         to: to.to_string(),
         score_from: full.score_from,
         score_to: full.score_from + full.change,
         change: full.change,
-        n_from: a.n_used,
-        n_to: b.n_used,
+        n_from: n.0,
+        n_to: n.1,
         drivers,
         unexplained: full.unexplained,
         unexplained_ci_low,
         unexplained_ci_high,
         resamples: samples.len(),
-    })
+    }
+}
+
+/// The two decompositions of a change: of the complete responses' headline, and of the
+/// headline itself (every respondent), whose parts and rest add up to the reported change.
+pub struct Changes {
+    pub complete: Explained,
+    pub headline: Explained,
+}
+
+/// One wave's every respondent: the drivers' columns and the coded answer with their gaps,
+/// the weights, and which rows are complete (in the order of the complete rows' matrix).
+struct Everyone {
+    columns: Vec<Vec<Option<f64>>>,
+    w: Option<Vec<f64>>,
+    complete: Vec<bool>,
+    em: bool,
+}
+
+impl Everyone {
+    fn of(responses: &Responses, outcome: &Outcome, keep: &[bool], em: bool) -> Everyone {
+        let (mut columns, w) = responses.model_columns(outcome, Some(keep));
+        let sign = outcome.sign();
+        if let Some(answer) = columns.last_mut() {
+            answer.iter_mut().for_each(|v| *v = v.map(|y| outcome.code(sign * y)));
+        }
+        let n = columns.first().map_or(0, Vec::len);
+        let complete = (0..n).map(|i| columns.iter().all(|c| c[i].is_some())).collect();
+        Everyone { columns, w, complete, em }
+    }
+
+    fn n(&self) -> usize {
+        self.complete.len()
+    }
+
+    /// Respondents with an answer: those behind the headline.
+    fn answered(&self) -> usize {
+        self.columns.last().map_or(0, |c| c.iter().flatten().count())
+    }
+
+    /// The complete rows' counts among a resample's.
+    fn complete_counts(&self, counts: &[u32]) -> Vec<u32> {
+        counts.iter().zip(&self.complete).filter(|(_, &c)| c).map(|(&k, _)| k).collect()
+    }
+
+    /// Each column's weighted mean over the rows that have it, row i counted `counts[i]`
+    /// times: the drivers' mean ratings (by EM when asked) and, last, the headline.
+    fn means(&self, counts: Option<&[u32]>) -> Vec<f64> {
+        let weight = |i: usize| counts.map_or(1.0, |c| c[i] as f64) * self.w.as_ref().map_or(1.0, |w| w[i]);
+        let mut means: Vec<f64> = self
+            .columns
+            .iter()
+            .map(|c| {
+                let (sum, total) = c
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, v)| Some((weight(i) * (*v)?, weight(i))))
+                    .fold((0.0, 0.0), |(s, t), (x, w)| (s + x, t + w));
+                sum / total
+            })
+            .collect();
+        if self.em {
+            let w: Vec<f64> = (0..self.n()).map(weight).collect();
+            let fitted = moments::em(&self.columns, Some(&w));
+            let p = means.len() - 1;
+            means[..p].copy_from_slice(&fitted.mean.as_slice().expect("contiguous")[..p]);
+        }
+        means
+    }
 }

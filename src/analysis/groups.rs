@@ -111,9 +111,24 @@ pub struct GroupAnalysis {
     /// Why the headline moved between the last two waves.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change_explained: Option<Explained>,
+    /// The same for the headline's own change (every respondent): its parts and rest add
+    /// up to the change the headline reports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headline_change_explained: Option<Explained>,
     /// Why a comparison or the decomposition is missing.
     #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "crate::engine::notes::as_text")]
     pub notes: Vec<GroupsNote>,
+}
+
+impl GroupAnalysis {
+    /// The decomposition the report shows: of the headline's own change when there is
+    /// one (`true`), else of the complete responses'.
+    pub fn explained(&self) -> Option<(&Explained, bool)> {
+        match (&self.headline_change_explained, &self.change_explained) {
+            (Some(h), _) => Some((h, true)),
+            (None, c) => c.as_ref().map(|c| (c, false)),
+        }
+    }
 }
 
 /// Runs the engine per wave (in time order) and per segment level of `source`, with the
@@ -170,7 +185,7 @@ pub fn analyse(
                 }),
             }
             match source.explain(wave, &a.wave, &b.wave, opts) {
-                Ok(e) => out.change_explained = Some(e),
+                Ok(e) => (out.change_explained, out.headline_change_explained) = (Some(e.complete), Some(e.headline)),
                 Err(why) => out.notes.push(GroupsNote::NotDecomposed { metric: outcome.metric(), from, to, why }),
             }
         }

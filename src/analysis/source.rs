@@ -3,7 +3,7 @@
 //! there are, how each is seeded, what is compared and every note are the pipeline's, the
 //! same for both ([`super::groups`]).
 
-use crate::analysis::change::{self, ChangeFailure, Explained};
+use crate::analysis::change::{self, ChangeFailure, Changes};
 use crate::analysis::group::{Group, Intervals, NoRanking};
 use crate::engine::{DriverTable, Options};
 use crate::error::ModelError;
@@ -19,7 +19,7 @@ pub trait Source: Sync {
     fn fit(&self, group: Group, min_n: usize, opts: &Options) -> Result<DriverTable, NoRanking>;
 
     /// Why the headline moved between waves `from` and `to` of `column`.
-    fn explain(&self, column: &str, from: &str, to: &str, opts: &Options) -> Result<Explained, ChangeFailure>;
+    fn explain(&self, column: &str, from: &str, to: &str, opts: &Options) -> Result<Changes, ChangeFailure>;
 
     fn intervals(&self, opts: &Options) -> Intervals;
 }
@@ -49,7 +49,7 @@ impl Source for Rows<'_> {
             .map_err(NoRanking::Model)
     }
 
-    fn explain(&self, column: &str, from: &str, to: &str, opts: &Options) -> Result<Explained, ChangeFailure> {
+    fn explain(&self, column: &str, from: &str, to: &str, opts: &Options) -> Result<Changes, ChangeFailure> {
         change::explain(self.survey, self.responses, self.outcome, column, (from, to), opts)
     }
 
@@ -106,7 +106,7 @@ impl Source for Sums<'_> {
         self.fit_sums(g, &replicates, &opts).map_err(NoRanking::Model)
     }
 
-    fn explain(&self, _: &str, _: &str, _: &str, _: &Options) -> Result<Explained, ChangeFailure> {
+    fn explain(&self, _: &str, _: &str, _: &str, _: &Options) -> Result<Changes, ChangeFailure> {
         Err(ChangeFailure::NeedsRows)
     }
 

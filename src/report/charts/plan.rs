@@ -34,6 +34,8 @@ pub struct Chart {
     pub to: Option<String>,
     /// Some driver's share moved beyond noise between them.
     pub moved: bool,
+    /// A change decomposed from every respondent (else from the complete responses).
+    pub everyone: bool,
     /// The bars carry bootstrap intervals.
     pub intervals: bool,
     /// The bars are correlations (Shapley values were not run).
@@ -77,6 +79,7 @@ impl Chart {
             from: None,
             to: None,
             moved: false,
+            everyone: false,
             intervals: false,
             correlations: false,
             lower_is_better: out.sign() < 0.0,
@@ -159,10 +162,11 @@ pub fn plan(wave: Option<&str>, o: &OutcomeAnalysis, files: &Files) -> OutcomeCh
     if shares {
         charts.quadrant = Some(Chart::of("quadrant", &files.quadrant, out));
     }
-    if let Some(e) = &o.groups.change_explained {
+    if let Some((e, everyone)) = o.groups.explained() {
         charts.change = Some(Chart {
             from: Some(e.from.clone()),
             to: Some(e.to.clone()),
+            everyone,
             ..Chart::of("change", &files.change, out)
         });
     }
@@ -246,7 +250,7 @@ pub fn draw(
             &points,
         )?;
     }
-    if let (Some(c), Some(e)) = (&charts.change, &o.groups.change_explained) {
+    if let (Some(c), Some((e, _))) = (&charts.change, o.groups.explained()) {
         let steps = waterfall_steps(e, words(c, "start")?, words(c, "rest")?, words(c, "end")?);
         waterfall(
             Canvas { path: &dir.join(&c.file), scale },

@@ -9,6 +9,8 @@ pub struct ChangeView {
     pub to: String,
     pub n_from: usize,
     pub n_to: usize,
+    /// The headline's own change, from every respondent (else the complete responses').
+    pub everyone: bool,
     pub change: String,
     pub resamples: usize,
     /// Largest part first.
@@ -31,7 +33,7 @@ pub struct Part {
 }
 
 impl ChangeView {
-    pub(super) fn of(out: &Outcome, e: &crate::analysis::change::Explained) -> ChangeView {
+    pub(super) fn of(out: &Outcome, e: &crate::analysis::change::Explained, everyone: bool) -> ChangeView {
         let ci = |l: Option<f64>, h: Option<f64>| {
             l.zip(h).map(|(l, h)| Span { low: format!("{l:+.2}"), high: format!("{h:+.2}") })
         };
@@ -53,6 +55,7 @@ impl ChangeView {
             to: e.to.clone(),
             n_from: e.n_from,
             n_to: e.n_to,
+            everyone,
             change: out.delta(e.change),
             resamples: e.resamples,
             biggest: parts.first().cloned(),

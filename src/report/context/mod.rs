@@ -165,7 +165,7 @@ impl<'a> OutcomeView<'a> {
             charts,
             chart_list: charts.all().collect(),
             act: o.drivers.as_ref().and_then(Act::of),
-            change: o.groups.change_explained.as_ref().map(|e| ChangeView::of(out, e)),
+            change: o.groups.explained().map(|(e, everyone)| ChangeView::of(out, e, everyone)),
             drivers: o.drivers.as_ref().map(|d| DriversView::of(out, d)),
             drivers_note: o.drivers.as_ref().map_or_else(|| o.drivers_note.as_ref().map(Said::of), |_| None),
             share_shift: o.groups.share_shift.as_ref().map(|s| ShareShiftView {
