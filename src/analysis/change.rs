@@ -99,13 +99,7 @@ impl Waves<'_> {
             Some((ca, cb)) => (self.from.moments(Some(ca)), self.to.moments(Some(cb))),
             None => (self.from.moments(None), self.to.moments(None)),
         };
-        let both: Option<Vec<u32>> = counts.map(|(ca, cb)| ca.iter().chain(cb).copied().collect());
-        let m = self.pooled.moments(both.as_deref());
-        let sxx_inv = m.cov.slice(s![..p, ..p]).to_owned().invc().ok()?;
-        let coef = sxx_inv.dot(&m.cov.slice(s![..p, p]));
-        if coef.iter().any(|c| !c.is_finite()) {
-            return None;
-        }
+        let coef = self.coef(counts)?;
         let points: Vec<f64> = (0..p).map(|j| coef[j] * (b.mean[j] - a.mean[j])).collect();
         let change = b.mean[p] - a.mean[p];
         Some(Parts {
@@ -115,8 +109,18 @@ impl Waves<'_> {
             score_from: a.mean[p],
             mean_from: a.mean.slice(s![..p]).to_vec(),
             mean_to: b.mean.slice(s![..p]).to_vec(),
-            coef: coef.to_vec(),
+            coef,
         })
+    }
+
+    /// The pooled two-wave coefficients: headline points per rating point.
+    fn coef(&self, counts: Option<(&[u32], &[u32])>) -> Option<Vec<f64>> {
+        let p = self.p;
+        let both: Option<Vec<u32>> = counts.map(|(ca, cb)| ca.iter().chain(cb).copied().collect());
+        let m = self.pooled.moments(both.as_deref());
+        let sxx_inv = m.cov.slice(s![..p, ..p]).to_owned().invc().ok()?;
+        let coef = sxx_inv.dot(&m.cov.slice(s![..p, p]));
+        coef.iter().all(|c| c.is_finite()).then(|| coef.to_vec())
     }
 }
 
@@ -186,9 +190,9 @@ pub fn explain(
     let (ea, eb) = (everyone(from), everyone(to));
     let headline_parts = |counts: Option<(&[u32], &[u32])>| -> Option<Parts> {
         let complete = counts.map(|(ca, cb)| (ea.complete_counts(ca), eb.complete_counts(cb)));
-        let fit = waves.parts(complete.as_ref().map(|(ca, cb)| (ca.as_slice(), cb.as_slice())))?;
+        let coef = waves.coef(complete.as_ref().map(|(ca, cb)| (ca.as_slice(), cb.as_slice())))?;
         let (ma, mb) = (ea.means(counts.map(|c| c.0)), eb.means(counts.map(|c| c.1)));
-        let points: Vec<f64> = (0..p).map(|j| fit.coef[j] * (mb[j] - ma[j])).collect();
+        let points: Vec<f64> = (0..p).map(|j| coef[j] * (mb[j] - ma[j])).collect();
         let change = mb[p] - ma[p];
         Some(Parts {
             unexplained: change - points.iter().sum::<f64>(),
@@ -197,7 +201,7 @@ pub fn explain(
             score_from: ma[p],
             mean_from: ma[..p].to_vec(),
             mean_to: mb[..p].to_vec(),
-            coef: fit.coef,
+            coef,
         })
     };
     let whole = headline_parts(None).ok_or(ChangeFailure::Collinear)?;
@@ -270,10 +274,10 @@ pub struct Changes {
     pub headline: Explained,
 }
 
-/// One wave's every respondent: the drivers' columns and the coded answer with their gaps,
+/// One wave's every respondent: the drivers' columns and the coded answer, NaN for a gap,
 /// the weights, and which rows are complete (in the order of the complete rows' matrix).
 struct Everyone {
-    columns: Vec<Vec<Option<f64>>>,
+    columns: Vec<Vec<f64>>,
     w: Option<Vec<f64>>,
     complete: Vec<bool>,
     em: bool,
@@ -281,13 +285,9 @@ struct Everyone {
 
 impl Everyone {
     fn of(responses: &Responses, outcome: &Outcome, keep: &[bool], em: bool) -> Everyone {
-        let (mut columns, w) = responses.model_columns(outcome, Some(keep));
-        let sign = outcome.sign();
-        if let Some(answer) = columns.last_mut() {
-            answer.iter_mut().for_each(|v| *v = v.map(|y| outcome.code(sign * y)));
-        }
+        let (columns, w) = responses.coded_columns(outcome, keep, |y| outcome.code(y));
         let n = columns.first().map_or(0, Vec::len);
-        let complete = (0..n).map(|i| columns.iter().all(|c| c[i].is_some())).collect();
+        let complete = (0..n).map(|i| columns.iter().all(|c| !c[i].is_nan())).collect();
         Everyone { columns, w, complete, em }
     }
 
@@ -297,7 +297,7 @@ impl Everyone {
 
     /// Respondents with an answer: those behind the headline.
     fn answered(&self) -> usize {
-        self.columns.last().map_or(0, |c| c.iter().flatten().count())
+        self.columns.last().map_or(0, |c| c.iter().filter(|v| !v.is_nan()).count())
     }
 
     /// The complete rows' counts among a resample's.
@@ -316,14 +316,16 @@ impl Everyone {
                 let (sum, total) = c
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, v)| Some((weight(i) * (*v)?, weight(i))))
-                    .fold((0.0, 0.0), |(s, t), (x, w)| (s + x, t + w));
+                    .filter(|(_, v)| !v.is_nan())
+                    .fold((0.0, 0.0), |(s, t), (i, &v)| (s + weight(i) * v, t + weight(i)));
                 sum / total
             })
             .collect();
         if self.em {
             let w: Vec<f64> = (0..self.n()).map(weight).collect();
-            let fitted = moments::em(&self.columns, Some(&w));
+            let gappy: Vec<Vec<Option<f64>>> =
+                self.columns.iter().map(|c| c.iter().map(|&v| (!v.is_nan()).then_some(v)).collect()).collect();
+            let fitted = moments::em(&gappy, Some(&w));
             let p = means.len() - 1;
             means[..p].copy_from_slice(&fitted.mean.as_slice().expect("contiguous")[..p]);
         }

@@ -65,6 +65,30 @@ impl Responses {
         self.df.column(name).and_then(|c| c.u32()).expect("the loader coded this column")
     }
 
+    /// The rows `keep` selects, every driver column then the outcome coded by `code` (its
+    /// oriented answer → the value whose mean is the headline), NaN for a gap; and their
+    /// weights. Read from the frame's columns in place, at 8 bytes a cell.
+    pub fn coded_columns(
+        &self,
+        o: &Outcome,
+        keep: &[bool],
+        code: impl Fn(f64) -> f64,
+    ) -> (Vec<Vec<f64>>, Option<Vec<f64>>) {
+        let rows: Vec<usize> = keep.iter().enumerate().filter_map(|(i, &k)| k.then_some(i)).collect();
+        let pick = |name: &str, f: &dyn Fn(f64) -> f64| -> Vec<f64> {
+            let ca = self.df.column(name).and_then(|c| c.f64()).expect("the loader built this column as f64");
+            let ca = ca.rechunk();
+            let array = ca.downcast_iter().next().expect("rechunked into one chunk");
+            let (values, valid) = (array.values().as_slice(), array.validity());
+            rows.iter().map(|&i| if valid.is_none_or(|v| v.get_bit(i)) { f(values[i]) } else { f64::NAN }).collect()
+        };
+        let sign = o.sign();
+        let mut columns: Vec<Vec<f64>> = self.survey.drivers.iter().map(|d| pick(&d.column, &|x| x)).collect();
+        columns.push(pick(&outcome_key(o), &|y| code(sign * y)));
+        let weights = self.survey.weight.as_ref().map(|_| pick(WEIGHT, &|w| w));
+        (columns, weights)
+    }
+
     /// Every driver column then the outcome, with gaps, for pairwise deletion; and weights.
     /// `keep` selects the rows of one group (a wave, a segment level); `None` is all rows.
     pub fn model_columns(&self, o: &Outcome, keep: Option<&[bool]>) -> GappyColumns {
