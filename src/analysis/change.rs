@@ -152,8 +152,9 @@ pub fn explain(
     (from, to): (&str, &str),
     opts: &Options,
 ) -> Result<Changes, ChangeFailure> {
-    let data = |w: &str| coded(responses.model_data(outcome, Some(&responses.rows_with(wave, w))), outcome);
-    let (a, b) = (data(from), data(to));
+    let (keep_a, keep_b) = (responses.rows_with(wave, from), responses.rows_with(wave, to));
+    let data = |keep: &[bool]| coded(responses.model_data(outcome, Some(keep)), outcome);
+    let (a, b) = (data(&keep_a), data(&keep_b));
     let p = survey.drivers.len();
     if a.n_used < p + 2 || b.n_used < p + 2 {
         return Err(ChangeFailure::TooFew { from: a.n_used, to: b.n_used, drivers: p });
@@ -185,9 +186,8 @@ pub fn explain(
     // The headline's own change: every respondent of each wave, each driver's mean from
     // everyone who rated it (EM means with `--missing em`), the pooled coefficients of the
     // complete responses. Resamples draw each wave's respondents, complete or not.
-    let everyone =
-        |w: &str| Everyone::of(responses, outcome, &responses.rows_with(wave, w), opts.missing == Missing::Em);
-    let (ea, eb) = (everyone(from), everyone(to));
+    let everyone = |keep: &[bool]| Everyone::of(responses, outcome, keep, opts.missing == Missing::Em);
+    let (ea, eb) = (everyone(&keep_a), everyone(&keep_b));
     let headline_parts = |counts: Option<(&[u32], &[u32])>| -> Option<Parts> {
         let complete = counts.map(|(ca, cb)| (ea.complete_counts(ca), eb.complete_counts(cb)));
         let coef = waves.coef(complete.as_ref().map(|(ca, cb)| (ca.as_slice(), cb.as_slice())))?;

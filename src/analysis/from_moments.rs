@@ -57,16 +57,11 @@ pub fn analyse_moments(survey: &Survey, file: &MomentsFile) -> Result<MomentsRep
         Err(other) => return Err(Error::Data(other.to_string())),
     };
     let group = |g: &GroupSums| {
-        let fitted = if g.group == MISSING_LABEL {
-            Err(NoRanking::NoValue)
-        } else {
-            let group = match survey.wave.as_deref() {
-                Some(w) if w == g.by => Group::Wave { column: &g.by, label: &g.group },
-                _ => Group::Segment { column: &g.by, level: &g.group },
-            };
-            source.fit(group, min_n, opts)
+        let group = match survey.wave.as_deref() {
+            Some(w) if w == g.by => Group::Wave { column: &g.by, label: &g.group },
+            _ => Group::Segment { column: &g.by, level: &g.group },
         };
-        let (table, note) = match fitted {
+        let (table, note) = match source.fit_level(group, min_n, opts) {
             Ok(t) => (Some(t), None),
             Err(why) => (None, Some(why.to_string())),
         };

@@ -15,7 +15,6 @@ use crate::analysis::source::Source;
 use crate::engine::bootstrap::{self, Uncertainty};
 use crate::engine::{DriverTable, Method, Options, RankBy};
 use crate::headline::scores::{Change, ScoreStats, ScoreTable};
-use crate::load::MISSING_LABEL;
 use crate::schema::outcome::Outcome;
 use crate::schema::settings::Survey;
 use crate::schema::waves::WaveOrder;
@@ -145,8 +144,7 @@ pub fn analyse(
     let breakdown = |col: &str| scores.by(col).unwrap_or(&[]);
     let min_n = survey.min_group_n();
     let fit_group = |stats: &ScoreStats, group: Group| {
-        let fitted =
-            if stats.group == MISSING_LABEL { Err(NoRanking::NoValue) } else { source.fit(group, min_n, opts) };
+        let fitted = source.fit_level(group, min_n, opts);
         let (table, note) = match fitted {
             Ok(t) => (Some(t), None),
             Err(why) => (None, Some(GroupNote { why, metric: outcome.metric() })),

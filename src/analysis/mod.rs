@@ -121,10 +121,7 @@ pub fn analyse(survey: &Survey, responses: &Responses) -> Result<Analysis> {
             let source = Rows { survey, responses, outcome: o };
             let mut analysed = outcome_analysis(survey, &source, o, scores, responses.waves.as_ref(), opts);
             if let Some(n) = &mut analysed.drivers_note {
-                let emptied = matches!(
-                    n.why,
-                    NoRanking::Model(ModelError::ConstantTarget { .. } | ModelError::TooFewRows { .. })
-                );
+                let emptied = matches!(&n.why, NoRanking::Model(e) if emptied(e));
                 n.coded_away = codes_removed(o, &responses.report).filter(|_| emptied);
             }
             if let Some(t) = &mut analysed.drivers {
@@ -215,12 +212,20 @@ fn as_loaded(survey: &Survey, responses: &Responses) -> Survey {
 /// An outcome left empty or constant says which of its missing codes removed how many
 /// answers: "every respondent gave the same score" alone does not say why.
 fn coded_away(e: Error, o: &Outcome, load: &LoadReport) -> Error {
-    let emptied =
-        matches!(e, Error::Data(_) | Error::Model(ModelError::ConstantTarget { .. } | ModelError::TooFewRows { .. }));
+    let emptied = match &e {
+        Error::Data(_) => true,
+        Error::Model(m) => emptied(m),
+        _ => false,
+    };
     match codes_removed(o, load).filter(|_| emptied) {
         Some(coded) => Error::Data(format!("{e}; {coded}")),
         None => e,
     }
+}
+
+/// A model error an outcome's missing codes may have caused: too few rows, or no spread.
+fn emptied(e: &ModelError) -> bool {
+    matches!(e, ModelError::ConstantTarget { .. } | ModelError::TooFewRows { .. })
 }
 
 /// How many of an outcome's answers its missing codes removed, when any were.

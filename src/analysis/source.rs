@@ -7,7 +7,7 @@ use crate::analysis::change::{self, ChangeFailure, Changes};
 use crate::analysis::group::{Group, Intervals, NoRanking};
 use crate::engine::{DriverTable, Options};
 use crate::error::ModelError;
-use crate::load::Responses;
+use crate::load::{Responses, MISSING_LABEL};
 use crate::schema::outcome::Outcome;
 use crate::schema::settings::Survey;
 use crate::warehouse::moments_file::{GroupSums, MomentsFile};
@@ -17,6 +17,17 @@ pub trait Source: Sync {
     /// The driver table of `group`, seeded by it, when it has at least `min_n` complete
     /// responses.
     fn fit(&self, group: Group, min_n: usize, opts: &Options) -> Result<DriverTable, NoRanking>;
+
+    /// [`Source::fit`], except for the respondents without a value in a wave or segment
+    /// column (its `(missing)` level): they get their headline but no ranking of their own.
+    fn fit_level(&self, group: Group, min_n: usize, opts: &Options) -> Result<DriverTable, NoRanking> {
+        match group {
+            Group::Wave { label: level, .. } | Group::Segment { level, .. } if level == MISSING_LABEL => {
+                Err(NoRanking::NoValue)
+            }
+            _ => self.fit(group, min_n, opts),
+        }
+    }
 
     /// Why the headline moved between waves `from` and `to` of `column`.
     fn explain(&self, column: &str, from: &str, to: &str, opts: &Options) -> Result<Changes, ChangeFailure>;

@@ -65,6 +65,12 @@ impl Responses {
         self.df.column(name).and_then(|c| c.u32()).expect("the loader coded this column")
     }
 
+    /// A numeric column of the joined frame in one chunk, for reading rows by index.
+    fn contiguous(&self, name: &str) -> Float64Chunked {
+        let ca = self.df.column(name).and_then(|c| c.f64()).expect("the loader built this column as f64");
+        ca.rechunk().into_owned()
+    }
+
     /// The rows `keep` selects, every driver column then the outcome coded by `code` (its
     /// oriented answer → the value whose mean is the headline), NaN for a gap; and their
     /// weights. Read from the frame's columns in place, at 8 bytes a cell.
@@ -76,8 +82,7 @@ impl Responses {
     ) -> (Vec<Vec<f64>>, Option<Vec<f64>>) {
         let rows: Vec<usize> = keep.iter().enumerate().filter_map(|(i, &k)| k.then_some(i)).collect();
         let pick = |name: &str, f: &dyn Fn(f64) -> f64| -> Vec<f64> {
-            let ca = self.df.column(name).and_then(|c| c.f64()).expect("the loader built this column as f64");
-            let ca = ca.rechunk();
+            let ca = self.contiguous(name);
             let array = ca.downcast_iter().next().expect("rechunked into one chunk");
             let (values, valid) = (array.values().as_slice(), array.validity());
             rows.iter().map(|&i| if valid.is_none_or(|v| v.get_bit(i)) { f(values[i]) } else { f64::NAN }).collect()
@@ -108,12 +113,8 @@ impl Responses {
     /// rows `keep` selects (`None`: all). Reads the frame's columns in place: no
     /// per-cell option is built, so a million rows cost the matrix and little more.
     pub fn model_data(&self, o: &Outcome, keep: Option<&[bool]>) -> ModelData {
-        let column = |name: &str| {
-            let ca = self.df.column(name).and_then(|c| c.f64()).expect("the loader built this column as f64");
-            ca.rechunk().into_owned()
-        };
-        let mut columns: Vec<Float64Chunked> = self.survey.drivers.iter().map(|d| column(&d.column)).collect();
-        columns.push(column(&outcome_key(o)));
+        let mut columns: Vec<Float64Chunked> = self.survey.drivers.iter().map(|d| self.contiguous(&d.column)).collect();
+        columns.push(self.contiguous(&outcome_key(o)));
         let arrays: Vec<_> =
             columns.iter().map(|ca| ca.downcast_iter().next().expect("rechunked into one chunk")).collect();
         // Only columns with blanks are checked, row by row.
