@@ -43,10 +43,16 @@ pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, Logit
     Ok(Logit { odds_ratio, pseudo_r2: 1.0 - ll / ll0 })
 }
 
+/// Weighted maximum likelihood from `start` (a nearby fit: a resample's Newton steps start
+/// from the full sample's coefficients), the coefficients intercept first.
+pub fn refit(x: ArrayView2<f64>, y: &[f64], w: &[f64], start: Array1<f64>) -> Result<Array1<f64>, LogitFailure> {
+    newton(x, y, w, start, 1e-10)
+}
+
 /// Weighted maximum likelihood: the coefficients, intercept first. With many rows the
 /// Newton steps start from the same fit on every [`THIN`]th row, which is already close:
 /// a few passes over all rows fewer.
-fn irls(x: &Array2<f64>, y: &[f64], w: &[f64]) -> Result<Array1<f64>, LogitFailure> {
+pub fn irls(x: &Array2<f64>, y: &[f64], w: &[f64]) -> Result<Array1<f64>, LogitFailure> {
     // The blocks read rows as contiguous slices.
     let x = x.as_standard_layout();
     let mut start = intercept_only(y, w, x.ncols());

@@ -12,10 +12,12 @@ pub mod kruskal;
 pub mod logit;
 pub mod notes;
 pub mod ols;
+pub mod ordinal;
 pub mod prepare;
 pub mod relweights;
 pub mod shapley;
 pub mod subsets;
+pub mod whatif;
 
 use std::collections::BTreeMap;
 

@@ -6,3 +6,4 @@ pub mod options;
 pub mod outcome;
 pub mod settings;
 pub mod waves;
+pub mod whatif;

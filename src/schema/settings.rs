@@ -13,6 +13,7 @@ use crate::schema::choices::{Method, Missing, NonPd, RankBy};
 use crate::schema::options::Options;
 use crate::schema::outcome::{Outcome, OutcomeKind, OutcomeSpec};
 use crate::schema::waves::PeriodKind;
+use crate::schema::whatif::{Scenario, WhatIfModel, WhatIfSettings};
 
 /// Every setting of a run, declared once: `survey.toml` fills it (serde), the command line
 /// fills another (clap, behind the `cli` feature), [`Settings::merge`] lays the flags over
@@ -131,6 +132,11 @@ pub struct Settings {
     #[serde(default)]
     #[cfg_attr(feature = "cli", arg(skip))]
     pub model: ModelSettings,
+    /// What the what-if simulates (`[whatif]` in survey.toml; flags of `whatif` and
+    /// `report`).
+    #[serde(default)]
+    #[cfg_attr(feature = "cli", arg(skip))]
+    pub whatif: WhatIfSettings,
 }
 
 /// How the driver engine runs.
@@ -228,6 +234,7 @@ impl Settings {
                 tolerance: pick(m.tolerance, o.tolerance),
                 bootstrap: pick(m.bootstrap, o.bootstrap),
             },
+            whatif: self.whatif.merge(over.whatif),
         }
     }
 }
@@ -314,7 +321,9 @@ impl Settings {
         let mut spec: Settings = toml::from_str(&text)
             .map_err(|e| Error::Config { file: path.to_path_buf(), reason: one_line(&e.to_string()) })?;
         let base = path.parent().unwrap_or(Path::new(""));
-        for file in [&mut spec.ratings, &mut spec.nps, &mut spec.benchmarks].into_iter().flatten() {
+        for file in
+            [&mut spec.ratings, &mut spec.nps, &mut spec.benchmarks, &mut spec.whatif.costs].into_iter().flatten()
+        {
             if file.is_relative() {
                 *file = base.join(&*file);
             }
@@ -414,6 +423,18 @@ impl Settings {
             ..Options::default()
         };
         options.check().map_err(Error::Usage)?;
+        let columns: Vec<&str> = self.drivers.iter().map(|d| d.column.as_str()).collect();
+        let whatif = WhatIf {
+            model: self.whatif.model,
+            scenarios: self
+                .whatif
+                .scenarios
+                .iter()
+                .map(|s| s.resolve(&columns, scale.map(|s| (s.min, s.max))))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(Error::Usage)?,
+            costs: self.whatif.costs,
+        };
         Ok(Survey {
             ratings: self.ratings,
             nps: self.nps,
@@ -435,6 +456,7 @@ impl Settings {
             seed,
             drivers: self.drivers,
             options,
+            whatif,
         })
     }
 }
@@ -469,6 +491,17 @@ pub struct Survey {
     /// What the engine runs, checked.
     #[serde(skip)]
     pub options: Options,
+    pub whatif: WhatIf,
+}
+
+/// The what-if's settings, checked: its scenarios resolved against the drivers.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WhatIf {
+    /// `None`: the outcome kind's default ([`crate::schema::outcome::Outcome::whatif_model`]).
+    pub model: Option<WhatIfModel>,
+    /// Empty: each driver one point higher, alone.
+    pub scenarios: Vec<Scenario>,
+    pub costs: Option<PathBuf>,
 }
 
 impl Survey {
