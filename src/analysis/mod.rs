@@ -8,6 +8,7 @@ pub mod from_moments;
 pub mod group;
 pub mod groups;
 pub mod source;
+pub mod whatif;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -74,6 +75,12 @@ pub struct OutcomeAnalysis {
     pub drivers_note: Option<NoModel>,
     /// The engine per wave and segment, what moved, and why the headline moved.
     pub groups: GroupAnalysis,
+    /// What a point is worth (the main outcome, from the rows): `None` with
+    /// `whatif_note` saying why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub whatif: Option<whatif::WhatIf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub whatif_note: Option<whatif::NoWhatIf>,
 }
 
 /// Why an outcome has no pooled driver table: the model's reason and, when its missing
@@ -110,11 +117,13 @@ pub fn analyse(survey: &Survey, responses: &Responses) -> Result<Analysis> {
     let survey = &as_loaded(survey, responses);
     let opts = &survey.options;
     let benchmarks = benchmarks_for(survey, responses.waves.as_ref())?;
+    let costs = whatif::costs_for(survey)?;
     // The outcomes are analysed side by side, so their stages overlap in time.
     let analysed = survey
         .outcomes
         .par_iter()
-        .map(|o| {
+        .enumerate()
+        .map(|(i, o)| {
             let start = std::time::Instant::now();
             let mut scores = score_table(survey, responses, o).map_err(|e| coded_away(e, o, &responses.report))?;
             scores.benchmarks = benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
@@ -126,6 +135,12 @@ pub fn analyse(survey: &Survey, responses: &Responses) -> Result<Analysis> {
             }
             if let Some(t) = &mut analysed.drivers {
                 note_listwise_cost(t, survey, &responses.report);
+            }
+            if i == 0 && analysed.drivers.is_some() {
+                match whatif::simulate(survey, responses, o, costs.as_ref()) {
+                    Ok(w) => analysed.whatif = Some(w),
+                    Err(why) => analysed.whatif_note = Some(why),
+                }
             }
             let stage = Stage { stage: format!("analyse {}", o.column), seconds: start.elapsed().as_secs_f64() };
             Ok((analysed, stage))
@@ -161,7 +176,7 @@ fn outcome_analysis(
         Err(why) => (None, Some(NoModel { why, coded_away: None })),
     };
     let groups = groups::analyse(survey, source, outcome, &scores, waves, opts);
-    OutcomeAnalysis { outcome: outcome.clone(), scores, drivers, drivers_note, groups }
+    OutcomeAnalysis { outcome: outcome.clone(), scores, drivers, drivers_note, groups, whatif: None, whatif_note: None }
 }
 
 /// The main outcome's headline (the `nps` command): overall, by wave and by each segment,
@@ -186,6 +201,16 @@ pub fn analyse_drivers(survey: &Survey, responses: &Responses) -> Result<(Driver
     let scores = score_table(survey, responses, o)?;
     let source = Rows { survey, responses, outcome: o };
     Ok((table, groups::analyse(survey, &source, o, &scores, responses.waves.as_ref(), opts)))
+}
+
+/// What a point of each driver is worth to the main outcome (the `whatif` command).
+pub fn analyse_whatif(
+    survey: &Survey,
+    responses: &Responses,
+) -> Result<std::result::Result<whatif::WhatIf, whatif::NoWhatIf>> {
+    let survey = &as_loaded(survey, responses);
+    let costs = whatif::costs_for(survey)?;
+    Ok(whatif::simulate(survey, responses, survey.main_outcome(), costs.as_ref()))
 }
 
 /// The main outcome's sufficient statistics (the `moments` command), in one pass over

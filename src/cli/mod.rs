@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use keydriver::export::Format;
 use keydriver::schema::settings::{ModelSettings, Settings};
+use keydriver::schema::whatif::WhatIfSettings;
 
 pub use run::{run, Process};
 
@@ -58,6 +59,8 @@ pub enum Command {
         template: Option<PathBuf>,
         #[command(flatten)]
         model: ModelSettings,
+        #[command(flatten)]
+        whatif: WhatIfSettings,
         /// Make the report from sums instead of rows: a `keydriver moments` file, or the
         /// CSV of `keydriver sql`'s query (the main outcome only; what needs the rows is
         /// skipped with a note).
@@ -86,6 +89,19 @@ pub enum Command {
         /// moments, pooled and by wave and segment.
         #[arg(long, value_name = "FILE")]
         from_moments: Option<PathBuf>,
+    },
+    /// What a point is worth: the main outcome's predicted change when drivers improve
+    /// (each driver +1 alone unless --scenario says otherwise), with bootstrap intervals,
+    /// the share of respondents moved and, with --costs, the return per unit of cost.
+    Whatif {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        model: ModelSettings,
+        #[command(flatten)]
+        whatif: WhatIfSettings,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
     },
     /// Write the main outcome's sufficient statistics (weighted sums by wave and segment)
     /// as JSON, for --from-moments.

@@ -11,6 +11,7 @@ use keydriver::error::{Error, Result};
 use keydriver::export::{self, Format};
 use keydriver::report::{self, template::Template, Staging};
 use keydriver::schema::settings::{ModelSettings, Settings, Survey};
+use keydriver::schema::whatif::WhatIfSettings;
 use keydriver::warehouse::moments_file::MomentsFile;
 
 use super::{Command, DataArgs};
@@ -26,7 +27,7 @@ pub struct Process {
 
 pub fn run(command: Command, process: &Process) -> Result<()> {
     match command {
-        Command::Report { data, out, name, force, scale, template, model, from_moments } => {
+        Command::Report { data, out, name, force, scale, template, model, whatif, from_moments } => {
             // A template that does not compile is refused before any data is read.
             let template = match template {
                 Some(path) => Template::from_file(&path)?,
@@ -39,13 +40,13 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
             });
             let mut analysis = match from_moments {
                 Some(file) => {
-                    let survey = from_sums(data, model, config.as_deref())?;
+                    let survey = from_sums(data, model, whatif, config.as_deref())?;
                     let sums = MomentsFile::read(&file, &survey, survey.main_outcome())?;
                     from_moments::analyse_report(&survey, &file, &sums)?
                 }
                 None => {
                     (process.keep_freed_pages)();
-                    let mut survey = resolve(data, model, config.as_deref(), Need::Drivers)?;
+                    let mut survey = resolve(data, model, whatif, config.as_deref(), Need::Drivers)?;
                     let bar = progress_bar(&mut survey);
                     let mut timings = Vec::new();
                     let analysed = Stage::time(&mut timings, "load", || keydriver::load::load(&survey))
@@ -72,7 +73,8 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
         }
         Command::Nps { data, format } => {
             let config = data.config.clone();
-            let mut survey = resolve(data, ModelSettings::default(), config.as_deref(), Need::Outcome)?;
+            let mut survey =
+                resolve(data, ModelSettings::default(), WhatIfSettings::default(), config.as_deref(), Need::Outcome)?;
             survey.drivers.clear();
             tell_main_outcome(&survey, "scoring");
             (process.keep_freed_pages)();
@@ -91,7 +93,7 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
         Command::Drivers { data, mut model, format, from_moments: Some(file) } => {
             model.bootstrap.get_or_insert(0);
             let config = data.config.clone();
-            let survey = from_sums(data, model, config.as_deref())?;
+            let survey = from_sums(data, model, WhatIfSettings::default(), config.as_deref())?;
             tell_main_outcome(&survey, "ranking the drivers of");
             let sums = MomentsFile::read(&file, &survey, survey.main_outcome())?;
             print_moments_report(&from_moments::analyse_moments(&survey, &sums)?, format);
@@ -100,7 +102,7 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
         Command::Drivers { data, mut model, format, from_moments: None } => {
             model.bootstrap.get_or_insert(0);
             let config = data.config.clone();
-            let mut survey = resolve(data, model, config.as_deref(), Need::Drivers)?;
+            let mut survey = resolve(data, model, WhatIfSettings::default(), config.as_deref(), Need::Drivers)?;
             tell_main_outcome(&survey, "ranking the drivers of");
             if keydriver::streams(&survey) {
                 let sums = keydriver::moments(&survey, 0)?;
@@ -123,16 +125,39 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
             );
             Ok(())
         }
+        Command::Whatif { data, model, whatif, format } => {
+            let config = data.config.clone();
+            let mut survey = resolve(data, model, whatif, config.as_deref(), Need::Drivers)?;
+            tell_main_outcome(&survey, "simulating");
+            (process.keep_freed_pages)();
+            let bar = progress_bar(&mut survey);
+            let result = keydriver::load::load(&survey)
+                .and_then(|responses| keydriver::analysis::analyse_whatif(&survey, &responses));
+            bar.finish_and_clear();
+            let w = result?
+                .map_err(|why| Error::Data(format!("no what-if for \"{}\": {why}", survey.main_outcome().column)))?;
+            print!(
+                "{}",
+                match format {
+                    Format::Table => export::table::render(&w.scenarios),
+                    Format::Csv => export::csv::render(&w.scenarios),
+                    Format::Json => export::json::render(&w),
+                }
+            );
+            Ok(())
+        }
         Command::Moments { data, replicates } => {
             let config = data.config.clone();
-            let survey = resolve(data, ModelSettings::default(), config.as_deref(), Need::Drivers)?;
+            let survey =
+                resolve(data, ModelSettings::default(), WhatIfSettings::default(), config.as_deref(), Need::Drivers)?;
             tell_main_outcome(&survey, "summing");
             print!("{}", export::json::render(&keydriver::moments(&survey, replicates)?));
             Ok(())
         }
         Command::Sql { data, dialect, table, replicates } => {
             let config = data.config.clone();
-            let survey = settings(data, ModelSettings::default(), config.as_deref())?.resolve(true)?;
+            let survey = settings(data, ModelSettings::default(), WhatIfSettings::default(), config.as_deref())?
+                .resolve(true)?;
             tell_main_outcome(&survey, "summing");
             let query = keydriver::warehouse::sql::sql(
                 &survey,
@@ -163,14 +188,20 @@ enum Need {
 }
 
 /// survey.toml (if any) with the flags laid over it.
-fn settings(data: DataArgs, model: ModelSettings, config: Option<&Path>) -> Result<Settings> {
+fn settings(data: DataArgs, model: ModelSettings, whatif: WhatIfSettings, config: Option<&Path>) -> Result<Settings> {
     let file = config.map_or_else(|| Ok(Settings::default()), Settings::from_file)?;
-    Ok(file.merge(Settings { model, ..data.settings }))
+    Ok(file.merge(Settings { model, whatif, ..data.settings }))
 }
 
 /// The settings of a run over the rows, checked for completeness.
-fn resolve(data: DataArgs, model: ModelSettings, config: Option<&Path>, need: Need) -> Result<Survey> {
-    let settings = settings(data, model, config)?;
+fn resolve(
+    data: DataArgs,
+    model: ModelSettings,
+    whatif: WhatIfSettings,
+    config: Option<&Path>,
+    need: Need,
+) -> Result<Survey> {
+    let settings = settings(data, model, whatif, config)?;
     if settings.ratings.is_none() {
         return Err(Error::NoData);
     }
@@ -178,8 +209,8 @@ fn resolve(data: DataArgs, model: ModelSettings, config: Option<&Path>, need: Ne
 }
 
 /// The settings of a run from sums: resampling rows and gap handling are refused.
-fn from_sums(data: DataArgs, model: ModelSettings, config: Option<&Path>) -> Result<Survey> {
-    let mut settings = settings(data, model, config)?;
+fn from_sums(data: DataArgs, model: ModelSettings, whatif: WhatIfSettings, config: Option<&Path>) -> Result<Survey> {
+    let mut settings = settings(data, model, whatif, config)?;
     if settings.model.bootstrap.is_some_and(|b| b > 0) || settings.missing.is_some_and(|m| m != Missing::Listwise) {
         return Err(Error::Usage(
             "--from-moments: resampling and pairwise deletion need the rows; drop --bootstrap and --missing (for intervals, make the sums with --replicates B)"

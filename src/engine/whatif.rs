@@ -161,14 +161,16 @@ fn fit(model: WhatIfModel, outcome: &Outcome, rows: &Rows, w: &[f64], start: Opt
             if outcome.kind == OutcomeKind::Numeric {
                 return Err(not_for());
             }
-            let mut levels: Vec<f64> = rows.answers.to_vec();
+            // The answers that occur (with weight): a resample that lacks one is fitted
+            // over the others, as `polr` on that resample would.
+            let mut levels: Vec<f64> = rows.answers.iter().zip(w).filter(|(_, &w)| w > 0.0).map(|(&a, _)| a).collect();
             levels.sort_by(f64::total_cmp);
             levels.dedup();
-            let category: Vec<usize> = rows.answers.iter().map(|a| levels.partition_point(|l| l < a)).collect();
-            // A resample may lack a category the full sample has: the model over the full
-            // sample's categories cannot be fitted then.
+            // A row of weight 0 may hold an answer that does not occur: it counts for nothing.
+            let category: Vec<usize> =
+                rows.answers.iter().map(|a| levels.partition_point(|l| l < a).min(levels.len() - 1)).collect();
             let start = match start {
-                Some(Fit::Ordinal(_, o)) => Some(o),
+                Some(Fit::Ordinal(codes, o)) if codes.len() == levels.len() => Some(o),
                 _ => None,
             };
             let model = ordinal::fit(rows.x, &category, levels.len(), w, start)
@@ -402,5 +404,56 @@ mod tests {
         let own = simulate(WhatIfModel::Logits, &nps, &Rows { w: &w3, ..rows }, &[plus(0, 1.0)], 0, 7).unwrap();
         let third = a.scenarios[0].resamples[3].as_ref().unwrap().0;
         assert!((own.scenarios[0].change - third).abs() < 1e-9, "{} {third}", own.scenarios[0].change);
+    }
+
+    #[test]
+    fn respondents_at_the_top_contribute_nothing() {
+        let (x, y, w) = survey(2_000);
+        let bounds = [(1.0, 10.0), (1.0, 10.0)];
+        let rows = Rows { x: x.view(), answers: &y, w: &w, bounds: &bounds };
+        let nps = Outcome::nps("y");
+        for model in [WhatIfModel::Logits, WhatIfModel::Ordinal, WhatIfModel::Linear] {
+            let fitted = fit(model, &nps, &rows, &w, None).unwrap();
+            let all = &effects(&fitted, &rows, &w, &[plus(0, 1.0)])[0];
+            // The same fit with the respondents at 10 left out of the average.
+            let below: Vec<f64> = (0..2_000).map(|i| if x[[i, 0]] == 10.0 { 0.0 } else { w[i] }).collect();
+            let rest = &effects(&fitted, &rows, &below, &[plus(0, 1.0)])[0];
+            let (total, kept) = (w.iter().sum::<f64>(), below.iter().sum::<f64>());
+            assert!((all.change * total - rest.change * kept).abs() < 1e-9, "{model:?}");
+            assert_eq!(rest.moved_share, 1.0);
+        }
+    }
+
+    #[test]
+    fn a_rating_that_raises_the_answer_gives_no_fall() {
+        let nps = Outcome::nps("y");
+        for seed in 0..12 {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let x = Array2::from_shape_fn((400, 3), |_| rng.gen_range(1..=10) as f64);
+            let slope: Vec<f64> = (0..3).map(|_| rng.gen_range(-0.6..0.6)).collect();
+            let y: Vec<f64> = (0..400)
+                .map(|i| {
+                    (2.0 + (0..3).map(|j| slope[j] * x[[i, j]]).sum::<f64>() + rng.gen_range(-3.0..3.0_f64))
+                        .round()
+                        .clamp(0.0, 10.0)
+                })
+                .collect();
+            let w = vec![1.0; 400];
+            let bounds = [(1.0, 10.0); 3];
+            let rows = Rows { x: x.view(), answers: &y, w: &w, bounds: &bounds };
+            for model in [WhatIfModel::Logits, WhatIfModel::Ordinal, WhatIfModel::Linear] {
+                let Ok(fitted) = fit(model, &nps, &rows, &w, None) else { continue };
+                for j in 0..3 {
+                    let up = match &fitted {
+                        Fit::Logits(c) => c[0].1[j + 1] >= 0.0 && c[1].1[j + 1] <= 0.0,
+                        _ => fitted.slope(j, 0) >= 0.0,
+                    };
+                    let change = effects(&fitted, &rows, &w, &[plus(j, 1.0)])[0].change;
+                    if up {
+                        assert!(change >= 0.0, "seed {seed} {model:?} driver {j}: {change}");
+                    }
+                }
+            }
+        }
     }
 }

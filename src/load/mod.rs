@@ -8,6 +8,7 @@
 //! labels, so a million rows hold each label once.
 
 pub(crate) mod batches;
+pub mod costs;
 mod responses;
 mod sheets;
 pub(crate) mod sniff;

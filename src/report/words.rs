@@ -9,8 +9,10 @@ use std::fmt;
 use crate::analysis::change::ChangeFailure;
 use crate::analysis::group::{Intervals, NoRanking};
 use crate::analysis::groups::{GroupNote, GroupsNote};
+use crate::analysis::whatif::NoWhatIf;
 use crate::analysis::{CodedAway, NoModel};
 use crate::engine::notes::{LogitFailure, Note, ResampleFailure};
+use crate::engine::whatif;
 use crate::engine::{Method, Missing, ShapleyMethod};
 
 impl fmt::Display for Note {
@@ -185,6 +187,31 @@ impl fmt::Display for GroupsNote {
             GroupsNote::NotDecomposed { metric, from, to, why } => {
                 write!(f, "why {metric} moved between {from} and {to} is not decomposed: {why}")
             }
+        }
+    }
+}
+
+impl fmt::Display for NoWhatIf {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            NoWhatIf::TooFew { n, min } => {
+                write!(f, "only {n} complete responses, fewer than the {min} its model needs")
+            }
+            NoWhatIf::Model(why) => why.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for whatif::Failure {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            whatif::Failure::NotForKind { model, kind } => write!(
+                f,
+                "the {} model does not apply to a {kind} outcome (logits: nps, csat, binary; ordinal: an answer scale; linear: any)",
+                model.name()
+            ),
+            whatif::Failure::Model { class, why } => write!(f, "the {class} model could not be fitted: {why}"),
+            whatif::Failure::Collinear => f.write_str("the drivers are collinear: least squares has no unique fit"),
         }
     }
 }

@@ -21,6 +21,16 @@ pub enum WhatIfModel {
     Linear,
 }
 
+impl WhatIfModel {
+    pub fn name(self) -> &'static str {
+        match self {
+            WhatIfModel::Logits => "logits",
+            WhatIfModel::Ordinal => "ordinal",
+            WhatIfModel::Linear => "linear",
+        }
+    }
+}
+
 /// How the what-if runs: `[whatif]` in survey.toml, flags of `whatif` and `report`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[cfg_attr(feature = "cli", derive(clap::Args))]
