@@ -107,6 +107,9 @@ pub struct DriverReport<'a> {
     pub table: &'a DriverTable,
     #[serde(flatten)]
     pub groups: &'a GroupAnalysis,
+    /// What a point is worth (the report's drivers.json; not the `drivers` command).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub whatif: Option<&'a whatif::WhatIf>,
 }
 
 /// The headline and the driver engine for every outcome of `survey`, pooled and per wave

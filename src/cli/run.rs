@@ -120,7 +120,8 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
                 match format {
                     Format::Table => export::table::render(&table.drivers),
                     Format::Csv => export::csv::render(&table.drivers),
-                    Format::Json => export::json::render(&DriverReport { table: &table, groups: &groups }),
+                    Format::Json =>
+                        export::json::render(&DriverReport { table: &table, groups: &groups, whatif: None }),
                 }
             );
             Ok(())

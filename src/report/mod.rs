@@ -58,6 +58,8 @@ pub struct Files {
     pub shares_by_wave: String,
     pub shares_by_segment: String,
     pub correlations: String,
+    /// The what-if's table and chart (stem).
+    pub whatif: String,
 }
 
 impl Files {
@@ -76,6 +78,7 @@ impl Files {
             shares_by_wave: format!("shares_by_wave{suffix}.png"),
             shares_by_segment: format!("shares_by_segment{suffix}.png"),
             correlations: format!("correlations{suffix}.png"),
+            whatif: format!("whatif{suffix}"),
         }
     }
 }
@@ -206,9 +209,16 @@ fn fill(a: &Analysis, dir: &Path, settings: &Settings) -> Result<()> {
         if let Some(d) = &o.drivers {
             put(
                 &format!("{}.json", files.drivers),
-                export::json::render(&crate::analysis::DriverReport { table: d, groups: &o.groups }),
+                export::json::render(&crate::analysis::DriverReport {
+                    table: d,
+                    groups: &o.groups,
+                    whatif: o.whatif.as_ref(),
+                }),
             )?;
             put(&format!("{}.csv", files.drivers), export::csv::render(&d.drivers))?;
+        }
+        if let Some(w) = &o.whatif {
+            put(&format!("{}.csv", files.whatif), export::csv::render(&w.scenarios))?;
         }
         put(&format!("{}.json", files.scores), export::json::render(&o.scores))?;
         put(&format!("{}.csv", files.scores), export::csv::render(&score_rows(&o.scores)))?;
@@ -275,7 +285,7 @@ fn inputs(a: &Analysis) -> Result<Vec<Input>> {
     use sha2::{Digest, Sha256};
     let s = &a.survey;
     let config = a.config.as_ref().map(std::path::PathBuf::from);
-    [config.as_ref(), s.ratings.as_ref(), s.nps.as_ref(), s.benchmarks.as_ref()]
+    [config.as_ref(), s.ratings.as_ref(), s.nps.as_ref(), s.benchmarks.as_ref(), s.whatif.costs.as_ref()]
         .into_iter()
         .flatten()
         .map(|path| {

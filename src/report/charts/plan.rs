@@ -48,6 +48,8 @@ pub struct Chart {
     pub positive: Option<String>,
     /// The answer bands (composition): name and answers of each.
     pub bands: Option<Bands>,
+    /// The what-if's scenarios are each driver one point higher (the default).
+    pub plus_one: bool,
 }
 
 /// An outcome's three answer bands, for a legend.
@@ -89,6 +91,7 @@ impl Chart {
                 let view = |b: Band| BandView { band: names[b as usize], range: out.band_range(b) };
                 Bands { low: view(Band::Low), mid: view(Band::Mid), high: view(Band::High) }
             }),
+            plus_one: false,
         }
     }
 }
@@ -104,6 +107,8 @@ pub struct OutcomeCharts {
     pub drivers: Option<Chart>,
     /// Importance against performance.
     pub quadrant: Option<Chart>,
+    /// What a point is worth: each scenario's predicted change.
+    pub whatif: Option<Chart>,
     /// Why the headline moved: the waterfall.
     pub change: Option<Chart>,
     /// Drivers' shares by wave, movers marked.
@@ -119,6 +124,7 @@ impl OutcomeCharts {
     pub fn all(&self) -> impl Iterator<Item = &Chart> {
         [
             &self.quadrant,
+            &self.whatif,
             &self.change,
             &self.drivers,
             &self.shares_by_wave,
@@ -161,6 +167,13 @@ pub fn plan(wave: Option<&str>, o: &OutcomeAnalysis, files: &Files) -> OutcomeCh
     });
     if shares {
         charts.quadrant = Some(Chart::of("quadrant", &files.quadrant, out));
+    }
+    if let Some(w) = &o.whatif {
+        charts.whatif = Some(Chart {
+            intervals: w.scenarios.iter().all(|s| s.ci_low.is_some()),
+            plus_one: w.scenarios.iter().all(|s| s.driver.is_some() && s.shift == "+1"),
+            ..Chart::of("whatif", &format!("{}.png", files.whatif), out)
+        });
     }
     if let Some((e, everyone)) = o.groups.explained() {
         charts.change = Some(Chart {
@@ -248,6 +261,21 @@ pub fn draw(
             &words(c, "y")?,
             [fix?, keep?, overkill?, low?],
             &points,
+        )?;
+    }
+    if let (Some(c), Some(w)) = (&charts.whatif, &o.whatif) {
+        let mut bars: Vec<Bar> = w
+            .scenarios
+            .iter()
+            .map(|s| Bar { label: s.label.clone(), value: s.change, ci: s.ci_low.zip(s.ci_high), tie: None })
+            .collect();
+        bars.sort_by(|x, y| (out.sign() * y.value).total_cmp(&(out.sign() * x.value)));
+        ranked_bars(
+            Canvas { path: &dir.join(&c.file), scale },
+            &words(c, "title")?,
+            &words(c, "x")?,
+            &bars,
+            out.decimals(),
         )?;
     }
     if let (Some(c), Some((e, _))) = (&charts.change, o.groups.explained()) {

@@ -10,6 +10,7 @@ mod drivers;
 mod groups;
 mod headline;
 mod method;
+mod whatif;
 
 pub use agreement::*;
 pub use change::*;
@@ -17,6 +18,7 @@ pub use drivers::*;
 pub use groups::*;
 pub use headline::*;
 pub use method::*;
+pub use whatif::*;
 
 use serde::Serialize;
 
@@ -133,6 +135,9 @@ pub struct OutcomeView<'a> {
     pub chart_list: Vec<&'a Chart>,
     pub act: Option<Act>,
     pub change: Option<ChangeView>,
+    /// What a point is worth (the main outcome), or why it could not be computed.
+    pub whatif: Option<WhatIfView>,
+    pub whatif_note: Option<Said>,
     pub drivers: Option<DriversView>,
     /// Why there is no driver model.
     pub drivers_note: Option<Said>,
@@ -166,6 +171,8 @@ impl<'a> OutcomeView<'a> {
             chart_list: charts.all().collect(),
             act: o.drivers.as_ref().and_then(Act::of),
             change: o.groups.explained().map(|(e, everyone)| ChangeView::of(out, e, everyone)),
+            whatif: o.whatif.as_ref().map(|w| WhatIfView::of(a, out, w)),
+            whatif_note: o.whatif_note.as_ref().map(Said::of),
             drivers: o.drivers.as_ref().map(|d| DriversView::of(out, d)),
             drivers_note: o.drivers.as_ref().map_or_else(|| o.drivers_note.as_ref().map(Said::of), |_| None),
             share_shift: o.groups.share_shift.as_ref().map(|s| ShareShiftView {
@@ -210,7 +217,11 @@ impl<'a> OutcomeView<'a> {
                 })
                 .collect(),
             breakdowns: o.scores.breakdowns.iter().map(|b| Breakdown::of(out, &b.by, &b.rows)).collect(),
-            files: FilesView { scores: files.scores, drivers: o.drivers.as_ref().map(|_| files.drivers) },
+            files: FilesView {
+                scores: files.scores,
+                drivers: o.drivers.as_ref().map(|_| files.drivers),
+                whatif: o.whatif.as_ref().map(|_| files.whatif),
+            },
         }
     }
 }
@@ -219,6 +230,7 @@ impl<'a> OutcomeView<'a> {
 pub struct FilesView {
     pub scores: String,
     pub drivers: Option<String>,
+    pub whatif: Option<String>,
 }
 
 /// A headline value with its unit: "+23.4", "78.2%", "3.41".
