@@ -203,6 +203,10 @@ pub fn init(data: &Path, nps: Option<&Path>, target: Option<&str>) -> Result<Dra
         }
         None => writeln!(out, "\n# [scale]  # no common rating scale found\n# min = 1\n# max = 5").ok(),
     };
+    if dir.join("costs.csv").exists() {
+        writeln!(out, "\n[whatif]\ncosts = \"costs.csv\"  # found beside the data: what a point of each driver costs")
+            .ok();
+    }
     for (_, entry) in &outcomes {
         out.push('\n');
         out.push_str(entry);

@@ -337,6 +337,8 @@ fn report_end_to_end_then_refuses_to_overwrite() {
         "## NPS — Net Promoter Score",
         "### Where to act on NPS",
         "](quadrant.png)",
+        "### What a point is worth",
+        "](whatif.png)",
         "### Why NPS moved from 2025Q3 to 2025Q4",
         "](change.png)",
         "### Drivers of NPS\n",
@@ -371,12 +373,23 @@ fn report_end_to_end_then_refuses_to_overwrite() {
     assert!(md.contains("| Problem solving | 220 | 4.4% |") && md.contains("Association, not causation"));
     // Every image it links decodes at its size; every PNG written is linked.
     let links = check_charts(&md, &dir, 1);
-    assert_eq!(links.len(), 16, "eight charts per outcome: {links:?}");
+    assert_eq!(links.len(), 17, "eight charts per outcome and the main one's what-if: {links:?}");
+    // The what-if: its sentence under the headline, ranked by return with the example's costs.
+    assert!(
+        md.contains(
+            "Raising **Problem solving** by one point for every customer goes with NPS about +10.0 points higher"
+        ),
+        "{md}"
+    );
+    assert!(md.contains(
+        "**By return** (NPS points per EUR spent per customer, from *What a point is worth*): Transparency (+10.79), "
+    ));
     for file in [
         "nps.csv",
         "nps.json",
         "drivers.csv",
         "drivers.json",
+        "whatif.csv",
         "csat-satisfaction.csv",
         "csat-satisfaction.json",
         "drivers-satisfaction.json",
@@ -413,7 +426,7 @@ fn report_end_to_end_then_refuses_to_overwrite() {
     }
     let stages: Vec<&str> = run["timings"].as_array().unwrap().iter().map(|t| t["stage"].as_str().unwrap()).collect();
     assert_eq!(stages, ["load", "analyse likelihood_to_recommend", "analyse satisfaction", "charts and tables"]);
-    assert_eq!(run["inputs"].as_array().unwrap().len(), 4, "config, ratings, outcomes, benchmarks");
+    assert_eq!(run["inputs"].as_array().unwrap().len(), 5, "config, ratings, outcomes, benchmarks, costs");
     let csat: Value = serde_json::from_str(&fs::read_to_string(dir.join("csat-satisfaction.json")).unwrap()).unwrap();
     assert_eq!((csat["kind"].as_str(), csat["metric"].as_str()), (Some("csat"), Some("% satisfied")));
     assert!(csat["benchmarks"].as_array().unwrap().iter().any(|g| g["label"] == "competitor A" && g["wave"] == "all"));
@@ -499,7 +512,7 @@ fn scale_two_doubles_every_chart() {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let dir = out.path().join("2025Q4");
     let links = check_charts(&fs::read_to_string(dir.join("report.md")).unwrap(), &dir, 2);
-    assert_eq!(links.len(), 16);
+    assert_eq!(links.len(), 17);
     let refused = report_cmd(out.path()).args(["--scale", "9"]).output().unwrap();
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("9 is not in 1..=4"));
@@ -1751,4 +1764,98 @@ fn two_runs_at_once_write_one_report_and_the_other_refuses() {
         let left: Vec<_> = fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(left, ["same"], "{left:?}");
     }
+}
+
+/// `whatif` on tests/data/whatif/survey.csv (600 respondents, four drivers).
+fn whatif_cmd(dir: &tempfile::TempDir) -> Command {
+    let mut c = keydriver();
+    c.args(["whatif", "--data", &p(dir, "survey.csv"), "--target", "ltr"])
+        .args(["--drivers", "wait_time=Wait time,quality,problem_solving,transparency", "--scale-min", "1"])
+        .args(["--scale-max", "10"]);
+    c
+}
+
+fn whatif_folder() -> tempfile::TempDir {
+    folder(&[
+        ("survey.csv", include_str!("data/whatif/survey.csv")),
+        ("costs.csv", "driver,cost,unit\nwait_time,2.5,EUR\nproblem_solving,4,EUR\nquality,1,EUR\n"),
+    ])
+}
+
+#[test]
+fn whatif_json_contract_with_costs_and_intervals() {
+    let dir = whatif_folder();
+    let mut cmd = whatif_cmd(&dir);
+    cmd.args(["--bootstrap", "60", "--costs", &p(&dir, "costs.csv"), "--format", "json"]);
+    let v = common::json(&mut cmd);
+    assert_eq!(v["model"], "logits");
+    assert_eq!((v["n"].as_u64(), v["resamples"].as_u64(), v["cost_unit"].as_str()), (Some(600), Some(60), Some("EUR")));
+    let (observed, predicted) =
+        (v["baseline"]["observed"].as_f64().unwrap(), v["baseline"]["predicted"].as_f64().unwrap());
+    assert!((observed - 15.666666666666666).abs() < 1e-9 && (predicted - observed).abs() < 1e-6);
+    let s = v["scenarios"].as_array().unwrap();
+    assert_eq!(s.len(), 4, "each driver +1 by default");
+    let by = |d: &str| s.iter().find(|x| x["driver"] == d).unwrap();
+    let wait = by("wait_time");
+    assert_eq!(
+        (wait["name"].as_str(), wait["shift"].as_str(), wait["label"].as_str()),
+        (Some("wait_time+1"), Some("+1"), Some("Wait time +1"))
+    );
+    // The change's R value (tests/data/whatif/expected.csv) inside its interval.
+    let change = wait["change"].as_f64().unwrap();
+    assert!((change - 6.96788082790998).abs() < 1e-6);
+    assert!(wait["ci_low"].as_f64().unwrap() < change && change < wait["ci_high"].as_f64().unwrap());
+    // Cost per respondent: 2.5 EUR a point times the mean points moved (0.9767 of them move one).
+    let cost = wait["cost"].as_f64().unwrap();
+    assert!((cost - 2.5 * 0.976666666666667).abs() < 1e-9, "{cost}");
+    assert!((wait["per_cost"].as_f64().unwrap() - change / cost).abs() < 1e-12);
+    assert!(wait["per_cost_ci_low"].as_f64().unwrap() < wait["per_cost"].as_f64().unwrap());
+    // Without a cost, no return; with costs, ranked by return, those without last.
+    assert!(by("transparency").get("per_cost").is_none());
+    let returns: Vec<f64> = s.iter().map(|x| x["per_cost"].as_f64().unwrap_or(f64::NEG_INFINITY)).collect();
+    assert!(returns.windows(2).all(|w| w[0] >= w[1]), "{returns:?}");
+}
+
+#[test]
+fn whatif_is_reproducible_whatever_the_thread_count_and_off_without_a_bootstrap() {
+    let dir = whatif_folder();
+    let run = |threads: &str| {
+        let mut cmd = whatif_cmd(&dir);
+        cmd.env("RAYON_NUM_THREADS", threads).args([
+            "--bootstrap",
+            "40",
+            "--scenario",
+            "wait_time>=7",
+            "--format",
+            "json",
+        ]);
+        common::json(&mut cmd)
+    };
+    let (one, two) = (run("1"), run("2"));
+    assert_eq!(one, two);
+    assert_eq!(one["scenarios"][0]["shift"], ">=7");
+    let mut cmd = whatif_cmd(&dir);
+    cmd.args(["--bootstrap", "0", "--format", "json"]);
+    let off = common::json(&mut cmd);
+    assert!(off["scenarios"][0].get("ci_low").is_none() && off["resamples"] == 0);
+}
+
+#[test]
+fn whatif_refuses_bad_scenarios_costs_and_models() {
+    let dir = whatif_folder();
+    fails(whatif_cmd(&dir).args(["--scenario", "speed+1"]), 2, &["speed+1", "names no driver", "wait_time, quality"]);
+    fails(whatif_cmd(&dir).args(["--scenario", "quality>=12"]), 2, &["outside the rating scale 1–10"]);
+    fs::write(dir.path().join("bad.csv"), "driver,cost\nquality,1\nspeed,2\n").unwrap();
+    fails(
+        whatif_cmd(&dir).args(["--costs", &p(&dir, "bad.csv")]),
+        1,
+        &["bad.csv", "column \"driver\", row 2", "unknown driver \"speed\""],
+    );
+    fs::write(dir.path().join("free.csv"), "driver,cost\nquality,0\n").unwrap();
+    fails(whatif_cmd(&dir).args(["--costs", &p(&dir, "free.csv")]), 1, &["free.csv", "row 1", "must be above 0"]);
+    fails(
+        whatif_cmd(&dir).args(["--outcome", "numeric", "--model", "logits", "--bootstrap", "0"]),
+        1,
+        &["no what-if for \"ltr\"", "logits model does not apply to a numeric outcome"],
+    );
 }

@@ -632,6 +632,7 @@ fn moment_figures(a: &keydriver::Analysis) -> Vec<(String, f64)> {
     let report = serde_json::to_value(keydriver::analysis::DriverReport {
         table: o.drivers.as_ref().expect("pooled table"),
         groups: &o.groups,
+        whatif: None,
     })
     .unwrap();
     let mut tables = vec![("pooled".to_string(), &report)];

@@ -726,6 +726,7 @@ fn init_on_the_bundled_example_gives_the_shipped_reports_numbers() {
         ("ratings.csv", &file("ratings.csv")),
         ("nps.csv", &file("nps.csv")),
         ("benchmarks.csv", &file("benchmarks.csv")),
+        ("costs.csv", &file("costs.csv")),
     ]);
     let run = keydriver().args(["init", &p(&dir, "ratings.csv"), "--nps", &p(&dir, "nps.csv")]).output().unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
@@ -872,7 +873,8 @@ fn frames_in_memory_give_the_files_results() {
             .iter()
             .flat_map(|o| {
                 let d = o.drivers.as_ref().unwrap();
-                let report = keydriver::analysis::DriverReport { table: d, groups: &o.groups };
+                let report =
+                    keydriver::analysis::DriverReport { table: d, groups: &o.groups, whatif: o.whatif.as_ref() };
                 [serde_json::to_value(&report).unwrap(), serde_json::to_value(&o.scores).unwrap()]
             })
             .collect()

@@ -77,8 +77,11 @@ pub struct Effect {
     /// Per driver shifted (in the scenario's order): the mean points moved per respondent.
     pub points_moved: Vec<f64>,
     /// Per resample (in order; `None` when it failed): the change, and the points moved.
-    pub resamples: Vec<Option<(f64, Vec<f64>)>>,
+    pub resamples: Vec<Option<Resampled>>,
 }
+
+/// One resample's change and points moved per shift.
+pub type Resampled = (f64, Vec<f64>);
 
 /// The model `kind` for `outcome` on `rows`, then every scenario, with `resamples`
 /// bootstrap resamples drawn from `seed` (0: no interval).
@@ -93,7 +96,7 @@ pub fn simulate(
     let full = fit(model, outcome, rows, rows.w, None)?;
     let point = effects(&full, rows, rows.w, scenarios);
     let n = rows.answers.len();
-    let draws: Vec<Option<Vec<(f64, Vec<f64>)>>> = (0..resamples)
+    let draws: Vec<Option<Vec<Resampled>>> = (0..resamples)
         .into_par_iter()
         .map(|k| {
             let counts = bootstrap::draw(n, seed, k);
@@ -107,8 +110,7 @@ pub fn simulate(
         .into_iter()
         .enumerate()
         .map(|(s, e)| {
-            let resamples: Vec<Option<(f64, Vec<f64>)>> =
-                draws.iter().map(|d| d.as_ref().map(|d| d[s].clone())).collect();
+            let resamples: Vec<Option<Resampled>> = draws.iter().map(|d| d.as_ref().map(|d| d[s].clone())).collect();
             let mut changes: Vec<f64> = resamples.iter().flatten().map(|r| r.0).collect();
             let ci = (changes.len() >= 2).then(|| percentile_interval(&mut changes));
             Effect { ci, resamples, ..e }

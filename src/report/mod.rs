@@ -285,7 +285,9 @@ fn inputs(a: &Analysis) -> Result<Vec<Input>> {
     use sha2::{Digest, Sha256};
     let s = &a.survey;
     let config = a.config.as_ref().map(std::path::PathBuf::from);
-    [config.as_ref(), s.ratings.as_ref(), s.nps.as_ref(), s.benchmarks.as_ref(), s.whatif.costs.as_ref()]
+    // The cost file is read only by a what-if, which a report from sums has not.
+    let costs = s.whatif.costs.as_ref().filter(|_| a.outcomes.iter().any(|o| o.whatif.is_some()));
+    [config.as_ref(), s.ratings.as_ref(), s.nps.as_ref(), s.benchmarks.as_ref(), costs]
         .into_iter()
         .flatten()
         .map(|path| {
