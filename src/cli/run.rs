@@ -34,10 +34,7 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
                 None => Template::builtin(),
             };
             let settings = report::Settings { force, scale, template, staging: process.staging.clone() };
-            let config = data.config.clone().or_else(|| {
-                let default = PathBuf::from(DEFAULT_CONFIG);
-                (data.settings.ratings.is_none() && default.exists()).then_some(default)
-            });
+            let config = default_config(&data);
             let mut analysis = match from_moments {
                 Some(file) => {
                     let survey = from_sums(data, model, whatif, config.as_deref())?;
@@ -127,7 +124,7 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
             Ok(())
         }
         Command::Whatif { data, model, whatif, format } => {
-            let config = data.config.clone();
+            let config = default_config(&data);
             let mut survey = resolve(data, model, whatif, config.as_deref(), Need::Drivers)?;
             tell_main_outcome(&survey, "simulating");
             (process.keep_freed_pages)();
@@ -179,6 +176,14 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// survey.toml as given, else the bundled example's when no data is named either.
+fn default_config(data: &DataArgs) -> Option<PathBuf> {
+    data.config.clone().or_else(|| {
+        let default = PathBuf::from(DEFAULT_CONFIG);
+        (data.settings.ratings.is_none() && default.exists()).then_some(default)
+    })
 }
 
 /// What a command needs besides the outcome.
