@@ -12,7 +12,6 @@
 //! resampling each wave's respondents independently (with their weights) and redoing the
 //! decomposition: means and the pooled fit from one weighted cross-product each.
 
-use linfa_linalg::cholesky::InverseC;
 use ndarray::{concatenate, s, Axis};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -115,12 +114,8 @@ impl Waves<'_> {
 
     /// The pooled two-wave coefficients: headline points per rating point.
     fn coef(&self, counts: Option<(&[u32], &[u32])>) -> Option<Vec<f64>> {
-        let p = self.p;
         let both: Option<Vec<u32>> = counts.map(|(ca, cb)| ca.iter().chain(cb).copied().collect());
-        let m = self.pooled.moments(both.as_deref());
-        let sxx_inv = m.cov.slice(s![..p, ..p]).to_owned().invc().ok()?;
-        let coef = sxx_inv.dot(&m.cov.slice(s![..p, p]));
-        coef.iter().all(|c| c.is_finite()).then(|| coef.to_vec())
+        self.pooled.moments(both.as_deref()).slopes().map(|b| b.to_vec())
     }
 }
 

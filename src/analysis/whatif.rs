@@ -35,6 +35,14 @@ pub struct WhatIf {
     pub scenarios: Vec<ScenarioEffect>,
 }
 
+impl WhatIf {
+    /// Every scenario is one driver one point higher (the default): the report words them
+    /// by driver.
+    pub fn plus_one(&self) -> bool {
+        self.scenarios.iter().all(|s| s.driver.is_some() && s.shift == "+1")
+    }
+}
+
 /// The headline of the modelled respondents, observed and as the model predicts it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Baseline {

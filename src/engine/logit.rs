@@ -29,7 +29,7 @@ pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, Logit
     }
     let ones = Array1::ones(y.len());
     let w = d.w.as_ref().unwrap_or(&ones).as_slice().expect("weights are contiguous");
-    let coef = irls(&d.x, &y, w)?;
+    let coef = irls(d.x.view(), &y, w)?;
     let ll = loglik(&d.x, &y, w, &coef);
     // The intercept-only model's log-likelihood, in closed form.
     let total: f64 = w.iter().sum();
@@ -52,7 +52,7 @@ pub fn refit(x: ArrayView2<f64>, y: &[f64], w: &[f64], start: Array1<f64>) -> Re
 /// Weighted maximum likelihood: the coefficients, intercept first. With many rows the
 /// Newton steps start from the same fit on every [`THIN`]th row, which is already close:
 /// a few passes over all rows fewer.
-pub fn irls(x: &Array2<f64>, y: &[f64], w: &[f64]) -> Result<Array1<f64>, LogitFailure> {
+pub fn irls(x: ArrayView2<f64>, y: &[f64], w: &[f64]) -> Result<Array1<f64>, LogitFailure> {
     // The blocks read rows as contiguous slices.
     let x = x.as_standard_layout();
     let mut start = intercept_only(y, w, x.ncols());
@@ -189,7 +189,7 @@ mod tests {
     #[test]
     fn the_thinned_start_reaches_the_maximum_likelihood() {
         let (x, y, w) = rows(super::THIN * 5_000);
-        let fast = super::irls(&x, &y, &w).unwrap();
+        let fast = super::irls(x.view(), &y, &w).unwrap();
         // From the intercept-only fit instead, to a tighter tolerance.
         let start = super::intercept_only(&y, &w, 3);
         let plain = super::newton(x.view(), &y, &w, start, 1e-13).unwrap();

@@ -9,7 +9,7 @@
 //! complete rows, [`super::bootstrap::draw`]): each resample refits the model from the full
 //! fit's coefficients and redoes every scenario.
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array1, ArrayView1, ArrayView2};
 use rayon::prelude::*;
 
 use super::bootstrap::{self, percentile_interval};
@@ -18,7 +18,7 @@ use super::notes::LogitFailure;
 use super::ordinal::{self, Ordinal};
 use crate::schema::outcome::{Band, Outcome, OutcomeKind};
 use crate::schema::whatif::{Scenario, WhatIfModel};
-use crate::stats::moments::{blocks, weighted_cross, weighted_sum, BLOCK};
+use crate::stats::moments::{self, blocks};
 
 /// The complete rows a what-if runs on.
 pub struct Rows<'a> {
@@ -151,7 +151,7 @@ fn fit(model: WhatIfModel, outcome: &Outcome, rows: &Rows, w: &[f64], start: Opt
                     }
                     let b = match start {
                         Some(b) => logit::refit(rows.x, &y, w, b),
-                        None => logit::irls(&rows.x.to_owned(), &y, w),
+                        None => logit::irls(rows.x, &y, w),
                     }
                     .map_err(|why| Failure::Model { class: c.name, why })?;
                     Ok((code, b))
@@ -180,49 +180,14 @@ fn fit(model: WhatIfModel, outcome: &Outcome, rows: &Rows, w: &[f64], start: Opt
             Ok(Fit::Ordinal(levels.iter().map(|&l| outcome.code(l)).collect(), model))
         }
         WhatIfModel::Linear => {
-            let y: Vec<f64> = rows.answers.iter().map(|&a| outcome.code(a)).collect();
-            least_squares(rows.x, &y, w).map(Fit::Linear).ok_or(Failure::Collinear)
+            let y: Array1<f64> = rows.answers.iter().map(|&a| outcome.code(a)).collect();
+            let m = moments::Rows::from_parts(rows.x.view(), &y, Some(ArrayView1::from(w))).moments(None);
+            let slopes = m.slopes().ok_or(Failure::Collinear)?;
+            let p = slopes.len();
+            let intercept = m.mean[p] - slopes.dot(&m.mean.slice(ndarray::s![..p]));
+            Ok(Fit::Linear(std::iter::once(intercept).chain(slopes).collect()))
         }
     }
-}
-
-/// Weighted least squares with an intercept: intercept first.
-fn least_squares(x: ArrayView2<f64>, y: &[f64], w: &[f64]) -> Option<Array1<f64>> {
-    use linfa_linalg::cholesky::InverseC;
-    let (n, p) = x.dim();
-    let parts = blocks(
-        n,
-        || Array2::zeros((BLOCK, p)),
-        |rows, scratch| {
-            let a = x.slice(ndarray::s![rows.clone(), ..]);
-            let wv = Array1::from(w[rows.clone()].to_vec());
-            let wy: Array1<f64> = rows.clone().map(|i| w[i] * y[i]).collect();
-            (
-                wv.sum(),
-                weighted_sum(a, wv.view()),
-                weighted_cross(a, wv.view(), scratch),
-                wy.sum(),
-                weighted_sum(a, wy.view()),
-            )
-        },
-    );
-    let mut xtx = Array2::<f64>::zeros((p + 1, p + 1));
-    let mut xty = Array1::<f64>::zeros(p + 1);
-    for (sw, sx, sxx, sy, sxy) in parts {
-        xtx[[0, 0]] += sw;
-        for j in 0..p {
-            xtx[[0, j + 1]] += sx[j];
-            xtx[[j + 1, 0]] += sx[j];
-            for l in 0..p {
-                xtx[[j + 1, l + 1]] += sxx[[j, l]];
-            }
-            xty[j + 1] += sxy[j];
-        }
-        xty[0] += sy;
-    }
-    let inv = xtx.invc().ok()?;
-    let b = inv.dot(&xty);
-    b.iter().all(|v| v.is_finite()).then_some(b)
 }
 
 impl Fit {
@@ -348,6 +313,7 @@ fn effects(fit: &Fit, rows: &Rows, w: &[f64], scenarios: &[Scenario]) -> Vec<Eff
 mod tests {
     use super::*;
     use crate::schema::whatif::{Change, Shift};
+    use ndarray::Array2;
     use rand::{Rng, SeedableRng};
 
     /// 0–10 answers rising with the first of two 1–10 ratings.

@@ -39,6 +39,16 @@ impl Moments {
         self.cov.diag().mapv(f64::sqrt)
     }
 
+    /// The least-squares slopes of the target on the drivers, Sxx⁻¹ Sxy; `None` when the
+    /// drivers are collinear or constant.
+    pub fn slopes(&self) -> Option<Array1<f64>> {
+        use linfa_linalg::cholesky::InverseC;
+        let p = self.p();
+        let sxx_inv = self.cov.slice(s![..p, ..p]).to_owned().invc().ok()?;
+        let b = sxx_inv.dot(&self.cov.slice(s![..p, p]));
+        b.iter().all(|c| c.is_finite()).then_some(b)
+    }
+
     /// The correlation matrix; a variable with no variance gets zero correlations.
     pub fn corr(&self) -> Array2<f64> {
         let sd = self.sd();
@@ -70,9 +80,14 @@ pub struct Rows<'a> {
 
 impl<'a> Rows<'a> {
     pub fn new(d: &'a ModelData) -> Rows<'a> {
-        let (n, p) = d.x.dim();
-        let w = match &d.w {
-            Some(w) => CowArray::from(w.view()),
+        Rows::from_parts(d.x.view(), &d.y, d.w.as_ref().map(|w| w.view()))
+    }
+
+    /// Rows `x` with target `y` and weights `w` (ones when `None`), held as they are.
+    pub fn from_parts(x: ArrayView2<'a, f64>, y: &'a Array1<f64>, w: Option<ArrayView1<'a, f64>>) -> Rows<'a> {
+        let (n, p) = x.dim();
+        let w = match w {
+            Some(w) => CowArray::from(w),
             None => CowArray::from(Array1::ones(n)),
         };
         // Any point near the middle of the rows will do: the moments add the offset of the
@@ -82,10 +97,15 @@ impl<'a> Rows<'a> {
         let mut centre = Array1::zeros(p + 1);
         if total > 0.0 {
             let w = w.slice(s![head.clone()]);
-            centre.slice_mut(s![..p]).assign(&(d.x.slice(s![head.clone(), ..]).t().dot(&w) / total));
-            centre[p] = d.y.slice(s![head]).dot(&w) / total;
+            centre.slice_mut(s![..p]).assign(&(x.slice(s![head.clone(), ..]).t().dot(&w) / total));
+            centre[p] = y.slice(s![head]).dot(&w) / total;
         }
-        Rows { x: d.x.as_standard_layout(), y: &d.y, centre, w }
+        let x = if x.is_standard_layout() {
+            CowArray::from(x)
+        } else {
+            CowArray::from(x.as_standard_layout().into_owned())
+        };
+        Rows { x, y, centre, w }
     }
 
     /// Number of rows.

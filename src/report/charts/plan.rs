@@ -171,7 +171,7 @@ pub fn plan(wave: Option<&str>, o: &OutcomeAnalysis, files: &Files) -> OutcomeCh
     if let Some(w) = &o.whatif {
         charts.whatif = Some(Chart {
             intervals: w.scenarios.iter().all(|s| s.ci_low.is_some()),
-            plus_one: w.scenarios.iter().all(|s| s.driver.is_some() && s.shift == "+1"),
+            plus_one: w.plus_one(),
             ..Chart::of("whatif", &format!("{}.png", files.whatif), out)
         });
     }

@@ -68,7 +68,7 @@ impl WhatIfView {
             predicted: out.headline_value(w.baseline.predicted),
             resamples: w.resamples,
             failed: w.failed,
-            plus_one: w.scenarios.iter().all(|s| s.driver.is_some() && s.shift == "+1"),
+            plus_one: w.plus_one(),
             costs: w.scenarios.iter().any(|s| s.cost.is_some()),
             unit: w.cost_unit.clone(),
             rows: w.scenarios.iter().map(row).collect(),
