@@ -119,7 +119,64 @@ pub struct GroupAnalysis {
     pub notes: Vec<GroupsNote>,
 }
 
+/// One row per group and driver, for a frame or a spreadsheet: which group, its headline,
+/// then the driver's fields; a group without a ranking gets one row saying why.
+#[derive(Serialize)]
+pub struct GroupRow<'a> {
+    #[serde(flatten)]
+    pub of: GroupOf<'a>,
+    pub n: usize,
+    pub score: f64,
+    pub score_ci_low: f64,
+    pub score_ci_high: f64,
+    #[serde(serialize_with = "crate::engine::notes::as_text_opt")]
+    pub note: Option<&'a GroupNote>,
+    #[serde(flatten)]
+    pub driver: Option<&'a crate::engine::Driver>,
+}
+
+/// The group a [`GroupRow`] belongs to.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum GroupOf<'a> {
+    Wave { wave: &'a str },
+    Segment { segment: &'a str, group: &'a str },
+}
+
+impl GroupFit {
+    fn rows<'a>(&'a self, of: impl Fn() -> GroupOf<'a>) -> Vec<GroupRow<'a>> {
+        let row = |driver| GroupRow {
+            of: of(),
+            n: self.n,
+            score: self.score,
+            score_ci_low: self.score_ci_low,
+            score_ci_high: self.score_ci_high,
+            note: self.note.as_ref(),
+            driver,
+        };
+        match &self.table {
+            Some(t) => t.drivers.iter().map(|d| row(Some(d))).collect(),
+            None => vec![row(None)],
+        }
+    }
+}
+
 impl GroupAnalysis {
+    /// Every wave's rows, in time order.
+    pub fn wave_rows(&self) -> Vec<GroupRow<'_>> {
+        self.waves.iter().flat_map(|w| w.fit.rows(|| GroupOf::Wave { wave: &w.wave })).collect()
+    }
+
+    /// Every segment level's rows, segment columns in name order.
+    pub fn segment_rows(&self) -> Vec<GroupRow<'_>> {
+        self.segments
+            .iter()
+            .flat_map(|(segment, levels)| {
+                levels.iter().flat_map(move |l| l.fit.rows(move || GroupOf::Segment { segment, group: &l.group }))
+            })
+            .collect()
+    }
+
     /// The decomposition the report shows: of the headline's own change when there is
     /// one (`true`), else of the complete responses'.
     pub fn explained(&self) -> Option<(&Explained, bool)> {

@@ -2,6 +2,7 @@
 //! table printed to the terminal, a CSV and the JSON always hold the same numbers.
 
 pub mod csv;
+pub mod frame;
 pub mod json;
 pub mod table;
 
