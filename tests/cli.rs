@@ -640,6 +640,19 @@ fn without_the_bootstrap_no_part_of_a_change_is_called_within_noise() {
     assert!(!why.contains("noise"), "{why}");
 }
 
+/// An in-memory SQLite with the `md5` the replicate query needs (hex digits, as
+/// PostgreSQL's), which SQLite lacks.
+fn sqlite() -> rusqlite::Connection {
+    use rusqlite::functions::FunctionFlags;
+    let db = rusqlite::Connection::open_in_memory().unwrap();
+    db.create_scalar_function("md5", 1, FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC, |ctx| {
+        let text: String = ctx.get(0)?;
+        Ok(format!("{:032x}", keydriver::warehouse::replicates::digest(&text)))
+    })
+    .unwrap();
+    db
+}
+
 /// Loads a simple CSV (no quoted cells) into a SQLite table: blanks are NULL, numbers are
 /// stored as numbers.
 fn sqlite_table(db: &rusqlite::Connection, name: &str, path: &str) {
@@ -670,7 +683,7 @@ fn sqlite_table(db: &rusqlite::Connection, name: &str, path: &str) {
 /// The two files loaded into SQLite and joined in a view, `keydriver sql --dialect sqlite
 /// ARGS` run there: its result as CSV, with its header row.
 fn sums_from_sqlite(ratings: &str, answers: &str, args: &[&str]) -> String {
-    let db = rusqlite::Connection::open_in_memory().unwrap();
+    let db = sqlite();
     sqlite_table(&db, "ratings", ratings);
     sqlite_table(&db, "answers", answers);
     db.execute("CREATE VIEW survey AS SELECT * FROM ratings JOIN answers USING (respondent_id)", []).unwrap();
@@ -847,10 +860,147 @@ fn sql_in_sqlite_then_from_moments_equals_the_raw_rows() {
     );
 }
 
-/// Each dialect gets the replicates in its own words: BigQuery has no `%` and generates
-/// the replicate numbers with GENERATE_ARRAY, Spark with explode(sequence), the others
-/// with a recursive CTE; PostgreSQL orders ids by bytes (COLLATE "C"), as the others do by
-/// default. Replicates need the id column.
+/// Hostile column names (a quote, a double quote, a backtick, a backslash, `\'`, a line
+/// break, `;` and `--`) survive the warehouse route on a real engine: SQLite runs
+/// `keydriver sql`'s query over a table with those names, and its sums, with 20
+/// replicates, give the raw rows' Shapley values and `keydriver moments`' intervals, per
+/// segment named as the columns are; no name reaches the query's comments. The SQL of
+/// every dialect quotes them its own way.
+#[test]
+fn hostile_names_survive_the_warehouse_route() {
+    let hostile = [
+        ("region", "re\"gion\\'; DROP TABLE x; --"),
+        ("channel", "chan'nel\nnext"),
+        ("wait_time", "wait \"time\""),
+        ("quality", "qu`al\\ity"),
+        ("likelihood_to_recommend", "l'tr;"),
+    ];
+    let rename = |c: &str| hostile.iter().find(|(from, _)| *from == c).map_or(c.to_string(), |(_, to)| to.to_string());
+    let read = |path: &str| -> Vec<Vec<String>> {
+        fs::read_to_string(path).unwrap().lines().map(|l| l.split(',').map(String::from).collect()).collect()
+    };
+    let (ratings, answers) = (read("notebooks-data/ratings.csv"), read("notebooks-data/nps.csv"));
+    let answer: std::collections::HashMap<&str, &str> = answers[1..].iter().map(|r| (&r[0][..], &r[1][..])).collect();
+    let header: Vec<String> = ratings[0].iter().map(|c| rename(c)).chain([rename("likelihood_to_recommend")]).collect();
+    let rows: Vec<Vec<String>> = ratings[1..]
+        .iter()
+        .filter_map(|r| answer.get(&r[0][..]).map(|a| r.iter().cloned().chain([a.to_string()]).collect()))
+        .collect();
+    let quote = |c: &str| format!("\"{}\"", c.replace('"', "\"\""));
+    let csv: String = std::iter::once(&header)
+        .chain(&rows)
+        .map(|r| r.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",") + "\n")
+        .collect();
+    let dir = folder(&[("survey.csv", &csv)]);
+    let db = sqlite();
+    let columns = header.iter().map(|h| quote(h)).collect::<Vec<_>>().join(", ");
+    db.execute(&format!("CREATE TABLE survey ({columns})"), []).unwrap();
+    let marks = vec!["?"; header.len()].join(", ");
+    let mut insert = db.prepare(&format!("INSERT INTO survey VALUES ({marks})")).unwrap();
+    for r in &rows {
+        insert
+            .execute(rusqlite::params_from_iter(r.iter().map(|c| match c.parse::<f64>() {
+                _ if c.is_empty() => rusqlite::types::Value::Null,
+                Ok(v) => rusqlite::types::Value::Real(v),
+                Err(_) => rusqlite::types::Value::Text(c.clone()),
+            })))
+            .unwrap();
+    }
+    let drivers = ratings[0][4..].iter().map(|c| rename(c)).collect::<Vec<_>>().join(",");
+    let segments = [rename("region"), rename("channel")].join(",");
+    let target = rename("likelihood_to_recommend");
+    let args = [
+        "--id",
+        "respondent_id",
+        "--wave",
+        "quarter",
+        "--target",
+        &target,
+        "--drivers",
+        &drivers,
+        "--segments",
+        &segments,
+        "--missing-codes",
+        "99",
+    ];
+    let sql = |dialect: &str| {
+        let out = keydriver()
+            .args(["sql", "--dialect", dialect, "--table", "survey", "--replicates", "20"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{dialect}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for dialect in ["duckdb", "postgres", "sqlite", "bigquery", "snowflake", "spark"] {
+        let query = sql(dialect);
+        for comment in query.lines().filter(|l| l.trim_start().starts_with("--")) {
+            assert!(
+                hostile.iter().all(|(_, name)| !name.lines().any(|part| comment.contains(part))),
+                "{dialect}: {comment}"
+            );
+        }
+        let backslashes = ["bigquery", "snowflake", "spark"].contains(&dialect);
+        let literal =
+            if backslashes { "'re\"gion\\\\\\'; DROP TABLE x; --'" } else { "'re\"gion\\''; DROP TABLE x; --'" };
+        assert!(query.contains(literal), "{dialect} spells the segment's name {literal}");
+    }
+    let mut statement = db.prepare(&sql("sqlite")).unwrap();
+    let names: Vec<String> = statement.column_names().map(|c| c.to_string()).collect();
+    let mut sums = names.join(",") + "\n";
+    let mut result = statement.query([]).unwrap();
+    while let Some(row) = result.next().unwrap() {
+        let cells: Vec<String> = (0..names.len())
+            .map(|i| match row.get_ref(i).unwrap() {
+                rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                rusqlite::types::ValueRef::Real(v) => format!("{v:?}"),
+                rusqlite::types::ValueRef::Text(t) => quote(&String::from_utf8_lossy(t)),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        sums += &(cells.join(",") + "\n");
+    }
+    fs::write(dir.path().join("sums.csv"), sums).unwrap();
+    let data = p(&dir, "survey.csv");
+    let raw = common::json(keydriver().args(["drivers", "--format", "json", "--data", &data]).args(args));
+    let from_sql = common::json(
+        keydriver()
+            .args(["drivers", "--format", "json", "--data", &data, "--from-moments", &p(&dir, "sums.csv")])
+            .args(args),
+    );
+    let moments = keydriver().args(["moments", "--replicates", "20", "--data", &data]).args(args).output().unwrap();
+    assert!(moments.status.success(), "{}", String::from_utf8_lossy(&moments.stderr));
+    fs::write(dir.path().join("m.json"), &moments.stdout).unwrap();
+    let from_json = common::json(
+        keydriver()
+            .args(["drivers", "--format", "json", "--data", &data, "--from-moments", &p(&dir, "m.json")])
+            .args(args),
+    );
+    let number = |v: &Value, f: &str| v[f].as_f64().unwrap_or_else(|| panic!("{f}: {v}"));
+    for (a, b) in raw["drivers"].as_array().unwrap().iter().zip(from_sql["drivers"].as_array().unwrap()) {
+        assert_eq!(a["name"], b["name"]);
+        assert!((number(a, "shapley") - number(b, "shapley")).abs() < 1e-9, "{}", a["name"]);
+    }
+    for (a, b) in from_sql["drivers"].as_array().unwrap().iter().zip(from_json["drivers"].as_array().unwrap()) {
+        for f in ["ci_low", "ci_high", "share_ci_high"] {
+            assert!((number(a, f) - number(b, f)).abs() < 1e-9, "{} {f}: SQLite {a}, keydriver {b}", a["name"]);
+        }
+    }
+    for (_, name) in &hostile[..2] {
+        let (raw_groups, sql_groups) = (&raw["segments"][name], &from_sql["segments"][name]);
+        assert_eq!(sql_groups.as_array().map(Vec::len), Some(raw_groups.as_array().unwrap().len()), "{name}");
+        for (a, b) in raw_groups.as_array().unwrap().iter().zip(sql_groups.as_array().unwrap()) {
+            assert_eq!(a["group"], b["group"]);
+            assert!((number(a, "r2") - number(b, "r2")).abs() < 1e-9, "{name} {}", a["group"]);
+        }
+    }
+}
+
+/// Each dialect gets the replicates in its own words: BigQuery has no `%`, generates the
+/// replicate numbers with GENERATE_ARRAY and hex digits with TO_HEX, Spark with
+/// explode(sequence) of 64-bit numbers, the others with a recursive CTE; every dialect
+/// keys a respondent by the MD5 of its id, never by a global row number. Replicates need
+/// the id column.
 #[test]
 fn sql_dialects_spell_the_replicates_their_way() {
     let config = ["--config", "notebooks-data/survey.toml", "--table", "t", "--replicates", "5"];
@@ -870,13 +1020,28 @@ fn sql_dialects_spell_the_replicates_their_way() {
     has(
         &query("bigquery"),
         "bigquery",
-        &["MOD(", "GENERATE_ARRAY(0, 5)", "`likelihood_to_recommend`"],
-        &[" % ", "RECURSIVE"],
+        &["MOD(", "GENERATE_ARRAY(0, 5)", "`likelihood_to_recommend`", "TO_HEX(MD5(CAST(`respondent_id` AS STRING)))"],
+        &[" % ", "RECURSIVE", "ROW_NUMBER"],
     );
-    has(&query("spark"), "spark", &["explode(sequence(0, 5))", " % 2147483647"], &["RECURSIVE"]);
-    has(&query("postgres"), "postgres", &["WITH RECURSIVE", "COLLATE \"C\"", "DOUBLE PRECISION"], &["MOD("]);
+    has(
+        &query("spark"),
+        "spark",
+        &["explode(sequence(CAST(0 AS BIGINT), CAST(5 AS BIGINT)))", " % 2147483647", "AS BIGINT) * 268435456"],
+        &["RECURSIVE", "ROW_NUMBER"],
+    );
+    has(
+        &query("postgres"),
+        "postgres",
+        &["WITH RECURSIVE", "DOUBLE PRECISION", "POSITION(SUBSTR(h_, 1, 1)"],
+        &["MOD("],
+    );
     for dialect in ["duckdb", "sqlite", "snowflake"] {
-        has(&query(dialect), dialect, &["WITH RECURSIVE", "replicate_ < 5", "GROUP BY replicate_"], &["COLLATE"]);
+        has(
+            &query(dialect),
+            dialect,
+            &["WITH RECURSIVE", "replicate_ < 5", "GROUP BY by_, group_, replicate_", "MD5(CAST(\"respondent_id\""],
+            &["ROW_NUMBER", "UNION ALL\nSELECT"],
+        );
     }
     fails(
         keydriver().args([

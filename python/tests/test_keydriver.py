@@ -9,6 +9,8 @@ import os
 import pathlib
 import shutil
 import subprocess
+import threading
+import time
 
 import nbclient
 import nbformat
@@ -163,6 +165,21 @@ def test_bootstrap_with_a_seed_gives_the_command_lines_intervals(ratings, answer
     assert_frame_is_json(got, want["drivers"])
     other = kd.drivers(ratings, TARGET, DRIVERS, outcomes=answers, bootstrap=200, seed=8, **SETTINGS)
     assert other["ci_low"].to_list() != got["ci_low"].to_list()
+
+
+def test_the_engine_runs_with_the_interpreter_released(ratings, answers):
+    """While a bootstrap runs in one thread, Python code goes on running in another."""
+    done = threading.Event()
+    worker = threading.Thread(
+        target=lambda: (kd.drivers(ratings, TARGET, DRIVERS, outcomes=answers, bootstrap=400, **SETTINGS), done.set())
+    )
+    ticks = 0
+    start = time.perf_counter()
+    worker.start()
+    while not done.is_set() and time.perf_counter() - start < 120:
+        ticks += 1
+    worker.join()
+    assert done.is_set() and ticks > 10_000, ticks
 
 
 def test_method_and_labels(ratings, answers):

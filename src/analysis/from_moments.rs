@@ -36,8 +36,10 @@ pub struct MomentsReport {
 #[derive(Serialize)]
 pub struct MomentsGroup {
     pub group: String,
-    /// Complete rows.
-    pub n: usize,
+    /// Respondents with an answer, as a group's `n` from the rows means (absent from a
+    /// file too old to hold the headline's sums); the table's `n_used` counts complete rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<usize>,
     /// Why there is no ranking for this group.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -65,7 +67,7 @@ pub fn analyse_moments(survey: &Survey, file: &MomentsFile) -> Result<MomentsRep
             Ok(t) => (Some(t), None),
             Err(why) => (None, Some(why.to_string())),
         };
-        MomentsGroup { group: g.group.clone(), n: g.n, note, table }
+        MomentsGroup { group: g.group.clone(), n: g.score.as_ref().map(|s| s.n), note, table }
     };
     let waves = match (&survey.wave, wave_order(survey, file)?) {
         (Some(col), Some(order)) => in_order(file.by(col).collect(), &order).into_iter().map(group).collect(),

@@ -276,7 +276,19 @@ impl CsvBlocks {
             return Err(blocks.bad("is empty: expected a header row and data rows".into()));
         }
         blocks.dialect = sniff::sniff(head, csv);
-        let header = head.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        // The first record that is not blank: a quoted name may hold a line break.
+        let mut start = 0;
+        let header = loop {
+            let end = match cut(&blocks.pending[start..], 1, false).0 {
+                0 => blocks.pending.len(),
+                n => start + n,
+            };
+            let record = &blocks.pending[start..end];
+            if end >= blocks.pending.len() || !record.iter().all(u8::is_ascii_whitespace) {
+                break blocks.text(record, 0)?;
+            }
+            start = end;
+        };
         blocks.names =
             sniff::split_line(header, blocks.dialect.separator).into_iter().map(|n| n.trim().to_string()).collect();
         // Drop the header rows (blank lines before them too).

@@ -241,10 +241,17 @@ pub(super) fn parse_csv(
             .finish()
     };
     let fast = !numeric.is_empty() && !dialect.decimal_comma;
-    match fast.then(|| read(true).ok()).flatten() {
-        Some(df) => Ok(df),
-        None => read(false),
+    let mut df = match fast.then(|| read(true).ok()).flatten() {
+        Some(df) => df,
+        None => read(false)?,
+    };
+    if names.is_none() {
+        // polars keeps a quoted header's doubled quotes (`"wait ""time"""` reads as
+        // `wait ""time""`): undo them, as every other cell is undone.
+        let unquoted: Vec<String> = df.get_column_names().iter().map(|n| n.replace("\"\"", "\"")).collect();
+        df.set_column_names(&unquoted)?;
     }
+    Ok(df)
 }
 
 /// The number a text answer stands for in `values`, ignoring case and surrounding spaces.

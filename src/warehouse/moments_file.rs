@@ -204,8 +204,8 @@ pub(crate) fn variables(survey: &Survey, outcome: &Outcome) -> Vec<String> {
 /// Parses the query's result (a header row, then one row per group). Labels may be
 /// quoted (RFC 4180); numbers are plain.
 fn from_csv(text: &str, k: usize) -> std::result::Result<Vec<GroupSums>, String> {
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<String> = split_csv(lines.next().ok_or("empty file")?).iter().map(|h| h.to_lowercase()).collect();
+    let mut lines = split_csv(text).into_iter();
+    let header: Vec<String> = lines.next().ok_or("empty file")?.iter().map(|h| h.to_lowercase()).collect();
     // Each column named, with where it is.
     let column = |name: String| Some((header.iter().position(|h| *h == name)?, name));
     let mut want = vec!["rows_".to_string(), "n_".into(), "sw".into(), "sw2".into()];
@@ -227,8 +227,7 @@ fn from_csv(text: &str, k: usize) -> std::result::Result<Vec<GroupSums>, String>
     let score = named(&SCORE_COLUMNS.map(String::from));
     let missing = named(&(0..k).map(|j| format!("miss_{j}")).collect::<Vec<_>>());
     let mut groups = Vec::new();
-    for (row, line) in lines.enumerate() {
-        let cells = split_csv(line);
+    for (row, cells) in lines.enumerate() {
         let text = |c: usize| cells.get(c).map_or("", |v| v.trim());
         // Numbers, blank read as 0; an error names the row and column.
         let numbers = |at: &[(usize, String)]| -> std::result::Result<Vec<f64>, String> {
@@ -284,11 +283,18 @@ const SCORE_COLUMNS: [&str; 13] = [
     "q_b2_w",
 ];
 
-/// One CSV line into cells, with double-quoted cells ("a, b", "say ""hi""").
-fn split_csv(line: &str) -> Vec<String> {
-    let mut cells = vec![String::new()];
+/// CSV text into records of cells (RFC 4180): a quoted cell may hold commas, doubled
+/// quotes and line breaks (a label from the data may); blank lines are skipped.
+fn split_csv(text: &str) -> Vec<Vec<String>> {
+    let (mut records, mut cells) = (Vec::new(), vec![String::new()]);
     let mut quoted = false;
-    let mut chars = line.trim_end_matches('\r').chars().peekable();
+    let mut chars = text.chars().peekable();
+    let mut end = |cells: &mut Vec<String>| {
+        let record = std::mem::replace(cells, vec![String::new()]);
+        if record.len() > 1 || !record[0].trim().is_empty() {
+            records.push(record);
+        }
+    };
     while let Some(c) = chars.next() {
         match (c, quoted) {
             ('"', true) if chars.peek() == Some(&'"') => {
@@ -297,10 +303,13 @@ fn split_csv(line: &str) -> Vec<String> {
             }
             ('"', _) => quoted = !quoted,
             (',', false) => cells.push(String::new()),
+            ('\r', false) if chars.peek() == Some(&'\n') => {}
+            ('\n', false) => end(&mut cells),
             (c, _) => cells.last_mut().unwrap().push(c),
         }
     }
-    cells
+    end(&mut cells);
+    records
 }
 
 #[cfg(test)]
@@ -309,7 +318,8 @@ mod tests {
 
     #[test]
     fn csv_cells_may_be_quoted() {
-        assert_eq!(split_csv("a,\"b, c\",\"say \"\"hi\"\"\",\r"), ["a", "b, c", "say \"hi\"", ""]);
+        let text = "a,\"b, c\",\"say \"\"hi\"\"\",\r\n\n\"two\nlines\",x\n";
+        assert_eq!(split_csv(text), [vec!["a", "b, c", "say \"hi\"", ""], vec!["two\nlines", "x"]]);
     }
 
     #[test]

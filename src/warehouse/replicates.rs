@@ -5,12 +5,14 @@
 //! warehouse can compute the same replicates with a `GROUP BY`.
 //!
 //! The hash uses integer arithmetic only, modulo the prime 2³¹ − 1 so that no product
-//! leaves 63 bits: every SQL engine computes it exactly as [`weight`] does. Its input is
-//! the respondent's rank among the ids sorted as text (byte order), which every engine
-//! can compute (`ROW_NUMBER() OVER (ORDER BY id)`), so replicates are the same whichever
-//! side computes them. Squaring steps make it nonlinear: on 5,000 ranks × 200 replicates
-//! the weights have mean 1.0005 and variance 1.0007, and the largest correlation between
-//! two replicates is what independent draws give (0.067 of 19,900 pairs).
+//! leaves 63 bits: every SQL engine computes it exactly as [`weight`] does, in 64-bit
+//! integers. Its input is the respondent's [`key`], the first 32 bits of the MD5 of the id
+//! as text, which PostgreSQL, DuckDB, Spark, BigQuery and Snowflake all compute: a
+//! function of the respondent alone, so replicates are the same whichever side computes
+//! them, a new respondent changes no one else's, and a distributed engine needs no global
+//! ordering. Squaring steps make it nonlinear: on 5,000 keys × 200 replicates the weights
+//! have mean 1 and variance 1 within their standard errors, and two replicates correlate
+//! no more than independent draws do (tested below).
 
 /// The modulus: 2³¹ − 1, a prime.
 pub(super) const M: u64 = 2_147_483_647;
@@ -28,19 +30,36 @@ pub(super) fn thresholds() -> [u64; 10] {
     out
 }
 
-/// The hash of (rank, replicate, seed), uniform on 0…M−1.
-fn hash(rank: u64, replicate: u64, seed: u64) -> u64 {
-    let (x, s) = (rank % M, seed % M);
+/// A respondent's key: the first 32 bits (big-endian) of the MD5 of its id as text, as
+/// SQL's `md5(id)` spells them in its first eight hex digits.
+pub fn key(id: &str) -> u64 {
+    key_of(digest(id))
+}
+
+/// The MD5 of an id as text, as one number (its bytes big-endian).
+pub fn digest(id: &str) -> u128 {
+    use md5::{Digest, Md5};
+    u128::from_be_bytes(Md5::digest(id.as_bytes()).into())
+}
+
+/// The key of an id whose [`digest`] this is.
+pub fn key_of(digest: u128) -> u64 {
+    (digest >> 96) as u64
+}
+
+/// The hash of (key, replicate, seed), uniform on 0…M−1.
+fn hash(key: u64, replicate: u64, seed: u64) -> u64 {
+    let (x, s) = (key % M, seed % M);
     let h1 = (x * 48_271 + replicate * 16_807 + s) % M;
     let h2 = (h1 * h1 + replicate) % M;
     let h3 = (h2 * 69_621 + x) % M;
     (h3 * h3 + s) % M
 }
 
-/// The Poisson(1) weight of the respondent of `rank` (1-based) in replicate `replicate`
+/// The Poisson(1) weight of the respondent of [`key`] `key` in replicate `replicate`
 /// (1-based).
-pub fn weight(rank: u64, replicate: u64, seed: u64) -> u32 {
-    let h = hash(rank, replicate, seed);
+pub fn weight(key: u64, replicate: u64, seed: u64) -> u32 {
+    let h = hash(key, replicate, seed);
     thresholds().iter().position(|&t| h < t).unwrap_or(10) as u32
 }
 
@@ -48,12 +67,21 @@ pub fn weight(rank: u64, replicate: u64, seed: u64) -> u32 {
 mod tests {
     use super::*;
 
-    /// The weights are Poisson(1): mean and variance 1, P(0) = e⁻¹ (n = 200,000; the
+    /// The key is MD5's first eight hex digits read as a number, as SQL computes it
+    /// (digests from RFC 1321's test suite).
+    #[test]
+    fn key_is_the_first_32_bits_of_md5() {
+        assert_eq!(key(""), 0xd41d8cd9);
+        assert_eq!(key("abc"), 0x90015098);
+        assert_eq!(key("message digest"), 0xf96b697d);
+    }
+
+    /// The weights are Poisson(1): mean and variance 1, P(0) = e⁻¹ (n = 200,000 ids; the
     /// bounds are 5 standard errors).
     #[test]
     fn weights_are_poisson_one() {
         let n = 200_000u64;
-        let w: Vec<f64> = (1..=n).map(|r| weight(r, 1 + r % 7, 20_251_231) as f64).collect();
+        let w: Vec<f64> = (1..=n).map(|r| weight(key(&format!("R{r:06}")), 1 + r % 7, 20_251_231) as f64).collect();
         let mean = w.iter().sum::<f64>() / n as f64;
         let var = w.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
         let zeros = w.iter().filter(|&&x| x == 0.0).count() as f64 / n as f64;
@@ -71,5 +99,29 @@ mod tests {
         assert_eq!(t[0], 790_015_083);
         assert_eq!(t[1], 1_580_030_167);
         assert_eq!(t[2], 1_975_037_709);
+    }
+
+    /// Replicates are uncorrelated: over 5,000 ids, no two of 50 replicates' weights
+    /// correlate beyond 5 standard errors of independent draws (1/√5000 each).
+    #[test]
+    fn replicates_are_uncorrelated() {
+        let keys: Vec<u64> = (1..=5000).map(|i| key(&format!("R{i:06}"))).collect();
+        let reps: Vec<Vec<f64>> =
+            (1..=50).map(|b| keys.iter().map(|&k| weight(k, b, 20_251_231) as f64).collect()).collect();
+        let n = keys.len() as f64;
+        let standardised: Vec<Vec<f64>> = reps
+            .iter()
+            .map(|w| {
+                let mean = w.iter().sum::<f64>() / n;
+                let sd = (w.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+                w.iter().map(|x| (x - mean) / sd).collect()
+            })
+            .collect();
+        for (a, x) in standardised.iter().enumerate() {
+            for y in &standardised[a + 1..] {
+                let r = x.iter().zip(y).map(|(u, v)| u * v).sum::<f64>() / n;
+                assert!(r.abs() < 5.0 / n.sqrt(), "correlation {r}");
+            }
+        }
     }
 }

@@ -9,10 +9,10 @@
 //! in a fixed order, so the result does not depend on the thread count.
 //!
 //! Poisson bootstrap replicates ([`crate::warehouse::replicates`]) are summed in the same pass, each
-//! row weighted by its draw in each replicate; the draws come from each respondent's rank
-//! among the ids sorted as text, which a first, cheap pass over the id column finds.
+//! row weighted by its draw in each replicate; the draws come from each respondent's id
+//! alone ([`crate::warehouse::replicates::key`]), as the SQL route draws them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use ndarray::{Array1, Array2};
 
@@ -27,6 +27,7 @@ use crate::schema::outcome::Outcome;
 use crate::schema::settings::Survey;
 use crate::schema::waves;
 use crate::warehouse::moments_file::{GroupSums, MomentsFile};
+use crate::warehouse::replicates;
 
 /// Batches parsed and summed at once: enough to keep two cores busy, few enough to keep
 /// memory that of a handful of batches.
@@ -46,9 +47,14 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Mom
     if join.as_ref().is_none_or(|j| j.answers.is_none()) {
         columns.push(&outcome.column);
     }
-    let draws = match replicates {
-        0 => None,
-        _ => Some(Draws { ranks: ranks(survey, join.as_ref())?, seed: survey.seed }),
+    let draws = match (replicates, &survey.id) {
+        (0, _) => None,
+        (_, Some(id)) => Some(Draws { id, seed: survey.seed }),
+        (_, None) => {
+            return Err(Error::Usage(
+                "--replicates draws each respondent's weights from its id: name the id column (--id)".into(),
+            ))
+        }
     };
     let day_first = match (&survey.wave, survey.wave_period) {
         (Some(wave), Some(_)) => Some(slash_order(survey, wave)?),
@@ -57,6 +63,8 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Mom
     let pass = Pass { survey, outcome, join: join.as_ref(), draws: draws.as_ref(), by: &by, day_first };
     let mut cells = Cells::new(survey.drivers.len() + 1, by.len(), replicates);
     let mut matched = join.as_ref().map(|j| vec![false; j.rows.len()]);
+    // Replicates without a join: a respondent twice would be drawn twice alike.
+    let mut seen_ids = (draws.is_some() && join.is_none()).then(HashSet::<u128>::new);
     let mut rows_seen = 0;
     let mut batches = Batches::open(path, &survey.csv, Some(&columns), &numeric)?;
     loop {
@@ -82,6 +90,16 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Mom
                             ));
                         }
                     }
+                }
+            }
+            if let (Some(seen), Some(digests)) = (&mut seen_ids, &part.digests) {
+                if let Some(i) = digests.iter().position(|&d| !seen.insert(d)) {
+                    let id = survey.id.as_deref().expect("replicates need the id");
+                    return Err(part.table.value_error(
+                        id,
+                        i,
+                        "respondent id appears a second time: each respondent must appear once".into(),
+                    ));
                 }
             }
             rows_seen += part.table.height();
@@ -111,35 +129,6 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Mom
     Ok(MomentsFile::new(survey, crate::warehouse::moments_file::variables(survey, outcome), cells.groups(&by)))
 }
 
-/// Each respondent's rank (1-based) among the ids sorted as text, as a warehouse's
-/// `ROW_NUMBER() OVER (ORDER BY id)` gives it: over the rows that join, when the outcome
-/// comes from its own file.
-fn ranks(survey: &Survey, join: Option<&Join>) -> Result<HashMap<String, u64>> {
-    let path = survey.ratings_file()?;
-    let id = survey.id.as_deref().ok_or_else(|| {
-        Error::Usage("--replicates draws each respondent's weights from its id: name the id column (--id)".into())
-    })?;
-    let mut ids = Vec::new();
-    for pending in Batches::open(path, &survey.csv, Some(&[id]), &[])? {
-        let t = pending?.table()?;
-        for (i, v) in t.strings(id, "respondent id")?.into_iter().enumerate() {
-            let v = v.ok_or_else(|| t.value_error(id, i, "respondent id is blank".into()))?;
-            if join.is_none_or(|j| j.rows.contains_key(&v)) {
-                ids.push(v);
-            }
-        }
-    }
-    ids.sort_unstable();
-    if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
-        return Err(Error::BadColumn {
-            file: path.to_path_buf(),
-            column: id.to_string(),
-            reason: format!("respondent id \"{}\" appears more than once: each respondent must appear once", w[0]),
-        });
-    }
-    Ok(ids.into_iter().zip(1..).collect())
-}
-
 /// Whether the wave column's slash dates are day-first, from every value (a first pass
 /// over that column alone): one batch's dates may not settle it, and every batch must
 /// read them alike.
@@ -157,15 +146,15 @@ struct Pass<'a> {
     survey: &'a Survey,
     outcome: &'a Outcome,
     join: Option<&'a Join>,
-    draws: Option<&'a Draws>,
+    draws: Option<&'a Draws<'a>>,
     by: &'a [&'a str],
     /// How slash dates read, when waves are periods of dates.
     day_first: Option<bool>,
 }
 
-/// What the replicates' draws come from.
-struct Draws {
-    ranks: HashMap<String, u64>,
+/// What the replicates' draws come from: each respondent's id, and the seed.
+struct Draws<'a> {
+    id: &'a str,
     seed: u64,
 }
 
@@ -206,6 +195,8 @@ impl Join {
 struct Batch {
     table: Table,
     partners: Option<Vec<Option<usize>>>,
+    /// Each row's id digest, when replicates are drawn from it.
+    digests: Option<Vec<u128>>,
     cells: Cells,
 }
 
@@ -238,24 +229,26 @@ impl Batch {
             });
         }
         let labels: Vec<Vec<Option<&str>>> = texts.iter().map(|l| l.iter().collect()).collect();
-        let ranks = match (draws, &survey.id) {
-            (Some(d), Some(id)) => {
-                let ids = t.strings(id, "respondent id")?;
-                Some(
-                    ids.iter()
-                        .map(|v| v.as_ref().and_then(|v| d.ranks.get(v)).copied().unwrap_or(0))
-                        .collect::<Vec<u64>>(),
-                )
-            }
-            _ => None,
+        let digests = match draws {
+            Some(d) => Some(
+                t.strings(d.id, "respondent id")?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| match v {
+                        Some(v) => Ok(replicates::digest(v)),
+                        None => Err(t.value_error(d.id, i, "respondent id is blank".into())),
+                    })
+                    .collect::<Result<Vec<u128>>>()?,
+            ),
+            None => None,
         };
         let mut cells = Cells::new(like.k, by.len(), like.replicates);
-        let draw = |i: usize, b: usize| match (&ranks, draws) {
-            (Some(r), Some(d)) if b > 0 => crate::warehouse::replicates::weight(r[i], b as u64, d.seed) as f64,
+        let draw = |i: usize, b: usize| match (&digests, draws) {
+            (Some(k), Some(d)) if b > 0 => replicates::weight(replicates::key_of(k[i]), b as u64, d.seed) as f64,
             _ => 1.0,
         };
         cells.add(outcome, &labels, &values, weights.as_deref(), partners.as_deref(), &draw);
-        Ok(Batch { table: t, partners, cells })
+        Ok(Batch { table: t, partners, digests, cells })
     }
 }
 

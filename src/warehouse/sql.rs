@@ -8,9 +8,9 @@ use crate::schema::settings::Survey;
 use crate::warehouse::moments_file::{variables, FORMAT, VERSION};
 use crate::warehouse::replicates;
 
-/// SQL engines `keydriver sql` writes for. They differ in how names are quoted and what
-/// the floating-point and text types are called; the query is otherwise plain SQL-92
-/// (`UNION ALL` of `GROUP BY`s, no grouping sets, which SQLite lacks).
+/// SQL engines `keydriver sql` writes for. They differ in how names and text are quoted,
+/// what the number and text types are called, and how MD5 and modulo are spelled; the
+/// query is otherwise plain SQL (one `GROUP BY`, no grouping sets, which SQLite lacks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum SqlDialect {
@@ -23,10 +23,29 @@ pub enum SqlDialect {
 }
 
 impl SqlDialect {
+    /// Whether string literals read `\` as an escape (Spark, BigQuery, Snowflake) rather
+    /// than as itself (the SQL standard's literals: PostgreSQL, DuckDB, SQLite).
+    fn backslash_escapes(self) -> bool {
+        matches!(self, SqlDialect::Spark | SqlDialect::Bigquery | SqlDialect::Snowflake)
+    }
+
+    /// A column name as a quoted identifier, whatever it holds.
     fn quote(self, name: &str) -> String {
         match self {
-            SqlDialect::Bigquery | SqlDialect::Spark => format!("`{}`", name.replace('`', "``")),
+            // BigQuery's quoted identifiers take the escapes of its string literals.
+            SqlDialect::Bigquery => format!("`{}`", escaped(name, '`')),
+            SqlDialect::Spark => format!("`{}`", name.replace('`', "``")),
             _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    /// Text as a string literal, whatever it holds: no quote, backslash or line break in it
+    /// can end the literal early.
+    fn literal(self, text: &str) -> String {
+        if self.backslash_escapes() {
+            format!("'{}'", escaped(text, '\''))
+        } else {
+            format!("'{}'", text.replace('\'', "''"))
         }
     }
 
@@ -39,27 +58,31 @@ impl SqlDialect {
         }
     }
 
-    /// Ordering by a column as text, byte by byte (PostgreSQL would otherwise use the
-    /// database's locale).
-    fn text_order(self, column: &str) -> String {
-        let text = format!("CAST({column} AS {})", self.text());
+    /// The 64-bit integer type: every step of the replicate hash needs 63 bits.
+    fn bigint(self) -> &'static str {
         match self {
-            SqlDialect::Postgres => format!("{text} COLLATE \"C\""),
-            _ => text,
+            SqlDialect::Bigquery => "INT64",
+            SqlDialect::Sqlite => "INTEGER",
+            _ => "BIGINT",
         }
     }
 
-    /// A table `reps_(replicate_)` of 0…b, and whether it needs `WITH RECURSIVE`.
+    /// A table `reps_(replicate_)` of 0…b as 64-bit integers, and whether it needs
+    /// `WITH RECURSIVE`.
     fn replicates(self, b: usize) -> (bool, String) {
+        let int = self.bigint();
         match self {
             SqlDialect::Bigquery => {
                 (false, format!("reps_ AS (\n  SELECT replicate_ FROM UNNEST(GENERATE_ARRAY(0, {b})) AS replicate_\n)"))
             }
-            SqlDialect::Spark => (false, format!("reps_ AS (\n  SELECT explode(sequence(0, {b})) AS replicate_\n)")),
+            SqlDialect::Spark => (
+                false,
+                format!("reps_ AS (\n  SELECT explode(sequence(CAST(0 AS {int}), CAST({b} AS {int}))) AS replicate_\n)"),
+            ),
             _ => (
                 true,
                 format!(
-                    "reps_(replicate_) AS (\n  SELECT 0\n  UNION ALL\n  SELECT replicate_ + 1 FROM reps_ WHERE replicate_ < {b}\n)"
+                    "reps_(replicate_) AS (\n  SELECT CAST(0 AS {int})\n  UNION ALL\n  SELECT replicate_ + 1 FROM reps_ WHERE replicate_ < {b}\n)"
                 ),
             ),
         }
@@ -80,6 +103,66 @@ impl SqlDialect {
             _ => "VARCHAR",
         }
     }
+
+    /// What keeps a stage's columns computed once per row, streamed: SQLite and PostgreSQL
+    /// would otherwise inline a stage read once into the aggregate above it and compute
+    /// the replicate weight again inside every sum (`OFFSET 0` stops that, and streams);
+    /// the other engines compute a shared expression once.
+    fn fence(self) -> &'static str {
+        match self {
+            SqlDialect::Sqlite => "\n  LIMIT -1 OFFSET 0",
+            SqlDialect::Postgres => "\n  OFFSET 0",
+            _ => "",
+        }
+    }
+
+    /// The MD5 of `text` as 32 lowercase hex digits. SQLite has none of its own: the
+    /// caller registers `md5` (the README shows how).
+    fn md5_hex(self, text: &str) -> String {
+        match self {
+            SqlDialect::Bigquery => format!("TO_HEX(MD5({text}))"),
+            _ => format!("LOWER(MD5({text}))"),
+        }
+    }
+
+    /// Where `needle` (one character) is in `hay`, from 1.
+    fn position(self, needle: &str, hay: &str) -> String {
+        match self {
+            SqlDialect::Sqlite => format!("INSTR({hay}, {needle})"),
+            SqlDialect::Bigquery => format!("STRPOS({hay}, {needle})"),
+            _ => format!("POSITION({needle} IN {hay})"),
+        }
+    }
+
+    /// [`replicates::key`] of the hex digest in column `hex`: its first eight digits as a
+    /// number, digit by digit in 64-bit arithmetic (no engine-specific hex parsing).
+    fn key(self, hex: &str) -> String {
+        (0..8)
+            .map(|i| {
+                let digit = self.position(&format!("SUBSTR({hex}, {}, 1)", i + 1), "'0123456789abcdef'");
+                format!("CAST({digit} - 1 AS {}) * {}", self.bigint(), 1u64 << (4 * (7 - i)))
+            })
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+}
+
+/// `text` with backslash escapes: `\\`, the quote, and line breaks as `\n`, `\r`.
+fn escaped(text: &str, quote: char) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// One query computing [`crate::warehouse::moments_file::MomentsFile`]'s groups for `outcome` inside the warehouse, from
@@ -89,8 +172,8 @@ impl SqlDialect {
 /// done here: run the raw-row tool once on an extract to validate a new source.
 ///
 /// With `replicates` B > 0, each group also gets B Poisson bootstrap replicates
-/// ([`crate::warehouse::replicates`], seeded by `seed`), drawn from each respondent's rank among the
-/// ids sorted as text: the query then needs the survey's id column.
+/// ([`crate::warehouse::replicates`], seeded by `seed`), drawn from each respondent's id
+/// (the MD5 of it as text): the query then needs the survey's id column.
 pub fn sql(
     survey: &Survey,
     outcome: &Outcome,
@@ -127,11 +210,17 @@ pub fn sql(
     };
     let vars = variables(survey, outcome);
     let k = vars.len();
-    let label = |col: &str| format!("COALESCE(CAST({} AS {}), '{MISSING_LABEL}')", q(col), dialect.text());
-    let mut select = Vec::new();
-    for col in survey.wave.iter().chain(&survey.segments) {
-        select.push(format!("    {} AS {}", label(col), q(&format!("g_{col}"))));
-    }
+    let by: Vec<&String> = survey.wave.iter().chain(&survey.segments).collect();
+    let text = dialect.text();
+    // Names from the data appear only as quoted identifiers and escaped literals; the
+    // query's own columns have fixed names (g0_, v0, …).
+    let mut select: Vec<String> = by
+        .iter()
+        .enumerate()
+        .map(|(i, col)| {
+            format!("    COALESCE(CAST({} AS {text}), {}) AS g{i}_", q(col), dialect.literal(MISSING_LABEL))
+        })
+        .collect();
     select.push(format!(
         "    {} AS w_",
         survey.weight.as_ref().map_or(format!("CAST(1 AS {float})"), |w| format!("CAST({} AS {float})", q(w)))
@@ -143,7 +232,7 @@ pub fn sql(
         let id = survey.id.as_deref().ok_or_else(|| {
             Error::Usage("--replicates draws each respondent's weights from its id: name the id column (--id)".into())
         })?;
-        select.push(format!("    ROW_NUMBER() OVER (ORDER BY {}) AS r_", dialect.text_order(&q(id))));
+        select.push(format!("    {} AS h_", dialect.md5_hex(&format!("CAST({} AS {text})", q(id)))));
     }
     let complete = (0..k).map(|j| format!("v{j} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
     // m_: the row's weight in its replicate (1 in the full sample); wm_ = w_ · m_.
@@ -183,54 +272,61 @@ pub fn sql(
         (Some(_), Some((low, high))) => format!("CASE WHEN {y} >= {high} THEN 2 WHEN {y} <= {low} THEN 0 ELSE 1 END"),
         _ => "-1".to_string(),
     };
-    let sums = sums.join(",\n    ");
-    let (rep, rep_key) = if replicates > 0 { ("replicate_, ", ", replicate_") } else { ("", "") };
-    let mut parts = vec![format!(
-        "SELECT 'all' AS by_, 'all' AS group_, {rep}\n    {sums}\nFROM weighted_{}",
-        if replicates > 0 { "\nGROUP BY replicate_" } else { "" }
-    )];
-    for col in survey.wave.iter().chain(&survey.segments) {
-        let g = q(&format!("g_{col}"));
-        parts.push(format!(
-            "SELECT '{}' AS by_, {g} AS group_, {rep}\n    {sums}\nFROM weighted_\nGROUP BY {g}{rep_key}",
-            col.replace('\'', "''")
-        ));
-    }
-    // The full sample, or it and each replicate: one row per respondent and replicate.
+    // Each row once per breakdown (all respondents, the wave, each segment) and replicate,
+    // streamed into one GROUP BY: every table is read once, so no engine holds
+    // respondents × replicates rows, and the breakdowns' sums come from the same pass.
+    let breakdowns = (0..=by.len()).map(|i| format!("SELECT {i} AS by_i_")).collect::<Vec<_>>().join(" UNION ALL ");
+    let by_name = std::iter::once(format!("WHEN 0 THEN {}", dialect.literal("all")))
+        .chain(by.iter().enumerate().map(|(i, col)| format!("WHEN {} THEN {}", i + 1, dialect.literal(col))))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let by_group = std::iter::once(format!("WHEN 0 THEN {}", dialect.literal("all")))
+        .chain((0..by.len()).map(|i| format!("WHEN {} THEN g{i}_", i + 1)))
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut stages = Vec::new();
+    let mut from = "complete_".to_string();
     if replicates > 0 {
-        stages.push(
-            "drawn_ AS (\n  SELECT complete_.*, reps_.replicate_\n  FROM complete_ CROSS JOIN reps_\n)".to_string(),
-        );
-        let mut from = "drawn_".to_string();
-        for (i, (name, expr)) in replicate_columns(dialect, "r_", "replicate_", seed).into_iter().enumerate() {
+        let fence = dialect.fence();
+        stages.push(format!("keyed_ AS (\n  SELECT *,\n    {} AS k_\n  FROM complete_{fence}\n)", dialect.key("h_")));
+        // The respondents on the left of each CROSS JOIN: SQLite keeps the left table in
+        // the outer loop, so the rows stream and the small table is the one held.
+        stages.push("drawn_ AS (\n  SELECT keyed_.*, reps_.replicate_\n  FROM keyed_ CROSS JOIN reps_\n)".to_string());
+        from = "drawn_".to_string();
+        for (i, (name, expr)) in replicate_columns(dialect, "k_", "replicate_", seed).into_iter().enumerate() {
             stages.push(format!("hash{i}_ AS (\n  SELECT *, {expr} AS {name}\n  FROM {from}\n)"));
             from = format!("hash{i}_");
         }
-        stages.push(format!("weighted_ AS (\n  SELECT *, w_ * m_ AS wm_\n  FROM {from}\n)"));
+        stages.push(format!("weighted_ AS (\n  SELECT *, w_ * m_ AS wm_\n  FROM {from}{fence}\n)"));
     } else {
-        stages.push("weighted_ AS (\n  SELECT *, 1 AS m_, w_ AS wm_\n  FROM complete_\n)".to_string());
+        stages.push(format!("weighted_ AS (\n  SELECT *, 1 AS m_, w_ AS wm_\n  FROM {from}\n)"));
     }
+    stages.push(format!(
+        "grouped_ AS (\n  SELECT weighted_.*,\n    CASE by_i_ {by_name} END AS by_,\n    CASE by_i_ {by_group} END AS group_\n  FROM weighted_ CROSS JOIN bys_\n)"
+    ));
     let (with, reps) = match (replicates, dialect.replicates(replicates)) {
         (0, _) => ("WITH", String::new()),
         (_, (recursive, cte)) => (if recursive { "WITH RECURSIVE" } else { "WITH" }, format!("{cte},\n")),
     };
+    let rep_key = if replicates > 0 { ", replicate_" } else { "" };
     let mut zeroed: Vec<String> =
         (0..k).map(|j| format!("    CASE WHEN c_ = 1 THEN v{j} ELSE 0 END AS x{j}")).collect();
     zeroed.push(format!("    CASE WHEN {y} IS NOT NULL THEN 1 ELSE 0 END AS a_"));
     zeroed.push(format!("    {code} AS y_"));
     zeroed.push(format!("    {band} AS b_"));
+    // The comments name no column: a name can hold a line break.
     Ok(format!(
-        "-- keydriver {} moments (format {FORMAT} version {VERSION}) of {} on {}{}\n\
+        "-- keydriver {} moments (format {FORMAT} version {VERSION}): {} drivers and the outcome, {} breakdowns{}\n\
          -- Export the result as CSV with a header row and pass it to --from-moments.\n\
-         {with} {reps}base_ AS (\n  SELECT\n{}\n  FROM {table}\n),\n\
+         {with} {reps}bys_ AS (\n  {breakdowns}\n),\n\
+         base_ AS (\n  SELECT\n{}\n  FROM {table}\n),\n\
          flagged_ AS (\n  SELECT *, CASE WHEN {complete} THEN 1 ELSE 0 END AS c_\n  FROM base_\n  WHERE w_ > 0\n),\n\
          complete_ AS (\n  SELECT *,\n{}\n  FROM flagged_\n),\n\
          {}\n\
-         {}\nORDER BY by_, group_{rep_key};\n",
+         SELECT by_, group_{rep_key},\n    {}\nFROM grouped_\nGROUP BY by_, group_{rep_key}\nORDER BY by_, group_{rep_key};\n",
         env!("CARGO_PKG_VERSION"),
-        outcome.column,
-        vars[..k - 1].join(", "),
+        k - 1,
+        1 + by.len(),
         if replicates > 0 {
             format!(", with {replicates} Poisson bootstrap replicates (seed {seed})")
         } else {
@@ -239,17 +335,17 @@ pub fn sql(
         select.join(",\n"),
         zeroed.join(",\n"),
         stages.join(",\n"),
-        parts.join("\nUNION ALL\n")
+        sums.join(",\n    "),
     ))
 }
 
 /// The same weight in SQL, as columns each computed from the ones before (so that no
-/// expression repeats another): `(name, expression)` pairs over the columns `rank` and
+/// expression repeats another): `(name, expression)` pairs over the columns `key` and
 /// `replicate` (`replicate` 0 is the full sample, weight 1); the last column is the weight.
-fn replicate_columns(dialect: SqlDialect, rank: &str, replicate: &str, seed: u64) -> Vec<(&'static str, String)> {
+fn replicate_columns(dialect: SqlDialect, key: &str, replicate: &str, seed: u64) -> Vec<(&'static str, String)> {
     let m = |a: String| dialect.modulo(&a, &replicates::M.to_string());
     let s = seed % replicates::M;
-    let x = m(rank.to_string());
+    let x = m(key.to_string());
     let cases: Vec<String> =
         replicates::thresholds().iter().enumerate().map(|(k, t)| format!("WHEN h4_ < {t} THEN {k}")).collect();
     vec![
