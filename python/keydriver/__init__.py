@@ -325,16 +325,26 @@ class Analysis:
         ``force``. Returns the folder."""
         return pathlib.Path(self._inner.write_report(os.fspath(out), force, scale))
 
+    @property
+    def headline(self) -> dict:
+        """The main outcome's headline as the report leads with it: in the latest wave, or
+        over all respondents without waves."""
+        metric, group, value, low, high, n = self._inner.headline()
+        return dict(metric=metric, group=group, score=value, ci_low=low, ci_high=high, n=n)
+
     def __repr__(self) -> str:
-        metric, value, low, high, n = self._inner.headline()
-        return f"<keydriver.Analysis {self.name}: {metric} {value:+.1f} (95% CI {low:+.1f} to {high:+.1f}), n = {n}>"
+        h = self.headline
+        return (
+            f"<keydriver.Analysis {self.name}: {h['metric']} in {h['group']} {h['score']:+.1f} "
+            f"(95% CI {h['ci_low']:+.1f} to {h['ci_high']:+.1f}), n = {h['n']}>"
+        )
 
     def _repr_html_(self) -> str:
-        metric, value, low, high, n = self._inner.headline()
+        h = self.headline
         head = (
-            f"<p><b>{html.escape(metric)} {value:+.1f}</b> (95% CI {low:+.1f} to {high:+.1f}), "
-            f"{n:,} respondents &middot; {html.escape(self.name)} &middot; keydriver {html.escape(__version__)}, "
-            f"seed {self.seed}</p>"
+            f"<p><b>{html.escape(h['metric'])}</b> in {html.escape(h['group'])}: <b>{h['score']:+.1f}</b> "
+            f"(95% CI {h['ci_low']:+.1f} to {h['ci_high']:+.1f}), {h['n']:,} respondents &middot; "
+            f"keydriver {html.escape(__version__)}, seed {self.seed}</p>"
         )
         table = self.drivers
         wanted = [

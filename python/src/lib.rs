@@ -219,11 +219,20 @@ impl Analysis {
         why.chain(model).chain(o.groups.notes.iter().map(|n| n.to_string())).collect()
     }
 
-    /// The main outcome's headline: its metric, score, 95% interval and respondents.
-    fn headline(&self) -> (String, f64, f64, f64, usize) {
+    /// The main outcome's headline as the report leads with it, in the latest wave (all
+    /// respondents without waves): its metric, the group, score, 95% interval and
+    /// respondents.
+    fn headline(&self) -> (String, String, f64, f64, f64, usize) {
         let o = self.main();
-        let s = &o.scores.overall;
-        (o.outcome.metric(), s.score, s.ci_low, s.ci_high, s.n)
+        let latest = self
+            .0
+            .survey
+            .wave
+            .as_deref()
+            .and_then(|w| o.scores.by(w))
+            .and_then(|rows| rows.iter().rev().find(|s| s.group != keydriver::load::MISSING_LABEL));
+        let s = latest.unwrap_or(&o.scores.overall);
+        (o.outcome.metric(), s.group.clone(), s.score, s.ci_low, s.ci_high, s.n)
     }
 
     /// What the report's name and run.json say: the latest wave, the seed, the version.

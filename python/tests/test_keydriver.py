@@ -233,6 +233,10 @@ def test_analyse_frames_and_report(ratings, answers, tmp_path):
     assert analysis.whatif is not None and analysis.whatif.height == 8
     assert analysis.json()["outcomes"][0]["outcome"]["column"] == TARGET
     assert "NPS" in analysis._repr_html_() and "<script" not in analysis._repr_html_()
+    # The headline the report leads with: the latest wave's, as nps --format json has it.
+    latest = [r for r in analysis.scores.iter_rows(named=True) if r["by"] == "quarter"][-1]
+    assert analysis.headline == dict(metric="NPS", group="2025Q4", score=latest["score"], ci_low=latest["ci_low"],
+                                     ci_high=latest["ci_high"], n=latest["n"])  # fmt: skip
     folder = analysis.write_report(tmp_path)
     assert (folder / "report.html").exists() and (folder / "drivers.csv").exists()
     with pytest.raises(kd.KeydriverError, match="already exists"):
