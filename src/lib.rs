@@ -10,7 +10,8 @@
 //! As a library: resolve [`Settings`] into a [`Survey`], get its [`Responses`] from files
 //! ([`load::load`]) or from polars frames ([`Responses::from_frames`]), run [`analyse`],
 //! and, if a folder is wanted, [`report::write`] it. `examples/in_memory.rs` does it with
-//! no file read and no folder written.
+//! no file read and no folder written; the Python package (`python/`) is the same calls,
+//! its tables turned into polars frames by [`export::frame`].
 
 pub mod analysis;
 pub mod draft;
