@@ -653,31 +653,58 @@ fn sqlite() -> rusqlite::Connection {
     db
 }
 
-/// Loads a simple CSV (no quoted cells) into a SQLite table: blanks are NULL, numbers are
-/// stored as numbers.
+/// Loads a simple CSV (no quoted cells) into a SQLite table.
 fn sqlite_table(db: &rusqlite::Connection, name: &str, path: &str) {
     let text = fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let columns = header.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ");
+    let mut lines = text.lines().map(|l| l.split(',').map(String::from).collect::<Vec<_>>());
+    let header = lines.next().unwrap();
+    sqlite_insert(db, name, &header, &lines.collect::<Vec<_>>());
+}
+
+/// A CSV cell or a SQL identifier in double quotes, any quote in it doubled.
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// A SQLite table of these columns (any names) and rows: blanks are NULL, numbers are
+/// stored as numbers.
+fn sqlite_insert(db: &rusqlite::Connection, name: &str, header: &[String], rows: &[Vec<String>]) {
+    let columns = header.iter().map(|h| quoted(h)).collect::<Vec<_>>().join(", ");
     db.execute(&format!("CREATE TABLE {name} ({columns})"), []).unwrap();
     let marks = vec!["?"; header.len()].join(", ");
     let tx = db.unchecked_transaction().unwrap();
     {
         let mut insert = tx.prepare(&format!("INSERT INTO {name} VALUES ({marks})")).unwrap();
-        for line in lines {
-            let cells: Vec<rusqlite::types::Value> = line
-                .split(',')
-                .map(|c| match c.parse::<f64>() {
-                    _ if c.is_empty() => rusqlite::types::Value::Null,
-                    Ok(v) => rusqlite::types::Value::Real(v),
-                    Err(_) => rusqlite::types::Value::Text(c.to_string()),
-                })
-                .collect();
+        for row in rows {
+            let cells = row.iter().map(|c| match c.parse::<f64>() {
+                _ if c.is_empty() => rusqlite::types::Value::Null,
+                Ok(v) => rusqlite::types::Value::Real(v),
+                Err(_) => rusqlite::types::Value::Text(c.clone()),
+            });
             insert.execute(rusqlite::params_from_iter(cells)).unwrap();
         }
     }
     tx.commit().unwrap();
+}
+
+/// `query`'s result in `db` as CSV with its header row, text cells quoted.
+fn sqlite_csv(db: &rusqlite::Connection, query: &str) -> String {
+    let mut statement = db.prepare(query).unwrap();
+    let names: Vec<String> = statement.column_names().map(|c| c.to_string()).collect();
+    let mut csv = names.join(",") + "\n";
+    let mut rows = statement.query([]).unwrap();
+    while let Some(row) = rows.next().unwrap() {
+        let cells: Vec<String> = (0..names.len())
+            .map(|i| match row.get_ref(i).unwrap() {
+                rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                rusqlite::types::ValueRef::Real(v) => format!("{v:?}"),
+                rusqlite::types::ValueRef::Text(t) => quoted(&String::from_utf8_lossy(t)),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        csv += &(cells.join(",") + "\n");
+    }
+    csv
 }
 
 /// The two files loaded into SQLite and joined in a view, `keydriver sql --dialect sqlite
@@ -689,23 +716,7 @@ fn sums_from_sqlite(ratings: &str, answers: &str, args: &[&str]) -> String {
     db.execute("CREATE VIEW survey AS SELECT * FROM ratings JOIN answers USING (respondent_id)", []).unwrap();
     let query = keydriver().args(["sql", "--dialect", "sqlite", "--table", "survey"]).args(args).output().unwrap();
     assert!(query.status.success(), "{}", String::from_utf8_lossy(&query.stderr));
-    let query = String::from_utf8(query.stdout).unwrap();
-    let mut statement = db.prepare(&query).unwrap();
-    let names: Vec<String> = statement.column_names().map(|c| c.to_string()).collect();
-    let mut csv = names.join(",") + "\n";
-    let mut rows = statement.query([]).unwrap();
-    while let Some(row) = rows.next().unwrap() {
-        let cells: Vec<String> = (0..names.len())
-            .map(|i| match row.get_ref(i).unwrap() {
-                rusqlite::types::ValueRef::Integer(v) => v.to_string(),
-                rusqlite::types::ValueRef::Real(v) => format!("{v:?}"),
-                rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).to_string(),
-                other => panic!("unexpected {other:?}"),
-            })
-            .collect();
-        csv += &(cells.join(",") + "\n");
-    }
-    csv
+    sqlite_csv(&db, &String::from_utf8(query.stdout).unwrap())
 }
 
 /// Weighted (survey weights, 2% of them zero) and for CSAT, the report from SQLite's
@@ -886,26 +897,13 @@ fn hostile_names_survive_the_warehouse_route() {
         .iter()
         .filter_map(|r| answer.get(&r[0][..]).map(|a| r.iter().cloned().chain([a.to_string()]).collect()))
         .collect();
-    let quote = |c: &str| format!("\"{}\"", c.replace('"', "\"\""));
     let csv: String = std::iter::once(&header)
         .chain(&rows)
-        .map(|r| r.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",") + "\n")
+        .map(|r| r.iter().map(|c| quoted(c)).collect::<Vec<_>>().join(",") + "\n")
         .collect();
     let dir = folder(&[("survey.csv", &csv)]);
     let db = sqlite();
-    let columns = header.iter().map(|h| quote(h)).collect::<Vec<_>>().join(", ");
-    db.execute(&format!("CREATE TABLE survey ({columns})"), []).unwrap();
-    let marks = vec!["?"; header.len()].join(", ");
-    let mut insert = db.prepare(&format!("INSERT INTO survey VALUES ({marks})")).unwrap();
-    for r in &rows {
-        insert
-            .execute(rusqlite::params_from_iter(r.iter().map(|c| match c.parse::<f64>() {
-                _ if c.is_empty() => rusqlite::types::Value::Null,
-                Ok(v) => rusqlite::types::Value::Real(v),
-                Err(_) => rusqlite::types::Value::Text(c.clone()),
-            })))
-            .unwrap();
-    }
+    sqlite_insert(&db, "survey", &header, &rows);
     let drivers = ratings[0][4..].iter().map(|c| rename(c)).collect::<Vec<_>>().join(",");
     let segments = [rename("region"), rename("channel")].join(",");
     let target = rename("likelihood_to_recommend");
@@ -945,21 +943,7 @@ fn hostile_names_survive_the_warehouse_route() {
             if backslashes { "'re\"gion\\\\\\'; DROP TABLE x; --'" } else { "'re\"gion\\''; DROP TABLE x; --'" };
         assert!(query.contains(literal), "{dialect} spells the segment's name {literal}");
     }
-    let mut statement = db.prepare(&sql("sqlite")).unwrap();
-    let names: Vec<String> = statement.column_names().map(|c| c.to_string()).collect();
-    let mut sums = names.join(",") + "\n";
-    let mut result = statement.query([]).unwrap();
-    while let Some(row) = result.next().unwrap() {
-        let cells: Vec<String> = (0..names.len())
-            .map(|i| match row.get_ref(i).unwrap() {
-                rusqlite::types::ValueRef::Integer(v) => v.to_string(),
-                rusqlite::types::ValueRef::Real(v) => format!("{v:?}"),
-                rusqlite::types::ValueRef::Text(t) => quote(&String::from_utf8_lossy(t)),
-                other => panic!("unexpected {other:?}"),
-            })
-            .collect();
-        sums += &(cells.join(",") + "\n");
-    }
+    let sums = sqlite_csv(&db, &sql("sqlite"));
     fs::write(dir.path().join("sums.csv"), sums).unwrap();
     let data = p(&dir, "survey.csv");
     let raw = common::json(keydriver().args(["drivers", "--format", "json", "--data", &data]).args(args));

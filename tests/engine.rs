@@ -763,7 +763,7 @@ fn whatif_equals_r_predictions_on_the_changed_data() {
             };
             let survey = settings.resolve(true).unwrap();
             let responses = keydriver::load::load(&survey).unwrap();
-            let got = keydriver::analysis::analyse_whatif(&survey, &responses).unwrap().unwrap();
+            let got = keydriver::analysis::analyse_whatif(&survey, &responses).unwrap();
             for line in expected.lines().skip(1) {
                 // "model",weighted,"scenario",change,moved_share,observed,predicted
                 let cells: Vec<&str> = line.split('"').collect();

@@ -155,7 +155,7 @@ def drivers(
     survey.toml's keys (``scale={"min": 1, "max": 10}``, ``missing_codes=[99]``,
     ``wave="quarter"``, ``segments=[...]``, ``positive=["yes"]``, ...).
     """
-    table, _ = _call(
+    return _call(
         _keydriver.drivers,
         dict(
             settings,
@@ -173,7 +173,6 @@ def drivers(
         ratings=frame,
         outcomes=outcomes,
     )
-    return table
 
 
 def score(
@@ -230,7 +229,7 @@ def whatif(
     given a ``costs`` CSV, the return per unit of cost. ``model`` is logits, ordinal or
     linear. The columns of whatif.csv."""
     whatif_settings = {"model": model, "scenarios": _scenarios(scenarios), "costs": _path(costs)}
-    table, _ = _call(
+    return _call(
         _keydriver.whatif,
         dict(
             settings,
@@ -246,7 +245,6 @@ def whatif(
         ratings=frame,
         outcomes=outcomes,
     )
-    return table
 
 
 def analyse(

@@ -14,7 +14,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3_polars::PyDataFrame;
 
-use keydriver::analysis::{whatif::WhatIf, DriverReport};
+use keydriver::analysis::whatif::WhatIf;
 use keydriver::error::Error;
 use keydriver::export;
 use keydriver::load::{self, Responses};
@@ -69,7 +69,7 @@ fn survey(settings: &str, config: Option<&Path>, input: &Input, drivers: bool) -
 fn run<T: Send>(py: Python<'_>, work: impl FnOnce() -> keydriver::Result<T> + Send) -> PyResult<T> {
     match py.detach(|| catch_unwind(AssertUnwindSafe(work))) {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(KeydriverError::new_err(message(&e))),
+        Ok(Err(e)) => Err(py_err(e)),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
@@ -81,20 +81,20 @@ fn run<T: Send>(py: Python<'_>, work: impl FnOnce() -> keydriver::Result<T> + Se
     }
 }
 
-/// The command line's message, in the words of a Python call where it names a flag.
-fn message(e: &Error) -> String {
-    match e {
+/// `KeydriverError` with the command line's message, in the words of a Python call where
+/// it names a flag.
+fn py_err(e: Error) -> PyErr {
+    KeydriverError::new_err(match e {
         Error::NoJoinKey => "two frames or files need an id column to join them: pass id=\"COLUMN\"".into(),
         other => other.to_string(),
-    }
+    })
 }
 
 fn frame<T: serde::Serialize>(rows: &[T]) -> keydriver::Result<PyDataFrame> {
     export::frame::render(rows).map(PyDataFrame)
 }
 
-/// The main outcome's driver table, one row per driver (the columns of drivers.csv), and
-/// the JSON of `drivers --format json`.
+/// The main outcome's driver table, one row per driver (the columns of drivers.csv).
 #[pyfunction]
 #[pyo3(signature = (settings, config=None, ratings=None, outcomes=None))]
 fn drivers(
@@ -103,14 +103,12 @@ fn drivers(
     config: Option<PathBuf>,
     ratings: Option<PyDataFrame>,
     outcomes: Option<PyDataFrame>,
-) -> PyResult<(PyDataFrame, String)> {
+) -> PyResult<PyDataFrame> {
     let input = Input::new(ratings, outcomes);
     run(py, || {
         let survey = survey(settings, config.as_deref(), &input, true)?;
         let responses = input.responses(&survey)?;
-        let (table, groups) = keydriver::analyse_drivers(&survey, &responses)?;
-        let json = export::json::render(&DriverReport { table: &table, groups: &groups, whatif: None });
-        Ok((frame(&table.drivers)?, json))
+        frame(&keydriver::analysis::analyse_pooled(&survey, &responses)?.drivers)
     })
 }
 
@@ -134,7 +132,7 @@ fn score(
 }
 
 /// What a point is worth: the main outcome's change under each scenario (the columns of
-/// whatif.csv), and the JSON of `whatif --format json`.
+/// whatif.csv).
 #[pyfunction]
 #[pyo3(signature = (settings, config=None, ratings=None, outcomes=None))]
 fn whatif(
@@ -143,14 +141,12 @@ fn whatif(
     config: Option<PathBuf>,
     ratings: Option<PyDataFrame>,
     outcomes: Option<PyDataFrame>,
-) -> PyResult<(PyDataFrame, String)> {
+) -> PyResult<PyDataFrame> {
     let input = Input::new(ratings, outcomes);
     run(py, || {
         let survey = survey(settings, config.as_deref(), &input, true)?;
         let responses = input.responses(&survey)?;
-        let w = keydriver::analysis::analyse_whatif(&survey, &responses)?
-            .map_err(|why| Error::Data(format!("no what-if for \"{}\": {why}", survey.main_outcome().column)))?;
-        Ok((frame(&w.scenarios)?, export::json::render(&w)))
+        frame(&keydriver::analysis::analyse_whatif(&survey, &responses)?.scenarios)
     })
 }
 
@@ -190,25 +186,25 @@ impl Analysis {
     /// `notes` says why).
     fn drivers(&self) -> PyResult<PyDataFrame> {
         let rows = self.main().drivers.as_ref().map_or(&[][..], |t| &t.drivers);
-        frame(rows).map_err(|e| KeydriverError::new_err(e.to_string()))
+        frame(rows).map_err(py_err)
     }
 
     fn scores(&self) -> PyResult<PyDataFrame> {
-        frame(&keydriver::report::score_rows(&self.main().scores)).map_err(|e| KeydriverError::new_err(e.to_string()))
+        frame(&keydriver::report::score_rows(&self.main().scores)).map_err(py_err)
     }
 
     fn waves(&self) -> PyResult<PyDataFrame> {
-        frame(&self.main().groups.wave_rows()).map_err(|e| KeydriverError::new_err(e.to_string()))
+        frame(&self.main().groups.wave_rows()).map_err(py_err)
     }
 
     fn segments(&self) -> PyResult<PyDataFrame> {
-        frame(&self.main().groups.segment_rows()).map_err(|e| KeydriverError::new_err(e.to_string()))
+        frame(&self.main().groups.segment_rows()).map_err(py_err)
     }
 
     /// The what-if's scenarios, or `None` when there is none (`notes` says why).
     fn whatif(&self) -> PyResult<Option<PyDataFrame>> {
         let w: Option<&WhatIf> = self.main().whatif.as_ref();
-        w.map(|w| frame(&w.scenarios)).transpose().map_err(|e| KeydriverError::new_err(e.to_string()))
+        w.map(|w| frame(&w.scenarios)).transpose().map_err(py_err)
     }
 
     /// Why a table is missing or what a reader of it should know, as sentences.

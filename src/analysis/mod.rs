@@ -192,28 +192,37 @@ pub fn analyse_scores(survey: &Survey, responses: &Responses) -> Result<ScoreTab
     Ok(scores)
 }
 
+/// The main outcome's pooled driver table alone, which must fit (a caller that wants no
+/// per-wave or per-segment fits).
+pub fn analyse_pooled(survey: &Survey, responses: &Responses) -> Result<DriverTable> {
+    let survey = &as_loaded(survey, responses);
+    let o = survey.main_outcome();
+    let mut table = DriverTable::fit(survey, responses, o, None, &survey.options)
+        .map_err(|e| coded_away(e.into(), o, &responses.report))?;
+    note_listwise_cost(&mut table, survey, &responses.report);
+    Ok(table)
+}
+
 /// The driver analysis of the main outcome without charts or files (the `drivers`
 /// command): the pooled table, which must fit, and the per-wave and per-segment analyses.
 pub fn analyse_drivers(survey: &Survey, responses: &Responses) -> Result<(DriverTable, GroupAnalysis)> {
+    let table = analyse_pooled(survey, responses)?;
     let survey = &as_loaded(survey, responses);
     let opts = &survey.options;
     let o = survey.main_outcome();
-    let mut table =
-        DriverTable::fit(survey, responses, o, None, opts).map_err(|e| coded_away(e.into(), o, &responses.report))?;
-    note_listwise_cost(&mut table, survey, &responses.report);
     let scores = score_table(survey, responses, o)?;
     let source = Rows { survey, responses, outcome: o };
     Ok((table, groups::analyse(survey, &source, o, &scores, responses.waves.as_ref(), opts)))
 }
 
-/// What a point of each driver is worth to the main outcome (the `whatif` command).
-pub fn analyse_whatif(
-    survey: &Survey,
-    responses: &Responses,
-) -> Result<std::result::Result<whatif::WhatIf, whatif::NoWhatIf>> {
+/// What a point of each driver is worth to the main outcome (the `whatif` command); an
+/// error says why there is none.
+pub fn analyse_whatif(survey: &Survey, responses: &Responses) -> Result<whatif::WhatIf> {
     let survey = &as_loaded(survey, responses);
     let costs = whatif::costs_for(survey)?;
-    Ok(whatif::simulate(survey, responses, survey.main_outcome(), costs.as_ref()))
+    let o = survey.main_outcome();
+    whatif::simulate(survey, responses, o, costs.as_ref())
+        .map_err(|why| Error::Data(format!("no what-if for \"{}\": {why}", o.column)))
 }
 
 /// The main outcome's sufficient statistics (the `moments` command), in one pass over

@@ -132,8 +132,7 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
             let result = keydriver::load::load(&survey)
                 .and_then(|responses| keydriver::analysis::analyse_whatif(&survey, &responses));
             bar.finish_and_clear();
-            let w = result?
-                .map_err(|why| Error::Data(format!("no what-if for \"{}\": {why}", survey.main_outcome().column)))?;
+            let w = result?;
             print!(
                 "{}",
                 match format {

@@ -11,41 +11,13 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 
 pub fn render<T: Serialize>(rows: &[T]) -> Result<DataFrame> {
-    let flat: Vec<Vec<(String, Value)>> = rows
-        .iter()
-        .map(|r| {
-            let mut out = Vec::new();
-            flatten("", serde_json::to_value(r).expect("tables serialize"), &mut out);
-            out
-        })
-        .collect();
-    let mut header: Vec<&str> = Vec::new();
-    for (k, _) in flat.iter().flatten() {
-        if !header.contains(&k.as_str()) {
-            header.push(k);
-        }
-    }
+    let (header, cells) = super::fields(rows);
     let columns = header
         .iter()
-        .map(|&name| {
-            let cells: Vec<Option<&Value>> =
-                flat.iter().map(|row| row.iter().find(|(k, _)| k == name).map(|(_, v)| v)).collect();
-            column(name, &cells)
-        })
+        .enumerate()
+        .map(|(c, name)| column(name, &cells.iter().map(|row| row[c].as_ref()).collect::<Vec<_>>()))
         .collect::<Vec<Column>>();
     DataFrame::new(rows.len(), columns).map_err(|e| Error::Data(format!("cannot build the table as a frame: {e}")))
-}
-
-fn flatten(prefix: &str, v: Value, out: &mut Vec<(String, Value)>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                let key = if prefix.is_empty() { k } else { format!("{prefix}.{k}") };
-                flatten(&key, x, out);
-            }
-        }
-        other => out.push((prefix.to_string(), other)),
-    }
 }
 
 /// A cell's value, null or absent as `None`.
@@ -55,9 +27,9 @@ fn get<'a>(c: &Option<&'a Value>) -> Option<&'a Value> {
 
 /// One column, typed by the values it holds (nulls aside).
 fn column(name: &str, cells: &[Option<&Value>]) -> Column {
-    let present = || cells.iter().flatten().filter(|v| !v.is_null());
+    let present = || cells.iter().filter_map(get);
     let name = PlSmallStr::from(name);
-    let all = |f: fn(&Value) -> bool| present().all(|v| f(v));
+    let all = |f: fn(&Value) -> bool| present().all(f);
     if present().next().is_none() {
         return Column::full_null(name, cells.len(), &DataType::Null);
     }
@@ -80,16 +52,8 @@ fn column(name: &str, cells: &[Option<&Value>]) -> Column {
         list.rename(name);
         list.into_series().into_column()
     } else {
-        Column::new(name, cells.iter().map(|c| get(c).map(text)).collect::<Vec<Option<String>>>())
-    }
-}
-
-/// A cell that is not of its column's type, as the CSV writes it.
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Array(a) => a.iter().map(text).collect::<Vec<_>>().join(";"),
-        other => other.to_string(),
+        // Mixed types: each cell as the CSV writes it.
+        Column::new(name, cells.iter().map(|c| get(c).map(super::cell)).collect::<Vec<Option<String>>>())
     }
 }
 

@@ -19,15 +19,22 @@ pub enum Format {
 }
 
 /// Rows of a table: the serialized records, flattened to one text cell per field.
-/// Nested objects become `parent.field` columns; the header is every field any row has,
-/// in the order first seen, and a row without one gets an empty cell. Arrays become
-/// `;`-separated lists so a CSV keeps them in one cell.
+/// Arrays become `;`-separated lists so a CSV keeps them in one cell.
 pub fn records<T: Serialize>(rows: &[T]) -> (Vec<String>, Vec<Vec<String>>) {
-    let flat: Vec<Vec<(String, String)>> = rows
+    let (header, cells) = fields(rows);
+    let text = cells.iter().map(|row| row.iter().map(|v| v.as_ref().map(cell).unwrap_or_default()).collect()).collect();
+    (header, text)
+}
+
+/// The serialized records, flattened: nested objects become `parent.field` columns; the
+/// header is every field any row has, in the order first seen, and a row without one has
+/// `None` there.
+fn fields<T: Serialize>(rows: &[T]) -> (Vec<String>, Vec<Vec<Option<Value>>>) {
+    let flat: Vec<Vec<(String, Value)>> = rows
         .iter()
         .map(|r| {
             let mut out = Vec::new();
-            flatten("", &serde_json::to_value(r).expect("tables serialize"), &mut out);
+            flatten("", serde_json::to_value(r).expect("tables serialize"), &mut out);
             out
         })
         .collect();
@@ -38,26 +45,23 @@ pub fn records<T: Serialize>(rows: &[T]) -> (Vec<String>, Vec<Vec<String>>) {
         }
     }
     let cells = flat
-        .iter()
-        .map(|row| {
-            header
-                .iter()
-                .map(|k| row.iter().find(|(rk, _)| rk == k).map(|(_, c)| c.clone()).unwrap_or_default())
-                .collect()
+        .into_iter()
+        .map(|mut row| {
+            header.iter().map(|k| row.iter().position(|(rk, _)| rk == k).map(|i| row.swap_remove(i).1)).collect()
         })
         .collect();
     (header, cells)
 }
 
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+fn flatten(prefix: &str, v: Value, out: &mut Vec<(String, Value)>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let key = if prefix.is_empty() { k } else { format!("{prefix}.{k}") };
                 flatten(&key, x, out);
             }
         }
-        other => out.push((prefix.to_string(), cell(other))),
+        other => out.push((prefix.to_string(), other)),
     }
 }
 

@@ -276,14 +276,15 @@ pub fn sql(
     // streamed into one GROUP BY: every table is read once, so no engine holds
     // respondents × replicates rows, and the breakdowns' sums come from the same pass.
     let breakdowns = (0..=by.len()).map(|i| format!("SELECT {i} AS by_i_")).collect::<Vec<_>>().join(" UNION ALL ");
-    let by_name = std::iter::once(format!("WHEN 0 THEN {}", dialect.literal("all")))
-        .chain(by.iter().enumerate().map(|(i, col)| format!("WHEN {} THEN {}", i + 1, dialect.literal(col))))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let by_group = std::iter::once(format!("WHEN 0 THEN {}", dialect.literal("all")))
-        .chain((0..by.len()).map(|i| format!("WHEN {} THEN g{i}_", i + 1)))
-        .collect::<Vec<_>>()
-        .join(" ");
+    // `by_` and `group_` for each breakdown: 0 is all respondents, i + 1 the i-th column.
+    let cases = |breakdown: &dyn Fn(usize, &str) -> String| {
+        std::iter::once(format!("WHEN 0 THEN {}", dialect.literal("all")))
+            .chain(by.iter().enumerate().map(|(i, col)| format!("WHEN {} THEN {}", i + 1, breakdown(i, col))))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let by_name = cases(&|_, col| dialect.literal(col));
+    let by_group = cases(&|i, _| format!("g{i}_"));
     let mut stages = Vec::new();
     let mut from = "complete_".to_string();
     if replicates > 0 {
