@@ -365,7 +365,7 @@ fn report_end_to_end_then_refuses_to_overwrite() {
     assert!(at.windows(2).all(|w| w[0] < w[1]), "sections out of order: {order:?} at {at:?}");
     // The headline names the top drivers and says which are tied.
     assert!(md.contains("1. **Problem solving**: 21.0% of what the ratings explain"), "{md}");
-    assert!(md.contains("2. **Wait time**: 17.3% of what the ratings explain (95% CI 15.2–19.3%), statistically tied with Quality / accuracy."));
+    assert!(md.contains("2. **Wait time**: 17.3% of what the ratings explain (95% CI 15.4–19.4%), statistically tied with Quality / accuracy."));
     // Where to act: wait time, rated lowest of all, is the one to fix first.
     assert!(md.contains("**Fix first** (more important than average, rated below average): Wait time."), "{md}");
     // Data quality: what listwise deletion cost, driver by driver, and the method notes.
@@ -647,7 +647,7 @@ fn sqlite() -> rusqlite::Connection {
     let db = rusqlite::Connection::open_in_memory().unwrap();
     db.create_scalar_function("md5", 1, FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC, |ctx| {
         let text: String = ctx.get(0)?;
-        Ok(format!("{:032x}", keydriver::warehouse::replicates::digest(&text)))
+        Ok(format!("{:032x}", keydriver::stats::replicates::digest(&text)))
     })
     .unwrap();
     db
@@ -978,6 +978,27 @@ fn hostile_names_survive_the_warehouse_route() {
             assert!((number(a, "r2") - number(b, "r2")).abs() < 1e-9, "{name} {}", a["group"]);
         }
     }
+    // The rows' own bootstrap is the same Poisson bootstrap: 20 resamples of the rows in
+    // memory give SQLite's intervals, pooled and per segment level.
+    let rows = common::json(
+        keydriver().args(["drivers", "--format", "json", "--bootstrap", "20", "--data", &data]).args(args),
+    );
+    let same = |a: &Value, b: &Value, what: &str| {
+        for (a, b) in a["drivers"].as_array().unwrap().iter().zip(b["drivers"].as_array().unwrap()) {
+            assert_eq!(a["name"], b["name"]);
+            for f in ["ci_low", "ci_high", "share_ci_low", "share_ci_high", "p_rank1"] {
+                assert!((number(a, f) - number(b, f)).abs() < 1e-9, "{what} {} {f}: rows {a}, SQLite {b}", a["name"]);
+            }
+        }
+    };
+    same(&rows, &from_sql, "all");
+    for (_, name) in &hostile[..2] {
+        for (a, b) in
+            rows["segments"][name].as_array().unwrap().iter().zip(from_sql["segments"][name].as_array().unwrap())
+        {
+            same(a, b, &format!("{name}={}", a["group"]));
+        }
+    }
 }
 
 /// Each dialect gets the replicates in its own words: BigQuery has no `%`, generates the
@@ -1046,32 +1067,36 @@ fn sql_dialects_spell_the_replicates_their_way() {
     );
 }
 
-/// Poisson bootstrap replicates of the sums (Chamandy et al. 2012) estimate the same
-/// sampling distribution as resampling the rows: on the example, with 400 of each, every
-/// driver's Shapley interval ends within a quarter of the interval's width of the row
-/// bootstrap's (Monte-Carlo error in a 2.5% quantile of 400 draws is a few percent of
-/// it; replicates that ignored their draws would give intervals of width 0).
+/// The rows' bootstrap and the sums' replicates are the same Poisson bootstrap (Chamandy
+/// et al. 2012): on the bundled example, 100 resamples of the rows in memory and 100
+/// replicates summed by `keydriver moments` give the same intervals, pooled and per wave,
+/// to 1e-9 (sums in another order; the draws themselves are identical).
 #[test]
-fn poisson_replicates_give_the_row_bootstraps_intervals() {
+fn rows_and_replicates_give_identical_intervals() {
     let config = ["--config", "notebooks-data/survey.toml"];
     let dir = folder(&[]);
-    let moments = keydriver().args(["moments", "--replicates", "400"]).args(config).output().unwrap();
+    let moments = keydriver().args(["moments", "--replicates", "100"]).args(config).output().unwrap();
     assert!(moments.status.success(), "{}", String::from_utf8_lossy(&moments.stderr));
     fs::write(dir.path().join("m.json"), &moments.stdout).unwrap();
     let sums = common::json(
         keydriver().args(["drivers", "--format", "json", "--from-moments", &p(&dir, "m.json")]).args(config),
     );
     let rows = common::json(
-        keydriver().args(["drivers", "--format", "json", "--bootstrap", "400", "--method", "shapley"]).args(config),
+        keydriver().args(["drivers", "--format", "json", "--bootstrap", "100", "--method", "shapley"]).args(config),
     );
-    assert!(sums["method_notes"].to_string().contains("400 Poisson bootstrap replicates"));
-    for d in rows["drivers"].as_array().unwrap() {
-        let e = sums["drivers"].as_array().unwrap().iter().find(|e| e["name"] == d["name"]).unwrap();
-        let (lo, hi) = (d["ci_low"].as_f64().unwrap(), d["ci_high"].as_f64().unwrap());
-        for end in ["ci_low", "ci_high"] {
-            let (a, b) = (e[end].as_f64().unwrap(), d[end].as_f64().unwrap());
-            assert!((a - b).abs() < 0.25 * (hi - lo), "{} {end}: replicates {a}, rows {b}", d["name"]);
+    assert!(sums["method_notes"].to_string().contains("100 Poisson bootstrap replicates"));
+    let same = |rows: &Value, sums: &Value, what: &str| {
+        for d in rows["drivers"].as_array().unwrap() {
+            let e = sums["drivers"].as_array().unwrap().iter().find(|e| e["name"] == d["name"]).unwrap();
+            for end in ["ci_low", "ci_high", "share_ci_low", "share_ci_high", "p_top3"] {
+                let (a, b) = (e[end].as_f64().unwrap(), d[end].as_f64().unwrap());
+                assert!((a - b).abs() < 1e-9, "{what} {} {end}: replicates {a}, rows {b}", d["name"]);
+            }
         }
+    };
+    same(&rows, &sums, "all");
+    for (a, b) in rows["waves"].as_array().unwrap().iter().zip(sums["waves"].as_array().unwrap()) {
+        same(a, b, a["wave"].as_str().unwrap());
     }
 }
 
@@ -1329,7 +1354,8 @@ fn weighted_nps_se_matches_svymean() {
 }
 
 /// Rows of weight 0 are as if they were not in the file: every statistic, the bootstrap
-/// included, is unchanged by removing them.
+/// included, is unchanged by removing them (with `--id`: a respondent's bootstrap weights
+/// are drawn from its id; without one, from its row number, which inserted rows move).
 #[test]
 fn zero_weight_rows_change_no_statistic() {
     let mut with_zeros = String::new();
@@ -1344,7 +1370,7 @@ fn zero_weight_rows_change_no_statistic() {
     let dir = folder(&[("svy.csv", SVY_CSV), ("zeros.csv", &with_zeros)]);
     let run = |file: &str, cmd: &str| {
         let mut c = keydriver();
-        c.args([cmd, "--data", &p(&dir, file), "--target", "ltr", "--weights", "w", "--format", "json"]);
+        c.args([cmd, "--data", &p(&dir, file), "--target", "ltr", "--weights", "w", "--id", "id", "--format", "json"]);
         if cmd == "drivers" {
             c.args(["--drivers", "a,b,c", "--bootstrap", "50"]);
         }

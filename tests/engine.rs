@@ -5,6 +5,7 @@ use keydriver::engine::{self, subsets, DriverTable, Method, Missing, NonPd, Opti
 use keydriver::load::ModelData;
 use keydriver::schema::outcome::{Outcome, OutcomeKind, OutcomeSpec};
 use keydriver::schema::settings::{DriverSpec, WeightsAre};
+use keydriver::stats::replicates::row_keys;
 use ndarray::{Array1, Array2};
 use serde_json::Value;
 
@@ -19,7 +20,7 @@ fn specs(names: &[&str]) -> Vec<DriverSpec> {
 }
 
 fn data(x: Array2<f64>, y: Array1<f64>, w: Option<Array1<f64>>) -> ModelData {
-    ModelData { names: vec![], n_used: y.len(), n_dropped: 0, x, y, w }
+    ModelData { names: vec![], n_used: y.len(), n_dropped: 0, keys: row_keys(0..y.len()), x, y, w }
 }
 
 const SWISS_DRIVERS: [&str; 5] = ["Agriculture", "Examination", "Education", "Catholic", "Infant.Mortality"];
@@ -412,8 +413,14 @@ fn pairwise_non_positive_definite_is_repaired_or_refused() {
     }
     let listwise = data(Array2::zeros((0, 3)), Array1::zeros(0), None);
     let opts = Options { missing: Missing::Pairwise, ..Options::default() };
-    let t = DriverTable::fit_data(&numeric(), &specs(&["a", "b", "c"]), &listwise, Some(&(cols.clone(), None)), &opts)
-        .unwrap();
+    let t = DriverTable::fit_data(
+        &numeric(),
+        &specs(&["a", "b", "c"]),
+        &listwise,
+        Some((&(cols.clone(), None), &row_keys(0..cols[0].len()))),
+        &opts,
+    )
+    .unwrap();
     assert_eq!(t.correlation_matrix, "repaired");
     assert!(t.method_notes.iter().map(|n| n.to_string()).any(|n| n.contains("nearest correlation matrix")));
     // No complete rows: the row-based methods say why they are missing instead of NaN.
@@ -422,8 +429,14 @@ fn pairwise_non_positive_definite_is_repaired_or_refused() {
     let json = serde_json::to_string(&t).unwrap();
     assert!(!json.contains("NaN") && !json.contains("null"));
     let refuse = Options { non_pd: NonPd::Refuse, ..opts };
-    let err = DriverTable::fit_data(&numeric(), &specs(&["a", "b", "c"]), &listwise, Some(&(cols, None)), &refuse)
-        .unwrap_err();
+    let err = DriverTable::fit_data(
+        &numeric(),
+        &specs(&["a", "b", "c"]),
+        &listwise,
+        Some((&(cols.clone(), None), &row_keys(0..cols[0].len()))),
+        &refuse,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("not positive definite"), "{err}");
 }
 
@@ -557,8 +570,14 @@ fn em_without_gaps_equals_listwise() {
     let listwise = fit(&d, &nr, &opts);
     let em_opts = Options { missing: Missing::Em, ..opts.clone() };
     let w = d.w.as_ref().map(|w| w.to_vec());
-    let em = DriverTable::fit_data(&numeric(), &specs(&nr), &d, Some(&(gappy(&d, |_, _| false), w.clone())), &em_opts)
-        .unwrap();
+    let em = DriverTable::fit_data(
+        &numeric(),
+        &specs(&nr),
+        &d,
+        Some((&(gappy(&d, |_, _| false), w.clone()), &d.keys)),
+        &em_opts,
+    )
+    .unwrap();
     close(em.r2, listwise.r2, 1e-10, "R²");
     for (a, b) in by_name(&em, &nr).iter().zip(by_name(&listwise, &nr)) {
         for (x, y, what) in
@@ -568,8 +587,14 @@ fn em_without_gaps_equals_listwise() {
         }
     }
     let boot = Options { bootstrap: 30, ..em_opts };
-    let t = DriverTable::fit_data(&numeric(), &specs(&nr), &d, Some(&(gappy(&d, |i, j| (i + j) % 7 == 0), w)), &boot)
-        .unwrap();
+    let t = DriverTable::fit_data(
+        &numeric(),
+        &specs(&nr),
+        &d,
+        Some((&(gappy(&d, |i, j| (i + j) % 7 == 0), w), &d.keys)),
+        &boot,
+    )
+    .unwrap();
     assert!(t.drivers.iter().all(|x| x.share_ci_low.unwrap() <= x.share_ci_high.unwrap()));
 }
 
@@ -608,7 +633,7 @@ fn em_is_closer_to_the_full_data_than_listwise_deletion() {
         &numeric(),
         &specs(&nr),
         &complete,
-        Some(&(cols, Some(w.to_vec()))),
+        Some((&(cols.clone(), Some(w.to_vec())), &row_keys(0..cols[0].len()))),
         &Options { missing: Missing::Em, ..opts },
     )
     .unwrap();

@@ -8,21 +8,22 @@
 //!
 //! each driver's part being what its change in mean rating is worth at the pooled
 //! importance, and the rest what better ratings do not explain (changed importance, other
-//! causes). The parts add up to the change by construction. Intervals come from
-//! resampling each wave's respondents independently (with their weights) and redoing the
-//! decomposition: means and the pooled fit from one weighted cross-product each.
+//! causes). The parts add up to the change by construction. Intervals come from the
+//! drivers' Poisson bootstrap resamples (each respondent its own weights, so the two
+//! waves resample independently) and redoing the decomposition: means and the pooled fit
+//! from one weighted cross-product each.
 
 use ndarray::{concatenate, s, Axis};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::analysis::group::Group;
 use crate::engine::bootstrap;
 use crate::engine::{Missing, Options};
 use crate::load::{ModelData, Responses};
 use crate::schema::outcome::Outcome;
 use crate::schema::settings::Survey;
 use crate::stats::moments::{self, Rows};
+use crate::stats::replicates::counts;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Explained {
@@ -161,18 +162,17 @@ pub fn explain(
         w: a.w.as_ref().zip(b.w.as_ref()).map(|(wa, wb)| concatenate![Axis(0), *wa, *wb]),
         n_used: a.n_used + b.n_used,
         n_dropped: 0,
+        keys: [a.keys.as_slice(), &b.keys].concat(),
     };
     let waves = Waves { from: Rows::new(&a), to: Rows::new(&b), pooled: Rows::new(&pooled), p };
     let full = waves.parts(None).ok_or(ChangeFailure::Collinear)?;
 
     let resamples = opts.bootstrap;
-    let seed = |label| Group::Wave { column: wave, label }.seed(opts.seed);
-    let (seed_a, seed_b) = (seed(from), seed(to));
+    let seed = opts.seed;
     let samples: Vec<Parts> = (0..resamples)
         .into_par_iter()
         .filter_map(|k| {
-            let ca = bootstrap::draw(a.n_used, seed_a, k);
-            let cb = bootstrap::draw(b.n_used, seed_b, k);
+            let (ca, cb) = (counts(&a.keys, seed, k), counts(&b.keys, seed, k));
             waves.parts(Some((&ca, &cb)))
         })
         .collect();
@@ -203,8 +203,7 @@ pub fn explain(
     let samples: Vec<Parts> = (0..resamples)
         .into_par_iter()
         .filter_map(|k| {
-            let ca = bootstrap::draw(ea.n(), seed_a, k);
-            let cb = bootstrap::draw(eb.n(), seed_b, k);
+            let (ca, cb) = (counts(&ea.keys, seed, k), counts(&eb.keys, seed, k));
             headline_parts(Some((&ca, &cb)))
         })
         .collect();
@@ -273,6 +272,7 @@ pub struct Changes {
 /// the weights, and which rows are complete (in the order of the complete rows' matrix).
 struct Everyone {
     columns: Vec<Vec<f64>>,
+    keys: Vec<u32>,
     w: Option<Vec<f64>>,
     complete: Vec<bool>,
     em: bool,
@@ -283,7 +283,7 @@ impl Everyone {
         let (columns, w) = responses.coded_columns(outcome, keep, |y| outcome.code(y));
         let n = columns.first().map_or(0, Vec::len);
         let complete = (0..n).map(|i| columns.iter().all(|c| !c[i].is_nan())).collect();
-        Everyone { columns, w, complete, em }
+        Everyone { columns, keys: responses.keys(Some(keep)), w, complete, em }
     }
 
     fn n(&self) -> usize {

@@ -1,6 +1,8 @@
 //! The groups the pipeline fits (everyone, a wave, a segment level, the rest of the sample
-//! beside a level), the random stream each one draws from, and why a group can have no
-//! ranking of its own.
+//! beside a level) and why a group can have no ranking of its own. Every group draws its
+//! bootstrap weights from the same seed: a respondent's weights are its own, so groups of
+//! different respondents are independent, and a rest of the sample is everyone minus the
+//! level replicate by replicate.
 
 use serde::Serialize;
 
@@ -23,25 +25,6 @@ pub enum Group<'a> {
         column: &'a str,
         level: &'a str,
     },
-}
-
-impl Group<'_> {
-    /// The group's own random stream: the run's seed mixed with the group's name, so
-    /// groups are independent of each other, of the order they finish in and of where
-    /// their moments were computed.
-    pub fn seed(&self, seed: u64) -> u64 {
-        match self {
-            Group::All => seed,
-            Group::Wave { label, .. } => group_seed(seed, label),
-            Group::Segment { column, level } => group_seed(seed, &format!("{column}={level}")),
-            Group::Rest { column, level } => group_seed(seed, &format!("{column}!={level}")),
-        }
-    }
-}
-
-/// The run's seed mixed with a name (FNV-1a).
-fn group_seed(seed: u64, name: &str) -> u64 {
-    name.bytes().fold(seed ^ 0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Why a group has no driver table of its own.

@@ -130,7 +130,7 @@ pub fn analyse(survey: &Survey, responses: &Responses) -> Result<Analysis> {
             let start = std::time::Instant::now();
             let mut scores = score_table(survey, responses, o).map_err(|e| coded_away(e, o, &responses.report))?;
             scores.benchmarks = benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
-            let source = Rows { survey, responses, outcome: o };
+            let source = Rows::new(survey, responses, o, opts);
             let mut analysed = outcome_analysis(survey, &source, o, scores, responses.waves.as_ref(), opts);
             if let Some(n) = &mut analysed.drivers_note {
                 let emptied = matches!(&n.why, NoRanking::Model(e) if emptied(e));
@@ -211,7 +211,7 @@ pub fn analyse_drivers(survey: &Survey, responses: &Responses) -> Result<(Driver
     let opts = &survey.options;
     let o = survey.main_outcome();
     let scores = score_table(survey, responses, o)?;
-    let source = Rows { survey, responses, outcome: o };
+    let source = Rows::new(survey, responses, o, opts);
     Ok((table, groups::analyse(survey, &source, o, &scores, responses.waves.as_ref(), opts)))
 }
 

@@ -3,13 +3,16 @@
 //! there are, how each is seeded, what is compared and every note are the pipeline's, the
 //! same for both ([`super::groups`]).
 
+use std::collections::HashMap;
+
 use crate::analysis::change::{self, ChangeFailure, Changes};
 use crate::analysis::group::{Group, Intervals, NoRanking};
-use crate::engine::{DriverTable, Options};
+use crate::engine::{DriverTable, Missing, Options};
 use crate::error::ModelError;
 use crate::load::{Responses, MISSING_LABEL};
 use crate::schema::outcome::Outcome;
 use crate::schema::settings::Survey;
+use crate::stats::moments::{self, CellSums, Moments};
 use crate::warehouse::moments_file::{GroupSums, MomentsFile};
 
 /// The data the pipeline runs on.
@@ -37,9 +40,106 @@ pub trait Source: Sync {
 
 /// The rows held in memory.
 pub struct Rows<'a> {
-    pub survey: &'a Survey,
-    pub responses: &'a Responses,
-    pub outcome: &'a Outcome,
+    survey: &'a Survey,
+    responses: &'a Responses,
+    outcome: &'a Outcome,
+    /// Every group's bootstrap replicates, from one pass over the rows (made before the
+    /// groups are fitted side by side).
+    replicates: Option<Cells>,
+}
+
+impl<'a> Rows<'a> {
+    /// The rows of `outcome`'s model; with a bootstrap in `opts`, every group's replicates
+    /// summed at once.
+    pub fn new(survey: &'a Survey, responses: &'a Responses, outcome: &'a Outcome, opts: &Options) -> Rows<'a> {
+        Rows { survey, responses, outcome, replicates: Cells::sum(survey, responses, outcome, opts) }
+    }
+
+    /// The replicates' moments of `group`'s complete rows, when they come from the one pass
+    /// (complete rows, a bootstrap); `None`: the engine makes its own.
+    fn replicates(&self, group: Group, opts: &Options) -> Option<Vec<Moments>> {
+        let cells = self.replicates.as_ref().filter(|c| (c.b, c.seed) == (opts.bootstrap, opts.seed))?;
+        cells.of(self.responses, group)
+    }
+}
+
+/// The Poisson replicates' sums of every cell: each combination of wave and segment
+/// levels among the complete rows. A group (everyone, a wave, a segment level) is a sum
+/// of cells, and the rest of the sample beside a level is everyone minus the level, so
+/// every group's replicates come from one pass over the rows however many groups there
+/// are.
+struct Cells {
+    b: usize,
+    seed: u64,
+    /// The breakdown columns (the wave, then the segments).
+    columns: Vec<String>,
+    /// Each cell's levels, column by column, and its sums.
+    levels: Vec<Vec<u32>>,
+    sums: Vec<CellSums>,
+}
+
+/// Cells beyond which groups are summed one by one: each cell holds replicates × sums.
+const MAX_CELLS: usize = 512;
+
+impl Cells {
+    fn sum(survey: &Survey, responses: &Responses, outcome: &Outcome, opts: &Options) -> Option<Cells> {
+        if opts.bootstrap == 0 || opts.missing != Missing::Listwise {
+            return None;
+        }
+        let columns: Vec<String> = survey.wave.iter().chain(&survey.segments).cloned().collect();
+        let per_column: Vec<Vec<u32>> = columns.iter().map(|c| responses.complete_levels(outcome, c)).collect();
+        let data = responses.model_data(outcome, None);
+        let mut index: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut levels = Vec::new();
+        let cells: Vec<u32> = (0..data.n_used)
+            .map(|i| {
+                let key: Vec<u32> = per_column.iter().map(|c| c[i]).collect();
+                *index.entry(key.clone()).or_insert_with(|| {
+                    levels.push(key);
+                    levels.len() as u32 - 1
+                })
+            })
+            .collect();
+        if levels.len() > MAX_CELLS || data.n_used == 0 {
+            return None;
+        }
+        let rows = moments::Rows::new(&data);
+        let sums = rows.replicate_sums(&data.keys, &cells, levels.len(), opts.seed, opts.bootstrap);
+        Some(Cells { b: opts.bootstrap, seed: opts.seed, columns, levels, sums })
+    }
+
+    /// The sums of the cells `keep` picks.
+    fn total(&self, keep: impl Fn(&[u32]) -> bool) -> Option<CellSums> {
+        let mut picked = self.levels.iter().zip(&self.sums).filter(|(l, _)| keep(l)).map(|(_, s)| s);
+        let mut total = picked.next()?.clone();
+        for s in picked {
+            total += s;
+        }
+        Some(total)
+    }
+
+    fn of(&self, responses: &Responses, group: Group) -> Option<Vec<Moments>> {
+        let level = |column: &str, label: &str| {
+            let c = self.columns.iter().position(|x| x == column)?;
+            Some((c, responses.level_of(column, label)?))
+        };
+        let sums = match group {
+            Group::All => self.total(|_| true)?,
+            Group::Wave { column, label: level_label } | Group::Segment { column, level: level_label } => {
+                let (c, l) = level(column, level_label)?;
+                self.total(|cell| cell[c] == l)?
+            }
+            Group::Rest { column, level: level_label } => {
+                let (c, l) = level(column, level_label)?;
+                let all = self.total(|_| true)?;
+                match self.total(|cell| cell[c] == l) {
+                    Some(part) => &all - &part,
+                    None => all,
+                }
+            }
+        };
+        Some(sums.moments())
+    }
 }
 
 impl Source for Rows<'_> {
@@ -55,8 +155,8 @@ impl Source for Rows<'_> {
         if data.n_used < min_n {
             return Err(NoRanking::TooFew { n: data.n_used, min: min_n });
         }
-        let opts = Options { seed: group.seed(opts.seed), ..opts.clone() };
-        DriverTable::fit_rows(self.survey, self.responses, self.outcome, keep.as_deref(), &data, &opts)
+        let replicates = self.replicates(group, opts);
+        DriverTable::fit_rows(self.survey, self.responses, self.outcome, keep.as_deref(), &data, replicates, opts)
             .map_err(NoRanking::Model)
     }
 
@@ -113,8 +213,7 @@ impl Source for Sums<'_> {
         if g.n < min_n {
             return Err(NoRanking::TooFew { n: g.n, min: min_n });
         }
-        let opts = Options { seed: group.seed(opts.seed), ..opts.clone() };
-        self.fit_sums(g, &replicates, &opts).map_err(NoRanking::Model)
+        self.fit_sums(g, &replicates, opts).map_err(NoRanking::Model)
     }
 
     fn explain(&self, _: &str, _: &str, _: &str, _: &Options) -> Result<Changes, ChangeFailure> {

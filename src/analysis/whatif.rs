@@ -147,6 +147,7 @@ pub fn simulate(
         answers: &answers,
         w: w.as_slice().expect("weights are contiguous"),
         bounds: &bounds,
+        keys: &data.keys,
     };
     let opts = &survey.options;
     let effects =

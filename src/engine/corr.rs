@@ -31,6 +31,7 @@ fn ranked(d: &ModelData) -> Vec<f64> {
         w: d.w.clone(),
         n_used: d.n_used,
         n_dropped: d.n_dropped,
+        keys: d.keys.clone(),
     };
     for (j, col) in d.x.columns().into_iter().enumerate() {
         ranked.x.column_mut(j).assign(&ranks(&col.to_vec()));
@@ -183,7 +184,8 @@ mod tests {
             (0..n).map(|i| ((x[[i, 0]] * 2.0 + (hash(i, 9) % 3) as f64) as usize % 11) as f64).collect();
         let w: Array1<f64> = (0..n).map(|i| 0.5 + (hash(i, 4) % 4) as f64).collect();
         for w in [None, Some(w)] {
-            let d = ModelData { names: vec![], x: x.clone(), y: y.clone(), w, n_used: n, n_dropped: 0 };
+            let d =
+                ModelData { names: vec![], x: x.clone(), y: y.clone(), w, n_used: n, n_dropped: 0, keys: vec![0; n] };
             let fast = super::spearman(&d);
             let slow = super::ranked(&d);
             assert!(fast[0].abs() > 0.3, "{fast:?}");

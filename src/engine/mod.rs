@@ -37,35 +37,41 @@ pub use crate::schema::choices::{Method, Missing, NonPd, RankBy};
 use crate::schema::outcome::{Outcome, OutcomeKind};
 use crate::schema::settings::{DriverSpec, Survey, WeightsAre};
 use crate::stats::moments::{self, Moments, Rows};
+use crate::stats::replicates;
 use bootstrap::Uncertainty;
 use estimate::Estimates;
 
 /// Where a fit's moments come from: the complete rows, or every row with its gaps and how
-/// to estimate from them (pairwise deletion or EM). The bootstrap resamples the same
-/// source, so EM reruns per resample. A moments file brings its resamples ready made:
-/// the moments of its Poisson bootstrap replicates.
+/// to estimate from them (pairwise deletion or EM), each row with its respondent key. The
+/// bootstrap reweights the same source by Poisson draws of the keys, so EM reruns per
+/// resample. Ready-made replicates (a moments file's, or a caller's that summed every
+/// group's at once) come as their moments.
 pub enum Source<'a> {
-    Listwise(Rows<'a>),
-    Gappy(&'a GappyColumns, Missing),
+    Listwise(Rows<'a>, &'a [u32]),
+    Gappy(&'a GappyColumns, Missing, &'a [u32]),
     Replicates(Vec<Moments>),
 }
 
 impl Source<'_> {
-    /// Rows a resample draws from.
-    fn len(&self) -> usize {
-        match self {
-            Source::Listwise(rows) => rows.len(),
-            Source::Gappy((columns, _), _) => columns.first().map_or(0, Vec::len),
-            Source::Replicates(_) => 0,
-        }
-    }
-
-    /// The moments of bootstrap resample `k`: the rows drawn with replacement (the stream
-    /// `seed` and `k` pick), or the k-th replicate.
+    /// The moments of bootstrap resample `k` (replicate k + 1): each row counted as often
+    /// as its key's Poisson draw says ([`crate::stats::replicates`]), or the k-th replicate.
     pub fn resample(&self, k: usize, seed: u64) -> Moments {
         match self {
             Source::Replicates(r) => r[k].clone(),
-            _ => self.moments(Some(&bootstrap::draw(self.len(), seed, k))),
+            Source::Listwise(_, keys) | Source::Gappy(_, _, keys) => {
+                self.moments(Some(&replicates::counts(keys, seed, k)))
+            }
+        }
+    }
+
+    /// The moments of resamples 0…b: for complete rows, all of them in one blocked pass.
+    fn replicates(&self, b: usize, seed: u64) -> Option<Vec<Moments>> {
+        match self {
+            Source::Listwise(rows, keys) => {
+                let sums = rows.replicate_sums(keys, &vec![0; rows.len()], 1, seed, b);
+                Some(sums[0].moments())
+            }
+            _ => None,
         }
     }
 
@@ -73,8 +79,8 @@ impl Source<'_> {
     fn moments(&self, counts: Option<&[u32]>) -> Moments {
         match self {
             Source::Replicates(_) => unreachable!("replicates come as moments, not rows"),
-            Source::Listwise(rows) => rows.moments(counts),
-            Source::Gappy((columns, w), how) => {
+            Source::Listwise(rows, _) => rows.moments(counts),
+            Source::Gappy((columns, w), how, _) => {
                 let v: Option<Vec<f64>> = match counts {
                     None => w.clone(),
                     Some(c) => Some((0..c.len()).map(|i| c[i] as f64 * w.as_ref().map_or(1.0, |w| w[i])).collect()),
@@ -121,36 +127,53 @@ impl DriverTable {
         keep: Option<&[bool]>,
         opts: &Options,
     ) -> Result<DriverTable, ModelError> {
-        Self::fit_rows(survey, responses, outcome, keep, &responses.model_data(outcome, keep), opts)
+        Self::fit_rows(survey, responses, outcome, keep, &responses.model_data(outcome, keep), None, opts)
     }
 
     /// As [`DriverTable::fit`], with the complete rows of `keep` already built (a caller
-    /// that first checks there are enough of them).
+    /// that first checks there are enough of them) and, for complete rows, perhaps their
+    /// replicates' moments (a caller that summed every group's in one pass).
     pub fn fit_rows(
         survey: &Survey,
         responses: &Responses,
         outcome: &Outcome,
         keep: Option<&[bool]>,
         data: &ModelData,
+        replicates: Option<Vec<Moments>>,
         opts: &Options,
     ) -> Result<DriverTable, ModelError> {
-        let gappy = (opts.missing != Missing::Listwise).then(|| responses.model_columns(outcome, keep));
-        Self::fit_data(outcome, &survey.drivers, data, gappy.as_ref(), opts)
+        let gappy =
+            (opts.missing != Missing::Listwise).then(|| (responses.model_columns(outcome, keep), responses.keys(keep)));
+        let gappy = gappy.as_ref().map(|(columns, keys)| (columns, keys.as_slice()));
+        Self::fit_with(outcome, &survey.drivers, data, gappy, replicates, opts)
     }
 
     /// The engine proper, on complete rows (and, for `--missing pairwise` or `em`, the
-    /// columns with their gaps: drivers then the outcome, and weights), both oriented.
+    /// columns with their gaps: drivers then the outcome, and weights, with the rows'
+    /// keys), both oriented.
     pub fn fit_data(
         outcome: &Outcome,
         specs: &[DriverSpec],
         data: &ModelData,
-        pairwise: Option<&GappyColumns>,
+        pairwise: Option<(&GappyColumns, &[u32])>,
+        opts: &Options,
+    ) -> Result<DriverTable, ModelError> {
+        Self::fit_with(outcome, specs, data, pairwise, None, opts)
+    }
+
+    /// [`DriverTable::fit_data`], with the complete rows' replicates when already made.
+    fn fit_with(
+        outcome: &Outcome,
+        specs: &[DriverSpec],
+        data: &ModelData,
+        pairwise: Option<(&GappyColumns, &[u32])>,
+        replicates: Option<Vec<Moments>>,
         opts: &Options,
     ) -> Result<DriverTable, ModelError> {
         let model = Model { outcome, specs, opts };
         let source = match pairwise {
-            Some(columns) => Source::Gappy(columns, opts.missing),
-            None => Source::Listwise(Rows::new(data)),
+            Some((columns, keys)) => Source::Gappy(columns, opts.missing, keys),
+            None => Source::Listwise(Rows::new(data), &data.keys),
         };
         let prep = model.prepare(source.moments(None), source.is_pairwise())?;
         // Spearman and the logits need the complete rows themselves, which pairwise
@@ -160,7 +183,10 @@ impl DriverTable {
         let counts = Counts { n_used: data.n_used, n_dropped: data.n_dropped, weighted: data.w.is_some(), rows: true };
         let mut table = assemble(&model, &prep, &est, &counts);
         if opts.bootstrap > 0 {
-            table.bootstrap(&model, &source, &est);
+            match replicates.filter(|_| !source.is_pairwise()) {
+                Some(r) => table.bootstrap(&model, &Source::Replicates(r), &est),
+                None => table.bootstrap(&model, &source, &est),
+            }
         }
         Ok(table)
     }

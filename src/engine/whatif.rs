@@ -5,20 +5,21 @@
 //! points, % points, effort points). Unlike a share of R², this respects the scale: a
 //! respondent already at the top does not move, and a promoter cannot be promoted.
 //!
-//! Intervals come from the drivers' own bootstrap resamples (the same draws of the same
-//! complete rows, [`super::bootstrap::draw`]): each resample refits the model from the full
-//! fit's coefficients and redoes every scenario.
+//! Intervals come from the drivers' own bootstrap resamples (the same Poisson weights of
+//! the same respondents, [`crate::stats::replicates::counts`]): each resample refits the
+//! model from the full fit's coefficients and redoes every scenario.
 
 use ndarray::{Array1, ArrayView1, ArrayView2};
 use rayon::prelude::*;
 
-use super::bootstrap::{self, percentile_interval};
+use super::bootstrap::percentile_interval;
 use super::logit;
 use super::notes::LogitFailure;
 use super::ordinal::{self, Ordinal};
 use crate::schema::outcome::{Band, Outcome, OutcomeKind};
 use crate::schema::whatif::{Scenario, WhatIfModel};
 use crate::stats::moments::{self, blocks};
+use crate::stats::replicates::counts;
 
 /// The complete rows a what-if runs on.
 pub struct Rows<'a> {
@@ -30,6 +31,8 @@ pub struct Rows<'a> {
     pub w: &'a [f64],
     /// Each driver's lowest and highest possible rating: a shift stops there.
     pub bounds: &'a [(f64, f64)],
+    /// Each row's respondent key: what its bootstrap weights are drawn from.
+    pub keys: &'a [u32],
 }
 
 /// A fitted model: linear predictors and how they make a respondent's expected coded
@@ -95,12 +98,10 @@ pub fn simulate(
 ) -> Result<Effects, Failure> {
     let full = fit(model, outcome, rows, rows.w, None)?;
     let point = effects(&full, rows, rows.w, scenarios);
-    let n = rows.answers.len();
     let draws: Vec<Option<Vec<Resampled>>> = (0..resamples)
         .into_par_iter()
         .map(|k| {
-            let counts = bootstrap::draw(n, seed, k);
-            let w: Vec<f64> = rows.w.iter().zip(&counts).map(|(w, &c)| w * c as f64).collect();
+            let w: Vec<f64> = rows.w.iter().zip(counts(rows.keys, seed, k)).map(|(w, c)| w * c as f64).collect();
             let refit = fit(model, outcome, rows, &w, Some(&full)).ok()?;
             Some(effects(&refit, rows, &w, scenarios).into_iter().map(|e| (e.change, e.points_moved)).collect())
         })
@@ -332,8 +333,9 @@ mod tests {
     #[test]
     fn invariants_of_every_model() {
         let (x, y, w) = survey(3_000);
+        let keys = crate::stats::replicates::row_keys(0..3_000);
         let bounds = [(1.0, 10.0), (1.0, 10.0)];
-        let rows = Rows { x: x.view(), answers: &y, w: &w, bounds: &bounds };
+        let rows = Rows { x: x.view(), answers: &y, w: &w, bounds: &bounds, keys: &keys };
         let nps = Outcome::nps("y");
         let scenarios = [plus(0, 0.0), plus(0, 1.0), plus(0, 100.0)];
         for model in [WhatIfModel::Logits, WhatIfModel::Ordinal, WhatIfModel::Linear] {
@@ -358,17 +360,17 @@ mod tests {
     #[test]
     fn resamples_are_the_drivers_draws_and_reproducible() {
         let (x, y, w) = survey(800);
+        let keys = crate::stats::replicates::row_keys(0..800);
         let bounds = [(1.0, 10.0), (1.0, 10.0)];
-        let rows = Rows { x: x.view(), answers: &y, w: &w, bounds: &bounds };
+        let rows = Rows { x: x.view(), answers: &y, w: &w, bounds: &bounds, keys: &keys };
         let nps = Outcome::nps("y");
         let a = simulate(WhatIfModel::Logits, &nps, &rows, &[plus(0, 1.0)], 50, 7).unwrap();
         let b = simulate(WhatIfModel::Logits, &nps, &rows, &[plus(0, 1.0)], 50, 7).unwrap();
         let [lo, hi] = a.scenarios[0].ci.unwrap();
         assert!(lo < a.scenarios[0].change && a.scenarios[0].change < hi);
         assert_eq!(a.scenarios[0].ci, b.scenarios[0].ci);
-        // Resample 3 is the fit on the rows bootstrap::draw picks for it.
-        let counts = bootstrap::draw(800, 7, 3);
-        let w3: Vec<f64> = w.iter().zip(&counts).map(|(w, &c)| w * c as f64).collect();
+        // Resample 3 is the fit on the rows weighted by replicate 4's Poisson draws.
+        let w3: Vec<f64> = w.iter().zip(counts(&keys, 7, 3)).map(|(w, c)| w * c as f64).collect();
         let own = simulate(WhatIfModel::Logits, &nps, &Rows { w: &w3, ..rows }, &[plus(0, 1.0)], 0, 7).unwrap();
         let third = a.scenarios[0].resamples[3].as_ref().unwrap().0;
         assert!((own.scenarios[0].change - third).abs() < 1e-9, "{} {third}", own.scenarios[0].change);
@@ -377,8 +379,9 @@ mod tests {
     #[test]
     fn respondents_at_the_top_contribute_nothing() {
         let (x, y, w) = survey(2_000);
+        let keys = crate::stats::replicates::row_keys(0..2_000);
         let bounds = [(1.0, 10.0), (1.0, 10.0)];
-        let rows = Rows { x: x.view(), answers: &y, w: &w, bounds: &bounds };
+        let rows = Rows { x: x.view(), answers: &y, w: &w, bounds: &bounds, keys: &keys };
         let nps = Outcome::nps("y");
         for model in [WhatIfModel::Logits, WhatIfModel::Ordinal, WhatIfModel::Linear] {
             let fitted = fit(model, &nps, &rows, &w, None).unwrap();
@@ -407,8 +410,9 @@ mod tests {
                 })
                 .collect();
             let w = vec![1.0; 400];
+            let keys = crate::stats::replicates::row_keys(0..400);
             let bounds = [(1.0, 10.0); 3];
-            let rows = Rows { x: x.view(), answers: &y, w: &w, bounds: &bounds };
+            let rows = Rows { x: x.view(), answers: &y, w: &w, bounds: &bounds, keys: &keys };
             for model in [WhatIfModel::Logits, WhatIfModel::Ordinal, WhatIfModel::Linear] {
                 let Ok(fitted) = fit(model, &nps, &rows, &w, None) else { continue };
                 for j in 0..3 {

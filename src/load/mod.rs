@@ -102,6 +102,8 @@ pub const MISSING_LABEL: &str = "(missing)";
 
 /// Column names inside the joined frame (the user's names could clash with each other).
 const WEIGHT: &str = "__weight";
+/// Each respondent's key ([`crate::stats::replicates::key`]), from its id or its row.
+const KEY: &str = "__key";
 
 /// An outcome's column inside the joined frame.
 fn outcome_key(o: &Outcome) -> String {
@@ -321,6 +323,7 @@ impl Checked {
         if let Some(w) = &survey.weight {
             columns.push(Column::new(WEIGHT.into(), weight_values(ratings, w)?));
         }
+        columns.push(Column::new(KEY.into(), respondent_keys(survey, ratings)?));
 
         // Each outcome comes from the outcome (NPS) file when it has the column, else from
         // the ratings file.
@@ -341,6 +344,20 @@ impl Checked {
         }
         Ok(Checked { columns, nps_columns, levels, missing_coded, outcome_coded })
     }
+}
+
+/// Each ratings row's respondent key: of its id when the survey has one (a blank id is
+/// refused where ids are checked), else of its row number.
+fn respondent_keys(survey: &Survey, ratings: &Table) -> Result<Vec<u32>> {
+    use crate::stats::replicates::{key, row_keys};
+    Ok(match &survey.id {
+        Some(id) => {
+            let ids = ratings.text(id, "respondent id")?;
+            let ids: Vec<Option<&str>> = ids.iter().collect();
+            ids.par_iter().map(|v| v.map_or(0, |v| key(v) as u32)).collect()
+        }
+        None => row_keys(0..ratings.height()),
+    })
 }
 
 /// Rows of weight 0 contribute nothing to any estimate, and R's `lm` and the survey

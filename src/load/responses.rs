@@ -34,6 +34,13 @@ impl Responses {
             .map(|_| self.numbers(WEIGHT).into_iter().map(|w| w.expect("weights were checked")).collect())
     }
 
+    /// Each row's respondent key (what its bootstrap weights are drawn from), of the rows
+    /// `keep` selects.
+    pub fn keys(&self, keep: Option<&[bool]>) -> Vec<u32> {
+        let ca = self.df.column(KEY).and_then(|c| c.u32()).expect("the loader keyed every row");
+        ca.iter().zip(0..).filter(|(_, i)| keep.is_none_or(|k| k[*i])).map(|(k, _)| k.expect("no blank key")).collect()
+    }
+
     /// A wave or segment column as labels; blanks read "(missing)".
     pub fn labels(&self, name: &str) -> Vec<&str> {
         let names = &self.levels[name];
@@ -109,24 +116,52 @@ impl Responses {
         (columns, self.weights().map(|w| pick(w, keep)))
     }
 
-    /// Rows where the outcome and every driver are present (listwise deletion), among the
-    /// rows `keep` selects (`None`: all). Reads the frame's columns in place: no
-    /// per-cell option is built, so a million rows cost the matrix and little more.
-    pub fn model_data(&self, o: &Outcome, keep: Option<&[bool]>) -> ModelData {
+    /// The model's columns (drivers, then the outcome), the rows among `keep` where all are
+    /// present, and how many rows `keep` selects.
+    fn complete(&self, o: &Outcome, keep: Option<&[bool]>) -> (Vec<Float64Chunked>, Vec<usize>, usize) {
         let mut columns: Vec<Float64Chunked> = self.survey.drivers.iter().map(|d| self.contiguous(&d.column)).collect();
         columns.push(self.contiguous(&outcome_key(o)));
-        let arrays: Vec<_> =
-            columns.iter().map(|ca| ca.downcast_iter().next().expect("rechunked into one chunk")).collect();
         // Only columns with blanks are checked, row by row.
-        let gaps: Vec<_> = arrays.iter().filter_map(|a| a.validity().filter(|v| v.unset_bits() > 0)).collect();
-        let n = self.height();
+        let gaps: Vec<_> = columns
+            .iter()
+            .filter_map(|ca| ca.downcast_iter().next().and_then(|a| a.validity()).filter(|v| v.unset_bits() > 0))
+            .collect();
         let kept = |i: usize| keep.is_none_or(|k| k[i]);
         let mut in_group = 0;
-        let rows: Vec<usize> = (0..n)
+        let rows: Vec<usize> = (0..self.height())
             .filter(|&i| kept(i))
             .inspect(|_| in_group += 1)
             .filter(|&i| gaps.iter().all(|v| v.get_bit(i)))
             .collect();
+        (columns, rows, in_group)
+    }
+
+    /// Each complete row's level in wave or segment column `name` (as
+    /// [`Responses::level_of`] numbers them), for the model of outcome `o`.
+    pub fn complete_levels(&self, o: &Outcome, name: &str) -> Vec<u32> {
+        let blank = self.levels[name].len() as u32;
+        let codes = self.codes(name).rechunk();
+        let codes: Vec<Option<u32>> = codes.iter().collect();
+        self.complete(o, None).1.iter().map(|&i| codes[i].unwrap_or(blank)).collect()
+    }
+
+    /// The number [`Responses::complete_levels`] gives `label` of column `name` (`None`:
+    /// no row reads it).
+    pub fn level_of(&self, name: &str, label: &str) -> Option<u32> {
+        let names = &self.levels[name];
+        match label {
+            MISSING_LABEL => Some(names.len() as u32),
+            _ => names.iter().position(|l| l == label).map(|c| c as u32),
+        }
+    }
+
+    /// Rows where the outcome and every driver are present (listwise deletion), among the
+    /// rows `keep` selects (`None`: all). Reads the frame's columns in place: no
+    /// per-cell option is built, so a million rows cost the matrix and little more.
+    pub fn model_data(&self, o: &Outcome, keep: Option<&[bool]>) -> ModelData {
+        let (columns, rows, in_group) = self.complete(o, keep);
+        let arrays: Vec<_> =
+            columns.iter().map(|ca| ca.downcast_iter().next().expect("rechunked into one chunk")).collect();
         let p = arrays.len() - 1;
         let values: Vec<&[f64]> = arrays.iter().map(|a| a.values().as_slice()).collect();
         let mut x = Vec::with_capacity(rows.len() * p);
@@ -135,7 +170,9 @@ impl Responses {
         }
         let (sign, target) = (o.sign(), values[p]);
         let weights = self.weights();
+        let keys = self.keys(None);
         ModelData {
+            keys: rows.iter().map(|&i| keys[i]).collect(),
             names: self.survey.drivers.iter().map(|d| d.column.clone()).collect(),
             x: Array2::from_shape_vec((rows.len(), p), x).expect("rows × drivers values"),
             y: rows.iter().map(|&i| sign * target[i]).collect(),

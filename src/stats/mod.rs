@@ -3,6 +3,7 @@
 //! Nothing here knows a file, a column name or a survey.
 
 pub mod moments;
+pub mod replicates;
 
 use ndarray::{Array1, Array2};
 
@@ -17,6 +18,9 @@ pub struct ModelData {
     pub w: Option<Array1<f64>>,
     pub n_used: usize,
     pub n_dropped: usize,
+    /// Each row's respondent key ([`replicates::key`]): what its Poisson bootstrap
+    /// weights are drawn from.
+    pub keys: Vec<u32>,
 }
 
 /// Driver columns then the (oriented) outcome, gaps included, and the weights: what pairwise

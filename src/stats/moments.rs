@@ -140,8 +140,8 @@ impl<'a> Rows<'a> {
         let freq = |i: usize| counts.map_or(1.0, |c| c[i] as f64);
         let v: Array1<f64> = Array1::from_shape_fn(self.len(), |i| self.w[i] * freq(i));
         let n: f64 = (0..self.len()).filter(|&i| self.w[i] > 0.0).map(freq).sum();
-        let total = v.sum();
         let sum_w2: f64 = (0..self.len()).map(|i| self.w[i] * self.w[i] * freq(i)).sum();
+        let rows = counts.map_or(self.len() as f64, |c| c.iter().map(|&x| x as f64).sum());
         let (mut sum, mut second) = (Array1::zeros(k), Array2::zeros((k, k)));
         let scratch = || (Array2::zeros((BLOCK, k)), Array2::zeros((BLOCK, k)));
         let parts = blocks(self.len(), scratch, |rows, (z, scaled)| {
@@ -153,24 +153,166 @@ impl<'a> Rows<'a> {
             sum += &s1;
             second += &s2;
         }
-        let (mean, cov) = if total > 0.0 {
-            // Mean offset from the centre, then E[zzᵀ] − m mᵀ, rescaled from "over Σw" to
-            // "weights summing to n, over n − 1".
-            let m = sum / total;
-            let outer = m.view().insert_axis(Axis(1)).dot(&m.view().insert_axis(Axis(0)));
-            (&self.centre + &m, (second / total - outer) * (n / (n - 1.0)))
-        } else {
-            (self.centre.clone(), Array2::zeros((k, k)))
-        };
-        Moments {
-            n: n as usize,
-            rows: counts.map_or(self.len(), |c| c.iter().map(|&x| x as usize).sum()),
-            n_eff: if sum_w2 > 0.0 { total * total / sum_w2 } else { 0.0 },
-            mean,
-            cov,
+        finish(&self.centre, Sums { n, rows, total: v.sum(), sum_w2, sum, second })
+    }
+
+    /// The moments of Poisson bootstrap replicates 1…`b` of every cell: row i belongs to
+    /// cell `cells[i]` (of `n_cells`) and counts `weight(keys[i], b, seed)` times in
+    /// replicate b ([`super::replicates`]). All cells and replicates accumulate in one
+    /// pass: each panel of a cell's rows adds `Mᵀ T`, its draws (rows × b) times its
+    /// per-row terms (rows × the sums' length), one matrix product that runs near the
+    /// machine's peak. Panels are summed in a fixed order, so the result does not depend
+    /// on the thread count. `Sums` add, so a group of cells (or everyone minus a group)
+    /// is a sum (or a difference) of them; [`CellSums::moments`] turns them into moments.
+    pub fn replicate_sums(&self, keys: &[u32], cells: &[u32], n_cells: usize, seed: u64, b: usize) -> Vec<CellSums> {
+        let k = self.centre.len();
+        let width = 4 + k + k * (k + 1) / 2;
+        let mut order: Vec<u32> = (0..self.len() as u32).collect();
+        order.sort_by_key(|&i| cells[i as usize]);
+        let tasks: Vec<&[u32]> =
+            order.chunk_by(|&a, &b| cells[a as usize] == cells[b as usize]).flat_map(|c| c.chunks(TASK)).collect();
+        let mut out: Vec<CellSums> =
+            (0..n_cells).map(|_| CellSums { sums: Array2::zeros((b, width)), centre: self.centre.clone() }).collect();
+        for wave in tasks.chunks(IN_FLIGHT) {
+            let parts: Vec<Array2<f64>> =
+                wave.par_iter().map(|rows| self.panel_sums(rows, keys, seed, b, width)).collect();
+            for (rows, part) in wave.iter().zip(parts) {
+                out[cells[rows[0] as usize] as usize].sums += &part;
+            }
         }
+        out
+    }
+
+    /// The draws-times-terms products of `rows`, a panel at a time.
+    fn panel_sums(&self, rows: &[u32], keys: &[u32], seed: u64, b: usize, width: usize) -> Array2<f64> {
+        let (k, p) = (self.centre.len(), self.x.ncols());
+        let mut out = Array2::zeros((b, width));
+        let (mut draws, mut terms) = (Array2::zeros((PANEL, b)), Array2::zeros((PANEL, width)));
+        let mut z = vec![0.0; k];
+        for panel in rows.chunks(PANEL) {
+            for (r, &i) in panel.iter().enumerate() {
+                let i = i as usize;
+                for (j, z) in z[..p].iter_mut().enumerate() {
+                    *z = self.x[[i, j]] - self.centre[j];
+                }
+                z[p] = self.y[i] - self.centre[p];
+                let w = self.w[i];
+                let mut t = terms.row_mut(r);
+                t[0] = if w > 0.0 { 1.0 } else { 0.0 };
+                t[1] = 1.0;
+                t[2] = w;
+                t[3] = w * w;
+                for (j, z) in z.iter().enumerate() {
+                    t[4 + j] = w * z;
+                }
+                let mut c = 4 + k;
+                for j in 0..k {
+                    for l in j..k {
+                        t[c] = w * z[j] * z[l];
+                        c += 1;
+                    }
+                }
+                for (rep, d) in draws.row_mut(r).iter_mut().enumerate() {
+                    *d = super::replicates::weight(keys[i] as u64, rep as u64 + 1, seed) as f64;
+                }
+            }
+            let m = panel.len();
+            ndarray::linalg::general_mat_mul(
+                1.0,
+                &draws.slice(s![..m, ..]).t(),
+                &terms.slice(s![..m, ..]),
+                1.0,
+                &mut out,
+            );
+        }
+        out
     }
 }
+
+/// Sums about a centre: rows of positive weight, rows, Σw, Σw², Σwz, Σwzzᵀ.
+struct Sums {
+    n: f64,
+    rows: f64,
+    total: f64,
+    sum_w2: f64,
+    sum: Array1<f64>,
+    second: Array2<f64>,
+}
+
+/// One cell's sums for each replicate (a row each): counts, Σw, Σw², Σwz and the upper
+/// triangle of Σwzzᵀ, about the rows' centre.
+#[derive(Debug, Clone)]
+pub struct CellSums {
+    sums: Array2<f64>,
+    centre: Array1<f64>,
+}
+
+impl CellSums {
+    /// Each replicate's moments.
+    pub fn moments(&self) -> Vec<Moments> {
+        let k = self.centre.len();
+        self.sums
+            .rows()
+            .into_iter()
+            .map(|t| {
+                let mut second = Array2::zeros((k, k));
+                let mut c = 4 + k;
+                for j in 0..k {
+                    for l in j..k {
+                        second[[j, l]] = t[c];
+                        second[[l, j]] = t[c];
+                        c += 1;
+                    }
+                }
+                let sum = t.slice(s![4..4 + k]).to_owned();
+                finish(&self.centre, Sums { n: t[0], rows: t[1], total: t[2], sum_w2: t[3], sum, second })
+            })
+            .collect()
+    }
+}
+
+impl std::ops::AddAssign<&CellSums> for CellSums {
+    fn add_assign(&mut self, other: &CellSums) {
+        self.sums += &other.sums;
+    }
+}
+
+impl std::ops::Sub<&CellSums> for &CellSums {
+    type Output = CellSums;
+    fn sub(self, other: &CellSums) -> CellSums {
+        CellSums { sums: &self.sums - &other.sums, centre: self.centre.clone() }
+    }
+}
+
+/// Moments from sums about `centre`.
+fn finish(centre: &Array1<f64>, t: Sums) -> Moments {
+    let Sums { n, rows, total, sum_w2, sum, second } = t;
+    let k = centre.len();
+    let (mean, cov) = if total > 0.0 {
+        // Mean offset from the centre, then E[zzᵀ] − m mᵀ, rescaled from "over Σw" to
+        // "weights summing to n, over n − 1".
+        let m = sum / total;
+        let outer = m.view().insert_axis(Axis(1)).dot(&m.view().insert_axis(Axis(0)));
+        (centre + &m, (second / total - outer) * (n / (n - 1.0)))
+    } else {
+        (centre.clone(), Array2::zeros((k, k)))
+    };
+    Moments {
+        n: n.round() as usize,
+        rows: rows.round() as usize,
+        n_eff: if sum_w2 > 0.0 { total * total / sum_w2 } else { 0.0 },
+        mean,
+        cov,
+    }
+}
+
+/// Rows per task of the replicates' pass, and tasks run at once: a fixed split, so sums
+/// are added in the same order whatever the thread count.
+const TASK: usize = 4_096;
+const IN_FLIGHT: usize = 16;
+
+/// Rows per matrix product: a panel's draws (256 × 1,000 replicates) stay in cache.
+const PANEL: usize = 256;
 
 /// Rows per block of a pass over the rows.
 pub const BLOCK: usize = 8_192;
@@ -414,6 +556,7 @@ mod tests {
             w,
             n_used: 4,
             n_dropped: 0,
+            keys: super::super::replicates::row_keys(0..4),
         }
     }
 
@@ -462,6 +605,7 @@ mod tests {
             w: d.w.as_ref().map(|w| w.select(Axis(0), &rows)),
             n_used: rows.len(),
             n_dropped: 0,
+            keys: vec![0; rows.len()],
         };
         let a = Rows::new(&d).moments(Some(&counts));
         let b = Moments::from_data(&repeated);
@@ -469,6 +613,40 @@ mod tests {
         assert!((&a.cov - &b.cov).iter().all(|v| v.abs() < 1e-12));
         assert!((&a.mean - &b.mean).iter().all(|v| v.abs() < 1e-12));
         assert!((a.n_eff - b.n_eff).abs() < 1e-12);
+    }
+
+    /// The one blocked pass gives each cell's replicates the moments of its rows counted
+    /// as their keys' Poisson draws say, one pass per replicate; cells add up to everyone.
+    #[test]
+    fn replicate_sums_equal_each_replicate_counted_alone() {
+        let n = 700;
+        let x = Array2::from_shape_fn((n, 2), |(i, j)| ((i * 7 + j * 3) % 11) as f64 + 0.1 * j as f64);
+        let y = Array1::from_shape_fn(n, |i| ((i * 5) % 9) as f64);
+        let w = Array1::from_shape_fn(n, |i| 0.5 + (i % 4) as f64 / 3.0);
+        let keys = super::super::replicates::row_keys(0..n);
+        let cells: Vec<u32> = (0..n as u32).map(|i| i % 3).collect();
+        let rows = Rows::from_parts(x.view(), &y, Some(w.view()));
+        let sums = rows.replicate_sums(&keys, &cells, 3, 11, 5);
+        let mut all = sums[0].clone();
+        all += &sums[1];
+        all += &sums[2];
+        for (k, m) in all.moments().iter().enumerate() {
+            let want = rows.moments(Some(&super::super::replicates::counts(&keys, 11, k)));
+            assert_eq!((m.n, m.rows), (want.n, want.rows));
+            assert!((&m.cov - &want.cov).iter().all(|v| v.abs() < 1e-10), "replicate {k}");
+            assert!((&m.mean - &want.mean).iter().all(|v| v.abs() < 1e-12));
+            assert!((m.n_eff - want.n_eff).abs() < 1e-9);
+        }
+        // One cell alone: its rows' moments with the same draws (others counted 0).
+        let c = super::super::replicates::counts(&keys, 11, 2);
+        let only: Vec<u32> = c.iter().zip(&cells).map(|(&m, &cell)| if cell == 1 { m } else { 0 }).collect();
+        let want = rows.moments(Some(&only));
+        assert!((&sums[1].moments()[2].cov - &want.cov).iter().all(|v| v.abs() < 1e-10));
+        // Everyone minus a cell is the other cells.
+        let rest = &all - &sums[1];
+        let mut others = sums[0].clone();
+        others += &sums[2];
+        assert!((&rest.moments()[4].cov - &others.moments()[4].cov).iter().all(|v| v.abs() < 1e-10));
     }
 
     /// Weight 0 rows count neither in n nor in the covariance's n − 1.
@@ -484,6 +662,7 @@ mod tests {
             w: Some(array![1.0, 2.0, 1.0]),
             n_used: 3,
             n_dropped: 0,
+            keys: vec![0; 3],
         });
         assert_eq!((with.n, with.rows), (3, 4));
         assert!((&with.cov - &without.cov).iter().all(|v| v.abs() < 1e-12));

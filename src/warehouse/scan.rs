@@ -8,9 +8,9 @@
 //! group's sums (all respondents, a wave, a segment level) are then sums of its cells,
 //! in a fixed order, so the result does not depend on the thread count.
 //!
-//! Poisson bootstrap replicates ([`crate::warehouse::replicates`]) are summed in the same pass, each
+//! Poisson bootstrap replicates ([`crate::stats::replicates`]) are summed in the same pass, each
 //! row weighted by its draw in each replicate; the draws come from each respondent's id
-//! alone ([`crate::warehouse::replicates::key`]), as the SQL route draws them.
+//! alone ([`crate::stats::replicates::key`]), as the SQL route draws them.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -26,8 +26,8 @@ use crate::load::{outcome_values, rating_values, unique_ids, wave_from_dates, we
 use crate::schema::outcome::Outcome;
 use crate::schema::settings::Survey;
 use crate::schema::waves;
+use crate::stats::replicates;
 use crate::warehouse::moments_file::{GroupSums, MomentsFile};
-use crate::warehouse::replicates;
 
 /// Batches parsed and summed at once: enough to keep two cores busy, few enough to keep
 /// memory that of a handful of batches.

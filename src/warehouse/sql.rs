@@ -5,8 +5,8 @@ use crate::error::{Error, Result};
 use crate::load::MISSING_LABEL;
 use crate::schema::outcome::{Outcome, OutcomeKind};
 use crate::schema::settings::Survey;
+use crate::stats::replicates;
 use crate::warehouse::moments_file::{variables, FORMAT, VERSION};
-use crate::warehouse::replicates;
 
 /// SQL engines `keydriver sql` writes for. They differ in how names and text are quoted,
 /// what the number and text types are called, and how MD5 and modulo are spelled; the
@@ -172,7 +172,7 @@ fn escaped(text: &str, quote: char) -> String {
 /// done here: run the raw-row tool once on an extract to validate a new source.
 ///
 /// With `replicates` B > 0, each group also gets B Poisson bootstrap replicates
-/// ([`crate::warehouse::replicates`], seeded by `seed`), drawn from each respondent's id
+/// ([`crate::stats::replicates`], seeded by `seed`), drawn from each respondent's id
 /// (the MD5 of it as text): the query then needs the survey's id column.
 pub fn sql(
     survey: &Survey,

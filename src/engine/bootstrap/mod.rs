@@ -1,17 +1,18 @@
-//! How sure the ranking is: the nonparametric bootstrap (Efron & Tibshirani 1993) over
-//! respondents. Each resample draws n respondents with replacement, carrying their
-//! weights; it costs one weighted cross-product of the rows already in memory (the draw
-//! counts become frequencies, see [`crate::stats::moments::Rows::moments`]) and reruns only
-//! `prepare` and the interval methods (Shapley/LMG, relative weights): never the logits,
+//! How sure the ranking is: the Poisson bootstrap over respondents (Chamandy et al. 2012,
+//! a nonparametric bootstrap in the sense of Efron & Tibshirani 1993). In resample k each
+//! respondent counts m ~ Poisson(1) times, m drawn from a hash of its id and k
+//! ([`crate::stats::replicates`]) rather than from n draws with replacement: the same
+//! respondent gets the same weights whether its sums are made here, by `keydriver moments`
+//! or in a warehouse's SQL, so every route gives the same intervals, and all resamples of
+//! all groups are sums in one pass over the rows. Each resample reruns only `prepare` and
+//! the interval methods (Shapley/LMG, relative weights) on its moments: never the logits,
 //! Spearman or dominance. Intervals are percentile intervals (R's `quantile` type 7).
 //!
-//! Resample k draws from its own ChaCha8 stream of the seed, and results are gathered in
-//! resample order, so the output is the same whatever the number of threads.
+//! Results are gathered in resample order, so the output is the same whatever the number
+//! of threads.
 
 pub mod letters;
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -62,22 +63,9 @@ impl Uncertainty {
     }
 }
 
-/// How bootstrap resamples were made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scheme {
-    /// n rows drawn with replacement.
-    Rows,
-    /// Each respondent weighted by a Poisson(1) draw (the warehouse's `replicates`).
-    Poisson,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct BootstrapInfo {
     pub resamples: usize,
-    /// What was resampled: the rows (drawn with replacement), or the sums' Poisson
-    /// replicates (a moments file).
-    pub scheme: Scheme,
     pub seed: u64,
     /// Resamples that could not be fitted (e.g. a constant target); left out.
     pub failed: usize,
@@ -218,7 +206,6 @@ pub fn run(model: &Model, source: &Source, full: &Estimates, ranked_by: RankBy) 
         point_shares: shares_of(&point),
         bootstrap: BootstrapInfo {
             resamples: b,
-            scheme: if matches!(source, Source::Replicates(_)) { Scheme::Poisson } else { Scheme::Rows },
             seed: model.opts.seed,
             failed: failed.len(),
             ranked_by,
@@ -247,6 +234,8 @@ fn resample(model: &Model, source: &Source, full: &Estimates) -> Result<Vec<Resu
     }
     inner.permutations = inner.permutations.min(RESAMPLE_PERMUTATIONS);
     let pairwise = source.is_pairwise();
+    let made = source.replicates(opts.bootstrap, opts.seed).map(Source::Replicates);
+    let source = made.as_ref().unwrap_or(source);
     // Several fits (waves, segments) may share one bar: each adds its resamples to it.
     opts.progress.tell(crate::engine::Tick::More(opts.bootstrap as u64));
     Ok((0..opts.bootstrap)
@@ -282,17 +271,6 @@ pub fn share_difference(a: &Uncertainty, b: &Uncertainty, j: usize) -> Option<[f
     let mut d: Vec<f64> =
         a.shares.iter().zip(&b.shares).filter_map(|(x, y)| Some(x.as_ref()?[j] - y.as_ref()?[j])).collect();
     (d.len() >= 2).then(|| percentile_interval(&mut d))
-}
-
-/// How often each of n rows is drawn in resample k: n draws with replacement.
-pub fn draw(n: usize, seed: u64, k: usize) -> Vec<u32> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(k as u64 + 1);
-    let mut counts = vec![0u32; n];
-    for _ in 0..n {
-        counts[rng.gen_range(0..n)] += 1;
-    }
-    counts
 }
 
 /// Indices by value, largest first; ties keep column order.
@@ -353,17 +331,6 @@ mod tests {
         r.push(3);
         assert_eq!(order_statistic(&r, 0.025), 1);
         assert_eq!(order_statistic(&r, 0.975), 2);
-    }
-
-    #[test]
-    fn draws_are_n_with_replacement_and_reproducible() {
-        let c = draw(500, 9, 3);
-        assert_eq!(c.iter().sum::<u32>(), 500);
-        assert_eq!(c, draw(500, 9, 3));
-        assert_ne!(c, draw(500, 9, 4));
-        // About 1 − 1/e of rows are drawn at least once.
-        let seen = c.iter().filter(|&&x| x > 0).count() as f64 / 500.0;
-        assert!((seen - 0.632).abs() < 0.05, "{seen}");
     }
 
     #[test]

@@ -136,8 +136,6 @@ pub struct MethodView {
     pub methods: Vec<Method>,
     pub rank_by: String,
     pub bootstrap: usize,
-    /// The intervals come from a moments file's Poisson replicates.
-    pub poisson: bool,
     pub wave: Option<String>,
     pub segments: Vec<String>,
     pub has_logits: bool,
@@ -152,9 +150,6 @@ impl MethodView {
             methods: ran_methods,
             rank_by: table.map_or("shapley", |t| t.rank_by.name()).to_string(),
             bootstrap: table.and_then(|t| t.uncertainty.as_ref()).map_or(0, |u| u.bootstrap.resamples),
-            poisson: table
-                .and_then(|t| t.uncertainty.as_ref())
-                .is_some_and(|u| u.bootstrap.scheme == crate::engine::bootstrap::Scheme::Poisson),
             wave: a.survey.wave.clone(),
             segments: a.survey.segments.clone(),
             has_logits: ran(Method::Logit),

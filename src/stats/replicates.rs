@@ -15,11 +15,11 @@
 //! no more than independent draws do (tested below).
 
 /// The modulus: 2³¹ − 1, a prime.
-pub(super) const M: u64 = 2_147_483_647;
+pub const M: u64 = 2_147_483_647;
 
 /// `P(m ≤ k)` for m ~ Poisson(1), k = 0…9, scaled to the hash's range: m is the first k
 /// whose threshold the hash falls below (10 beyond them all, probability 1e-8).
-pub(super) fn thresholds() -> [u64; 10] {
+pub fn thresholds() -> [u64; 10] {
     let mut out = [0; 10];
     let (mut p, mut cum) = ((-1.0f64).exp(), 0.0);
     for (k, t) in out.iter_mut().enumerate() {
@@ -60,7 +60,21 @@ fn hash(key: u64, replicate: u64, seed: u64) -> u64 {
 /// (1-based).
 pub fn weight(key: u64, replicate: u64, seed: u64) -> u32 {
     let h = hash(key, replicate, seed);
-    thresholds().iter().position(|&t| h < t).unwrap_or(10) as u32
+    THRESHOLDS.iter().position(|&t| h < t).unwrap_or(10) as u32
+}
+
+static THRESHOLDS: std::sync::LazyLock<[u64; 10]> = std::sync::LazyLock::new(thresholds);
+
+/// Each respondent's weight in bootstrap resample `k` (0-based; replicate k + 1): how
+/// many times it counts, from its key alone.
+pub fn counts(keys: &[u32], seed: u64, k: usize) -> Vec<u32> {
+    keys.iter().map(|&key| weight(key as u64, k as u64 + 1, seed)).collect()
+}
+
+/// The keys of respondents known only by their row (1-based) in the ratings: the key of
+/// the row number as text, as an id column holding row numbers would give.
+pub fn row_keys(rows: std::ops::Range<usize>) -> Vec<u32> {
+    rows.map(|r| key(&(r + 1).to_string()) as u32).collect()
 }
 
 #[cfg(test)]
