@@ -158,74 +158,36 @@ impl<'a> Rows<'a> {
 
     /// The moments of Poisson bootstrap replicates 1…`b` of every cell: row i belongs to
     /// cell `cells[i]` (of `n_cells`) and counts `weight(keys[i], b, seed)` times in
-    /// replicate b ([`super::replicates`]). All cells and replicates accumulate in one
-    /// pass: each panel of a cell's rows adds `Mᵀ T`, its draws (rows × b) times its
-    /// per-row terms (rows × the sums' length), one matrix product that runs near the
-    /// machine's peak. Panels are summed in a fixed order, so the result does not depend
-    /// on the thread count. `Sums` add, so a group of cells (or everyone minus a group)
-    /// is a sum (or a difference) of them; [`CellSums::moments`] turns them into moments.
+    /// replicate b, all summed in one pass ([`super::replicates::totals`]). `CellSums`
+    /// add, so a group of cells (or everyone minus a group) is a sum (or a difference) of
+    /// them; [`CellSums::moments`] turns them into moments.
     pub fn replicate_sums(&self, keys: &[u32], cells: &[u32], n_cells: usize, seed: u64, b: usize) -> Vec<CellSums> {
-        let k = self.centre.len();
-        let width = 4 + k + k * (k + 1) / 2;
-        let mut order: Vec<u32> = (0..self.len() as u32).collect();
-        order.sort_by_key(|&i| cells[i as usize]);
-        let tasks: Vec<&[u32]> =
-            order.chunk_by(|&a, &b| cells[a as usize] == cells[b as usize]).flat_map(|c| c.chunks(TASK)).collect();
-        let mut out: Vec<CellSums> =
-            (0..n_cells).map(|_| CellSums { sums: Array2::zeros((b, width)), centre: self.centre.clone() }).collect();
-        for wave in tasks.chunks(IN_FLIGHT) {
-            let parts: Vec<Array2<f64>> =
-                wave.par_iter().map(|rows| self.panel_sums(rows, keys, seed, b, width)).collect();
-            for (rows, part) in wave.iter().zip(parts) {
-                out[cells[rows[0] as usize] as usize].sums += &part;
-            }
-        }
-        out
-    }
-
-    /// The draws-times-terms products of `rows`, a panel at a time.
-    fn panel_sums(&self, rows: &[u32], keys: &[u32], seed: u64, b: usize, width: usize) -> Array2<f64> {
         let (k, p) = (self.centre.len(), self.x.ncols());
-        let mut out = Array2::zeros((b, width));
-        let (mut draws, mut terms) = (Array2::zeros((PANEL, b)), Array2::zeros((PANEL, width)));
-        let mut z = vec![0.0; k];
-        for panel in rows.chunks(PANEL) {
-            for (r, &i) in panel.iter().enumerate() {
-                let i = i as usize;
-                for (j, z) in z[..p].iter_mut().enumerate() {
-                    *z = self.x[[i, j]] - self.centre[j];
-                }
-                z[p] = self.y[i] - self.centre[p];
-                let w = self.w[i];
-                let mut t = terms.row_mut(r);
-                t[0] = if w > 0.0 { 1.0 } else { 0.0 };
-                t[1] = 1.0;
-                t[2] = w;
-                t[3] = w * w;
-                for (j, z) in z.iter().enumerate() {
-                    t[4 + j] = w * z;
-                }
-                let mut c = 4 + k;
-                for j in 0..k {
-                    for l in j..k {
-                        t[c] = w * z[j] * z[l];
-                        c += 1;
-                    }
-                }
-                for (rep, d) in draws.row_mut(r).iter_mut().enumerate() {
-                    *d = super::replicates::weight(keys[i] as u64, rep as u64 + 1, seed) as f64;
+        let width = 4 + k + k * (k + 1) / 2;
+        let terms = |i: usize, t: &mut [f64]| {
+            let w = self.w[i];
+            let (head, rest) = t.split_at_mut(4 + k);
+            head[..4].copy_from_slice(&[if w > 0.0 { 1.0 } else { 0.0 }, 1.0, w, w * w]);
+            let z = &mut head[4..];
+            for (j, z) in z[..p].iter_mut().enumerate() {
+                *z = self.x[[i, j]] - self.centre[j];
+            }
+            z[p] = self.y[i] - self.centre[p];
+            let mut c = 0;
+            for j in 0..k {
+                for l in j..k {
+                    rest[c] = w * z[j] * z[l];
+                    c += 1;
                 }
             }
-            let m = panel.len();
-            ndarray::linalg::general_mat_mul(
-                1.0,
-                &draws.slice(s![..m, ..]).t(),
-                &terms.slice(s![..m, ..]),
-                1.0,
-                &mut out,
-            );
-        }
-        out
+            for z in z.iter_mut() {
+                *z *= w;
+            }
+        };
+        super::replicates::totals(keys, cells, n_cells, (seed, b), width, terms)
+            .into_iter()
+            .map(|sums| CellSums { sums, centre: self.centre.clone() })
+            .collect()
     }
 }
 
@@ -305,14 +267,6 @@ fn finish(centre: &Array1<f64>, t: Sums) -> Moments {
         cov,
     }
 }
-
-/// Rows per task of the replicates' pass, and tasks run at once: a fixed split, so sums
-/// are added in the same order whatever the thread count.
-const TASK: usize = 4_096;
-const IN_FLIGHT: usize = 16;
-
-/// Rows per matrix product: a panel's draws (256 × 1,000 replicates) stay in cache.
-const PANEL: usize = 256;
 
 /// Rows per block of a pass over the rows.
 pub const BLOCK: usize = 8_192;

@@ -14,6 +14,10 @@
 //! have mean 1 and variance 1 within their standard errors, and two replicates correlate
 //! no more than independent draws do (tested below).
 
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array2};
+use rayon::prelude::*;
+
 /// The modulus: 2³¹ − 1, a prime.
 pub const M: u64 = 2_147_483_647;
 
@@ -71,6 +75,85 @@ pub fn counts(keys: &[u32], seed: u64, k: usize) -> Vec<u32> {
     keys.iter().map(|&key| weight(key as u64, k as u64 + 1, seed)).collect()
 }
 
+/// The weights of the respondent of key `key` in replicates 1…`out.len()`, as [`weight`]
+/// gives them one at a time: the key's part of the hash is reduced once, and each modulo
+/// folds the Mersenne prime (2³¹ ≡ 1) instead of dividing, so a pass that draws every
+/// row's thousand weights costs about as much as reading the rows.
+pub fn weights_into(key: u32, seed: u64, thresholds: &[u64; 10], out: &mut [f64]) {
+    let (x, s) = (fold(key as u64), seed % M);
+    let base = x * 48_271 + s;
+    for (r, out) in (1u64..).zip(out.iter_mut()) {
+        let h1 = fold(base + r * 16_807);
+        let h2 = fold(h1 * h1 + r);
+        let h3 = fold(h2 * 69_621 + x);
+        let h = fold(h3 * h3 + s);
+        *out = thresholds.iter().map(|&t| u32::from(h >= t)).sum::<u32>() as f64;
+    }
+}
+
+/// `a mod M` for `a < 2⁶²`, without a division.
+fn fold(a: u64) -> u64 {
+    let t = (a & M) + (a >> 31);
+    let t = if t >= M { t - M } else { t };
+    if t >= M {
+        t - M
+    } else {
+        t
+    }
+}
+
+/// Rows of a task in [`totals`], and tasks run at once: a fixed split, so sums are added
+/// in the same order whatever the thread count.
+const TASK: usize = 4_096;
+const IN_FLIGHT: usize = 16;
+
+/// Rows per matrix product: a panel's draws (256 rows × 1,000 replicates) stay in cache.
+const PANEL: usize = 256;
+
+/// Σᵢ mᵢᵦ tᵢ for replicates b = 1…`b` of every cell: row i (with key `keys[i]`) belongs to
+/// cell `cells[i]` of `n_cells`, counts mᵢᵦ = `weight(keys[i], b, seed)` times in
+/// replicate b, and `terms(i, t)` writes its `width` terms. Each cell's result is
+/// replicates × terms. A panel of a cell's rows adds Mᵀ T, its draws (rows × replicates)
+/// times its terms (rows × width): one matrix product, near the machine's peak, so every
+/// replicate of every cell comes from one pass. Panels are summed in a fixed order: the
+/// result does not depend on the thread count.
+pub fn totals(
+    keys: &[u32],
+    cells: &[u32],
+    n_cells: usize,
+    (seed, b): (u64, usize),
+    width: usize,
+    terms: impl Fn(usize, &mut [f64]) + Sync,
+) -> Vec<Array2<f64>> {
+    let mut order: Vec<u32> = (0..keys.len() as u32).collect();
+    order.sort_by_key(|&i| cells[i as usize]);
+    let tasks: Vec<&[u32]> =
+        order.chunk_by(|&x, &y| cells[x as usize] == cells[y as usize]).flat_map(|c| c.chunks(TASK)).collect();
+    let mut out = vec![Array2::zeros((b, width)); n_cells];
+    let thresholds = *THRESHOLDS;
+    let task = |rows: &[u32]| {
+        let mut sum = Array2::zeros((b, width));
+        let (mut draws, mut t) = (Array2::zeros((PANEL, b)), Array2::zeros((PANEL, width)));
+        for panel in rows.chunks(PANEL) {
+            for (r, &i) in panel.iter().enumerate() {
+                let i = i as usize;
+                terms(i, t.row_mut(r).into_slice().expect("rows are contiguous"));
+                weights_into(keys[i], seed, &thresholds, draws.row_mut(r).into_slice().expect("rows are contiguous"));
+            }
+            let m = panel.len();
+            general_mat_mul(1.0, &draws.slice(s![..m, ..]).t(), &t.slice(s![..m, ..]), 1.0, &mut sum);
+        }
+        sum
+    };
+    for wave in tasks.chunks(IN_FLIGHT) {
+        let parts: Vec<Array2<f64>> = wave.par_iter().map(|rows| task(rows)).collect();
+        for (rows, part) in wave.iter().zip(parts) {
+            out[cells[rows[0] as usize] as usize] += &part;
+        }
+    }
+    out
+}
+
 /// The keys of respondents known only by their row (1-based) in the ratings: the key of
 /// the row number as text, as an id column holding row numbers would give.
 pub fn row_keys(rows: std::ops::Range<usize>) -> Vec<u32> {
@@ -113,6 +196,22 @@ mod tests {
         assert_eq!(t[0], 790_015_083);
         assert_eq!(t[1], 1_580_030_167);
         assert_eq!(t[2], 1_975_037_709);
+    }
+
+    /// The one-pass draws are the hash's own, key by key and replicate by replicate,
+    /// including keys beyond the modulus and the largest key.
+    #[test]
+    fn batched_weights_are_the_hash() {
+        let t = thresholds();
+        let mut out = vec![0.0; 300];
+        for key in (0..2_000u32).map(|i| i.wrapping_mul(2_654_435_761)).chain([0, M as u32, M as u32 + 1, u32::MAX]) {
+            for seed in [0, 20_251_231, u64::MAX] {
+                weights_into(key, seed, &t, &mut out);
+                for (r, &w) in (1u64..).zip(&out) {
+                    assert_eq!(w, weight(key as u64, r, seed) as f64, "key {key} replicate {r} seed {seed}");
+                }
+            }
+        }
     }
 
     /// Replicates are uncorrelated: over 5,000 ids, no two of 50 replicates' weights
