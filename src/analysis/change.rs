@@ -10,10 +10,10 @@
 //! importance, and the rest what better ratings do not explain (changed importance, other
 //! causes). The parts add up to the change by construction. Intervals come from the
 //! drivers' Poisson bootstrap resamples (each respondent its own weights, so the two
-//! waves resample independently) and redoing the decomposition: means and the pooled fit
-//! from one weighted cross-product each.
+//! waves resample independently) and redoing the decomposition: every replicate's means
+//! and pooled fit from one pass summing both waves' replicates at once.
 
-use ndarray::{concatenate, s, Axis};
+use ndarray::{concatenate, Axis};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -22,8 +22,8 @@ use crate::engine::{Missing, Options};
 use crate::load::{ModelData, Responses};
 use crate::schema::outcome::Outcome;
 use crate::schema::settings::Survey;
-use crate::stats::moments::{self, Rows};
-use crate::stats::replicates::counts;
+use crate::stats::moments::{self, Moments, Rows};
+use crate::stats::replicates::{self, counts};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Explained {
@@ -84,39 +84,20 @@ struct Parts {
     coef: Vec<f64>,
 }
 
-/// The rows of two waves with the answer coded, ready to be reweighted.
-struct Waves<'a> {
-    from: Rows<'a>,
-    to: Rows<'a>,
-    pooled: Rows<'a>,
-    p: usize,
-}
-
-impl Waves<'_> {
-    fn parts(&self, counts: Option<(&[u32], &[u32])>) -> Option<Parts> {
-        let p = self.p;
-        let (a, b) = match counts {
-            Some((ca, cb)) => (self.from.moments(Some(ca)), self.to.moments(Some(cb))),
-            None => (self.from.moments(None), self.to.moments(None)),
-        };
-        let coef = self.coef(counts)?;
-        let points: Vec<f64> = (0..p).map(|j| coef[j] * (b.mean[j] - a.mean[j])).collect();
-        let change = b.mean[p] - a.mean[p];
-        Some(Parts {
-            unexplained: change - points.iter().sum::<f64>(),
-            points,
-            change,
-            score_from: a.mean[p],
-            mean_from: a.mean.slice(s![..p]).to_vec(),
-            mean_to: b.mean.slice(s![..p]).to_vec(),
-            coef,
-        })
-    }
-
-    /// The pooled two-wave coefficients: headline points per rating point.
-    fn coef(&self, counts: Option<(&[u32], &[u32])>) -> Option<Vec<f64>> {
-        let both: Option<Vec<u32>> = counts.map(|(ca, cb)| ca.iter().chain(cb).copied().collect());
-        self.pooled.moments(both.as_deref()).slopes().map(|b| b.to_vec())
+/// The decomposition of a change from means `ma` to `mb` (the drivers', then the coded
+/// answer's) at the pooled coefficients `coef`.
+fn decompose(ma: &[f64], mb: &[f64], coef: Vec<f64>) -> Parts {
+    let p = coef.len();
+    let points: Vec<f64> = (0..p).map(|j| coef[j] * (mb[j] - ma[j])).collect();
+    let change = mb[p] - ma[p];
+    Parts {
+        unexplained: change - points.iter().sum::<f64>(),
+        points,
+        change,
+        score_from: ma[p],
+        mean_from: ma[..p].to_vec(),
+        mean_to: mb[..p].to_vec(),
+        coef,
     }
 }
 
@@ -164,49 +145,43 @@ pub fn explain(
         n_dropped: 0,
         keys: [a.keys.as_slice(), &b.keys].concat(),
     };
-    let waves = Waves { from: Rows::new(&a), to: Rows::new(&b), pooled: Rows::new(&pooled), p };
-    let full = waves.parts(None).ok_or(ChangeFailure::Collinear)?;
-
-    let resamples = opts.bootstrap;
-    let seed = opts.seed;
+    // Each wave's complete rows are a cell of the pooled rows: one pass sums both waves'
+    // replicates, and the pooled fit's are their sum.
+    let rows = Rows::new(&pooled);
+    let slopes = |m: &Moments| m.slopes().map(|b| b.to_vec());
+    let coef = slopes(&rows.moments(None)).ok_or(ChangeFailure::Collinear)?;
+    let mean = |d: &ModelData| Rows::new(d).moments(None).mean.to_vec();
+    let full = decompose(&mean(&a), &mean(&b), coef);
+    let (resamples, seed) = (opts.bootstrap, opts.seed);
+    let cells: Vec<u32> = (0..pooled.n_used).map(|i| u32::from(i >= a.n_used)).collect();
+    let (reps_a, reps_b, coefs) = match resamples {
+        0 => (Vec::new(), Vec::new(), Vec::new()),
+        _ => {
+            let sums = rows.replicate_sums(&pooled.keys, &cells, 2, seed, resamples);
+            let mut both = sums[0].clone();
+            both += &sums[1];
+            let coefs: Vec<Option<Vec<f64>>> = both.moments().iter().map(slopes).collect();
+            (sums[0].moments(), sums[1].moments(), coefs)
+        }
+    };
     let samples: Vec<Parts> = (0..resamples)
-        .into_par_iter()
         .filter_map(|k| {
-            let (ca, cb) = (counts(&a.keys, seed, k), counts(&b.keys, seed, k));
-            waves.parts(Some((&ca, &cb)))
+            let (ma, mb) = (reps_a[k].mean.as_slice()?, reps_b[k].mean.as_slice()?);
+            Some(decompose(ma, mb, coefs[k].clone()?))
         })
         .collect();
     let complete = explained(survey, (from, to), &full, &samples, (a.n_used, b.n_used));
 
     // The headline's own change: every respondent of each wave, each driver's mean from
     // everyone who rated it (EM means with `--missing em`), the pooled coefficients of the
-    // complete responses. Resamples draw each wave's respondents, complete or not.
+    // complete responses. Resamples draw each wave's respondents, complete or not, with
+    // the weights the complete rows have in the pooled fit (a respondent's are its own).
     let everyone = |keep: &[bool]| Everyone::of(responses, outcome, keep, opts.missing == Missing::Em);
     let (ea, eb) = (everyone(&keep_a), everyone(&keep_b));
-    let headline_parts = |counts: Option<(&[u32], &[u32])>| -> Option<Parts> {
-        let complete = counts.map(|(ca, cb)| (ea.complete_counts(ca), eb.complete_counts(cb)));
-        let coef = waves.coef(complete.as_ref().map(|(ca, cb)| (ca.as_slice(), cb.as_slice())))?;
-        let (ma, mb) = (ea.means(counts.map(|c| c.0)), eb.means(counts.map(|c| c.1)));
-        let points: Vec<f64> = (0..p).map(|j| coef[j] * (mb[j] - ma[j])).collect();
-        let change = mb[p] - ma[p];
-        Some(Parts {
-            unexplained: change - points.iter().sum::<f64>(),
-            points,
-            change,
-            score_from: ma[p],
-            mean_from: ma[..p].to_vec(),
-            mean_to: mb[..p].to_vec(),
-            coef,
-        })
-    };
-    let whole = headline_parts(None).ok_or(ChangeFailure::Collinear)?;
-    let samples: Vec<Parts> = (0..resamples)
-        .into_par_iter()
-        .filter_map(|k| {
-            let (ca, cb) = (counts(&ea.keys, seed, k), counts(&eb.keys, seed, k));
-            headline_parts(Some((&ca, &cb)))
-        })
-        .collect();
+    let whole = decompose(&ea.means(None), &eb.means(None), full.coef.clone());
+    let (means_a, means_b) = (ea.replicate_means(seed, resamples), eb.replicate_means(seed, resamples));
+    let samples: Vec<Parts> =
+        (0..resamples).filter_map(|k| Some(decompose(&means_a[k], &means_b[k], coefs[k].clone()?))).collect();
     let headline = explained(survey, (from, to), &whole, &samples, (ea.answered(), eb.answered()));
     Ok(Changes { complete, headline })
 }
@@ -269,25 +244,22 @@ pub struct Changes {
 }
 
 /// One wave's every respondent: the drivers' columns and the coded answer, NaN for a gap,
-/// the weights, and which rows are complete (in the order of the complete rows' matrix).
+/// and the weights.
 struct Everyone {
     columns: Vec<Vec<f64>>,
     keys: Vec<u32>,
     w: Option<Vec<f64>>,
-    complete: Vec<bool>,
     em: bool,
 }
 
 impl Everyone {
     fn of(responses: &Responses, outcome: &Outcome, keep: &[bool], em: bool) -> Everyone {
         let (columns, w) = responses.coded_columns(outcome, keep, |y| outcome.code(y));
-        let n = columns.first().map_or(0, Vec::len);
-        let complete = (0..n).map(|i| columns.iter().all(|c| !c[i].is_nan())).collect();
-        Everyone { columns, keys: responses.keys(Some(keep)), w, complete, em }
+        Everyone { columns, keys: responses.keys(Some(keep)), w, em }
     }
 
     fn n(&self) -> usize {
-        self.complete.len()
+        self.keys.len()
     }
 
     /// Respondents with an answer: those behind the headline.
@@ -295,9 +267,24 @@ impl Everyone {
         self.columns.last().map_or(0, |c| c.iter().filter(|v| !v.is_nan()).count())
     }
 
-    /// The complete rows' counts among a resample's.
-    fn complete_counts(&self, counts: &[u32]) -> Vec<u32> {
-        counts.iter().zip(&self.complete).filter(|(_, &c)| c).map(|(&k, _)| k).collect()
+    /// [`Everyone::means`] in Poisson replicates 1…`b`: the plain means from one pass
+    /// summing each column's weighted values and weights over the rows that have it; EM
+    /// means refitted replicate by replicate.
+    fn replicate_means(&self, seed: u64, b: usize) -> Vec<Vec<f64>> {
+        if self.em {
+            return (0..b).into_par_iter().map(|k| self.means(Some(&counts(&self.keys, seed, k)))).collect();
+        }
+        let k = self.columns.len();
+        let terms = |i: usize, t: &mut [f64]| {
+            let w = self.w.as_ref().map_or(1.0, |w| w[i]);
+            for (c, t) in self.columns.iter().zip(t.chunks_exact_mut(2)) {
+                let v = c[i];
+                t.copy_from_slice(&if v.is_nan() { [0.0, 0.0] } else { [w * v, w] });
+            }
+        };
+        let cells = vec![0; self.n()];
+        let totals = replicates::totals(&self.keys, &cells, 1, (seed, b), 2 * k, terms);
+        totals[0].rows().into_iter().map(|t| (0..k).map(|j| t[2 * j] / t[2 * j + 1]).collect()).collect()
     }
 
     /// Each column's weighted mean over the rows that have it, row i counted `counts[i]`
@@ -325,5 +312,31 @@ impl Everyone {
             means[..p].copy_from_slice(&fitted.mean.as_slice().expect("contiguous")[..p]);
         }
         means
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-pass replicate means are the means of each resample's counts, gaps and
+    /// weights included (the per-resample definition they replace).
+    #[test]
+    fn replicate_means_are_each_resamples_means() {
+        let n = 300;
+        let column = |m: usize| (0..n).map(|i| if i % m == 0 { f64::NAN } else { ((i * m) % 11) as f64 }).collect();
+        let everyone = Everyone {
+            columns: vec![column(7), column(5), column(13)],
+            keys: replicates::row_keys(0..n),
+            w: Some((0..n).map(|i| 0.5 + (i % 4) as f64).collect()),
+            em: false,
+        };
+        let one_pass = everyone.replicate_means(42, 30);
+        for (k, means) in one_pass.iter().enumerate() {
+            let each = everyone.means(Some(&counts(&everyone.keys, 42, k)));
+            for (a, b) in means.iter().zip(&each) {
+                assert!((a - b).abs() < 1e-12, "resample {k}: {a} vs {b}");
+            }
+        }
     }
 }

@@ -197,22 +197,34 @@ pub fn analyse_scores(survey: &Survey, responses: &Responses) -> Result<ScoreTab
 pub fn analyse_pooled(survey: &Survey, responses: &Responses) -> Result<DriverTable> {
     let survey = &as_loaded(survey, responses);
     let o = survey.main_outcome();
-    let mut table = DriverTable::fit(survey, responses, o, None, &survey.options)
-        .map_err(|e| coded_away(e.into(), o, &responses.report))?;
-    note_listwise_cost(&mut table, survey, &responses.report);
-    Ok(table)
+    pooled(survey, responses, &Rows::new(survey, responses, o, &survey.options))
 }
 
 /// The driver analysis of the main outcome without charts or files (the `drivers`
-/// command): the pooled table, which must fit, and the per-wave and per-segment analyses.
+/// command): the pooled table, which must fit, and the per-wave and per-segment analyses,
+/// all from one source (with a bootstrap, every group's replicates from one pass).
 pub fn analyse_drivers(survey: &Survey, responses: &Responses) -> Result<(DriverTable, GroupAnalysis)> {
-    let table = analyse_pooled(survey, responses)?;
     let survey = &as_loaded(survey, responses);
     let opts = &survey.options;
     let o = survey.main_outcome();
-    let scores = score_table(survey, responses, o)?;
     let source = Rows::new(survey, responses, o, opts);
+    let table = pooled(survey, responses, &source)?;
+    let scores = score_table(survey, responses, o)?;
     Ok((table, groups::analyse(survey, &source, o, &scores, responses.waves.as_ref(), opts)))
+}
+
+/// The main outcome's pooled table from `source`; an error when it cannot be fitted.
+fn pooled(survey: &Survey, responses: &Responses, source: &Rows) -> Result<DriverTable> {
+    let o = survey.main_outcome();
+    let mut table = source.fit(Group::All, 0, &survey.options).map_err(|why| {
+        let e = match why {
+            NoRanking::Model(e) => e.into(),
+            other => Error::Data(format!("no driver table for \"{}\": {other}", o.column)),
+        };
+        coded_away(e, o, &responses.report)
+    })?;
+    note_listwise_cost(&mut table, survey, &responses.report);
+    Ok(table)
 }
 
 /// What a point of each driver is worth to the main outcome (the `whatif` command); an

@@ -118,20 +118,8 @@ impl Model<'_> {
 }
 
 impl DriverTable {
-    /// Runs the methods in `opts` on the survey's responses (the rows `keep` selects, or
-    /// all) for `outcome`.
-    pub fn fit(
-        survey: &Survey,
-        responses: &Responses,
-        outcome: &Outcome,
-        keep: Option<&[bool]>,
-        opts: &Options,
-    ) -> Result<DriverTable, ModelError> {
-        Self::fit_rows(survey, responses, outcome, keep, &responses.model_data(outcome, keep), None, opts)
-    }
-
-    /// As [`DriverTable::fit`], with the complete rows of `keep` already built (a caller
-    /// that first checks there are enough of them) and, for complete rows, perhaps their
+    /// Runs the methods in `opts` on the survey's responses for `outcome`: the complete
+    /// rows `data` of the rows `keep` selects (or all) and, for complete rows, perhaps their
     /// replicates' moments (a caller that summed every group's in one pass).
     pub fn fit_rows(
         survey: &Survey,

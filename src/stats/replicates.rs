@@ -76,30 +76,36 @@ pub fn counts(keys: &[u32], seed: u64, k: usize) -> Vec<u32> {
 }
 
 /// The weights of the respondent of key `key` in replicates 1…`out.len()`, as [`weight`]
-/// gives them one at a time: the key's part of the hash is reduced once, and each modulo
-/// folds the Mersenne prime (2³¹ ≡ 1) instead of dividing, so a pass that draws every
-/// row's thousand weights costs about as much as reading the rows.
+/// gives them one at a time: the key's part of the hash is reduced once, each modulo
+/// folds the Mersenne prime (2³¹ ≡ 1) instead of dividing, and every operand fits 32 bits
+/// (so replicates are hashed several at once in vector registers): a pass that draws
+/// every row's thousand weights costs about as much as reading the rows.
 pub fn weights_into(key: u32, seed: u64, thresholds: &[u64; 10], out: &mut [f64]) {
     let (x, s) = (fold(key as u64), seed % M);
+    let below: [u32; 10] = thresholds.map(|t| t as u32);
     let base = x * 48_271 + s;
-    for (r, out) in (1u64..).zip(out.iter_mut()) {
+    for (i, out) in out.iter_mut().enumerate() {
+        let r = i as u64 + 1;
         let h1 = fold(base + r * 16_807);
-        let h2 = fold(h1 * h1 + r);
-        let h3 = fold(h2 * 69_621 + x);
-        let h = fold(h3 * h3 + s);
-        *out = thresholds.iter().map(|&t| u32::from(h >= t)).sum::<u32>() as f64;
+        let h2 = fold(wide(h1, h1) + r);
+        let h3 = fold(wide(h2, 69_621) + x);
+        let h = fold(wide(h3, h3) + s) as u32;
+        *out = below.iter().map(|&t| u32::from(h >= t)).sum::<u32>() as i32 as f64;
     }
 }
 
-/// `a mod M` for `a < 2⁶²`, without a division.
+/// `a · b` for operands below 2³²: a 32 × 32 → 64-bit product, which vector units have.
+fn wide(a: u64, b: u64) -> u64 {
+    (a as u32 as u64) * (b as u32 as u64)
+}
+
+/// `a mod M` for `a < 2⁶²`, without a division: `(a mod 2³¹) + ⌊a / 2³¹⌋` is below 2³²
+/// and congruent to `a`, then at most two subtractions of M.
 fn fold(a: u64) -> u64 {
-    let t = (a & M) + (a >> 31);
-    let t = if t >= M { t - M } else { t };
-    if t >= M {
-        t - M
-    } else {
-        t
-    }
+    let t = ((a & M) + (a >> 31)) as u32;
+    let m = M as u32;
+    let t = if t >= m { t - m } else { t };
+    (if t >= m { t - m } else { t }) as u64
 }
 
 /// Rows of a task in [`totals`], and tasks run at once: a fixed split, so sums are added
