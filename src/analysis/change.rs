@@ -275,7 +275,7 @@ impl Everyone {
             return (0..b).into_par_iter().map(|k| self.means(Some(&counts(&self.keys, seed, k)))).collect();
         }
         let k = self.columns.len();
-        let terms = |i: usize, t: &mut [f64]| {
+        let terms = |i: usize, _: &mut (), t: &mut [f64]| {
             let w = self.w.as_ref().map_or(1.0, |w| w[i]);
             for (c, t) in self.columns.iter().zip(t.chunks_exact_mut(2)) {
                 let v = c[i];
@@ -283,7 +283,7 @@ impl Everyone {
             }
         };
         let cells = vec![0; self.n()];
-        let totals = replicates::totals(&self.keys, &cells, 1, (seed, b), 2 * k, terms);
+        let totals = replicates::totals(&self.keys, &cells, 1, (seed, b), 2 * k, || (), terms);
         totals[0].rows().into_iter().map(|t| (0..k).map(|j| t[2 * j] / t[2 * j + 1]).collect()).collect()
     }
 

@@ -27,6 +27,8 @@ pub struct WhatIf {
     /// Bootstrap resamples behind the intervals (0: none), those that failed, the seed.
     pub resamples: usize,
     pub failed: usize,
+    /// The resamples are one-step fits from the full one (many rows), not refits.
+    pub one_step: bool,
     pub seed: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_unit: Option<String>,
@@ -167,6 +169,7 @@ pub fn simulate(
         baseline: Baseline { observed: effects.observed, predicted: effects.predicted },
         resamples: opts.bootstrap,
         failed: effects.failed,
+        one_step: effects.one_step,
         seed: opts.seed,
         cost_unit: costs.and_then(|c| c.unit.clone()),
         scenarios: out,

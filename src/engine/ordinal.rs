@@ -10,7 +10,7 @@
 //! `polr` does with `factor()` of the observed answers.
 
 use linfa_linalg::cholesky::InverseC;
-use ndarray::{s, Array1, Array2, ArrayView2};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2};
 
 use super::notes::LogitFailure;
 use crate::stats::moments::blocks;
@@ -36,6 +36,39 @@ impl Ordinal {
             below = at;
         }
     }
+
+    /// (ζ, β) as one vector, cuts first.
+    fn theta(&self) -> Array1<f64> {
+        self.cuts.iter().chain(&self.beta).copied().collect()
+    }
+
+    /// One row's score, ∂ log P(answer | x) / ∂(ζ, β), for an answer in `category`, as
+    /// [`derivatives`] sums it (unweighted), written to `out`.
+    pub fn score(&self, x: ArrayView1<f64>, category: usize, out: &mut [f64]) {
+        let k = self.cuts.len() + 1;
+        let eta = x.dot(&self.beta);
+        let a = self.cuts.get(category).map_or(f64::INFINITY, |z| z - eta);
+        let b = if category > 0 { self.cuts[category - 1] - eta } else { f64::NEG_INFINITY };
+        let (fa_cdf, fb_cdf) = (logistic(a), logistic(b));
+        let pr = fa_cdf - fb_cdf;
+        let (fa, fb) = (fa_cdf * (1.0 - fa_cdf), fb_cdf * (1.0 - fb_cdf));
+        out.fill(0.0);
+        if category < k - 1 {
+            out[category] = fa / pr;
+        }
+        if category > 0 {
+            out[category - 1] = -fb / pr;
+        }
+        for (o, x) in out[k - 1..].iter_mut().zip(x) {
+            *o = -x * (fa - fb) / pr;
+        }
+    }
+
+    /// The information at the fit, −∂² log-likelihood / ∂(ζ, β)², of rows `x` with
+    /// answers in `category`, weighted by `w`.
+    pub fn information(&self, x: ArrayView2<f64>, category: &[usize], w: &[f64]) -> Array2<f64> {
+        -derivatives(x, category, self.cuts.len() + 1, w, &self.theta()).1
+    }
 }
 
 /// Fits the model to rows `x` whose answers fall in `category` (0…k−1, each occurring),
@@ -51,10 +84,7 @@ pub fn fit(
     if k < 2 {
         return Err(LogitFailure::AllInClass);
     }
-    let mut theta = match start {
-        Some(s) => s.cuts.iter().copied().chain(s.beta.iter().copied()).collect::<Array1<f64>>(),
-        None => no_slopes(category, k, w, p),
-    };
+    let mut theta = start.map_or_else(|| no_slopes(category, k, w, p), Ordinal::theta);
     let mut ll = loglik(x, category, k, w, &theta);
     for _ in 0..200 {
         let (grad, hessian) = derivatives(x, category, k, w, &theta);

@@ -164,7 +164,7 @@ impl<'a> Rows<'a> {
     pub fn replicate_sums(&self, keys: &[u32], cells: &[u32], n_cells: usize, seed: u64, b: usize) -> Vec<CellSums> {
         let (k, p) = (self.centre.len(), self.x.ncols());
         let width = 4 + k + k * (k + 1) / 2;
-        let terms = |i: usize, t: &mut [f64]| {
+        let terms = |i: usize, _: &mut (), t: &mut [f64]| {
             let w = self.w[i];
             let (head, rest) = t.split_at_mut(4 + k);
             head[..4].copy_from_slice(&[if w > 0.0 { 1.0 } else { 0.0 }, 1.0, w, w * w]);
@@ -184,7 +184,7 @@ impl<'a> Rows<'a> {
                 *z *= w;
             }
         };
-        super::replicates::totals(keys, cells, n_cells, (seed, b), width, terms)
+        super::replicates::totals(keys, cells, n_cells, (seed, b), width, || (), terms)
             .into_iter()
             .map(|sums| CellSums { sums, centre: self.centre.clone() })
             .collect()

@@ -81,6 +81,35 @@ pub fn counts(keys: &[u32], seed: u64, k: usize) -> Vec<u32> {
 /// (so replicates are hashed several at once in vector registers): a pass that draws
 /// every row's thousand weights costs about as much as reading the rows.
 pub fn weights_into(key: u32, seed: u64, thresholds: &[u64; 10], out: &mut [f64]) {
+    // The same arithmetic in wider vector registers where the processor has them.
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the processor has just been found to support AVX-512F.
+            return unsafe { weights_avx512(key, seed, thresholds, out) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has just been found to support AVX2.
+            return unsafe { weights_avx2(key, seed, thresholds, out) };
+        }
+    }
+    weights(key, seed, thresholds, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn weights_avx512(key: u32, seed: u64, thresholds: &[u64; 10], out: &mut [f64]) {
+    weights(key, seed, thresholds, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn weights_avx2(key: u32, seed: u64, thresholds: &[u64; 10], out: &mut [f64]) {
+    weights(key, seed, thresholds, out)
+}
+
+#[inline(always)]
+fn weights(key: u32, seed: u64, thresholds: &[u64; 10], out: &mut [f64]) {
     let (x, s) = (fold(key as u64), seed % M);
     let below: [u32; 10] = thresholds.map(|t| t as u32);
     let base = x * 48_271 + s;
@@ -95,12 +124,14 @@ pub fn weights_into(key: u32, seed: u64, thresholds: &[u64; 10], out: &mut [f64]
 }
 
 /// `a · b` for operands below 2³²: a 32 × 32 → 64-bit product, which vector units have.
+#[inline(always)]
 fn wide(a: u64, b: u64) -> u64 {
     (a as u32 as u64) * (b as u32 as u64)
 }
 
 /// `a mod M` for `a < 2⁶²`, without a division: `(a mod 2³¹) + ⌊a / 2³¹⌋` is below 2³²
 /// and congruent to `a`, then at most two subtractions of M.
+#[inline(always)]
 fn fold(a: u64) -> u64 {
     let t = ((a & M) + (a >> 31)) as u32;
     let m = M as u32;
@@ -118,18 +149,20 @@ const PANEL: usize = 256;
 
 /// Σᵢ mᵢᵦ tᵢ for replicates b = 1…`b` of every cell: row i (with key `keys[i]`) belongs to
 /// cell `cells[i]` of `n_cells`, counts mᵢᵦ = `weight(keys[i], b, seed)` times in
-/// replicate b, and `terms(i, t)` writes its `width` terms. Each cell's result is
+/// replicate b, and `terms(i, scratch, t)` writes its `width` terms (with working space
+/// `scratch()` makes, one per task). Each cell's result is
 /// replicates × terms. A panel of a cell's rows adds Mᵀ T, its draws (rows × replicates)
 /// times its terms (rows × width): one matrix product, near the machine's peak, so every
 /// replicate of every cell comes from one pass. Panels are summed in a fixed order: the
 /// result does not depend on the thread count.
-pub fn totals(
+pub fn totals<S>(
     keys: &[u32],
     cells: &[u32],
     n_cells: usize,
     (seed, b): (u64, usize),
     width: usize,
-    terms: impl Fn(usize, &mut [f64]) + Sync,
+    scratch: impl Fn() -> S + Sync,
+    terms: impl Fn(usize, &mut S, &mut [f64]) + Sync,
 ) -> Vec<Array2<f64>> {
     let mut order: Vec<u32> = (0..keys.len() as u32).collect();
     order.sort_by_key(|&i| cells[i as usize]);
@@ -140,10 +173,11 @@ pub fn totals(
     let task = |rows: &[u32]| {
         let mut sum = Array2::zeros((b, width));
         let (mut draws, mut t) = (Array2::zeros((PANEL, b)), Array2::zeros((PANEL, width)));
+        let mut space = scratch();
         for panel in rows.chunks(PANEL) {
             for (r, &i) in panel.iter().enumerate() {
                 let i = i as usize;
-                terms(i, t.row_mut(r).into_slice().expect("rows are contiguous"));
+                terms(i, &mut space, t.row_mut(r).into_slice().expect("rows are contiguous"));
                 weights_into(keys[i], seed, &thresholds, draws.row_mut(r).into_slice().expect("rows are contiguous"));
             }
             let m = panel.len();

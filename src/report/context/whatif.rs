@@ -14,6 +14,7 @@ pub struct WhatIfView {
     pub predicted: String,
     pub resamples: usize,
     pub failed: usize,
+    pub one_step: bool,
     /// Every scenario is one driver one point higher (the default).
     pub plus_one: bool,
     /// A cost file was given: the rows are ranked by return.
@@ -68,6 +69,7 @@ impl WhatIfView {
             predicted: out.headline_value(w.baseline.predicted),
             resamples: w.resamples,
             failed: w.failed,
+            one_step: w.one_step,
             plus_one: w.plus_one(),
             costs: w.scenarios.iter().any(|s| s.cost.is_some()),
             unit: w.cost_unit.clone(),
