@@ -13,7 +13,7 @@ use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 
 use super::notes::LogitFailure;
 use crate::load::ModelData;
-use crate::stats::moments::{blocks, weighted_cross, weighted_sum, BLOCK};
+use crate::stats::moments::{blocks, weighted_cross_with_intercept, weighted_sum, BLOCK};
 
 pub struct Logit {
     pub odds_ratio: Vec<f64>,
@@ -99,8 +99,6 @@ fn newton(
     let mut last_newton: Option<f64> = None;
     for _ in 0..100 {
         let fresh = inverse.is_none();
-        // The intercept's row and column of the Hessian are the curvature's sums, so the
-        // rows are read in place, without a column of ones.
         let parts = blocks(
             n,
             || Array2::zeros((BLOCK, p)),
@@ -112,13 +110,7 @@ fn newton(
                 let grad = std::iter::once(resid.sum()).chain(weighted_sum(a, resid.view())).collect::<Array1<f64>>();
                 let hessian = fresh.then(|| {
                     let curv: Array1<f64> = (0..q.len()).map(|i| w[i] * q[i] * (1.0 - q[i])).collect();
-                    let mut h = Array2::zeros((k, k));
-                    let edge = weighted_sum(a, curv.view());
-                    h[[0, 0]] = curv.sum();
-                    h.slice_mut(s![0, 1..]).assign(&edge);
-                    h.slice_mut(s![1.., 0]).assign(&edge);
-                    h.slice_mut(s![1.., 1..]).assign(&weighted_cross(a, curv.view(), scaled));
-                    h
+                    weighted_cross_with_intercept(a, curv.view(), scaled)
                 });
                 (grad, hessian)
             },

@@ -28,7 +28,7 @@ use super::notes::LogitFailure;
 use super::ordinal::{self, Ordinal};
 use crate::schema::outcome::{Band, Outcome, OutcomeKind};
 use crate::schema::whatif::{Scenario, WhatIfModel};
-use crate::stats::moments::{self, blocks};
+use crate::stats::moments::{self, blocks, weighted_cross_with_intercept, BLOCK};
 use crate::stats::replicates;
 
 /// The complete rows a what-if runs on.
@@ -353,34 +353,33 @@ impl Fit {
             let category: Vec<usize> = rows.answers.iter().map(|&a| category_of(levels, a)).collect();
             return model.information(rows.x, &category, w);
         }
-        let p = rows.x.ncols() + 1;
-        let parts = blocks(rows.x.nrows(), Vec::new, |range, etas| {
-            let mut h = Array2::<f64>::zeros((q, q));
-            for i in range {
-                let row = rows.x.row(i);
-                self.etas(row, etas);
-                for (c, eta) in etas.iter().enumerate() {
-                    let curvature = match self {
-                        Fit::Logits(_) => logistic(*eta) * (1.0 - logistic(*eta)),
-                        _ => 1.0,
-                    };
-                    let v = w[i] * curvature;
-                    let at = c * p;
-                    for j in 0..p {
-                        let xj = if j == 0 { 1.0 } else { row[j - 1] };
-                        for l in 0..=j {
-                            let xl = if l == 0 { 1.0 } else { row[l - 1] };
-                            h[[at + j, at + l]] += v * xj * xl;
-                        }
-                    }
-                }
-            }
-            h
-        });
-        let mut h = parts.into_iter().fold(Array2::zeros((q, q)), |a, b| a + b);
-        for r in 0..q {
-            for c in r + 1..q {
-                h[[r, c]] = h[[c, r]];
+        let p = rows.x.ncols();
+        let parts = blocks(
+            rows.x.nrows(),
+            || Array2::zeros((BLOCK, p)),
+            |range, scaled| {
+                let a = rows.x.slice(s![range.clone(), ..]);
+                let w = &w[range];
+                // Each predictor's block: its rows' curvature, times the rows.
+                let curvatures: Vec<Array1<f64>> = match self {
+                    Fit::Logits(classes) => classes
+                        .iter()
+                        .map(|(_, _, b)| {
+                            let f = (a.dot(&b.slice(s![1..])) + b[0]).mapv(logistic);
+                            w.iter().zip(&f).map(|(w, f)| w * f * (1.0 - f)).collect()
+                        })
+                        .collect(),
+                    _ => vec![Array1::from(w.to_vec())],
+                };
+                curvatures.iter().map(|c| weighted_cross_with_intercept(a, c.view(), scaled)).collect::<Vec<_>>()
+            },
+        );
+        let mut h = Array2::zeros((q, q));
+        for part in parts {
+            for (c, block) in part.iter().enumerate() {
+                let at = c * (p + 1);
+                let mut slot = h.slice_mut(s![at..at + p + 1, at..at + p + 1]);
+                slot += block;
             }
         }
         h

@@ -309,6 +309,20 @@ pub fn weighted_cross(a: ArrayView2<f64>, c: ArrayView1<f64>, scratch: &mut Arra
     a.t().dot(&scaled)
 }
 
+/// Σ cᵢ (1, aᵢ)(1, aᵢ)ᵀ over the rows of `a` (at most [`BLOCK`]): a model's cross-products
+/// with its intercept. The intercept's row and column are the weights' sums, so the rows
+/// are read in place, without a column of ones; the rest is [`weighted_cross`].
+pub fn weighted_cross_with_intercept(a: ArrayView2<f64>, c: ArrayView1<f64>, scratch: &mut Array2<f64>) -> Array2<f64> {
+    let k = a.ncols() + 1;
+    let mut h = Array2::zeros((k, k));
+    let edge = weighted_sum(a, c);
+    h[[0, 0]] = c.sum();
+    h.slice_mut(s![0, 1..]).assign(&edge);
+    h.slice_mut(s![1.., 0]).assign(&edge);
+    h.slice_mut(s![1.., 1..]).assign(&weighted_cross(a, c, scratch));
+    h
+}
+
 /// Correlation matrix from pairwise-complete rows: each correlation uses every row where
 /// both variables are present, with that pair's own means and SDs, as R's
 /// `cor(use = "pairwise")`. Variances use every row where the variable is present. `n` is
