@@ -509,9 +509,12 @@ fn gradients(fit: &Fit, rows: &Rows, scenarios: &[Scenario]) -> Vec<Vec<f64>> {
         |range, r| {
             let mut g = vec![vec![0.0; q]; scenarios.len()];
             for i in range {
+                if w[i] == 0.0 {
+                    continue;
+                }
                 r.at(fit, rows, i);
                 for (s, g) in scenarios.iter().zip(&mut g) {
-                    if w[i] != 0.0 && r.shift(fit, rows, i, s).is_some() {
+                    if r.shift(fit, rows, i, s).is_some() {
                         fit.add_value_gradient(ArrayView1::from(&r.x), &r.shifted, w[i], g);
                         fit.add_value_gradient(rows.x.row(i), &r.etas, -w[i], g);
                     }
