@@ -9,12 +9,14 @@
 
 pub(crate) mod batches;
 pub mod costs;
+pub(crate) mod ids;
 mod responses;
 mod sheets;
 pub(crate) mod sniff;
 pub(crate) mod table;
 mod values;
 
+use ids::{unique_ids, IdIndex};
 use values::weight_values;
 pub(crate) use values::{for_each_value, outcome_values, rating_values, wave_from_dates, weight_cells};
 
@@ -33,6 +35,7 @@ use crate::error::{Error, Result};
 use crate::schema::outcome::{Outcome, OutcomeKind};
 use crate::schema::settings::{DriverSpec, Survey};
 use crate::schema::waves::{self, Period, PeriodKind, WaveOrder};
+use crate::stats::replicates;
 pub use crate::stats::{GappyColumns, ModelData};
 
 /// What the loader did, for the report's data summary: nothing is dropped unseen.
@@ -165,10 +168,16 @@ impl Responses {
                 )
             },
         );
-        let Checked { columns, nps_columns, levels, missing_coded, outcome_coded } = built?;
-        ratings_unique?;
+        let Checked { mut columns, nps_columns, levels, missing_coded, outcome_coded } = built?;
+        let ratings_index = ratings_unique?;
         let nps_index = nps_index?;
-        let df = match (&nps, &nps_index, &ratings_ids) {
+        // Each respondent's key for the replicates: of its id's digest, else of its row.
+        let keys = match &ratings_index {
+            Some(index) => index.chunks().iter().flatten().map(|&d| replicates::key_of(d) as u32).collect(),
+            None => replicates::row_keys(0..ratings.height()),
+        };
+        columns.push(Column::new(KEY.into(), keys));
+        let df = match (&nps, &nps_index, &ratings_index) {
             (Some(nps), Some(index), Some(ids)) => {
                 join(frame(&ratings, columns)?, ids, frame(nps, nps_columns)?, index).map_err(|e| {
                     Error::Data(format!("joining {} and {}: {e}", ratings.path.display(), nps.path.display()))
@@ -323,7 +332,6 @@ impl Checked {
         if let Some(w) = &survey.weight {
             columns.push(Column::new(WEIGHT.into(), weight_values(ratings, w)?));
         }
-        columns.push(Column::new(KEY.into(), respondent_keys(survey, ratings)?));
 
         // Each outcome comes from the outcome (NPS) file when it has the column, else from
         // the ratings file.
@@ -346,20 +354,6 @@ impl Checked {
     }
 }
 
-/// Each ratings row's respondent key: of its id when the survey has one (a blank id is
-/// refused where ids are checked), else of its row number.
-fn respondent_keys(survey: &Survey, ratings: &Table) -> Result<Vec<u32>> {
-    use crate::stats::replicates::{key, row_keys};
-    Ok(match &survey.id {
-        Some(id) => {
-            let ids = ratings.text(id, "respondent id")?;
-            let ids: Vec<Option<&str>> = ids.iter().collect();
-            ids.par_iter().map(|v| v.map_or(0, |v| key(v) as u32)).collect()
-        }
-        None => row_keys(0..ratings.height()),
-    })
-}
-
 /// Rows of weight 0 contribute nothing to any estimate, and R's `lm` and the survey
 /// package leave them out of n and the degrees of freedom: so does keydriver, here, once.
 fn drop_zero_weights(df: DataFrame, survey: &Survey, ratings: &Table) -> Result<(DataFrame, usize)> {
@@ -378,15 +372,14 @@ fn drop_zero_weights(df: DataFrame, survey: &Survey, ratings: &Table) -> Result<
 
 /// The inner join of the ratings (with their ids) and the outcome file's columns, in the
 /// ratings' row order: each matched rating row with its outcome row from `index`.
-fn join(ratings: DataFrame, ids: &StringChunked, outcomes: DataFrame, index: &IdIndex) -> PolarsResult<DataFrame> {
-    const CHUNK: usize = 1 << 16;
-    let ids: Vec<Option<&str>> = ids.iter().collect();
-    let pairs: Vec<Vec<(IdxSize, IdxSize)>> = ids
-        .par_chunks(CHUNK)
+fn join(ratings: DataFrame, digests: &IdIndex, outcomes: DataFrame, index: &IdIndex) -> PolarsResult<DataFrame> {
+    let pairs: Vec<Vec<(IdxSize, IdxSize)>> = digests
+        .chunks()
+        .par_iter()
         .enumerate()
         .map(|(c, chunk)| {
             let rows = chunk.iter().enumerate();
-            rows.filter_map(|(i, id)| Some(((c * CHUNK + i) as IdxSize, *index.get((*id)?)? as IdxSize))).collect()
+            rows.filter_map(|(i, &id)| Some(((c * ids::CHUNK + i) as IdxSize, index.get(id)? as IdxSize))).collect()
         })
         .collect();
     let (left, right): (Vec<IdxSize>, Vec<IdxSize>) = pairs.into_iter().flatten().unzip();
@@ -422,39 +415,3 @@ fn frame(table: &Table, columns: Vec<Column>) -> Result<DataFrame> {
     DataFrame::new(table.height(), columns)
         .map_err(|e| Error::BadFile { file: table.path.clone(), reason: e.to_string() })
 }
-
-/// Each id's row, from a column of ids as text; a blank or repeated id is an error naming
-/// a few of the offenders. The same index joins the outcome file to the ratings.
-pub(crate) fn unique_ids<'a>(table: &Table, column: &str, ids: &'a StringChunked) -> Result<IdIndex<'a>> {
-    let mut first_row = IdIndex::with_capacity_and_hasher(ids.len(), Default::default());
-    let mut dups: Vec<(&str, usize, usize)> = Vec::new();
-    let mut n_dups = 0;
-    for (i, id) in ids.iter().enumerate() {
-        let Some(id) = id else {
-            return Err(table.value_error(column, i, "respondent id is blank".into()));
-        };
-        if let Some(&j) = first_row.get(id) {
-            n_dups += 1;
-            if dups.len() < 3 {
-                dups.push((id, j + 1, i + 1));
-            }
-        } else {
-            first_row.insert(id, i);
-        }
-    }
-    if n_dups > 0 {
-        let examples: Vec<String> = dups.iter().map(|(id, a, b)| format!("\"{id}\" (rows {a} and {b})")).collect();
-        return Err(Error::BadColumn {
-            file: table.path.clone(),
-            column: column.to_string(),
-            reason: format!(
-                "{n_dups} duplicate respondent id(s), e.g. {}: each respondent must appear once",
-                examples.join(", ")
-            ),
-        });
-    }
-    Ok(first_row)
-}
-
-/// Respondent id → its row in a file.
-type IdIndex<'a> = foldhash::HashMap<&'a str, usize>;

@@ -12,7 +12,7 @@
 //! row weighted by its draw in each replicate; the draws come from each respondent's id
 //! alone ([`crate::stats::replicates::key`]), as the SQL route draws them.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use ndarray::{Array1, Array2};
 
@@ -21,8 +21,9 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::headline::scores::ScoreSums;
 use crate::load::batches::{Batches, Pending};
+use crate::load::ids::{self, IdIndex, Repeats};
 use crate::load::table::Table;
-use crate::load::{outcome_values, rating_values, unique_ids, wave_from_dates, weight_cells, MISSING_LABEL};
+use crate::load::{outcome_values, rating_values, wave_from_dates, weight_cells, MISSING_LABEL};
 use crate::schema::outcome::Outcome;
 use crate::schema::settings::Survey;
 use crate::schema::waves;
@@ -49,7 +50,7 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Mom
     }
     let draws = match (replicates, &survey.id) {
         (0, _) => None,
-        (_, Some(id)) => Some(Draws { id, seed: survey.seed }),
+        (_, Some(_)) => Some(Draws { seed: survey.seed }),
         (_, None) => {
             return Err(Error::Usage(
                 "--replicates draws each respondent's weights from its id: name the id column (--id)".into(),
@@ -62,9 +63,9 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Mom
     };
     let pass = Pass { survey, outcome, join: join.as_ref(), draws: draws.as_ref(), by: &by, day_first };
     let mut cells = Cells::new(survey.drivers.len() + 1, by.len(), replicates);
-    let mut matched = join.as_ref().map(|j| vec![false; j.rows.len()]);
+    let mut matched = join.as_ref().map(|j| vec![false; j.index.len()]);
     // Replicates without a join: a respondent twice would be drawn twice alike.
-    let mut seen_ids = (draws.is_some() && join.is_none()).then(HashSet::<u128>::new);
+    let mut seen_ids = (draws.is_some() && join.is_none()).then(IdIndex::default);
     let mut rows_seen = 0;
     let mut batches = Batches::open(path, &survey.csv, Some(&columns), &numeric)?;
     loop {
@@ -93,7 +94,7 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Mom
                 }
             }
             if let (Some(seen), Some(digests)) = (&mut seen_ids, &part.digests) {
-                if let Some(i) = digests.iter().position(|&d| !seen.insert(d)) {
+                if let Some(i) = digests.iter().position(|&d| seen.push(d).is_some()) {
                     let id = survey.id.as_deref().expect("replicates need the id");
                     return Err(part.table.value_error(
                         id,
@@ -146,48 +147,85 @@ struct Pass<'a> {
     survey: &'a Survey,
     outcome: &'a Outcome,
     join: Option<&'a Join>,
-    draws: Option<&'a Draws<'a>>,
+    draws: Option<&'a Draws>,
     by: &'a [&'a str],
     /// How slash dates read, when waves are periods of dates.
     day_first: Option<bool>,
 }
 
-/// What the replicates' draws come from: each respondent's id, and the seed.
-struct Draws<'a> {
-    id: &'a str,
+/// What the replicates' draws come from, with each respondent's id: the seed.
+struct Draws {
     seed: u64,
 }
 
-/// The outcome file, held in memory and joined to each batch of ratings by respondent id.
+/// The outcome file's ids and answers, read a batch at a time and held compactly (each
+/// id as its digest, each answer as one number), joined to each batch of ratings by id.
 struct Join {
-    rows: HashMap<String, usize>,
-    /// The outcome's answers, when the outcome file has the column.
-    answers: Option<Vec<Option<f64>>>,
+    index: IdIndex,
+    /// The outcome's answers (NaN: none; answers are finite), when the outcome file has
+    /// the column.
+    answers: Option<Vec<f64>>,
 }
 
 impl Join {
     fn read(survey: &Survey, outcome: &Outcome, numeric: &[&str]) -> Result<Option<Join>> {
         let (Some(path), Some(id)) = (&survey.nps, &survey.id) else { return Ok(None) };
-        let table = Table::read(path, &survey.csv, numeric)?;
-        let ids = table.text(id, "respondent id")?;
-        let rows = unique_ids(&table, id, &ids)?.into_iter().map(|(id, i)| (id.to_string(), i)).collect();
-        let answers = match table.df.column(&outcome.column) {
-            Ok(_) => Some(outcome_values(&table, outcome, &mut 0)?.iter().collect()),
-            Err(_) => None,
-        };
-        Ok(Some(Join { rows, answers }))
+        let columns = [id.as_str(), outcome.column.as_str()];
+        let mut batches = Batches::open(path, &survey.csv, Some(&columns), numeric)?;
+        let mut join = Join { index: IdIndex::default(), answers: None };
+        let mut repeats = Repeats::default();
+        let mut batch = 0;
+        loop {
+            let pending: Vec<Pending> = batches.by_ref().take(IN_FLIGHT).collect::<Result<_>>()?;
+            if pending.is_empty() {
+                break;
+            }
+            type Part = (Table, polars::prelude::StringChunked, Vec<u128>, Option<Vec<f64>>);
+            let parts: Vec<Result<Part>> = pending
+                .into_par_iter()
+                .map(|p| {
+                    let t = p.table()?;
+                    let ids = t.text(id, "respondent id")?;
+                    let digests = ids::digests(&t, id, &ids)?;
+                    let answers = match t.df.column(&outcome.column) {
+                        Ok(_) => {
+                            Some(outcome_values(&t, outcome, &mut 0)?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+                        }
+                        Err(_) => None,
+                    };
+                    Ok((t, ids, digests, answers))
+                })
+                .collect();
+            for part in parts {
+                let (t, ids, digests, answers) = part?;
+                for (i, d) in digests.into_iter().enumerate() {
+                    if let Some(earlier) = join.index.push(d) {
+                        repeats.see(ids.get(i).unwrap_or_default(), earlier, t.first_row + i);
+                    }
+                }
+                // Every batch has the outcome's column or none does (a folder's files alike).
+                match (answers, &mut join.answers) {
+                    (Some(a), Some(all)) => all.extend(a),
+                    (Some(a), None) if batch == 0 => join.answers = Some(a),
+                    (None, None) => {}
+                    _ => {
+                        return Err(Error::BadColumn {
+                            file: t.path.clone(),
+                            column: outcome.column.clone(),
+                            reason: "is in some of the outcome files but not in others".into(),
+                        })
+                    }
+                }
+                batch += 1;
+            }
+        }
+        repeats.check(path, id)?;
+        Ok(Some(join))
     }
 
-    /// The outcome file's row for each row of `t` (`None`: no match, left out).
-    fn partners(&self, t: &Table, id: &str) -> Result<Vec<Option<usize>>> {
-        let ids = t.strings(id, "respondent id")?;
-        ids.into_iter()
-            .enumerate()
-            .map(|(i, v)| match v {
-                None => Err(t.value_error(id, i, "respondent id is blank".into())),
-                Some(v) => Ok(self.rows.get(&v).copied()),
-            })
-            .collect()
+    /// The outcome file's row for each of a batch's id digests (`None`: no match, left out).
+    fn partners(&self, digests: &[u128]) -> Vec<Option<usize>> {
+        digests.iter().map(|&d| self.index.get(d)).collect()
     }
 }
 
@@ -203,10 +241,12 @@ struct Batch {
 impl Batch {
     fn read(t: Table, pass: &Pass, like: &Cells) -> Result<Batch> {
         let Pass { survey, outcome, join, draws, by, day_first } = *pass;
-        let partners = match (join, &survey.id) {
-            (Some(j), Some(id)) => Some(j.partners(&t, id)?),
+        // Each row's id digest, when the outcome is joined on it or replicates drawn from it.
+        let digests = match &survey.id {
+            Some(id) if join.is_some() || draws.is_some() => Some(ids::digests(&t, id, &t.text(id, "respondent id")?)?),
             _ => None,
         };
+        let partners = join.zip(digests.as_deref()).map(|(j, d)| j.partners(d));
         let mut coded = 0;
         let mut values = survey
             .drivers
@@ -214,7 +254,7 @@ impl Batch {
             .map(|d| Ok(rating_values(&t, d, survey, &mut coded)?.iter().collect()))
             .collect::<Result<Vec<_>>>()?;
         values.push(match (join.and_then(|j| j.answers.as_ref()), &partners) {
-            (Some(a), Some(p)) => p.iter().map(|r| r.and_then(|r| a[r])).collect(),
+            (Some(a), Some(p)) => p.iter().map(|r| r.map(|r| a[r]).filter(|v| !v.is_nan())).collect(),
             _ => outcome_values(&t, outcome, &mut coded)?.iter().collect(),
         });
         let weights = survey.weight.as_deref().map(|w| weight_cells(&t, w)).transpose()?;
@@ -229,19 +269,6 @@ impl Batch {
             });
         }
         let labels: Vec<Vec<Option<&str>>> = texts.iter().map(|l| l.iter().collect()).collect();
-        let digests = match draws {
-            Some(d) => Some(
-                t.strings(d.id, "respondent id")?
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| match v {
-                        Some(v) => Ok(replicates::digest(v)),
-                        None => Err(t.value_error(d.id, i, "respondent id is blank".into())),
-                    })
-                    .collect::<Result<Vec<u128>>>()?,
-            ),
-            None => None,
-        };
         let mut cells = Cells::new(like.k, by.len(), like.replicates);
         let draw = |i: usize, b: usize| match (&digests, draws) {
             (Some(k), Some(d)) if b > 0 => replicates::weight(replicates::key_of(k[i]), b as u64, d.seed) as f64,
