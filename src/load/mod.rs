@@ -141,7 +141,7 @@ impl Responses {
     }
 
     /// Checks and joins the ratings table and the outcome table.
-    fn from_tables(survey: &Survey, ratings: Table, nps: Option<Table>) -> Result<Responses> {
+    fn from_tables(survey: &Survey, mut ratings: Table, mut nps: Option<Table>) -> Result<Responses> {
         let ratings_ids = survey.id.as_ref().map(|id| ratings.text(id, "respondent id")).transpose()?;
         let nps_ids = match (&nps, &survey.id) {
             (Some(t), Some(id)) => Some(t.text(id, "respondent id")?),
@@ -177,13 +177,21 @@ impl Responses {
             None => replicates::row_keys(0..ratings.height()),
         };
         columns.push(Column::new(KEY.into(), keys));
+        // Every cell is now checked and copied: the files' frames go before the join, which
+        // makes a second copy of the matched rows (at 10M respondents, over a gigabyte each).
+        let (ratings_rows, nps_rows) = (ratings.height(), nps.as_ref().map(Table::height));
+        ratings.df = DataFrame::empty();
+        if let Some(t) = nps.as_mut() {
+            t.df = DataFrame::empty();
+        }
         let df = match (&nps, &nps_index, &ratings_index) {
             (Some(nps), Some(index), Some(ids)) => {
-                join(frame(&ratings, columns)?, ids, frame(nps, nps_columns)?, index).map_err(|e| {
+                let outcomes = frame(nps, nps_rows.unwrap_or(0), nps_columns)?;
+                join(frame(&ratings, ratings_rows, columns)?, ids, outcomes, index).map_err(|e| {
                     Error::Data(format!("joining {} and {}: {e}", ratings.path.display(), nps.path.display()))
                 })?
             }
-            _ => frame(&ratings, columns)?,
+            _ => frame(&ratings, ratings_rows, columns)?,
         };
         if df.height() == 0 {
             return Err(Error::Data(match &nps {
@@ -199,12 +207,12 @@ impl Responses {
         let (df, zero_weight) = drop_zero_weights(df, survey, &ratings)?;
         let report = LoadReport {
             ratings_file: ratings.path.display().to_string(),
-            ratings_rows: ratings.height(),
+            ratings_rows,
             nps_file: nps.as_ref().map(|t| t.path.display().to_string()),
-            nps_rows: nps.as_ref().map(Table::height),
+            nps_rows,
             matched,
-            unmatched_ratings: ratings.height() - matched,
-            unmatched_nps: nps.as_ref().map_or(0, |t| t.height() - matched),
+            unmatched_ratings: ratings_rows - matched,
+            unmatched_nps: nps_rows.map_or(0, |n| n - matched),
             missing_coded: Some(missing_coded),
             outcome_coded,
             blank_cells: 0,
@@ -383,12 +391,13 @@ fn join(ratings: DataFrame, digests: &IdIndex, outcomes: DataFrame, index: &IdIn
         })
         .collect();
     let (left, right): (Vec<IdxSize>, Vec<IdxSize>) = pairs.into_iter().flatten().unzip();
-    let ratings = if left.len() == ratings.height() { ratings } else { take(&ratings, &left)? };
-    ratings.hstack(take(&outcomes, &right)?.columns())
+    let ratings = if left.len() == ratings.height() { ratings } else { take(ratings, &left)? };
+    ratings.hstack(take(outcomes, &right)?.columns())
 }
 
-/// Rows `rows` of every column (numbers and codes), the columns gathered side by side.
-fn take(df: &DataFrame, rows: &[IdxSize]) -> PolarsResult<DataFrame> {
+/// Rows `rows` of every column (numbers and codes), the columns gathered side by side,
+/// each dropped once gathered: the frame is not held twice.
+fn take(df: DataFrame, rows: &[IdxSize]) -> PolarsResult<DataFrame> {
     fn pick<T: PolarsNumericType>(ca: &ChunkedArray<T>, rows: &[IdxSize]) -> Column {
         let ca = ca.rechunk();
         let arr = ca.downcast_iter().next().expect("rechunked into one chunk");
@@ -401,8 +410,8 @@ fn take(df: &DataFrame, rows: &[IdxSize]) -> PolarsResult<DataFrame> {
         out.with_name(ca.name().clone()).into_column()
     }
     let columns = df
-        .columns()
-        .par_iter()
+        .into_columns()
+        .into_par_iter()
         .map(|c| match c.dtype() {
             DataType::UInt32 => Ok(pick(c.u32()?, rows)),
             _ => Ok(pick(c.f64()?, rows)),
@@ -411,7 +420,6 @@ fn take(df: &DataFrame, rows: &[IdxSize]) -> PolarsResult<DataFrame> {
     DataFrame::new(rows.len(), columns)
 }
 
-fn frame(table: &Table, columns: Vec<Column>) -> Result<DataFrame> {
-    DataFrame::new(table.height(), columns)
-        .map_err(|e| Error::BadFile { file: table.path.clone(), reason: e.to_string() })
+fn frame(table: &Table, height: usize, columns: Vec<Column>) -> Result<DataFrame> {
+    DataFrame::new(height, columns).map_err(|e| Error::BadFile { file: table.path.clone(), reason: e.to_string() })
 }
