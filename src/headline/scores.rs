@@ -139,23 +139,44 @@ pub struct ScoreSums {
 }
 
 impl ScoreSums {
-    /// Adds an answer `x` with weight `w`, counted `m` times.
-    pub fn add(&mut self, outcome: &Outcome, x: f64, w: f64, m: usize) {
-        if w <= 0.0 || m == 0 {
+    /// What one answer adds to the sums, in field order (`n`, `sw`, `sw2`, `s1`, `s2`,
+    /// `w2s1`, `w2s2`, `bands_n`, `bands_w`): a replicate's sums are its draws times these.
+    pub const TERMS: usize = 13;
+
+    /// The terms of an answer `x` with weight `w` (> 0) into `out` (`TERMS` long).
+    pub fn terms(outcome: &Outcome, x: f64, w: f64, out: &mut [f64]) {
+        let y = outcome.code(x);
+        out[..7].copy_from_slice(&[1.0, w, w * w, w * y, w * y * y, w * w * y, w * w * y * y]);
+        out[7..Self::TERMS].fill(0.0);
+        if let Some(b) = outcome.band(x).filter(|_| outcome.band_names().is_some()) {
+            out[7 + b as usize] = 1.0;
+            out[10 + b as usize] = w;
+        }
+    }
+
+    /// Adds summed terms (counts are whole numbers, held as floats).
+    pub fn add_terms(&mut self, t: &[f64]) {
+        self.n += t[0].round() as usize;
+        self.sw += t[1];
+        self.sw2 += t[2];
+        self.s1 += t[3];
+        self.s2 += t[4];
+        self.w2s1 += t[5];
+        self.w2s2 += t[6];
+        for b in 0..3 {
+            self.bands_n[b] += t[7 + b].round() as usize;
+            self.bands_w[b] += t[10 + b];
+        }
+    }
+
+    /// Adds an answer `x` with weight `w`.
+    pub fn add(&mut self, outcome: &Outcome, x: f64, w: f64) {
+        if w <= 0.0 {
             return;
         }
-        let (y, mf) = (outcome.code(x), m as f64);
-        self.n += m;
-        self.sw += mf * w;
-        self.sw2 += mf * w * w;
-        self.s1 += mf * w * y;
-        self.s2 += mf * w * y * y;
-        self.w2s1 += mf * w * w * y;
-        self.w2s2 += mf * w * w * y * y;
-        if let Some(b) = outcome.band(x).filter(|_| outcome.band_names().is_some()) {
-            self.bands_n[b as usize] += m;
-            self.bands_w[b as usize] += mf * w;
-        }
+        let mut t = [0.0; Self::TERMS];
+        Self::terms(outcome, x, w, &mut t);
+        self.add_terms(&t);
     }
 
     pub fn merge(&mut self, o: &ScoreSums) {
@@ -185,7 +206,7 @@ impl ScoreStats {
     ) -> Option<ScoreStats> {
         let mut sums = ScoreSums::default();
         for (i, &x) in answers.iter().enumerate() {
-            sums.add(outcome, x, weights.map_or(1.0, |w| w[i]), 1);
+            sums.add(outcome, x, weights.map_or(1.0, |w| w[i]));
         }
         Self::from_sums(group, outcome, &sums, weights.is_some(), kind)
     }
@@ -371,7 +392,7 @@ pub fn grouped(
 ) -> Vec<ScoreStats> {
     let mut sums: foldhash::HashMap<&str, ScoreSums> = Default::default();
     for (i, (&g, &x)) in labels.iter().zip(answers).enumerate() {
-        sums.entry(g).or_default().add(outcome, x, weights.map_or(1.0, |w| w[i]), 1);
+        sums.entry(g).or_default().add(outcome, x, weights.map_or(1.0, |w| w[i]));
     }
     let mut sums: Vec<(&str, ScoreSums)> = sums.into_iter().collect();
     sums.sort_unstable_by_key(|(g, _)| *g);

@@ -8,9 +8,11 @@
 //! group's sums (all respondents, a wave, a segment level) are then sums of its cells,
 //! in a fixed order, so the result does not depend on the thread count.
 //!
-//! Poisson bootstrap replicates ([`crate::stats::replicates`]) are summed in the same pass, each
-//! row weighted by its draw in each replicate; the draws come from each respondent's id
-//! alone ([`crate::stats::replicates::key`]), as the SQL route draws them.
+//! Poisson bootstrap replicates ([`crate::stats::replicates`]) are summed in the same pass:
+//! every sum is linear in a row's draw, so a batch's replicates are its draws times its
+//! rows' terms, the blocked product [`crate::stats::replicates::totals`] that the rows'
+//! bootstrap uses too; the draws come from each respondent's id alone
+//! ([`crate::stats::replicates::key`]), as the SQL route draws them.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -270,11 +272,8 @@ impl Batch {
         }
         let labels: Vec<Vec<Option<&str>>> = texts.iter().map(|l| l.iter().collect()).collect();
         let mut cells = Cells::new(like.k, by.len(), like.replicates);
-        let draw = |i: usize, b: usize| match (&digests, draws) {
-            (Some(k), Some(d)) if b > 0 => replicates::weight(replicates::key_of(k[i]), b as u64, d.seed) as f64,
-            _ => 1.0,
-        };
-        cells.add(outcome, &labels, &values, weights.as_deref(), partners.as_deref(), &draw);
+        let draws = digests.as_deref().zip(draws.map(|d| d.seed));
+        cells.add(outcome, &labels, &values, weights.as_deref(), partners.as_deref(), draws);
         Ok(Batch { table: t, partners, digests, cells })
     }
 }
@@ -326,14 +325,78 @@ impl Acc {
     }
 }
 
+/// One row's terms for the replicates' pass, laid out in a row of `width` numbers: its
+/// count, its missing values, its answer's [`ScoreSums::TERMS`], and when complete its
+/// count, weight, squared weight, weighted values and weighted cross-products (j ≤ l).
+struct Terms {
+    k: usize,
+}
+
+impl Terms {
+    const SCORE: usize = ScoreSums::TERMS;
+
+    fn width(&self) -> usize {
+        let k = self.k;
+        1 + k + Self::SCORE + 3 + k + k * (k + 1) / 2
+    }
+
+    /// Row `x` (one value per variable, the outcome last) with weight `w` (> 0).
+    fn fill(&self, outcome: &Outcome, x: &[Option<f64>], w: f64, t: &mut [f64]) {
+        let k = self.k;
+        t.fill(0.0);
+        t[0] = 1.0;
+        for (m, v) in t[1..=k].iter_mut().zip(x) {
+            *m = f64::from(u8::from(v.is_none()));
+        }
+        let (score, rest) = t[1 + k..].split_at_mut(Self::SCORE);
+        if let Some(y) = x[k - 1] {
+            ScoreSums::terms(outcome, y, w, score);
+        }
+        if x.iter().all(Option::is_some) {
+            let v = |j: usize| x[j].expect("complete");
+            rest[..3].copy_from_slice(&[1.0, w, w * w]);
+            let (s, ss) = rest[3..].split_at_mut(k);
+            for (j, s) in s.iter_mut().enumerate() {
+                *s = w * v(j);
+            }
+            let pairs = (0..k).flat_map(|j| (j..k).map(move |l| (j, l)));
+            for (c, (j, l)) in ss.iter_mut().zip(pairs) {
+                *c = w * v(j) * v(l);
+            }
+        }
+    }
+
+    /// Adds a replicate's summed terms to its sums.
+    fn add(&self, acc: &mut Acc, t: &[f64]) {
+        let k = self.k;
+        acc.rows += t[0];
+        for (m, v) in acc.missing.iter_mut().zip(&t[1..=k]) {
+            *m += v;
+        }
+        acc.score.add_terms(&t[1 + k..1 + k + Self::SCORE]);
+        let rest = &t[1 + k + Self::SCORE..];
+        acc.n += rest[0];
+        acc.sw += rest[1];
+        acc.sw2 += rest[2];
+        for (s, v) in acc.s.iter_mut().zip(&rest[3..3 + k]) {
+            *s += v;
+        }
+        let pairs = (0..k).flat_map(|j| (j..k).map(move |l| (j, l)));
+        // The upper triangle, which is what a group's sums are read from.
+        for ((j, l), v) in pairs.zip(&rest[3 + k..]) {
+            acc.ss[[j, l]] += v;
+        }
+    }
+}
+
 impl Cells {
     fn new(k: usize, by: usize, replicates: usize) -> Cells {
         Cells { k, replicates, labels: vec![Vec::new(); by], lookup: vec![HashMap::new(); by], cells: BTreeMap::new() }
     }
 
     /// Adds a batch: `values` per variable (drivers, then `outcome`), `labels` per
-    /// breakdown column, optional weights, for a joined batch which rows matched, and each
-    /// row's count in each replicate (`draw(row, b)`, 1 for b = 0).
+    /// breakdown column, optional weights, for a joined batch which rows matched, and for
+    /// replicates each row's id digest and the seed.
     fn add(
         &mut self,
         outcome: &Outcome,
@@ -341,57 +404,86 @@ impl Cells {
         values: &[Vec<Option<f64>>],
         weights: Option<&[f64]>,
         partners: Option<&[Option<usize>]>,
-        draw: &dyn Fn(usize, usize) -> f64,
+        draws: Option<(&[u128], u64)>,
     ) {
-        let n = values[0].len();
-        let mut complete: BTreeMap<Vec<u32>, Vec<usize>> = BTreeMap::new();
+        let (n, k) = (values[0].len(), self.k);
+        let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
+        let complete = |i: usize| values.iter().all(|v| v[i].is_some());
+        // The rows counted, each with its cell (in order of first appearance here).
+        let mut rows: Vec<(usize, u32)> = Vec::with_capacity(n);
+        let mut local: BTreeMap<Vec<u32>, u32> = BTreeMap::new();
+        let mut keys: Vec<Vec<u32>> = Vec::new();
         // One key buffer for every row: nothing is allocated per row.
         let mut key: Vec<u32> = Vec::with_capacity(labels.len());
         for i in 0..n {
-            let w = weights.map_or(1.0, |w| w[i]);
-            if partners.is_some_and(|p| p[i].is_none()) || w <= 0.0 {
+            if partners.is_some_and(|p| p[i].is_none()) || weight(i) <= 0.0 {
                 continue;
             }
             key.clear();
             for (c, l) in labels.iter().enumerate() {
                 key.push(self.intern(c, l[i].unwrap_or(MISSING_LABEL)));
             }
-            let answer = values[self.k - 1][i];
-            for (b, acc) in self.cell(&key).iter_mut().enumerate() {
-                let m = draw(i, b);
-                acc.rows += m;
-                for (miss, v) in acc.missing.iter_mut().zip(values) {
-                    if v[i].is_none() {
-                        *miss += m;
-                    }
+            let c = match local.get(&key[..]) {
+                Some(&c) => c,
+                None => {
+                    local.insert(key.clone(), keys.len() as u32);
+                    keys.push(key.clone());
+                    keys.len() as u32 - 1
                 }
-                if let Some(x) = answer {
-                    acc.score.add(outcome, x, w, m as usize);
+            };
+            rows.push((i, c));
+        }
+        // The full sample: each row once, a cell's complete rows as one product `XᵀWX`.
+        let mut complete_rows: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
+        for &(i, c) in &rows {
+            let acc = &mut self.cell(&keys[c as usize])[0];
+            acc.rows += 1.0;
+            for (miss, v) in acc.missing.iter_mut().zip(values) {
+                if v[i].is_none() {
+                    *miss += 1.0;
                 }
             }
-            if values.iter().all(|v| v[i].is_some()) {
-                match complete.get_mut(&key[..]) {
-                    Some(rows) => rows.push(i),
-                    None => {
-                        complete.insert(key.clone(), vec![i]);
-                    }
-                }
+            if let Some(x) = values[k - 1][i] {
+                acc.score.add(outcome, x, weight(i));
+            }
+            if complete(i) {
+                complete_rows[c as usize].push(i);
             }
         }
-        for (key, rows) in complete {
-            let cell = self.cells.get_mut(&key).expect("made above");
-            let x = Array2::from_shape_fn((rows.len(), self.k), |(r, j)| values[j][rows[r]].expect("complete"));
-            for (b, acc) in cell.iter_mut().enumerate() {
-                // A row drawn m times counts as m rows: weight m·w, and m·w² in Σw².
-                let m = Array1::from_iter(rows.iter().map(|&i| draw(i, b)));
-                let w0 = Array1::from_iter(rows.iter().map(|&i| weights.map_or(1.0, |w| w[i])));
-                let w = &w0 * &m;
-                let wx = &x * &w.view().insert_axis(ndarray::Axis(1));
-                acc.ss += &wx.t().dot(&x);
-                acc.s += &wx.sum_axis(ndarray::Axis(0));
-                acc.sw += w.sum();
-                acc.sw2 += w.dot(&w0);
-                acc.n += m.sum();
+        for (key, rows) in keys.iter().zip(&complete_rows) {
+            let acc = &mut self.cell(key)[0];
+            let x = Array2::from_shape_fn((rows.len(), k), |(r, j)| values[j][rows[r]].expect("complete"));
+            let w = Array1::from_iter(rows.iter().map(|&i| weight(i)));
+            let wx = &x * &w.view().insert_axis(ndarray::Axis(1));
+            acc.ss += &wx.t().dot(&x);
+            acc.s += &wx.sum_axis(ndarray::Axis(0));
+            acc.sw += w.sum();
+            acc.sw2 += w.dot(&w);
+            acc.n += rows.len() as f64;
+        }
+        // The replicates: every sum is linear in the draws, so each row's terms times its
+        // draws in every replicate, one blocked pass (as the rows' bootstrap sums them).
+        let Some((digests, seed)) = draws.filter(|_| self.replicates > 0) else { return };
+        let layout = Terms { k };
+        let row_keys: Vec<u32> = rows.iter().map(|&(i, _)| replicates::key_of(digests[i]) as u32).collect();
+        let row_cells: Vec<u32> = rows.iter().map(|&(_, c)| c).collect();
+        let totals = replicates::totals(
+            &row_keys,
+            &row_cells,
+            keys.len(),
+            (seed, self.replicates),
+            layout.width(),
+            || Vec::with_capacity(k),
+            |r, x: &mut Vec<Option<f64>>, t| {
+                let i = rows[r].0;
+                x.clear();
+                x.extend(values.iter().map(|v| v[i]));
+                layout.fill(outcome, x, weight(i), t);
+            },
+        );
+        for (key, sums) in keys.iter().zip(totals) {
+            for (acc, t) in self.cell(key)[1..].iter_mut().zip(sums.rows()) {
+                layout.add(acc, t.as_slice().expect("rows are contiguous"));
             }
         }
     }
