@@ -179,19 +179,17 @@ impl Responses {
         columns.push(Column::new(KEY.into(), keys));
         // Every cell is now checked and copied: the files' frames go before the join, which
         // makes a second copy of the matched rows (at 10M respondents, over a gigabyte each).
-        let (ratings_rows, nps_rows) = (ratings.height(), nps.as_ref().map(Table::height));
-        ratings.df = DataFrame::empty();
-        if let Some(t) = nps.as_mut() {
-            t.df = DataFrame::empty();
+        // Each keeps its height, which the load report gives.
+        for t in [Some(&mut ratings), nps.as_mut()].into_iter().flatten() {
+            t.df = DataFrame::empty_with_height(t.height());
         }
         let df = match (&nps, &nps_index, &ratings_index) {
             (Some(nps), Some(index), Some(ids)) => {
-                let outcomes = frame(nps, nps_rows.unwrap_or(0), nps_columns)?;
-                join(frame(&ratings, ratings_rows, columns)?, ids, outcomes, index).map_err(|e| {
+                join(frame(&ratings, columns)?, ids, frame(nps, nps_columns)?, index).map_err(|e| {
                     Error::Data(format!("joining {} and {}: {e}", ratings.path.display(), nps.path.display()))
                 })?
             }
-            _ => frame(&ratings, ratings_rows, columns)?,
+            _ => frame(&ratings, columns)?,
         };
         if df.height() == 0 {
             return Err(Error::Data(match &nps {
@@ -207,12 +205,12 @@ impl Responses {
         let (df, zero_weight) = drop_zero_weights(df, survey, &ratings)?;
         let report = LoadReport {
             ratings_file: ratings.path.display().to_string(),
-            ratings_rows,
+            ratings_rows: ratings.height(),
             nps_file: nps.as_ref().map(|t| t.path.display().to_string()),
-            nps_rows,
+            nps_rows: nps.as_ref().map(Table::height),
             matched,
-            unmatched_ratings: ratings_rows - matched,
-            unmatched_nps: nps_rows.map_or(0, |n| n - matched),
+            unmatched_ratings: ratings.height() - matched,
+            unmatched_nps: nps.as_ref().map_or(0, |t| t.height() - matched),
             missing_coded: Some(missing_coded),
             outcome_coded,
             blank_cells: 0,
@@ -420,6 +418,7 @@ fn take(df: DataFrame, rows: &[IdxSize]) -> PolarsResult<DataFrame> {
     DataFrame::new(rows.len(), columns)
 }
 
-fn frame(table: &Table, height: usize, columns: Vec<Column>) -> Result<DataFrame> {
-    DataFrame::new(height, columns).map_err(|e| Error::BadFile { file: table.path.clone(), reason: e.to_string() })
+fn frame(table: &Table, columns: Vec<Column>) -> Result<DataFrame> {
+    DataFrame::new(table.height(), columns)
+        .map_err(|e| Error::BadFile { file: table.path.clone(), reason: e.to_string() })
 }

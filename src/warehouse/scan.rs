@@ -52,7 +52,7 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Mom
     }
     let draws = match (replicates, &survey.id) {
         (0, _) => None,
-        (_, Some(_)) => Some(Draws { seed: survey.seed }),
+        (_, Some(_)) => Some(survey.seed),
         (_, None) => {
             return Err(Error::Usage(
                 "--replicates draws each respondent's weights from its id: name the id column (--id)".into(),
@@ -63,7 +63,7 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Mom
         (Some(wave), Some(_)) => Some(slash_order(survey, wave)?),
         _ => None,
     };
-    let pass = Pass { survey, outcome, join: join.as_ref(), draws: draws.as_ref(), by: &by, day_first };
+    let pass = Pass { survey, outcome, join: join.as_ref(), draws, by: &by, day_first };
     let mut cells = Cells::new(survey.drivers.len() + 1, by.len(), replicates);
     let mut matched = join.as_ref().map(|j| vec![false; j.index.len()]);
     // Replicates without a join: a respondent twice would be drawn twice alike.
@@ -149,15 +149,11 @@ struct Pass<'a> {
     survey: &'a Survey,
     outcome: &'a Outcome,
     join: Option<&'a Join>,
-    draws: Option<&'a Draws>,
+    /// The replicates' seed, when they are drawn (each respondent's from its id).
+    draws: Option<u64>,
     by: &'a [&'a str],
     /// How slash dates read, when waves are periods of dates.
     day_first: Option<bool>,
-}
-
-/// What the replicates' draws come from, with each respondent's id: the seed.
-struct Draws {
-    seed: u64,
 }
 
 /// The outcome file's ids and answers, read a batch at a time and held compactly (each
@@ -272,7 +268,7 @@ impl Batch {
         }
         let labels: Vec<Vec<Option<&str>>> = texts.iter().map(|l| l.iter().collect()).collect();
         let mut cells = Cells::new(like.k, by.len(), like.replicates);
-        let draws = digests.as_deref().zip(draws.map(|d| d.seed));
+        let draws = digests.as_deref().zip(draws);
         cells.add(outcome, &labels, &values, weights.as_deref(), partners.as_deref(), draws);
         Ok(Batch { table: t, partners, digests, cells })
     }
@@ -359,8 +355,7 @@ impl Terms {
             for (j, s) in s.iter_mut().enumerate() {
                 *s = w * v(j);
             }
-            let pairs = (0..k).flat_map(|j| (j..k).map(move |l| (j, l)));
-            for (c, (j, l)) in ss.iter_mut().zip(pairs) {
+            for (c, (j, l)) in ss.iter_mut().zip(upper(k)) {
                 *c = w * v(j) * v(l);
             }
         }
@@ -381,12 +376,17 @@ impl Terms {
         for (s, v) in acc.s.iter_mut().zip(&rest[3..3 + k]) {
             *s += v;
         }
-        let pairs = (0..k).flat_map(|j| (j..k).map(move |l| (j, l)));
         // The upper triangle, which is what a group's sums are read from.
-        for ((j, l), v) in pairs.zip(&rest[3 + k..]) {
+        for ((j, l), v) in upper(k).zip(&rest[3 + k..]) {
             acc.ss[[j, l]] += v;
         }
     }
+}
+
+/// The upper triangle's cells (j ≤ l) of a k × k matrix, row by row: the order in which
+/// a moments file lists `ss`.
+fn upper(k: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..k).flat_map(move |j| (j..k).map(move |l| (j, l)))
 }
 
 impl Cells {
@@ -527,7 +527,7 @@ impl Cells {
                 t.add(&c[b]);
             }
             let k = self.k;
-            let ss = (0..k).flat_map(|j| (j..k).map(move |l| (j, l))).map(|(j, l)| t.ss[[j, l]]).collect();
+            let ss = upper(k).map(|(j, l)| t.ss[[j, l]]).collect();
             let (rows, n) = (t.rows.round() as usize, t.n.round() as usize);
             GroupSums {
                 by: by.into(),
