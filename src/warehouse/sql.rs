@@ -10,7 +10,7 @@ use crate::warehouse::moments_file::{variables, FORMAT, VERSION};
 
 /// SQL engines `keydriver sql` writes for. They differ in how names and text are quoted,
 /// what the number and text types are called, and how MD5 and modulo are spelled; the
-/// query is otherwise plain SQL (one `GROUP BY`, no grouping sets, which SQLite lacks).
+/// query is otherwise plain SQL (`GROUP BY` twice, no grouping sets, which SQLite lacks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum SqlDialect {
@@ -235,32 +235,31 @@ pub fn sql(
         select.push(format!("    {} AS h_", dialect.md5_hex(&format!("CAST({} AS {text})", q(id)))));
     }
     let complete = (0..k).map(|j| format!("v{j} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
-    // m_: the row's weight in its replicate (1 in the full sample); wm_ = w_ · m_.
-    let mut sums = vec![
-        "SUM(m_) AS rows_".to_string(),
-        "SUM(c_ * m_) AS n_".into(),
-        "SUM(c_ * wm_) AS sw".into(),
-        "SUM(c_ * wm_ * w_) AS sw2".into(),
-    ];
-    sums.extend((0..k).map(|j| format!("SUM(c_ * wm_ * x{j}) AS s_{j}")));
+    // m_: the row's weight in its replicate (1 in the full sample); wm_ = w_ · m_. Each
+    // sum as (its column, the summed expression).
+    let mut sums: Vec<(String, String)> =
+        [("rows_", "m_"), ("n_", "c_ * m_"), ("sw", "c_ * wm_"), ("sw2", "c_ * wm_ * w_")]
+            .map(|(n, t)| (n.into(), t.into()))
+            .into();
+    sums.extend((0..k).map(|j| (format!("s_{j}"), format!("c_ * wm_ * x{j}"))));
     for j in 0..k {
-        sums.extend((j..k).map(|l| format!("SUM(c_ * wm_ * x{j} * x{l}) AS ss_{j}_{l}")));
+        sums.extend((j..k).map(|l| (format!("ss_{j}_{l}"), format!("c_ * wm_ * x{j} * x{l}"))));
     }
     // The headline's sums: every answer of the outcome, complete row or not.
     let (y, b) = (format!("v{}", k - 1), "b_");
     let score_sums = [
-        "SUM(a_ * m_) AS q_n".to_string(),
-        "SUM(a_ * wm_) AS q_sw".into(),
-        "SUM(a_ * wm_ * w_) AS q_sw2".into(),
-        "SUM(a_ * wm_ * y_) AS q_s1".into(),
-        "SUM(a_ * wm_ * y_ * y_) AS q_s2".into(),
-        "SUM(a_ * wm_ * w_ * y_) AS q_w2s1".into(),
-        "SUM(a_ * wm_ * w_ * y_ * y_) AS q_w2s2".into(),
+        ("q_n", "a_ * m_"),
+        ("q_sw", "a_ * wm_"),
+        ("q_sw2", "a_ * wm_ * w_"),
+        ("q_s1", "a_ * wm_ * y_"),
+        ("q_s2", "a_ * wm_ * y_ * y_"),
+        ("q_w2s1", "a_ * wm_ * w_ * y_"),
+        ("q_w2s2", "a_ * wm_ * w_ * y_ * y_"),
     ];
-    sums.extend(score_sums);
-    sums.extend((0..3).map(|i| format!("SUM(CASE WHEN {b} = {i} THEN a_ * m_ ELSE 0 END) AS q_b{i}_n")));
-    sums.extend((0..3).map(|i| format!("SUM(CASE WHEN {b} = {i} THEN a_ * wm_ ELSE 0 END) AS q_b{i}_w")));
-    sums.extend((0..k).map(|j| format!("SUM(CASE WHEN v{j} IS NULL THEN m_ ELSE 0 END) AS miss_{j}")));
+    sums.extend(score_sums.map(|(n, t)| (n.into(), t.into())));
+    sums.extend((0..3).map(|i| (format!("q_b{i}_n"), format!("CASE WHEN {b} = {i} THEN a_ * m_ ELSE 0 END"))));
+    sums.extend((0..3).map(|i| (format!("q_b{i}_w"), format!("CASE WHEN {b} = {i} THEN a_ * wm_ ELSE 0 END"))));
+    sums.extend((0..k).map(|j| (format!("miss_{j}"), format!("CASE WHEN v{j} IS NULL THEN m_ ELSE 0 END"))));
     let code = match (outcome.kind, outcome.cuts()) {
         (OutcomeKind::Nps, Some((low, high))) => {
             format!("CASE WHEN {y} >= {high} THEN 100 WHEN {y} <= {low} THEN -100 ELSE 0 END")
@@ -272,9 +271,12 @@ pub fn sql(
         (Some(_), Some((low, high))) => format!("CASE WHEN {y} >= {high} THEN 2 WHEN {y} <= {low} THEN 0 ELSE 1 END"),
         _ => "-1".to_string(),
     };
-    // Each row once per breakdown (all respondents, the wave, each segment) and replicate,
-    // streamed into one GROUP BY: every table is read once, so no engine holds
-    // respondents × replicates rows, and the breakdowns' sums come from the same pass.
+    // Each row once per replicate into cells (one per combination of wave and segment
+    // levels), streamed into one GROUP BY: every table is read once, so no engine holds
+    // respondents × replicates rows. Each breakdown's groups (all respondents, the wave,
+    // each segment) are then sums of the cells, a small second GROUP BY: every sum is
+    // additive, and a row summed once rather than once per breakdown cuts the work by the
+    // number of breakdowns.
     let breakdowns = (0..=by.len()).map(|i| format!("SELECT {i} AS by_i_")).collect::<Vec<_>>().join(" UNION ALL ");
     // `by_` and `group_` for each breakdown: 0 is all respondents, i + 1 the i-th column.
     let cases = |breakdown: &dyn Fn(usize, &str) -> String| {
@@ -302,14 +304,24 @@ pub fn sql(
     } else {
         stages.push(format!("weighted_ AS (\n  SELECT *, 1 AS m_, w_ AS wm_\n  FROM {from}\n)"));
     }
+    let rep_key = if replicates > 0 { ", replicate_" } else { "" };
+    let cell_keys: Vec<String> =
+        (0..by.len()).map(|i| format!("g{i}_")).chain((replicates > 0).then(|| "replicate_".to_string())).collect();
+    let (cell_select, cell_group) = match cell_keys.is_empty() {
+        true => (String::new(), String::new()),
+        false => (format!("{},\n    ", cell_keys.join(", ")), format!("\n  GROUP BY {}", cell_keys.join(", "))),
+    };
     stages.push(format!(
-        "grouped_ AS (\n  SELECT weighted_.*,\n    CASE by_i_ {by_name} END AS by_,\n    CASE by_i_ {by_group} END AS group_\n  FROM weighted_ CROSS JOIN bys_\n)"
+        "cells_ AS (\n  SELECT {cell_select}{}\n  FROM weighted_{cell_group}\n)",
+        sums.iter().map(|(name, term)| format!("SUM({term}) AS {name}")).collect::<Vec<_>>().join(",\n    ")
+    ));
+    stages.push(format!(
+        "grouped_ AS (\n  SELECT cells_.*,\n    CASE by_i_ {by_name} END AS by_,\n    CASE by_i_ {by_group} END AS group_\n  FROM cells_ CROSS JOIN bys_\n)"
     ));
     let (with, reps) = match (replicates, dialect.replicates(replicates)) {
         (0, _) => ("WITH", String::new()),
         (_, (recursive, cte)) => (if recursive { "WITH RECURSIVE" } else { "WITH" }, format!("{cte},\n")),
     };
-    let rep_key = if replicates > 0 { ", replicate_" } else { "" };
     let mut zeroed: Vec<String> =
         (0..k).map(|j| format!("    CASE WHEN c_ = 1 THEN v{j} ELSE 0 END AS x{j}")).collect();
     zeroed.push(format!("    CASE WHEN {y} IS NOT NULL THEN 1 ELSE 0 END AS a_"));
@@ -336,7 +348,7 @@ pub fn sql(
         select.join(",\n"),
         zeroed.join(",\n"),
         stages.join(",\n"),
-        sums.join(",\n    "),
+        sums.iter().map(|(name, _)| format!("SUM({name}) AS {name}")).collect::<Vec<_>>().join(",\n    "),
     ))
 }
 
