@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use super::sniff::{self, Dialect};
-use super::table::{first_line, not_parquet, parse_csv, Table, GZIP_MAGIC, PARQUET_MAGIC, UTF8_BOM};
+use super::table::{
+    first_line, not_parquet, parse_csv, Table, GZIP_MAGIC, OLE_MAGIC, PARQUET_MAGIC, SPSS_MAGIC, UTF8_BOM, ZIP_MAGIC,
+};
 use crate::error::{Error, Result};
 use crate::schema::settings::CsvOptions;
 
@@ -88,8 +90,10 @@ impl Batches {
             let columns = projection(self.columns.as_deref(), &part.hive, |c| schema.contains(c));
             return Ok(Reader::Parquet { path: part.path.clone(), offset: 0, rows, columns });
         }
+        // Workbooks and SPSS files are read whole; their magic bytes can be valid UTF-8.
+        let whole = [ZIP_MAGIC, OLE_MAGIC].into_iter().chain(SPSS_MAGIC).any(|m| magic.starts_with(m));
         let text_like = magic.is_empty() || magic.starts_with(GZIP_MAGIC) || std::str::from_utf8(magic).is_ok();
-        if text_like && !magic.starts_with(b"$FL") {
+        if text_like && !whole {
             let file = File::open(&part.path).map_err(unreadable)?;
             let input: Box<dyn Read> = if magic.starts_with(GZIP_MAGIC) {
                 Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file)))
@@ -163,6 +167,11 @@ enum Source {
 }
 
 impl Pending {
+    /// A table already read, as a batch.
+    pub fn whole(table: Table) -> Pending {
+        Pending { source: Source::Whole(table), hive: Vec::new(), numeric: Vec::new(), columns: None }
+    }
+
     /// The batch as a table, with its partition columns.
     pub fn table(self) -> Result<Table> {
         let numeric: Vec<&str> = self.numeric.iter().map(String::as_str).collect();

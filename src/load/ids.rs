@@ -55,12 +55,7 @@ impl IdIndex {
         self.rows.find(digest as u64, |&r| at(r) == digest).map(|&r| r as usize)
     }
 
-    /// The rows' digests in row order, `CHUNK` rows to a chunk.
-    pub fn chunks(&self) -> &[Vec<u128>] {
-        &self.chunks
-    }
-
-    /// Rows indexed.
+    /// The ids pushed, repeats included.
     pub fn len(&self) -> usize {
         self.len
     }
@@ -114,21 +109,6 @@ impl Repeats {
     }
 }
 
-/// The index of a whole column of ids; a blank or repeated id is an error naming a few
-/// of the offenders.
-pub(crate) fn unique_ids(table: &Table, column: &str, ids: &StringChunked) -> Result<IdIndex> {
-    let mut index = IdIndex::default();
-    index.rows.reserve(ids.len(), |_| unreachable!("an empty table is not rehashed"));
-    let mut repeats = Repeats::default();
-    for (i, d) in digests(table, column, ids)?.into_iter().enumerate() {
-        if let Some(earlier) = index.push(d) {
-            repeats.see(ids.get(i).unwrap_or_default(), earlier, i);
-        }
-    }
-    repeats.check(&table.path, column)?;
-    Ok(index)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +122,5 @@ mod tests {
         assert_eq!(index.get(replicates::digest("c")), Some(2));
         assert_eq!(index.get(replicates::digest("z")), None);
         assert_eq!(index.len(), 4);
-        assert_eq!(index.chunks().concat(), ids);
     }
 }

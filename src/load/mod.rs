@@ -2,22 +2,28 @@
 //!
 //! Every value is checked against the schema before anything is modelled: ids must be
 //! unique, ratings inside the declared scale, each outcome valid for its kind (NPS a whole
-//! number 0–10), unless the value is a declared missing code. The files are read with
-//! polars; the outcome (NPS) file joins the ratings through one index of its ids, the same
-//! one that checks them for repeats. Waves and segments are held as codes into their
-//! labels, so a million rows hold each label once.
+//! number 0–10), unless the value is a declared missing code. Each file is read a batch of
+//! rows at a time ([`batches`]) and checked as it is read ([`pass`]); what is kept is
+//! compact ([`columns`]): waves and segments as codes into their labels, ids as digests,
+//! ratings and answers that are whole numbers as one byte each. The outcome (NPS) file is
+//! read first; its index of ids, the same one that checks them for repeats, joins each
+//! batch of ratings to it.
 
 pub(crate) mod batches;
+mod columns;
 pub mod costs;
 pub(crate) mod ids;
+mod pass;
 mod responses;
 mod sheets;
 pub(crate) mod sniff;
 pub(crate) mod table;
 mod values;
 
-use ids::{unique_ids, IdIndex};
-use values::weight_values;
+use batches::{Batches, Pending};
+use columns::{Columns, Numbers};
+pub(crate) use pass::slash_order;
+use pass::{Plan, Read};
 pub(crate) use values::{for_each_value, outcome_values, rating_values, wave_from_dates, weight_cells};
 
 pub use sniff::Dialect;
@@ -25,17 +31,16 @@ pub(crate) use table::leading_number;
 pub use table::Table;
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
 use polars::prelude::*;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::schema::outcome::{Outcome, OutcomeKind};
 use crate::schema::settings::{DriverSpec, Survey};
 use crate::schema::waves::{self, Period, PeriodKind, WaveOrder};
-use crate::stats::replicates;
 pub use crate::stats::{GappyColumns, ModelData};
 
 /// What the loader did, for the report's data summary: nothing is dropped unseen.
@@ -73,7 +78,7 @@ pub struct LoadReport {
 pub struct Responses {
     pub survey: Survey,
     /// Drivers, outcomes and weight as numbers; waves and segments as codes into `levels`.
-    df: DataFrame,
+    columns: Columns,
     /// Each wave and segment column's labels, in order of first appearance in the file.
     levels: BTreeMap<String, Vec<String>>,
     pub report: LoadReport,
@@ -105,25 +110,25 @@ pub const MISSING_LABEL: &str = "(missing)";
 
 /// Column names inside the joined frame (the user's names could clash with each other).
 const WEIGHT: &str = "__weight";
-/// Each respondent's key ([`crate::stats::replicates::key`]), from its id or its row.
-const KEY: &str = "__key";
 
 /// An outcome's column inside the joined frame.
 fn outcome_key(o: &Outcome) -> String {
     format!("__outcome:{}", o.column)
 }
 
-/// Reads the survey's files (the ratings, and the outcome file when there is one) and
-/// joins them.
+/// Reads the survey's files (the ratings, and the outcome file when there is one) a batch
+/// at a time, checking each as it is read, and joins them.
 pub fn load(survey: &Survey) -> Result<Responses> {
     let numeric = numeric_columns(survey, &survey.outcomes);
-    let ratings = survey.ratings_file()?;
-    // The two files are read side by side.
-    let (ratings, nps) = rayon::join(
-        || Table::read(ratings, &survey.csv, &numeric),
-        || survey.nps.as_ref().map(|path| Table::read(path, &survey.csv, &numeric)).transpose(),
-    );
-    Responses::from_tables(survey, ratings?, nps?)
+    let open =
+        |path: &Path| -> Result<_> { Ok((path.to_path_buf(), Batches::open(path, &survey.csv, None, &numeric)?)) };
+    let ratings = open(survey.ratings_file()?)?;
+    let nps = survey.nps.as_deref().map(open).transpose()?;
+    let day_first = match (&survey.wave, survey.wave_period) {
+        (Some(wave), Some(_)) => Some(pass::slash_order(survey, wave)?),
+        _ => None,
+    };
+    Responses::from_batches(survey, ratings, nps, day_first)
 }
 
 impl Responses {
@@ -134,64 +139,74 @@ impl Responses {
     pub fn from_frames(survey: &Survey, ratings: DataFrame, outcomes: Option<DataFrame>) -> Result<Responses> {
         let ratings = Table::from_frame("ratings frame", ratings)?;
         let outcomes = outcomes.map(|df| Table::from_frame("outcomes frame", df)).transpose()?;
-        if outcomes.is_some() && survey.id.is_none() {
-            return Err(Error::NoJoinKey);
-        }
-        Self::from_tables(survey, ratings, outcomes)
+        let one = |t: Table| (t.path.clone(), std::iter::once(Ok(Pending::whole(t))));
+        Self::from_batches(survey, one(ratings), outcomes.map(one), None)
     }
 
-    /// Checks and joins the ratings table and the outcome table.
-    fn from_tables(survey: &Survey, mut ratings: Table, mut nps: Option<Table>) -> Result<Responses> {
-        let ratings_ids = survey.id.as_ref().map(|id| ratings.text(id, "respondent id")).transpose()?;
-        let nps_ids = match (&nps, &survey.id) {
-            (Some(t), Some(id)) => Some(t.text(id, "respondent id")?),
-            _ => None,
-        };
-        // The columns are checked while both files' ids are checked side by side; the outcome
-        // file's index joins them.
-        let (built, (ratings_unique, nps_index)) = rayon::join(
-            || Checked::new(survey, &ratings, nps.as_ref()),
-            || {
-                rayon::join(
-                    || {
-                        survey
-                            .id
-                            .as_ref()
-                            .zip(ratings_ids.as_ref())
-                            .map(|(id, ids)| unique_ids(&ratings, id, ids))
-                            .transpose()
-                    },
-                    || match (&nps, &survey.id, &nps_ids) {
-                        (Some(t), Some(id), Some(ids)) => unique_ids(t, id, ids).map(Some),
-                        _ => Ok(None),
-                    },
-                )
-            },
-        );
-        let Checked { mut columns, nps_columns, levels, missing_coded, outcome_coded } = built?;
-        let ratings_index = ratings_unique?;
-        let nps_index = nps_index?;
-        // Each respondent's key for the replicates: of its id's digest, else of its row.
-        let keys = match &ratings_index {
-            Some(index) => index.chunks().iter().flatten().map(|&d| replicates::key_of(d) as u32).collect(),
-            None => replicates::row_keys(0..ratings.height()),
-        };
-        columns.push(Column::new(KEY.into(), keys));
-        // Every cell is now checked and copied: the files' frames go before the join, which
-        // makes a second copy of the matched rows (at 10M respondents, over a gigabyte each).
-        // Each keeps its height, which the load report gives.
-        for t in [Some(&mut ratings), nps.as_mut()].into_iter().flatten() {
-            t.df = DataFrame::empty_with_height(t.height());
+    /// Checks and joins the ratings' batches and the outcome file's. `day_first`: how the
+    /// wave column's slash dates read, when settled over the whole file beforehand.
+    fn from_batches(
+        survey: &Survey,
+        ratings: (PathBuf, impl Iterator<Item = Result<Pending>>),
+        nps: Option<(PathBuf, impl Iterator<Item = Result<Pending>>)>,
+        day_first: Option<bool>,
+    ) -> Result<Responses> {
+        if nps.is_some() && survey.id.is_none() {
+            return Err(Error::NoJoinKey);
         }
-        let df = match (&nps, &nps_index, &ratings_index) {
-            (Some(nps), Some(index), Some(ids)) => {
-                join(frame(&ratings, columns)?, ids, frame(nps, nps_columns)?, index).map_err(|e| {
-                    Error::Data(format!("joining {} and {}: {e}", ratings.path.display(), nps.path.display()))
-                })?
-            }
-            _ => frame(&ratings, columns)?,
+        let (ratings_path, (ratings_head, ratings)) = (ratings.0.clone(), first(ratings)?);
+        let nps = nps.map(|n| -> Result<_> { Ok((n.0.clone(), first(n)?)) }).transpose()?;
+        // Which file each outcome is read from: the outcome file when it has the column (or
+        // neither has it, so that the error names that file), seen in each file's first batch.
+        let has = |t: &Table, column: &str| t.df.column(column).is_ok();
+        let in_nps = |o: &Outcome| {
+            nps.as_ref().is_some_and(|(_, (head, _))| has(head, &o.column) || !has(&ratings_head, &o.column))
         };
-        if df.height() == 0 {
+        let nps_plan = Plan {
+            survey,
+            ratings: false,
+            outcomes: survey.outcomes.iter().filter(|o| in_nps(o)).collect(),
+            day_first: None,
+        };
+        let ratings_plan = Plan {
+            survey,
+            ratings: true,
+            outcomes: survey.outcomes.iter().filter(|o| !in_nps(o)).collect(),
+            day_first,
+        };
+        // Both files' id columns are looked for before any other column.
+        if let Some(id) = &survey.id {
+            ratings_head.column(id, "respondent id")?;
+            if let Some((_, (head, _))) = &nps {
+                head.column(id, "respondent id")?;
+            }
+        }
+        let ratings_head = ratings_plan.check(ratings_head)?;
+        let mut nps = nps
+            .map(|(path, (head, rest))| Read::file(&path, nps_plan.check(head)?, rest, &nps_plan, None))
+            .transpose()?;
+        let partner = nps.as_ref().and_then(|n| n.index.as_ref());
+        let mut ratings = Read::file(&ratings_path, ratings_head, ratings, &ratings_plan, partner)?;
+        // The inner join: each matched ratings row with its outcome row, in the ratings' order.
+        let (left, right) = ratings.matched().unzip();
+        let mut columns = Columns::default();
+        ratings.columns_into(&ratings_plan, left.as_deref(), &mut columns);
+        if let Some(n) = &mut nps {
+            n.columns_into(&nps_plan, right.as_deref(), &mut columns);
+        }
+        let levels: BTreeMap<String, Vec<String>> = ratings.levels(survey).into_iter().collect();
+        let outcome_coded: BTreeMap<String, usize> = [(&ratings_plan, Some(&ratings)), (&nps_plan, nps.as_ref())]
+            .into_iter()
+            .filter_map(|(plan, read)| {
+                Some(plan.outcomes.iter().map(|o| o.column.clone()).zip(read?.outcome_coded.clone()))
+            })
+            .flatten()
+            .collect();
+        let missing_coded = ratings.driver_coded + outcome_coded.values().sum::<usize>();
+        // What the report needs of each file; the rest (ids, the files' columns) goes now.
+        let ratings = File::of(ratings);
+        let nps = nps.map(File::of);
+        if columns.height == 0 {
             return Err(Error::Data(match &nps {
                 Some(n) => format!(
                     "no respondent id appears in both {} and {}: check that --id names the same column in both",
@@ -201,16 +216,16 @@ impl Responses {
                 None => format!("{}: no rows to analyse", ratings.path.display()),
             }));
         }
-        let matched = df.height();
-        let (df, zero_weight) = drop_zero_weights(df, survey, &ratings)?;
+        let matched = columns.height;
+        let (columns, zero_weight) = drop_zero_weights(columns, survey);
         let report = LoadReport {
             ratings_file: ratings.path.display().to_string(),
-            ratings_rows: ratings.height(),
+            ratings_rows: ratings.rows,
             nps_file: nps.as_ref().map(|t| t.path.display().to_string()),
-            nps_rows: nps.as_ref().map(Table::height),
+            nps_rows: nps.as_ref().map(|t| t.rows),
             matched,
-            unmatched_ratings: ratings.height() - matched,
-            unmatched_nps: nps.as_ref().map_or(0, |t| t.height() - matched),
+            unmatched_ratings: ratings.rows - matched,
+            unmatched_nps: nps.as_ref().map_or(0, |t| t.rows - matched),
             missing_coded: Some(missing_coded),
             outcome_coded,
             blank_cells: 0,
@@ -227,19 +242,19 @@ impl Responses {
         // An SPSS file's question wording labels the drivers survey.toml leaves unlabelled;
         // its user-missing values were set to missing on reading, and are counted here.
         let mut labelled = survey.clone();
-        for table in [Some(&ratings), nps.as_ref()].into_iter().flatten() {
+        for file in [Some(&ratings), nps.as_ref()].into_iter().flatten() {
             for d in labelled.drivers.iter_mut().filter(|d| d.label.is_none()) {
-                if let Some(l) = table.labels.variables.get(&d.column) {
+                if let Some(l) = file.labels.variables.get(&d.column) {
                     d.label = Some(l.clone());
                 }
             }
         }
         let mut report = report;
-        for table in [Some(&ratings), nps.as_ref()].into_iter().flatten() {
+        for file in [Some(&ratings), nps.as_ref()].into_iter().flatten() {
             let used =
                 |c: &str| survey.drivers.iter().any(|d| d.column == c) || survey.outcomes.iter().any(|o| o.column == c);
             let declared: Vec<&(String, String, usize)> =
-                table.labels.user_missing.iter().filter(|(c, _, _)| used(c)).collect();
+                file.labels.user_missing.iter().filter(|(c, _, _)| used(c)).collect();
             if !declared.is_empty() {
                 report.missing_coded =
                     report.missing_coded.map(|n| n + declared.iter().map(|(_, _, n)| n).sum::<usize>());
@@ -247,12 +262,12 @@ impl Responses {
                     declared.iter().map(|(c, codes, n)| format!("{c} {codes} ({n} cells)")).collect();
                 report.notes.push(format!(
                     "{} declares user-missing values, set to missing: {}",
-                    table.path.display(),
+                    file.path.display(),
                     list.join(", ")
                 ));
             }
         }
-        let mut responses = Responses { survey: labelled, df, levels, report, waves: None };
+        let mut responses = Responses { survey: labelled, columns, levels, report, waves: None };
         if let Some(wave) = &survey.wave {
             let present = responses.present(wave);
             let order = waves::order(wave, &present).map_err(|reason| Error::BadColumn {
@@ -267,7 +282,7 @@ impl Responses {
             responses.report.notes.extend(order.note.clone());
             responses.waves = Some(order);
         }
-        let blanks = |key: &str| responses.df.column(key).map_or(0, Column::null_count);
+        let blanks = |key: &str| responses.columns.numbers.get(key).map_or(0, Numbers::gaps);
         let outcome_missing: BTreeMap<String, usize> =
             survey.outcomes.iter().map(|o| (o.column.clone(), blanks(&outcome_key(o)))).collect();
         let driver_missing: BTreeMap<String, usize> =
@@ -279,6 +294,28 @@ impl Responses {
     }
 }
 
+/// A file's first batch, and the rest: the first settles where each outcome is read from.
+fn first<I: Iterator<Item = Result<Pending>>>((path, mut batches): (PathBuf, I)) -> Result<(Table, I)> {
+    match batches.next().transpose()? {
+        Some(head) => Ok((head.table()?, batches)),
+        None => Err(Error::BadFile { file: path, reason: "has a header but no data rows".into() }),
+    }
+}
+
+/// What the load report says of a file once it is read.
+struct File {
+    path: PathBuf,
+    rows: usize,
+    dialect: Option<Dialect>,
+    labels: sheets::Labels,
+}
+
+impl File {
+    fn of(read: Read) -> File {
+        File { path: read.path, rows: read.rows, dialect: read.dialect, labels: read.labels }
+    }
+}
+
 /// Columns that must hold numbers (the drivers, `outcomes`, the weight), read as numbers
 /// where the file allows; a binary outcome's answers are text, coded as they are read.
 pub(crate) fn numeric_columns<'a>(survey: &'a Survey, outcomes: impl IntoIterator<Item = &'a Outcome>) -> Vec<&'a str> {
@@ -286,139 +323,16 @@ pub(crate) fn numeric_columns<'a>(survey: &'a Survey, outcomes: impl IntoIterato
     survey.drivers.iter().map(|d| d.column.as_str()).chain(outcomes).chain(survey.weight.as_deref()).collect()
 }
 
-/// The joined frame's columns before the join: from the ratings file, and the outcomes
-/// the outcome file holds; each checked, waves and segments coded.
-struct Checked {
-    columns: Vec<Column>,
-    nps_columns: Vec<Column>,
-    levels: BTreeMap<String, Vec<String>>,
-    missing_coded: usize,
-    /// Per outcome column, answers that were one of its missing codes.
-    outcome_coded: BTreeMap<String, usize>,
-}
-
-impl Checked {
-    fn new(survey: &Survey, ratings: &Table, nps: Option<&Table>) -> Result<Checked> {
-        let mut missing_coded = 0;
-        let mut columns: Vec<Column> = Vec::new();
-        let mut levels = BTreeMap::new();
-        let mut code = |name: &str, labels: StringChunked| {
-            let (codes, names) = code_labels(name, &labels);
-            levels.insert(name.to_string(), names);
-            codes.into_column()
-        };
-        if let Some(wave) = &survey.wave {
-            let labels = match survey.wave_period {
-                Some(kind) => {
-                    let dates = wave_from_dates(ratings, wave, ratings.strings(wave, "wave")?, kind, None)?;
-                    dates.into_iter().collect::<StringChunked>()
-                }
-                None => ratings.text(wave, "wave")?,
-            };
-            columns.push(code(wave, labels));
-        }
-        for name in &survey.segments {
-            columns.push(code(name, ratings.text(name, "segment")?));
-        }
-        // The driver columns are checked side by side; the first bad one (in survey order) is
-        // the one reported.
-        let drivers: Vec<Result<(Column, usize)>> = survey
-            .drivers
-            .par_iter()
-            .map(|d| {
-                let mut coded = 0;
-                Ok((rating_values(ratings, d, survey, &mut coded)?.into_column(), coded))
-            })
-            .collect();
-        for d in drivers {
-            let (column, coded) = d?;
-            columns.push(column);
-            missing_coded += coded;
-        }
-        if let Some(w) = &survey.weight {
-            columns.push(Column::new(WEIGHT.into(), weight_values(ratings, w)?));
-        }
-
-        // Each outcome comes from the outcome (NPS) file when it has the column, else from
-        // the ratings file.
-        let mut nps_columns = Vec::new();
-        let mut outcome_coded = BTreeMap::new();
-        for o in &survey.outcomes {
-            let (table, into) = match nps {
-                Some(t) if t.df.column(&o.column).is_ok() || ratings.df.column(&o.column).is_err() => {
-                    (t, &mut nps_columns)
-                }
-                _ => (ratings, &mut columns),
-            };
-            let mut coded = 0;
-            let values = outcome_values(table, o, &mut coded)?;
-            missing_coded += coded;
-            outcome_coded.insert(o.column.clone(), coded);
-            into.push(values.with_name(outcome_key(o).into()).into_column());
-        }
-        Ok(Checked { columns, nps_columns, levels, missing_coded, outcome_coded })
-    }
-}
-
 /// Rows of weight 0 contribute nothing to any estimate, and R's `lm` and the survey
 /// package leave them out of n and the degrees of freedom: so does keydriver, here, once.
-fn drop_zero_weights(df: DataFrame, survey: &Survey, ratings: &Table) -> Result<(DataFrame, usize)> {
+fn drop_zero_weights(columns: Columns, survey: &Survey) -> (Columns, usize) {
     if survey.weight.is_none() {
-        return Ok((df, 0));
+        return (columns, 0);
     }
-    let before = df.height();
-    let kept = df
-        .column(WEIGHT)
-        .and_then(|c| c.f64().map(|w| w.gt(0.0)))
-        .and_then(|mask| df.filter(&mask))
-        .map_err(|e| Error::BadFile { file: ratings.path.clone(), reason: e.to_string() })?;
-    let dropped = before - kept.height();
-    Ok((kept, dropped))
-}
-
-/// The inner join of the ratings (with their ids) and the outcome file's columns, in the
-/// ratings' row order: each matched rating row with its outcome row from `index`.
-fn join(ratings: DataFrame, digests: &IdIndex, outcomes: DataFrame, index: &IdIndex) -> PolarsResult<DataFrame> {
-    let pairs: Vec<Vec<(IdxSize, IdxSize)>> = digests
-        .chunks()
-        .par_iter()
-        .enumerate()
-        .map(|(c, chunk)| {
-            let rows = chunk.iter().enumerate();
-            rows.filter_map(|(i, &id)| Some(((c * ids::CHUNK + i) as IdxSize, index.get(id)? as IdxSize))).collect()
-        })
-        .collect();
-    let (left, right): (Vec<IdxSize>, Vec<IdxSize>) = pairs.into_iter().flatten().unzip();
-    let ratings = if left.len() == ratings.height() { ratings } else { take(ratings, &left)? };
-    ratings.hstack(take(outcomes, &right)?.columns())
-}
-
-/// Rows `rows` of every column (numbers and codes), the columns gathered side by side,
-/// each dropped once gathered: the frame is not held twice.
-fn take(df: DataFrame, rows: &[IdxSize]) -> PolarsResult<DataFrame> {
-    fn pick<T: PolarsNumericType>(ca: &ChunkedArray<T>, rows: &[IdxSize]) -> Column {
-        let ca = ca.rechunk();
-        let arr = ca.downcast_iter().next().expect("rechunked into one chunk");
-        let out: ChunkedArray<T> = if ca.null_count() == 0 {
-            let values = arr.values();
-            ChunkedArray::from_vec(PlSmallStr::EMPTY, rows.iter().map(|&r| values[r as usize]).collect())
-        } else {
-            rows.iter().map(|&r| arr.get(r as usize)).collect()
-        };
-        out.with_name(ca.name().clone()).into_column()
+    let w = columns.numbers(WEIGHT);
+    let kept: Vec<u32> = (0..columns.height).filter(|&i| w.value(i) > 0.0).map(|i| i as u32).collect();
+    match columns.height - kept.len() {
+        0 => (columns, 0),
+        dropped => (columns.take(&kept), dropped),
     }
-    let columns = df
-        .into_columns()
-        .into_par_iter()
-        .map(|c| match c.dtype() {
-            DataType::UInt32 => Ok(pick(c.u32()?, rows)),
-            _ => Ok(pick(c.f64()?, rows)),
-        })
-        .collect::<PolarsResult<Vec<Column>>>()?;
-    DataFrame::new(rows.len(), columns)
-}
-
-fn frame(table: &Table, columns: Vec<Column>) -> Result<DataFrame> {
-    DataFrame::new(table.height(), columns)
-        .map_err(|e| Error::BadFile { file: table.path.clone(), reason: e.to_string() })
 }

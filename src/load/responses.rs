@@ -1,19 +1,18 @@
 //! What the engine reads from the joined responses: the model's matrices for a group of
 //! rows, an outcome's answers, the weights, and the wave and segment labels as codes.
 
+use super::columns::{Numbers, BLANK};
 use super::*;
 
 impl Responses {
     pub fn height(&self) -> usize {
-        self.df.height()
+        self.columns.height
     }
 
     /// A numeric column of the joined frame (a driver, an outcome or the weight).
     fn numbers(&self, name: &str) -> Vec<Option<f64>> {
-        self.df
-            .column(name)
-            .and_then(|c| c.f64().map(|ca| ca.iter().collect()))
-            .expect("the loader built this column as f64")
+        let n = self.columns.numbers(name);
+        (0..n.len()).map(|i| n.get(i)).collect()
     }
 
     /// An outcome's answers as given (not oriented), blanks `None`.
@@ -37,14 +36,14 @@ impl Responses {
     /// Each row's respondent key (what its bootstrap weights are drawn from), of the rows
     /// `keep` selects.
     pub fn keys(&self, keep: Option<&[bool]>) -> Vec<u32> {
-        let ca = self.df.column(KEY).and_then(|c| c.u32()).expect("the loader keyed every row");
-        ca.iter().zip(0..).filter(|(_, i)| keep.is_none_or(|k| k[*i])).map(|(k, _)| k.expect("no blank key")).collect()
+        let keys = &self.columns.keys;
+        keys.iter().zip(0..).filter(|(_, i)| keep.is_none_or(|k| k[*i])).map(|(&k, _)| k).collect()
     }
 
     /// A wave or segment column as labels; blanks read "(missing)".
     pub fn labels(&self, name: &str) -> Vec<&str> {
         let names = &self.levels[name];
-        self.codes(name).iter().map(|c| c.map_or(MISSING_LABEL, |c| names[c as usize].as_str())).collect()
+        self.codes(name).iter().map(|&c| if c == BLANK { MISSING_LABEL } else { names[c as usize].as_str() }).collect()
     }
 
     /// Which rows read `label` in wave or segment column `name` (as [`Responses::labels`]
@@ -52,7 +51,7 @@ impl Responses {
     pub fn rows_with(&self, name: &str, label: &str) -> Vec<bool> {
         let code = self.levels[name].iter().position(|l| l == label).map(|c| c as u32);
         let blank = label == MISSING_LABEL;
-        self.codes(name).iter().map(|c| c.map_or(blank, |c| Some(c) == code)).collect()
+        self.codes(name).iter().map(|&c| if c == BLANK { blank } else { Some(c) == code }).collect()
     }
 
     /// The labels the rows hold (blanks aside), in order of first appearance.
@@ -60,7 +59,7 @@ impl Responses {
         let names = &self.levels[name];
         let mut seen = vec![false; names.len()];
         let mut out = Vec::new();
-        for c in self.codes(name).iter().flatten() {
+        for &c in self.codes(name).iter().filter(|&&c| c != BLANK) {
             if !std::mem::replace(&mut seen[c as usize], true) {
                 out.push(names[c as usize].as_str());
             }
@@ -68,19 +67,13 @@ impl Responses {
         out
     }
 
-    fn codes(&self, name: &str) -> &UInt32Chunked {
-        self.df.column(name).and_then(|c| c.u32()).expect("the loader coded this column")
-    }
-
-    /// A numeric column of the joined frame in one chunk, for reading rows by index.
-    fn contiguous(&self, name: &str) -> Float64Chunked {
-        let ca = self.df.column(name).and_then(|c| c.f64()).expect("the loader built this column as f64");
-        ca.rechunk().into_owned()
+    fn codes(&self, name: &str) -> &[u32] {
+        self.columns.codes(name)
     }
 
     /// The rows `keep` selects, every driver column then the outcome coded by `code` (its
     /// oriented answer → the value whose mean is the headline), NaN for a gap; and their
-    /// weights. Read from the frame's columns in place, at 8 bytes a cell.
+    /// weights. Read from the loader's columns in place.
     pub fn coded_columns(
         &self,
         o: &Outcome,
@@ -89,10 +82,8 @@ impl Responses {
     ) -> (Vec<Vec<f64>>, Option<Vec<f64>>) {
         let rows: Vec<usize> = keep.iter().enumerate().filter_map(|(i, &k)| k.then_some(i)).collect();
         let pick = |name: &str, f: &dyn Fn(f64) -> f64| -> Vec<f64> {
-            let ca = self.contiguous(name);
-            let array = ca.downcast_iter().next().expect("rechunked into one chunk");
-            let (values, valid) = (array.values().as_slice(), array.validity());
-            rows.iter().map(|&i| if valid.is_none_or(|v| v.get_bit(i)) { f(values[i]) } else { f64::NAN }).collect()
+            let column = self.columns.numbers(name);
+            rows.iter().map(|&i| column.get(i).map_or(f64::NAN, f)).collect()
         };
         let sign = o.sign();
         let mut columns: Vec<Vec<f64>> = self.survey.drivers.iter().map(|d| pick(&d.column, &|x| x)).collect();
@@ -118,20 +109,18 @@ impl Responses {
 
     /// The model's columns (drivers, then the outcome), the rows among `keep` where all are
     /// present, and how many rows `keep` selects.
-    fn complete(&self, o: &Outcome, keep: Option<&[bool]>) -> (Vec<Float64Chunked>, Vec<usize>, usize) {
-        let mut columns: Vec<Float64Chunked> = self.survey.drivers.iter().map(|d| self.contiguous(&d.column)).collect();
-        columns.push(self.contiguous(&outcome_key(o)));
-        // Only columns with blanks are checked, row by row.
-        let gaps: Vec<_> = columns
-            .iter()
-            .filter_map(|ca| ca.downcast_iter().next().and_then(|a| a.validity()).filter(|v| v.unset_bits() > 0))
-            .collect();
+    fn complete(&self, o: &Outcome, keep: Option<&[bool]>) -> (Vec<&Numbers>, Vec<u32>, usize) {
+        let mut columns: Vec<&Numbers> = self.survey.drivers.iter().map(|d| self.columns.numbers(&d.column)).collect();
+        columns.push(self.columns.numbers(&outcome_key(o)));
+        // Only columns with gaps are checked, row by row.
+        let gappy: Vec<&Numbers> = columns.iter().copied().filter(|n| n.gaps() > 0).collect();
         let kept = |i: usize| keep.is_none_or(|k| k[i]);
         let mut in_group = 0;
-        let rows: Vec<usize> = (0..self.height())
+        let rows: Vec<u32> = (0..self.height())
             .filter(|&i| kept(i))
             .inspect(|_| in_group += 1)
-            .filter(|&i| gaps.iter().all(|v| v.get_bit(i)))
+            .filter(|&i| gappy.iter().all(|n| !n.value(i).is_nan()))
+            .map(|i| i as u32)
             .collect();
         (columns, rows, in_group)
     }
@@ -140,9 +129,13 @@ impl Responses {
     /// [`Responses::level_of`] numbers them), for the model of outcome `o`.
     pub fn complete_levels(&self, o: &Outcome, name: &str) -> Vec<u32> {
         let blank = self.levels[name].len() as u32;
-        let codes = self.codes(name).rechunk();
-        let codes: Vec<Option<u32>> = codes.iter().collect();
-        self.complete(o, None).1.iter().map(|&i| codes[i].unwrap_or(blank)).collect()
+        let codes = self.codes(name);
+        self.complete(o, None)
+            .1
+            .iter()
+            .map(|&i| codes[i as usize])
+            .map(|c| if c == BLANK { blank } else { c })
+            .collect()
     }
 
     /// The number [`Responses::complete_levels`] gives `label` of column `name` (`None`:
@@ -160,23 +153,20 @@ impl Responses {
     /// per-cell option is built, so a million rows cost the matrix and little more.
     pub fn model_data(&self, o: &Outcome, keep: Option<&[bool]>) -> ModelData {
         let (columns, rows, in_group) = self.complete(o, keep);
-        let arrays: Vec<_> =
-            columns.iter().map(|ca| ca.downcast_iter().next().expect("rechunked into one chunk")).collect();
-        let p = arrays.len() - 1;
-        let values: Vec<&[f64]> = arrays.iter().map(|a| a.values().as_slice()).collect();
+        let p = columns.len() - 1;
         let mut x = Vec::with_capacity(rows.len() * p);
         for &i in &rows {
-            x.extend(values[..p].iter().map(|v| v[i]));
+            x.extend(columns[..p].iter().map(|c| c.value(i as usize)));
         }
-        let (sign, target) = (o.sign(), values[p]);
-        let weights = self.weights();
-        let keys = self.keys(None);
+        let (sign, target) = (o.sign(), columns[p]);
+        let weights = self.survey.weight.as_ref().map(|_| self.columns.numbers(WEIGHT));
+        let keys = &self.columns.keys;
         ModelData {
-            keys: rows.iter().map(|&i| keys[i]).collect(),
+            keys: rows.iter().map(|&i| keys[i as usize]).collect(),
             names: self.survey.drivers.iter().map(|d| d.column.clone()).collect(),
             x: Array2::from_shape_vec((rows.len(), p), x).expect("rows × drivers values"),
-            y: rows.iter().map(|&i| sign * target[i]).collect(),
-            w: weights.map(|w| rows.iter().map(|&i| w[i]).collect()),
+            y: rows.iter().map(|&i| sign * target.value(i as usize)).collect(),
+            w: weights.map(|w| rows.iter().map(|&i| w.value(i as usize)).collect()),
             n_used: rows.len(),
             n_dropped: in_group - rows.len(),
         }

@@ -31,9 +31,9 @@ pub(super) const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 pub(super) const PARQUET_MAGIC: &[u8] = b"PAR1";
 /// xlsx and ods are zip archives; xls is an OLE compound file; SPSS starts "$FL2" (sav)
 /// or "$FL3" (zsav).
-const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
-const OLE_MAGIC: &[u8] = &[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
-const SPSS_MAGIC: [&[u8]; 2] = [b"$FL2", b"$FL3"];
+pub(super) const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+pub(super) const OLE_MAGIC: &[u8] = &[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+pub(super) const SPSS_MAGIC: [&[u8]; 2] = [b"$FL2", b"$FL3"];
 pub(super) const UTF8_BOM: &[u8] = &[0xef, 0xbb, 0xbf];
 
 impl Table {

@@ -198,19 +198,6 @@ pub(crate) fn for_each_value(ca: &Float64Chunked, mut f: impl FnMut(usize, f64) 
     Ok(())
 }
 
-/// Survey weights: present, finite, non-negative, and not all zero.
-pub(super) fn weight_values(table: &Table, column: &str) -> Result<Vec<Option<f64>>> {
-    let values = weight_cells(table, column)?;
-    if values.iter().sum::<f64>() <= 0.0 {
-        return Err(Error::BadColumn {
-            file: table.path.clone(),
-            column: column.to_string(),
-            reason: "weights sum to zero".into(),
-        });
-    }
-    Ok(values.into_iter().map(Some).collect())
-}
-
 /// Each weight present and non-negative (one batch of a pass may hold only zeros).
 pub(crate) fn weight_cells(table: &Table, column: &str) -> Result<Vec<f64>> {
     table

@@ -172,6 +172,9 @@ pub fn order(column: &str, labels: &[&str]) -> Result<WaveOrder, String> {
             distinct.push(l);
         }
     }
+    if distinct.is_empty() {
+        return Err(format!("column \"{column}\" names no wave: every cell is blank"));
+    }
     let parsed: Vec<Option<(Period, Spelling)>> = distinct.iter().map(|l| parse(l)).collect();
     if let Some(i) = parsed.iter().position(Option::is_none) {
         return Ok(WaveOrder {

@@ -25,7 +25,7 @@ use crate::headline::scores::ScoreSums;
 use crate::load::batches::{Batches, Pending};
 use crate::load::ids::{self, IdIndex, Repeats};
 use crate::load::table::Table;
-use crate::load::{outcome_values, rating_values, wave_from_dates, weight_cells, MISSING_LABEL};
+use crate::load::{outcome_values, rating_values, slash_order, wave_from_dates, weight_cells, MISSING_LABEL};
 use crate::schema::outcome::Outcome;
 use crate::schema::settings::Survey;
 use crate::schema::waves;
@@ -130,18 +130,6 @@ pub fn sums(survey: &Survey, outcome: &Outcome, replicates: usize) -> Result<Mom
         })?;
     }
     Ok(MomentsFile::new(survey, crate::warehouse::moments_file::variables(survey, outcome), cells.groups(&by)))
-}
-
-/// Whether the wave column's slash dates are day-first, from every value (a first pass
-/// over that column alone): one batch's dates may not settle it, and every batch must
-/// read them alike.
-fn slash_order(survey: &Survey, wave: &str) -> Result<bool> {
-    let path = survey.ratings_file()?;
-    let mut order = waves::SlashOrder::default();
-    for pending in Batches::open(path, &survey.csv, Some(&[wave]), &[])? {
-        pending?.table()?.strings(wave, "wave")?.iter().flatten().for_each(|v| order.see(v));
-    }
-    order.day_first().map_err(|reason| Error::BadColumn { file: path.to_path_buf(), column: wave.to_string(), reason })
 }
 
 /// What every batch of a pass is read with.
