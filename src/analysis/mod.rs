@@ -121,34 +121,37 @@ pub fn analyse(survey: &Survey, responses: &Responses) -> Result<Analysis> {
     let opts = &survey.options;
     let benchmarks = benchmarks_for(survey, responses.waves.as_ref())?;
     let costs = whatif::costs_for(survey)?;
-    // The outcomes are analysed side by side, so their stages overlap in time.
-    let analysed = survey
-        .outcomes
-        .par_iter()
-        .enumerate()
-        .map(|(i, o)| {
-            let start = std::time::Instant::now();
-            let mut scores = score_table(survey, responses, o).map_err(|e| coded_away(e, o, &responses.report))?;
-            scores.benchmarks = benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
-            let source = Rows::new(survey, responses, o, opts);
-            let mut analysed = outcome_analysis(survey, &source, o, scores, responses.waves.as_ref(), opts);
-            if let Some(n) = &mut analysed.drivers_note {
-                let emptied = matches!(&n.why, NoRanking::Model(e) if emptied(e));
-                n.coded_away = codes_removed(o, &responses.report).filter(|_| emptied);
+    let analyse_one = |(i, o): (usize, &Outcome)| -> Result<(OutcomeAnalysis, Stage)> {
+        let start = std::time::Instant::now();
+        let mut scores = score_table(survey, responses, o).map_err(|e| coded_away(e, o, &responses.report))?;
+        scores.benchmarks = benchmarks::compare(o, &scores, survey.wave.as_deref(), &benchmarks);
+        let source = Rows::new(survey, responses, o, opts);
+        let mut analysed = outcome_analysis(survey, &source, o, scores, responses.waves.as_ref(), opts);
+        if let Some(n) = &mut analysed.drivers_note {
+            let emptied = matches!(&n.why, NoRanking::Model(e) if emptied(e));
+            n.coded_away = codes_removed(o, &responses.report).filter(|_| emptied);
+        }
+        if let Some(t) = &mut analysed.drivers {
+            note_listwise_cost(t, survey, &responses.report);
+        }
+        if i == 0 && analysed.drivers.is_some() {
+            match whatif::simulate(survey, responses, o, costs.as_ref()) {
+                Ok(w) => analysed.whatif = Some(w),
+                Err(why) => analysed.whatif_note = Some(why),
             }
-            if let Some(t) = &mut analysed.drivers {
-                note_listwise_cost(t, survey, &responses.report);
-            }
-            if i == 0 && analysed.drivers.is_some() {
-                match whatif::simulate(survey, responses, o, costs.as_ref()) {
-                    Ok(w) => analysed.whatif = Some(w),
-                    Err(why) => analysed.whatif_note = Some(why),
-                }
-            }
-            let stage = Stage { stage: format!("analyse {}", o.column), seconds: start.elapsed().as_secs_f64() };
-            Ok((analysed, stage))
-        })
-        .collect::<Result<Vec<_>>>()?;
+        }
+        let stage = Stage { stage: format!("analyse {}", o.column), seconds: start.elapsed().as_secs_f64() };
+        Ok((analysed, stage))
+    };
+    // The outcomes are analysed side by side while their model matrices together are
+    // small; beyond that one after another, which halves the peak at ten million
+    // respondents (each fit's groups and resamples still run in parallel).
+    let matrices = responses.height() * (survey.drivers.len() + 3) * 8 * survey.outcomes.len();
+    let analysed: Vec<(OutcomeAnalysis, Stage)> = if matrices <= SIDE_BY_SIDE_BYTES {
+        survey.outcomes.par_iter().enumerate().map(analyse_one).collect::<Result<_>>()?
+    } else {
+        survey.outcomes.iter().enumerate().map(analyse_one).collect::<Result<_>>()?
+    };
     let (outcomes, timings): (Vec<OutcomeAnalysis>, Vec<Stage>) = analysed.into_iter().unzip();
     let tables: Vec<&DriverTable> = outcomes.iter().filter_map(|o| o.drivers.as_ref()).collect();
     let agreement = agreement::compare(&tables);
@@ -163,6 +166,10 @@ pub fn analyse(survey: &Survey, responses: &Responses) -> Result<Analysis> {
         timings,
     })
 }
+
+/// The outcomes' model matrices (rows × drivers, outcome, weight and key, as 64-bit
+/// numbers) below which outcomes are analysed side by side.
+const SIDE_BY_SIDE_BYTES: usize = 512 << 20;
 
 /// One outcome from any source: the pooled table (or why there is none), then the groups.
 fn outcome_analysis(
