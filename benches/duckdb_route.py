@@ -5,18 +5,15 @@ for `--from-moments`. Prints the two timings.
 
     python3 benches/duckdb_route.py /tmp/sim1m 100 /tmp/sums.csv
 """
-import subprocess
 import sys
 import time
 
 import duckdb
 
+import warehouse_query
+
 folder, replicates, out = sys.argv[1], sys.argv[2], sys.argv[3]
-query = subprocess.run(
-    ["target/release/keydriver", "sql", "--config", f"{folder}/survey.toml", "--target", "likelihood_to_recommend",
-     "--dialect", "duckdb", "--table", "survey", "--replicates", replicates],
-    capture_output=True, text=True, check=True,
-).stdout
+query = warehouse_query.query(folder, "duckdb", replicates)
 con = duckdb.connect()
 start = time.time()
 con.execute(
@@ -24,5 +21,5 @@ con.execute(
     f"JOIN read_csv_auto('{folder}/nps.csv', all_varchar=true) n USING (respondent_id)"
 )
 loaded = time.time()
-con.execute(f"COPY ({query.rstrip().rstrip(';')}) TO '{out}' (HEADER)")
+con.execute(f"COPY ({query}) TO '{out}' (HEADER)")
 print(f"load and join {loaded - start:.2f} s; the query with {replicates} replicates {time.time() - loaded:.2f} s")

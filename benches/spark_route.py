@@ -8,19 +8,16 @@ for `--from-moments`. Prints the two timings.
 """
 import glob
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
 from pyspark.sql import SparkSession
 
+import warehouse_query
+
 folder, replicates, out = sys.argv[1], sys.argv[2], sys.argv[3]
-query = subprocess.run(
-    ["target/release/keydriver", "sql", "--config", f"{folder}/survey.toml", "--target", "likelihood_to_recommend",
-     "--dialect", "spark", "--table", "survey", "--replicates", replicates],
-    capture_output=True, text=True, check=True,
-).stdout
+query = warehouse_query.query(folder, "spark", replicates)
 spark = (
     SparkSession.builder.master("local[2]")
     .config("spark.driver.memory", "4g")
@@ -34,7 +31,7 @@ nps = spark.read.option("header", True).csv(f"{folder}/nps.csv")
 ratings.join(nps, "respondent_id").cache().createOrReplaceTempView("survey")
 spark.sql("SELECT COUNT(*) FROM survey").collect()
 loaded = time.time()
-result = spark.sql(query.rstrip().rstrip(";"))
+result = spark.sql(query)
 parts = tempfile.mkdtemp()
 # Spark's CSV writer escapes quotes as \" unless told the CSV way.
 result.coalesce(1).write.mode("overwrite").option("header", True).option("escape", '"').csv(parts)

@@ -24,6 +24,9 @@ use crate::schema::settings::CsvOptions;
 const CSV_BLOCK: usize = 2 << 20;
 /// Rows per batch of a Parquet file.
 const PARQUET_ROWS: usize = 131_072;
+/// Batches a pass parses at once, then merges in order: enough to keep two cores busy,
+/// few enough to keep memory that of a handful of batches.
+pub(crate) const IN_FLIGHT: usize = 4;
 
 /// One data file and the partition columns its folders give it.
 struct Part {

@@ -78,10 +78,15 @@ impl Numbers {
     /// Rows `rows`, in that order.
     pub fn take(&self, rows: &[u32]) -> Numbers {
         match self {
-            Numbers::Bytes(b) => Numbers::Bytes(rows.iter().map(|&r| b[r as usize]).collect()),
-            Numbers::Floats(f) => Numbers::Floats(rows.iter().map(|&r| f[r as usize]).collect()),
+            Numbers::Bytes(b) => Numbers::Bytes(gather(b, rows)),
+            Numbers::Floats(f) => Numbers::Floats(gather(f, rows)),
         }
     }
+}
+
+/// Rows `rows` of a column, in that order.
+pub(super) fn gather<T: Copy>(values: &[T], rows: &[u32]) -> Vec<T> {
+    rows.iter().map(|&r| values[r as usize]).collect()
 }
 
 /// The joined responses' columns, by name: the drivers under their own names, each
@@ -98,12 +103,11 @@ pub(super) struct Columns {
 impl Columns {
     /// Rows `rows` of every column, in that order.
     pub fn take(self, rows: &[u32]) -> Columns {
-        let pick = |v: &[u32]| rows.iter().map(|&r| v[r as usize]).collect();
         Columns {
             height: rows.len(),
-            numbers: self.numbers.iter().map(|(k, n)| (k.clone(), n.take(rows))).collect(),
-            codes: self.codes.iter().map(|(k, c)| (k.clone(), pick(c))).collect(),
-            keys: pick(&self.keys),
+            numbers: self.numbers.into_iter().map(|(k, n)| (k, n.take(rows))).collect(),
+            codes: self.codes.into_iter().map(|(k, c)| (k, gather(&c, rows))).collect(),
+            keys: gather(&self.keys, rows),
         }
     }
 

@@ -12,8 +12,9 @@ use std::path::Path;
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use super::batches::IN_FLIGHT;
 use super::batches::{Batches, Pending};
-use super::columns::{Columns, Numbers, BLANK};
+use super::columns::{gather, Columns, Numbers, BLANK};
 use super::ids::{self, IdIndex, Repeats};
 use super::sheets::Labels;
 use super::sniff::Dialect;
@@ -25,10 +26,6 @@ use crate::schema::outcome::{Outcome, OutcomeKind};
 use crate::schema::settings::Survey;
 use crate::schema::waves;
 use crate::stats::replicates;
-
-/// Batches parsed and checked at once: enough to keep two cores busy, few enough to keep
-/// memory that of a handful of batches.
-const IN_FLIGHT: usize = 4;
 
 /// A row with no partner in the other file.
 const UNMATCHED: u32 = u32::MAX;
@@ -322,7 +319,7 @@ impl Read {
         };
         let pick_codes = |c: Vec<u32>| match rows {
             None => c,
-            Some(r) => r.iter().map(|&i| c[i as usize]).collect(),
+            Some(r) => gather(&c, r),
         };
         if plan.ratings {
             let names = survey.wave.iter().chain(&survey.segments);

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::headline::scores::ScoreSums;
-use crate::load::batches::{Batches, Pending};
+use crate::load::batches::{Batches, Pending, IN_FLIGHT};
 use crate::load::ids::{self, IdIndex, Repeats};
 use crate::load::table::Table;
 use crate::load::{outcome_values, rating_values, slash_order, wave_from_dates, weight_cells, MISSING_LABEL};
@@ -31,10 +31,6 @@ use crate::schema::settings::Survey;
 use crate::schema::waves;
 use crate::stats::replicates;
 use crate::warehouse::moments_file::{GroupSums, MomentsFile};
-
-/// Batches parsed and summed at once: enough to keep two cores busy, few enough to keep
-/// memory that of a handful of batches.
-const IN_FLIGHT: usize = 4;
 
 /// The sums of `outcome` and the survey's drivers, per group, in one pass over the rows;
 /// with `replicates` B > 0, also those of B Poisson bootstrap replicates.
