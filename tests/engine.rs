@@ -20,7 +20,7 @@ fn specs(names: &[&str]) -> Vec<DriverSpec> {
 }
 
 fn data(x: Array2<f64>, y: Array1<f64>, w: Option<Array1<f64>>) -> ModelData {
-    ModelData { names: vec![], n_used: y.len(), n_dropped: 0, keys: row_keys(0..y.len()), x, y, w }
+    ModelData { names: vec![], n_used: y.len(), n_dropped: 0, keys: row_keys(0..y.len()), x: x.into(), y, w }
 }
 
 const SWISS_DRIVERS: [&str; 5] = ["Agriculture", "Examination", "Education", "Catholic", "Infant.Mortality"];
@@ -188,7 +188,8 @@ fn permuting_driver_order_changes_nothing() {
     let nr = ["a", "b", "c", "d", "e"];
     let t = fit(&d, &nr, &Options::default());
     let perm = [3, 0, 4, 1, 2];
-    let x = Array2::from_shape_fn(d.x.raw_dim(), |(i, j)| d.x[[i, perm[j]]]);
+    let dx = d.x.to_floats();
+    let x = Array2::from_shape_fn(dx.raw_dim(), |(i, j)| dx[[i, perm[j]]]);
     let pd = data(x, d.y.clone(), d.w.clone());
     let pn: Vec<&str> = perm.iter().map(|&j| nr[j]).collect();
     let tp = fit(&pd, &pn, &Options::default());
@@ -207,7 +208,7 @@ fn rescaling_a_driver_changes_nothing() {
     let d = synthetic(200, 4);
     let nr = ["a", "b", "c", "d"];
     let t = fit(&d, &nr, &Options::default());
-    let mut x = d.x.clone();
+    let mut x = d.x.to_floats();
     x.column_mut(1).mapv_inplace(|v| v * 1e-8);
     x.column_mut(2).mapv_inplace(|v| v * 1e8 + 3.0);
     let ts = fit(&data(x, d.y.clone(), d.w.clone()), &nr, &Options::default());
@@ -222,8 +223,9 @@ fn rescaling_a_driver_changes_nothing() {
 fn a_duplicated_driver_shares_with_its_twin_and_is_flagged() {
     let d = synthetic(200, 3);
     let mut x = Array2::zeros((200, 4));
-    x.slice_mut(ndarray::s![.., ..3]).assign(&d.x);
-    x.column_mut(3).assign(&d.x.column(0));
+    let dx = d.x.to_floats();
+    x.slice_mut(ndarray::s![.., ..3]).assign(&dx);
+    x.column_mut(3).assign(&dx.column(0));
     let nr = ["a", "b", "c", "a_twin"];
     let t = fit(&data(x, d.y.clone(), d.w.clone()), &nr, &Options::default());
     let got = by_name(&t, &nr);
@@ -242,7 +244,7 @@ fn a_duplicated_driver_shares_with_its_twin_and_is_flagged() {
 #[test]
 fn constant_driver_gets_zero_and_a_note() {
     let d = synthetic(100, 3);
-    let mut x = d.x.clone();
+    let mut x = d.x.to_floats();
     x.column_mut(2).fill(4.0);
     let t = fit(&data(x, d.y.clone(), None), &["a", "b", "c"], &Options::default());
     let c = by_name(&t, &["c"])[0];
@@ -257,7 +259,7 @@ fn degenerate_data_is_a_clear_error() {
         DriverTable::fit_data(&numeric(), &specs(&["a", "b", "c", "d"]), &d, None, &Options::default()).unwrap_err();
     assert!(err.to_string().contains("only 5 complete rows for 4 drivers"), "{err}");
     let d = synthetic(50, 2);
-    let flat = data(d.x.clone(), Array1::from_elem(50, 7.0), None);
+    let flat = data(d.x.to_floats(), Array1::from_elem(50, 7.0), None);
     let err = DriverTable::fit_data(&numeric(), &specs(&["a", "b"]), &flat, None, &Options::default()).unwrap_err();
     assert!(err.to_string().contains("same y score"), "{err}");
     let consts = data(Array2::from_elem((50, 2), 3.0), d.y.clone(), None);
@@ -270,7 +272,7 @@ fn covariance_ols_agrees_with_linfa_linear() {
     use linfa::prelude::*;
     let d = swiss();
     let t = fit(&d, &SWISS_DRIVERS, &Options { methods: vec![Method::Ols], ..Options::default() });
-    let model = linfa_linear::LinearRegression::new().fit(&linfa::Dataset::new(d.x.clone(), d.y.clone())).unwrap();
+    let model = linfa_linear::LinearRegression::new().fit(&linfa::Dataset::new(d.x.to_floats(), d.y.clone())).unwrap();
     for (j, dr) in by_name(&t, &SWISS_DRIVERS).iter().enumerate() {
         close(dr.coef.unwrap(), model.params()[j], 1e-8, "coefficient");
     }
@@ -349,7 +351,7 @@ fn promoter_odds_ratios_point_the_right_way_and_match_linfa_logistic() {
     // Rescale y onto 0–10 so there are promoters and detractors.
     let (lo, hi) = d.y.iter().fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
     let y = d.y.mapv(|v| (10.0 * (v - lo) / (hi - lo)).round());
-    let unweighted = data(d.x.clone(), y.clone(), None);
+    let unweighted = data(d.x.to_floats(), y.clone(), None);
     let logits = Options { methods: vec![Method::Logit], ..Options::default() };
     let nps = Outcome::nps("y");
     let t = fit_as(&nps, &unweighted, &["a", "b", "c"], &logits);
@@ -366,7 +368,7 @@ fn promoter_odds_ratios_point_the_right_way_and_match_linfa_logistic() {
             .alpha(0.0)
             .max_iterations(1000)
             .gradient_tolerance(1e-8)
-            .fit(&linfa::Dataset::new(d.x.clone(), labels))
+            .fit(&linfa::Dataset::new(d.x.to_floats(), labels))
             .unwrap();
         // linfa-logistic calls the more frequent class "positive"; we want P(in class).
         let sign = if model.labels().pos.class { 1.0 } else { -1.0 };
@@ -375,7 +377,7 @@ fn promoter_odds_ratios_point_the_right_way_and_match_linfa_logistic() {
         }
     }
     // Unit weights change nothing.
-    let ones = data(d.x.clone(), y, Some(Array1::ones(400)));
+    let ones = data(d.x.to_floats(), y, Some(Array1::ones(400)));
     let tw = fit_as(&nps, &ones, &["a", "b", "c"], &logits);
     for (a, b) in by_name(&t, &["a", "b", "c"]).iter().zip(by_name(&tw, &["a", "b", "c"])) {
         for class in ["promoter", "detractor"] {
@@ -450,7 +452,7 @@ fn rank_by_another_field_or_one_not_run() {
     let opts = Options { rank_by: Some(RankBy::Beta), methods: vec![Method::Shapley], ..Options::default() };
     assert!(opts.check().unwrap_err().contains("--rank-by beta"));
     // Asked for betas that collinear data cannot give: ranked by Shapley, with a note.
-    let mut x = d.x.clone();
+    let mut x = d.x.to_floats();
     let twin = x.column(0).to_owned();
     x.column_mut(1).assign(&twin);
     let t = fit(
@@ -537,7 +539,7 @@ fn a_resample_that_cannot_be_fitted_is_counted_and_noted() {
     // third do) has a constant target and cannot be fitted.
     let d = synthetic(12, 2);
     let y = Array1::from_shape_fn(12, |i| if i == 0 { 9.0 } else { 3.0 });
-    let t = fit(&data(d.x.clone(), y, None), &["a", "b"], &with_bootstrap(300, 5));
+    let t = fit(&data(d.x.to_floats(), y, None), &["a", "b"], &with_bootstrap(300, 5));
     let u = t.uncertainty.as_ref().unwrap();
     assert!(u.bootstrap.failed > 50 && u.bootstrap.failed < 200, "failed {}", u.bootstrap.failed);
     assert!(
@@ -553,9 +555,10 @@ fn a_resample_that_cannot_be_fitted_is_counted_and_noted() {
 
 /// A ModelData's columns with gaps: drivers, then the outcome.
 fn gappy(d: &ModelData, blank: impl Fn(usize, usize) -> bool) -> Vec<Vec<Option<f64>>> {
-    let (n, p) = d.x.dim();
+    let dx = d.x.to_floats();
+    let (n, p) = dx.dim();
     let mut cols: Vec<Vec<Option<f64>>> =
-        (0..p).map(|j| (0..n).map(|i| (!blank(i, j)).then_some(d.x[[i, j]])).collect()).collect();
+        (0..p).map(|j| (0..n).map(|i| (!blank(i, j)).then_some(dx[[i, j]])).collect()).collect();
     cols.push(d.y.iter().map(|&v| Some(v)).collect());
     cols
 }
@@ -624,7 +627,7 @@ fn em_is_closer_to_the_full_data_than_listwise_deletion() {
     let keep: Vec<usize> = (0..d.y.len()).filter(|&i| !blanks[i].iter().any(|&b| b)).collect();
     let w = d.w.as_ref().unwrap();
     let complete = data(
-        d.x.select(ndarray::Axis(0), &keep),
+        d.x.to_floats().select(ndarray::Axis(0), &keep),
         d.y.select(ndarray::Axis(0), &keep),
         Some(w.select(ndarray::Axis(0), &keep)),
     );
@@ -720,6 +723,7 @@ fn rows_and_moments_give_the_same_sampled_shapley_values_in_every_group() {
 fn rows_and_moments_agree_beyond_30_drivers() {
     let (n, p) = (900, 32);
     let data = synthetic(n, p);
+    let x = data.x.to_floats();
     let mut text = String::from("id,wave,region,y");
     for j in 0..p {
         text += &format!(",x{j}");
@@ -727,7 +731,7 @@ fn rows_and_moments_agree_beyond_30_drivers() {
     for i in 0..n {
         text += &format!("\n{i},2025Q{},{},{}", 1 + i % 2, ["north", "south", "east"][i % 3], data.y[i]);
         for j in 0..p {
-            text += &format!(",{}", data.x[[i, j]]);
+            text += &format!(",{}", x[[i, j]]);
         }
     }
     let dir = tempfile::tempdir().unwrap();

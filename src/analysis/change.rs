@@ -138,7 +138,7 @@ pub fn explain(
     }
     let pooled = ModelData {
         names: a.names.clone(),
-        x: concatenate![Axis(0), a.x, b.x],
+        x: a.x.stack(&b.x),
         y: concatenate![Axis(0), a.y, b.y],
         w: a.w.as_ref().zip(b.w.as_ref()).map(|(wa, wb)| concatenate![Axis(0), *wa, *wb]),
         n_used: a.n_used + b.n_used,

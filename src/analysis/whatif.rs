@@ -133,19 +133,17 @@ pub fn simulate(
     // A shift stops at the scale's ends, or at the ratings' own when no scale is given.
     let bounds: Vec<(f64, f64)> = match survey.scale {
         Some(s) => vec![(s.min, s.max); p],
-        None => data
-            .x
-            .columns()
-            .into_iter()
-            .map(|c| c.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v))))
+        None => (0..p)
+            .map(|j| {
+                data.x.column(j).iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)))
+            })
             .collect(),
     };
-    let x = data.x.as_standard_layout();
     let answers: Vec<f64> = data.y.iter().map(|y| y * outcome.sign()).collect();
     let ones = Array1::ones(data.n_used);
     let w = data.w.as_ref().unwrap_or(&ones);
     let rows = whatif::Rows {
-        x: x.view(),
+        x: &data.x,
         answers: &answers,
         w: w.as_slice().expect("weights are contiguous"),
         bounds: &bounds,

@@ -4,7 +4,8 @@
 use ndarray::{Array1, Array2};
 
 use crate::load::ModelData;
-use crate::stats::moments::Moments;
+use crate::stats::moments::{Moments, BLOCK};
+use crate::stats::Matrix;
 
 /// Pearson correlation of each driver with the target, from the correlation matrix
 /// (target last), so that survey weights carry through.
@@ -24,18 +25,19 @@ pub fn spearman(d: &ModelData) -> Vec<f64> {
 
 /// Ranks every column, then the weighted Pearson correlations of the ranks.
 fn ranked(d: &ModelData) -> Vec<f64> {
-    let mut ranked = ModelData {
+    let mut x = Array2::zeros(d.x.dim());
+    for j in 0..x.ncols() {
+        x.column_mut(j).assign(&ranks(&d.x.column(j)));
+    }
+    let ranked = ModelData {
         names: d.names.clone(),
-        x: Array2::zeros(d.x.raw_dim()),
+        x: x.into(),
         y: ranks(&d.y.to_vec()),
         w: d.w.clone(),
         n_used: d.n_used,
         n_dropped: d.n_dropped,
         keys: d.keys.clone(),
     };
-    for (j, col) in d.x.columns().into_iter().enumerate() {
-        ranked.x.column_mut(j).assign(&ranks(&col.to_vec()));
-    }
     pearson(&Moments::from_data(&ranked).corr())
 }
 
@@ -56,15 +58,17 @@ impl Span {
     }
 
     /// Every column's span, in one pass over the rows.
-    fn columns(x: &Array2<f64>) -> Option<Vec<Span>> {
-        let p = x.ncols();
+    fn columns(x: &Matrix) -> Option<Vec<Span>> {
+        let (n, p) = x.dim();
         let (mut lo, mut hi, mut whole) = (vec![f64::INFINITY; p], vec![f64::NEG_INFINITY; p], true);
-        let rows = x.as_standard_layout();
-        for row in rows.as_slice().expect("standard layout").chunks_exact(p) {
-            for ((&v, lo), hi) in row.iter().zip(&mut lo).zip(&mut hi) {
-                *lo = lo.min(v);
-                *hi = hi.max(v);
-                whole &= v.fract() == 0.0;
+        for start in (0..n).step_by(BLOCK) {
+            let rows = x.block(start..(start + BLOCK).min(n));
+            for row in rows.as_slice().expect("standard layout").chunks_exact(p) {
+                for ((&v, lo), hi) in row.iter().zip(&mut lo).zip(&mut hi) {
+                    *lo = lo.min(v);
+                    *hi = hi.max(v);
+                    whole &= v.fract() == 0.0;
+                }
             }
         }
         (0..p).map(|j| Span::new(lo[j], hi[j], whole)).collect()
@@ -87,16 +91,19 @@ fn tabulated(d: &ModelData, x: &[Span], y: Span) -> Vec<f64> {
     let mut tables: Vec<Vec<f64>> = x.iter().map(|s| vec![0.0; s.slots * y.slots]).collect();
     let mut counts: Vec<Vec<usize>> = x.iter().map(|s| vec![0; s.slots]).collect();
     let mut y_counts = vec![0; y.slots];
-    let rows = d.x.as_standard_layout();
-    let rows = rows.as_slice().expect("standard layout").chunks_exact(x.len());
-    for (i, row) in rows.enumerate() {
-        let b = y.slot(d.y[i]);
-        let w = d.w.as_ref().map_or(1.0, |w| w[i]);
-        y_counts[b] += 1;
-        for (((&v, span), table), counts) in row.iter().zip(x).zip(&mut tables).zip(&mut counts) {
-            let a = span.slot(v);
-            table[a * y.slots + b] += w;
-            counts[a] += 1;
+    let n = d.x.nrows();
+    for start in (0..n).step_by(BLOCK) {
+        let block = d.x.block(start..(start + BLOCK).min(n));
+        let rows = block.as_slice().expect("standard layout").chunks_exact(x.len());
+        for (i, row) in (start..).zip(rows) {
+            let b = y.slot(d.y[i]);
+            let w = d.w.as_ref().map_or(1.0, |w| w[i]);
+            y_counts[b] += 1;
+            for (((&v, span), table), counts) in row.iter().zip(x).zip(&mut tables).zip(&mut counts) {
+                let a = span.slot(v);
+                table[a * y.slots + b] += w;
+                counts[a] += 1;
+            }
         }
     }
     let y_ranks = mid_ranks(&y_counts);
@@ -172,20 +179,23 @@ mod tests {
     use ndarray::{Array1, Array2};
 
     use crate::load::ModelData;
+    use crate::stats::Matrix;
 
     #[test]
     fn tables_give_the_correlations_of_ranked_rows() {
         // Ratings 1–5 with ties, a constant driver, a 0–10 outcome and uneven weights:
-        // the one-pass tables equal ranking every row, to rounding.
+        // the one-pass tables equal ranking every row, to rounding, the ratings held as
+        // 64-bit numbers or as bytes.
         let n = 500;
         let hash = |i: usize, j: usize| ((i * 2654435761 + j * 40503) >> 7) % 97;
         let x = Array2::from_shape_fn((n, 3), |(i, j)| if j == 2 { 3.0 } else { 1.0 + (hash(i, j) % 5) as f64 });
         let y: Array1<f64> =
             (0..n).map(|i| ((x[[i, 0]] * 2.0 + (hash(i, 9) % 3) as f64) as usize % 11) as f64).collect();
         let w: Array1<f64> = (0..n).map(|i| 0.5 + (hash(i, 4) % 4) as f64).collect();
-        for w in [None, Some(w)] {
-            let d =
-                ModelData { names: vec![], x: x.clone(), y: y.clone(), w, n_used: n, n_dropped: 0, keys: vec![0; n] };
+        let held = [Matrix::from(x.clone()), Matrix::Bytes(x.mapv(|v| v as u8))];
+        for (x, w) in held.iter().flat_map(|x| [(x, None), (x, Some(w.clone()))]) {
+            let x = x.clone();
+            let d = ModelData { names: vec![], x, y: y.clone(), w, n_used: n, n_dropped: 0, keys: vec![0; n] };
             let fast = super::spearman(&d);
             let slow = super::ranked(&d);
             assert!(fast[0].abs() > 0.3, "{fast:?}");

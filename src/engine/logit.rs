@@ -9,11 +9,12 @@
 //! against linfa-logistic with its penalty switched off.
 
 use linfa_linalg::cholesky::InverseC;
-use ndarray::{s, Array1, Array2, ArrayView2, Axis};
+use ndarray::{s, Array1, Array2};
 
 use super::notes::LogitFailure;
 use crate::load::ModelData;
 use crate::stats::moments::{blocks, weighted_cross_with_intercept, weighted_sum, BLOCK};
+use crate::stats::Matrix;
 
 pub struct Logit {
     pub odds_ratio: Vec<f64>,
@@ -29,7 +30,7 @@ pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, Logit
     }
     let ones = Array1::ones(y.len());
     let w = d.w.as_ref().unwrap_or(&ones).as_slice().expect("weights are contiguous");
-    let coef = irls(d.x.view(), &y, w)?;
+    let coef = irls(&d.x, &y, w)?;
     let ll = loglik(&d.x, &y, w, &coef);
     // The intercept-only model's log-likelihood, in closed form.
     let total: f64 = w.iter().sum();
@@ -45,26 +46,24 @@ pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, Logit
 
 /// Weighted maximum likelihood from `start` (a nearby fit: a resample's Newton steps start
 /// from the full sample's coefficients), the coefficients intercept first.
-pub fn refit(x: ArrayView2<f64>, y: &[f64], w: &[f64], start: Array1<f64>) -> Result<Array1<f64>, LogitFailure> {
+pub fn refit(x: &Matrix, y: &[f64], w: &[f64], start: Array1<f64>) -> Result<Array1<f64>, LogitFailure> {
     newton(x, y, w, start, 1e-10)
 }
 
 /// Weighted maximum likelihood: the coefficients, intercept first. With many rows the
 /// Newton steps start from the same fit on every [`THIN`]th row, which is already close:
 /// a few passes over all rows fewer.
-pub fn irls(x: ArrayView2<f64>, y: &[f64], w: &[f64]) -> Result<Array1<f64>, LogitFailure> {
-    // The blocks read rows as contiguous slices.
-    let x = x.as_standard_layout();
+pub fn irls(x: &Matrix, y: &[f64], w: &[f64]) -> Result<Array1<f64>, LogitFailure> {
     let mut start = intercept_only(y, w, x.ncols());
     if y.len() >= THIN * 5_000 {
         let rows: Vec<usize> = (0..y.len()).step_by(THIN).collect();
         let thin = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
         // A thinned fit that fails (separation in the few rows) only loses the head start.
-        if let Ok(b) = newton(x.select(Axis(0), &rows).view(), &thin(y), &thin(w), start.clone(), 1e-6) {
+        if let Ok(b) = newton(&x.select(&rows), &thin(y), &thin(w), start.clone(), 1e-6) {
             start = b;
         }
     }
-    newton(x.view(), y, w, start, 1e-10)
+    newton(x, y, w, start, 1e-10)
 }
 
 /// Every how many rows the starting fit takes.
@@ -85,13 +84,7 @@ fn intercept_only(y: &[f64], w: &[f64], p: usize) -> Array1<f64> {
 /// weighted by their curvature, times the rows). Once the steps are small the Hessian
 /// hardly changes, so it is kept and later passes sum only the gradient (the chord
 /// method: the same answer, the gradient zero, at a fraction of the cost per pass).
-fn newton(
-    x: ArrayView2<f64>,
-    y: &[f64],
-    w: &[f64],
-    mut b: Array1<f64>,
-    tolerance: f64,
-) -> Result<Array1<f64>, LogitFailure> {
+fn newton(x: &Matrix, y: &[f64], w: &[f64], mut b: Array1<f64>, tolerance: f64) -> Result<Array1<f64>, LogitFailure> {
     const KEEP_HESSIAN_BELOW: f64 = 1e-3;
     let (n, p) = x.dim();
     let k = p + 1;
@@ -103,7 +96,8 @@ fn newton(
             n,
             || Array2::zeros((BLOCK, p)),
             |rows, scaled| {
-                let a = x.slice(s![rows.clone(), ..]);
+                let a = x.block(rows.clone());
+                let a = a.view();
                 let q = (a.dot(&b.slice(s![1..])) + b[0]).mapv(|e| 1.0 / (1.0 + (-e).exp()));
                 let (y, w) = (&y[rows.clone()], &w[rows]);
                 let resid: Array1<f64> = (0..q.len()).map(|i| w[i] * (y[i] - q[i])).collect();
@@ -147,15 +141,18 @@ fn newton(
     Err(LogitFailure::NoConvergence)
 }
 
-/// The log-likelihood of coefficients `b` (intercept first).
-fn loglik(x: &Array2<f64>, y: &[f64], w: &[f64], b: &Array1<f64>) -> f64 {
-    let eta = x.dot(&b.slice(s![1..])) + b[0];
-    (0..y.len())
-        .map(|i| {
-            let q = (1.0 / (1.0 + (-eta[i]).exp())).clamp(1e-15, 1.0 - 1e-15);
-            w[i] * if y[i] == 1.0 { q.ln() } else { (1.0 - q).ln() }
-        })
-        .sum()
+/// The log-likelihood of coefficients `b` (intercept first), added row by row in order.
+fn loglik(x: &Matrix, y: &[f64], w: &[f64], b: &Array1<f64>) -> f64 {
+    let mut sum = 0.0;
+    for start in (0..y.len()).step_by(BLOCK) {
+        let rows = start..(start + BLOCK).min(y.len());
+        let eta = x.block(rows.clone()).dot(&b.slice(s![1..])) + b[0];
+        for (i, eta) in rows.zip(eta) {
+            let q = (1.0 / (1.0 + (-eta).exp())).clamp(1e-15, 1.0 - 1e-15);
+            sum += w[i] * if y[i] == 1.0 { q.ln() } else { (1.0 - q).ln() };
+        }
+    }
+    sum
 }
 
 #[cfg(test)]
@@ -181,10 +178,11 @@ mod tests {
     #[test]
     fn the_thinned_start_reaches_the_maximum_likelihood() {
         let (x, y, w) = rows(super::THIN * 5_000);
-        let fast = super::irls(x.view(), &y, &w).unwrap();
+        let held = crate::stats::Matrix::from(x.clone());
+        let fast = super::irls(&held, &y, &w).unwrap();
         // From the intercept-only fit instead, to a tighter tolerance.
         let start = super::intercept_only(&y, &w, 3);
-        let plain = super::newton(x.view(), &y, &w, start, 1e-13).unwrap();
+        let plain = super::newton(&held, &y, &w, start, 1e-13).unwrap();
         for (a, b) in fast.iter().zip(&plain) {
             assert!((a - b).abs() < 1e-9, "{fast} against {plain}");
         }

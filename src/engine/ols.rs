@@ -13,7 +13,7 @@ use ndarray::{s, Array1, Array2, Axis};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::load::ModelData;
-use crate::stats::moments::Moments;
+use crate::stats::moments::{blocks, weighted_cross, Moments, BLOCK};
 
 pub struct Ols {
     /// Standardized betas.
@@ -75,14 +75,34 @@ fn sandwich_se(d: &ModelData, m: &Moments, coef: &[f64]) -> Option<Vec<f64>> {
     let w = d.w.as_ref()?;
     let sd = m.sd();
     let used: Vec<usize> = (0..p).filter(|&j| sd[j] > 0.0).collect();
-    let x = d.x.select(Axis(1), &used) - &m.mean.select(Axis(0), &used).insert_axis(Axis(0));
-    let fitted = x.dot(&Array1::from_iter(used.iter().map(|&j| coef[j])));
-    let resid = &d.y - m.mean[p] - fitted;
-    let wx = &x * &w.view().insert_axis(Axis(1));
-    let bread = wx.t().dot(&x).invc().ok()?;
-    let u = &wx * &resid.view().insert_axis(Axis(1));
+    let k = used.len();
+    if k == 0 {
+        return Some(vec![0.0; p]);
+    }
+    let mean = m.mean.select(Axis(0), &used);
+    let slopes = Array1::from_iter(used.iter().map(|&j| coef[j]));
+    // Block by block, with x̃ the centred drivers in use and e the residual: Σ w x̃x̃ᵀ (A)
+    // and Σ (w e)² x̃x̃ᵀ (B before its n/(n−1)).
+    let parts = blocks(
+        d.n_used,
+        || Array2::zeros((BLOCK, k)),
+        |rows, scratch| {
+            let block = d.x.block(rows.clone());
+            let x = Array2::from_shape_fn((block.nrows(), k), |(i, c)| block[[i, used[c]]] - mean[c]);
+            let resid = &d.y.slice(s![rows.clone()]) - m.mean[p] - x.dot(&slopes);
+            let w = w.slice(s![rows]);
+            let u2 = (&w * &resid).mapv(|u| u * u);
+            (weighted_cross(x.view(), w, scratch), weighted_cross(x.view(), u2.view(), scratch))
+        },
+    );
+    let (mut a, mut b) = (Array2::zeros((k, k)), Array2::zeros((k, k)));
+    for (pa, pb) in parts {
+        a += &pa;
+        b += &pb;
+    }
+    let bread = a.invc().ok()?;
     let n = w.iter().filter(|&&v| v > 0.0).count() as f64;
-    let meat = u.t().dot(&u) * (n / (n - 1.0));
+    let meat = b * (n / (n - 1.0));
     let cov = bread.dot(&meat).dot(&bread);
     let mut se = vec![0.0; p];
     for (k, &j) in used.iter().enumerate() {

@@ -10,10 +10,11 @@
 //! `polr` does with `factor()` of the observed answers.
 
 use linfa_linalg::cholesky::InverseC;
-use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2};
+use ndarray::{s, Array1, Array2, ArrayView1};
 
 use super::notes::LogitFailure;
 use crate::stats::moments::blocks;
+use crate::stats::Matrix;
 
 /// A fitted model: the cuts ζ (K−1, increasing) and the slopes β.
 #[derive(Debug, Clone)]
@@ -66,7 +67,7 @@ impl Ordinal {
 
     /// The information at the fit, −∂² log-likelihood / ∂(ζ, β)², of rows `x` with
     /// answers in `category`, weighted by `w`.
-    pub fn information(&self, x: ArrayView2<f64>, category: &[usize], w: &[f64]) -> Array2<f64> {
+    pub fn information(&self, x: &Matrix, category: &[usize], w: &[f64]) -> Array2<f64> {
         -derivatives(x, category, self.cuts.len() + 1, w, &self.theta()).1
     }
 }
@@ -74,7 +75,7 @@ impl Ordinal {
 /// Fits the model to rows `x` whose answers fall in `category` (0…k−1, each occurring),
 /// weighted by `w`; from `start` when given (a resample starts from the full fit).
 pub fn fit(
-    x: ArrayView2<f64>,
+    x: &Matrix,
     category: &[usize],
     k: usize,
     w: &[f64],
@@ -141,22 +142,25 @@ fn bounds(theta: &Array1<f64>, k: usize, c: usize, eta: f64) -> (f64, f64) {
 }
 
 /// log P(answer | x) summed over the rows, weighted.
-fn loglik(x: ArrayView2<f64>, category: &[usize], k: usize, w: &[f64], theta: &Array1<f64>) -> f64 {
+fn loglik(x: &Matrix, category: &[usize], k: usize, w: &[f64], theta: &Array1<f64>) -> f64 {
     let beta = theta.slice(s![k - 1..]);
     blocks(
         x.nrows(),
         || (),
         |rows, _| {
-            rows.map(|i| {
-                let (a, b) = bounds(theta, k, category[i], x.row(i).dot(&beta));
-                let pr = logistic(a) - logistic(b);
-                if w[i] == 0.0 {
-                    0.0
-                } else {
-                    w[i] * pr.ln()
-                }
-            })
-            .sum::<f64>()
+            let block = x.block(rows.clone());
+            let etas = block.dot(&beta);
+            rows.zip(etas)
+                .map(|(i, eta)| {
+                    let (a, b) = bounds(theta, k, category[i], eta);
+                    let pr = logistic(a) - logistic(b);
+                    if w[i] == 0.0 {
+                        0.0
+                    } else {
+                        w[i] * pr.ln()
+                    }
+                })
+                .sum::<f64>()
         },
     )
     .into_iter()
@@ -167,13 +171,7 @@ fn loglik(x: ArrayView2<f64>, category: &[usize], k: usize, w: &[f64], theta: &A
 /// and f′ = f(1 − 2F), a row in category c has P = F(a) − F(b), a = ζ_c − η, b = ζ_{c−1} − η:
 /// ∂/∂ζ_c = f(a)/P, ∂/∂ζ_{c−1} = −f(b)/P, ∂/∂β = −x (f(a) − f(b))/P, and the second
 /// derivatives follow by the quotient rule.
-fn derivatives(
-    x: ArrayView2<f64>,
-    category: &[usize],
-    k: usize,
-    w: &[f64],
-    theta: &Array1<f64>,
-) -> (Array1<f64>, Array2<f64>) {
+fn derivatives(x: &Matrix, category: &[usize], k: usize, w: &[f64], theta: &Array1<f64>) -> (Array1<f64>, Array2<f64>) {
     let p = x.ncols();
     let q = k - 1 + p;
     let beta = theta.slice(s![k - 1..]);
@@ -183,11 +181,11 @@ fn derivatives(
         |rows, _| {
             let mut g = Array1::<f64>::zeros(q);
             let mut h = Array2::<f64>::zeros((q, q));
-            for i in rows {
+            let block = x.block(rows.clone());
+            for (i, xi) in rows.zip(block.rows()) {
                 if w[i] == 0.0 {
                     continue;
                 }
-                let xi = x.row(i);
                 let c = category[i];
                 let (a, b) = bounds(theta, k, c, xi.dot(&beta));
                 let (fa_cdf, fb_cdf) = (logistic(a), logistic(b));
@@ -268,17 +266,18 @@ mod tests {
     #[test]
     fn the_maximum_solves_the_likelihood_equations_and_finds_the_truth() {
         let (x, c, w) = rows(20_000);
-        let fit = fit(x.view(), &c, 5, &w, None).unwrap();
+        let x = Matrix::from(x);
+        let fit = fit(&x, &c, 5, &w, None).unwrap();
         let theta: Array1<f64> = fit.cuts.iter().copied().chain(fit.beta.iter().copied()).collect();
-        let (g, _) = derivatives(x.view(), &c, 5, &w, &theta);
+        let (g, _) = derivatives(&x, &c, 5, &w, &theta);
         assert!(g.iter().all(|g| g.abs() < 1e-6), "{g}");
         assert!((fit.beta[0] - 0.4).abs() < 0.03 && (fit.beta[1] - 0.2).abs() < 0.03, "{:?}", fit.beta);
         // The analytic Hessian against differences of the gradient.
-        let (_, h) = derivatives(x.view(), &c, 5, &w, &theta);
+        let (_, h) = derivatives(&x, &c, 5, &w, &theta);
         for j in 0..theta.len() {
             let mut up = theta.clone();
             up[j] += 1e-6;
-            let (gu, _) = derivatives(x.view(), &c, 5, &w, &up);
+            let (gu, _) = derivatives(&x, &c, 5, &w, &up);
             for i in 0..theta.len() {
                 let numeric = (gu[i] - g[i]) / 1e-6;
                 assert!(
@@ -297,10 +296,11 @@ mod tests {
     #[test]
     fn two_categories_are_the_logit() {
         let (x, c, w) = rows(5_000);
+        let x = Matrix::from(x);
         let two: Vec<usize> = c.iter().map(|&c| usize::from(c >= 3)).collect();
-        let ord = fit(x.view(), &two, 2, &w, None).unwrap();
+        let ord = fit(&x, &two, 2, &w, None).unwrap();
         let y: Vec<f64> = two.iter().map(|&c| c as f64).collect();
-        let logit = super::super::logit::irls(x.view(), &y, &w).unwrap();
+        let logit = super::super::logit::irls(&x, &y, &w).unwrap();
         // logit P(high) = −ζ + xβ.
         assert!((ord.cuts[0] + logit[0]).abs() < 1e-7, "{} {}", ord.cuts[0], logit[0]);
         assert!((ord.beta[0] - logit[1]).abs() < 1e-7 && (ord.beta[1] - logit[2]).abs() < 1e-7);

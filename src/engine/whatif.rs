@@ -19,7 +19,7 @@
 //! at 100,000).
 
 use linfa_linalg::cholesky::InverseC;
-use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2};
+use ndarray::{s, Array1, Array2, ArrayView1};
 use rayon::prelude::*;
 
 use super::bootstrap::percentile_interval;
@@ -30,11 +30,12 @@ use crate::schema::outcome::{Band, Outcome, OutcomeKind};
 use crate::schema::whatif::{Scenario, WhatIfModel};
 use crate::stats::moments::{self, blocks, weighted_cross_with_intercept, BLOCK};
 use crate::stats::replicates;
+use crate::stats::Matrix;
 
 /// The complete rows a what-if runs on.
 pub struct Rows<'a> {
-    /// Ratings, rows × drivers, in standard layout.
-    pub x: ArrayView2<'a, f64>,
+    /// Ratings, rows × drivers.
+    pub x: &'a Matrix,
     /// The outcome's answers as given (not oriented).
     pub answers: &'a [f64],
     /// Survey weights (ones when unweighted).
@@ -218,7 +219,7 @@ fn fit(model: WhatIfModel, outcome: &Outcome, rows: &Rows, w: &[f64], start: Opt
         }
         WhatIfModel::Linear => {
             let y: Array1<f64> = rows.answers.iter().map(|&a| outcome.code(a)).collect();
-            let m = moments::Rows::from_parts(rows.x.view(), &y, Some(ArrayView1::from(w))).moments(None);
+            let m = moments::Rows::from_parts(rows.x, &y, Some(ArrayView1::from(w))).moments(None);
             let slopes = m.slopes().ok_or(Failure::Collinear)?;
             let p = slopes.len();
             let intercept = m.mean[p] - slopes.dot(&m.mean.slice(s![..p]));
@@ -358,7 +359,8 @@ impl Fit {
             rows.x.nrows(),
             || Array2::zeros((BLOCK, p)),
             |range, scaled| {
-                let a = rows.x.slice(s![range.clone(), ..]);
+                let a = rows.x.block(range.clone());
+                let a = a.view();
                 let w = &w[range];
                 // Each predictor's block: its rows' curvature, times the rows.
                 let curvatures: Vec<Array1<f64>> = match self {
@@ -388,7 +390,8 @@ impl Fit {
 
 /// One respondent as they are and under a scenario: working space reused row to row.
 struct Respondent {
-    /// Their predictors and expected coded answer as they are.
+    /// Their ratings, predictors and expected coded answer as they are.
+    row: Vec<f64>,
     etas: Vec<f64>,
     value: f64,
     /// Under the scenario last applied: ratings, predictors, each shift's points.
@@ -401,21 +404,23 @@ struct Respondent {
 impl Respondent {
     fn new(fit: &Fit, p: usize) -> Respondent {
         let scratch = vec![0.0; fit.categories()];
-        Respondent { etas: Vec::new(), value: 0.0, x: vec![0.0; p], shifted: Vec::new(), d: Vec::new(), scratch }
+        let (row, x) = (vec![0.0; p], vec![0.0; p]);
+        Respondent { row, etas: Vec::new(), value: 0.0, x, shifted: Vec::new(), d: Vec::new(), scratch }
     }
 
     /// Row i as they answered.
     fn at(&mut self, fit: &Fit, rows: &Rows, i: usize) {
-        fit.etas(rows.x.row(i), &mut self.etas);
+        rows.x.row_into(i, &mut self.row);
+        fit.etas(ArrayView1::from(&self.row), &mut self.etas);
         self.value = fit.value(&self.etas, &mut self.scratch);
     }
 
-    /// Row i (after [`Respondent::at`]) under scenario `s`: the change of their expected
+    /// The row of [`Respondent::at`] under scenario `s`: the change of their expected
     /// answer, `None` when it moves none of their ratings (they are at the scale's end).
-    fn shift(&mut self, fit: &Fit, rows: &Rows, i: usize, s: &Scenario) -> Option<f64> {
-        let row = rows.x.row(i);
+    fn shift(&mut self, fit: &Fit, rows: &Rows, s: &Scenario) -> Option<f64> {
+        let row = &self.row;
         self.shifted.clone_from(&self.etas);
-        self.x.iter_mut().zip(row).for_each(|(x, r)| *x = *r);
+        self.x.copy_from_slice(row);
         self.d.clear();
         let mut moved = false;
         for shift in &s.shifts {
@@ -463,7 +468,7 @@ fn effects(fit: &Fit, rows: &Rows, w: &[f64], scenarios: &[Scenario]) -> Vec<Eff
                 }
                 r.at(fit, rows, i);
                 for (s, sum) in scenarios.iter().zip(&mut sums) {
-                    if let Some(change) = r.shift(fit, rows, i, s) {
+                    if let Some(change) = r.shift(fit, rows, s) {
                         sum.0 += w[i] * change;
                         sum.1 += w[i];
                         sum.2.iter_mut().zip(&r.d).for_each(|(t, d)| *t += w[i] * d);
@@ -514,9 +519,9 @@ fn gradients(fit: &Fit, rows: &Rows, scenarios: &[Scenario]) -> Vec<Vec<f64>> {
                 }
                 r.at(fit, rows, i);
                 for (s, g) in scenarios.iter().zip(&mut g) {
-                    if r.shift(fit, rows, i, s).is_some() {
+                    if r.shift(fit, rows, s).is_some() {
                         fit.add_value_gradient(ArrayView1::from(&r.x), &r.shifted, w[i], g);
-                        fit.add_value_gradient(rows.x.row(i), &r.etas, -w[i], g);
+                        fit.add_value_gradient(ArrayView1::from(&r.row), &r.etas, -w[i], g);
                     }
                 }
             }
@@ -560,11 +565,11 @@ fn one_step(
             return;
         }
         r.at(fit, rows, i);
-        fit.score(outcome, rows.x.row(i), &r.etas, rows.answers[i], score);
+        fit.score(outcome, ArrayView1::from(&r.row), &r.etas, rows.answers[i], score);
         t[0] = w;
         for ((s, step), &at) in scenarios.iter().zip(&steps).zip(&offsets) {
             let k = s.shifts.len();
-            if let Some(change) = r.shift(fit, rows, i, s) {
+            if let Some(change) = r.shift(fit, rows, s) {
                 t[at] = w * change;
                 t[at + 1..at + 1 + k].iter_mut().zip(&r.d).for_each(|(t, d)| *t = w * d);
             }
@@ -618,7 +623,8 @@ mod tests {
         let (x, y, w) = survey(3_000);
         let keys = crate::stats::replicates::row_keys(0..3_000);
         let bounds = [(1.0, 10.0), (1.0, 10.0)];
-        let rows = Rows { x: x.view(), answers: &y, w: &w, bounds: &bounds, keys: &keys };
+        let held = Matrix::from(x.clone());
+        let rows = Rows { x: &held, answers: &y, w: &w, bounds: &bounds, keys: &keys };
         let nps = Outcome::nps("y");
         let scenarios = [plus(0, 0.0), plus(0, 1.0), plus(0, 100.0)];
         for model in [WhatIfModel::Logits, WhatIfModel::Ordinal, WhatIfModel::Linear] {
@@ -647,7 +653,8 @@ mod tests {
         let (x, y, w) = survey(800);
         let keys = replicates::row_keys(0..800);
         let bounds = [(1.0, 10.0), (1.0, 10.0)];
-        let rows = Rows { x: x.view(), answers: &y, w: &w, bounds: &bounds, keys: &keys };
+        let held = Matrix::from(x.clone());
+        let rows = Rows { x: &held, answers: &y, w: &w, bounds: &bounds, keys: &keys };
         let nps = Outcome::nps("y");
         let a = simulate(WhatIfModel::Logits, &nps, &rows, &[plus(0, 1.0)], 50, 7).unwrap();
         let b = simulate(WhatIfModel::Logits, &nps, &rows, &[plus(0, 1.0)], 50, 7).unwrap();
@@ -669,7 +676,8 @@ mod tests {
         let (x, y, w) = survey(4_000);
         let keys = replicates::row_keys(0..4_000);
         let bounds = [(1.0, 10.0), (1.0, 10.0)];
-        let rows = Rows { x: x.view(), answers: &y, w: &w, bounds: &bounds, keys: &keys };
+        let held = Matrix::from(x.clone());
+        let rows = Rows { x: &held, answers: &y, w: &w, bounds: &bounds, keys: &keys };
         let nps = Outcome::nps("y");
         let scenarios = [plus(0, 1.0), plus(1, 2.0)];
         for model in [WhatIfModel::Logits, WhatIfModel::Ordinal, WhatIfModel::Linear] {
@@ -694,7 +702,8 @@ mod tests {
         let (x, y, w) = survey(2_000);
         let keys = crate::stats::replicates::row_keys(0..2_000);
         let bounds = [(1.0, 10.0), (1.0, 10.0)];
-        let rows = Rows { x: x.view(), answers: &y, w: &w, bounds: &bounds, keys: &keys };
+        let held = Matrix::from(x.clone());
+        let rows = Rows { x: &held, answers: &y, w: &w, bounds: &bounds, keys: &keys };
         let nps = Outcome::nps("y");
         for model in [WhatIfModel::Logits, WhatIfModel::Ordinal, WhatIfModel::Linear] {
             let fitted = fit(model, &nps, &rows, &w, None).unwrap();
@@ -725,7 +734,8 @@ mod tests {
             let w = vec![1.0; 400];
             let keys = crate::stats::replicates::row_keys(0..400);
             let bounds = [(1.0, 10.0); 3];
-            let rows = Rows { x: x.view(), answers: &y, w: &w, bounds: &bounds, keys: &keys };
+            let held = Matrix::from(x.clone());
+            let rows = Rows { x: &held, answers: &y, w: &w, bounds: &bounds, keys: &keys };
             for model in [WhatIfModel::Logits, WhatIfModel::Ordinal, WhatIfModel::Linear] {
                 let Ok(fitted) = fit(model, &nps, &rows, &w, None) else { continue };
                 for j in 0..3 {

@@ -13,6 +13,8 @@
 //! Intervals are ȳ ± 1.96·SE (normal, as `confint(svymean(...))`), clamped to −100…100
 //! for NPS and 0…100 for % satisfied. Rows of weight 0 count nowhere.
 
+use std::collections::BTreeMap;
+
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::load::Responses;
@@ -310,18 +312,25 @@ impl ScoreTable {
         trend_by: Option<&str>,
     ) -> Option<ScoreTable> {
         let kind = r.survey.weights_are;
-        let answers = r.answers(outcome);
-        let weights = r.weights();
-        let rows: Vec<usize> = (0..answers.len()).filter(|&i| answers[i].is_some()).collect();
-        let values: Vec<f64> = rows.iter().map(|&i| answers[i].unwrap()).collect();
-        let w: Option<Vec<f64>> = weights.map(|w| rows.iter().map(|&i| w[i]).collect());
-        let overall = ScoreStats::compute("all", outcome, &values, w.as_deref(), kind)?;
+        let weighted = r.survey.weight.is_some();
+        // Each group's sums in one pass over the rows, added in row order.
+        let by_label = |labels: &[&str], sums: Vec<ScoreSums>| -> Vec<ScoreStats> {
+            let mut merged: BTreeMap<&str, ScoreSums> = BTreeMap::new();
+            for (&label, s) in labels.iter().zip(&sums) {
+                merged.entry(label).or_default().merge(s);
+            }
+            merged.iter().filter_map(|(g, s)| ScoreStats::from_sums(g, outcome, s, weighted, kind)).collect()
+        };
+        let mut all = ScoreSums::default();
+        r.each_answer(outcome, |_, x, w| all.add(outcome, x, w));
+        let overall = ScoreStats::from_sums("all", outcome, &all, weighted, kind)?;
         let breakdowns = by
             .iter()
             .map(|col| {
-                let labels = r.labels(col);
-                let labels: Vec<&str> = rows.iter().map(|&i| labels[i]).collect();
-                let mut rows = grouped(outcome, &labels, &values, w.as_deref(), kind);
+                let levels = r.levels_of(col);
+                let mut sums = vec![ScoreSums::default(); levels.labels.len()];
+                r.each_answer(outcome, |i, x, w| sums[levels.of(i)].add(outcome, x, w));
+                let mut rows = by_label(&levels.labels, sums);
                 if let Some(order) = r.waves.as_ref().filter(|_| Some(col) == r.survey.wave.as_ref()) {
                     in_time_order(&mut rows, order);
                 }
@@ -329,18 +338,27 @@ impl ScoreTable {
             })
             .collect();
         let trend = trend_by.zip(r.survey.wave.as_ref()).zip(r.waves.as_ref()).map(|((col, wave), order)| {
-            let (segment, wave) = (r.labels(col), r.labels(wave));
-            let mut names: Vec<&str> = rows.iter().map(|&i| segment[i]).collect();
-            names.sort_unstable();
-            names.dedup();
-            let groups = names
+            let (segment, wave) = (r.levels_of(col), r.levels_of(wave));
+            let mut sums = vec![vec![ScoreSums::default(); wave.labels.len()]; segment.labels.len()];
+            let mut seen = vec![false; segment.labels.len()];
+            r.each_answer(outcome, |i, x, w| {
+                let g = segment.of(i);
+                seen[g] = true;
+                sums[g][wave.of(i)].add(outcome, x, w);
+            });
+            let mut merged: BTreeMap<&str, Vec<ScoreSums>> = BTreeMap::new();
+            for ((&label, s), _) in segment.labels.iter().zip(sums).zip(&seen).filter(|(_, &seen)| seen) {
+                match merged.get_mut(label) {
+                    Some(m) => m.iter_mut().zip(&s).for_each(|(m, s)| m.merge(s)),
+                    None => {
+                        merged.insert(label, s);
+                    }
+                }
+            }
+            let groups = merged
                 .into_iter()
-                .map(|g| {
-                    let idx: Vec<usize> = (0..rows.len()).filter(|&k| segment[rows[k]] == g).collect();
-                    let labels: Vec<&str> = idx.iter().map(|&k| wave[rows[k]]).collect();
-                    let v: Vec<f64> = idx.iter().map(|&k| values[k]).collect();
-                    let w: Option<Vec<f64>> = w.as_ref().map(|w| idx.iter().map(|&k| w[k]).collect());
-                    let mut waves = grouped(outcome, &labels, &v, w.as_deref(), kind);
+                .map(|(g, sums)| {
+                    let mut waves = by_label(&wave.labels, sums);
                     in_time_order(&mut waves, order);
                     TrendGroup { group: g.to_string(), waves }
                 })

@@ -3,6 +3,7 @@
 
 use super::columns::{Numbers, BLANK};
 use super::*;
+use crate::stats::Matrix;
 
 impl Responses {
     pub fn height(&self) -> usize {
@@ -40,10 +41,24 @@ impl Responses {
         keys.iter().zip(0..).filter(|(_, i)| keep.is_none_or(|k| k[*i])).map(|(&k, _)| k).collect()
     }
 
-    /// A wave or segment column as labels; blanks read "(missing)".
-    pub fn labels(&self, name: &str) -> Vec<&str> {
-        let names = &self.levels[name];
-        self.codes(name).iter().map(|&c| if c == BLANK { MISSING_LABEL } else { names[c as usize].as_str() }).collect()
+    /// Each row with an answer to `o`, in row order: its row, the answer as given and its
+    /// weight (1 without weights). Read in place: nothing the size of the rows is made.
+    pub fn each_answer(&self, o: &Outcome, mut f: impl FnMut(usize, f64, f64)) {
+        let answers = self.columns.numbers(&outcome_key(o));
+        let weights = self.survey.weight.as_ref().map(|_| self.columns.numbers(WEIGHT));
+        for i in 0..self.height() {
+            if let Some(x) = answers.get(i) {
+                f(i, x, weights.map_or(1.0, |w| w.value(i)));
+            }
+        }
+    }
+
+    /// A wave or segment column as levels: each row's level and each level's label (blanks
+    /// read "(missing)", the last level).
+    pub fn levels_of(&self, name: &str) -> Levels<'_> {
+        let mut labels: Vec<&str> = self.levels[name].iter().map(String::as_str).collect();
+        labels.push(MISSING_LABEL);
+        Levels { codes: self.codes(name), labels }
     }
 
     /// Which rows read `label` in wave or segment column `name` (as [`Responses::labels`]
@@ -154,21 +169,54 @@ impl Responses {
     pub fn model_data(&self, o: &Outcome, keep: Option<&[bool]>) -> ModelData {
         let (columns, rows, in_group) = self.complete(o, keep);
         let p = columns.len() - 1;
-        let mut x = Vec::with_capacity(rows.len() * p);
-        for &i in &rows {
-            x.extend(columns[..p].iter().map(|c| c.value(i as usize)));
-        }
+        let shape = (rows.len(), p);
+        let bytes: Option<Vec<&[u8]>> =
+            columns[..p].iter().map(|c| if let Numbers::Bytes(b) = c { Some(b.as_slice()) } else { None }).collect();
+        let x = match bytes {
+            // Complete rows hold no gap, so every byte is a rating.
+            Some(bytes) => {
+                let mut x = Vec::with_capacity(rows.len() * p);
+                for &i in &rows {
+                    x.extend(bytes.iter().map(|c| c[i as usize]));
+                }
+                Matrix::Bytes(Array2::from_shape_vec(shape, x).expect("rows × drivers values"))
+            }
+            None => {
+                let mut x = Vec::with_capacity(rows.len() * p);
+                for &i in &rows {
+                    x.extend(columns[..p].iter().map(|c| c.value(i as usize)));
+                }
+                Matrix::Floats(Array2::from_shape_vec(shape, x).expect("rows × drivers values"))
+            }
+        };
         let (sign, target) = (o.sign(), columns[p]);
         let weights = self.survey.weight.as_ref().map(|_| self.columns.numbers(WEIGHT));
         let keys = &self.columns.keys;
         ModelData {
             keys: rows.iter().map(|&i| keys[i as usize]).collect(),
             names: self.survey.drivers.iter().map(|d| d.column.clone()).collect(),
-            x: Array2::from_shape_vec((rows.len(), p), x).expect("rows × drivers values"),
+            x,
             y: rows.iter().map(|&i| sign * target.value(i as usize)).collect(),
             w: weights.map(|w| rows.iter().map(|&i| w.value(i as usize)).collect()),
             n_used: rows.len(),
             n_dropped: in_group - rows.len(),
+        }
+    }
+}
+
+/// A wave or segment column's rows as levels ([`Responses::levels_of`]).
+pub struct Levels<'a> {
+    codes: &'a [u32],
+    pub labels: Vec<&'a str>,
+}
+
+impl Levels<'_> {
+    /// Row `i`'s level: an index into `labels`.
+    #[inline]
+    pub fn of(&self, i: usize) -> usize {
+        match self.codes[i] {
+            BLANK => self.labels.len() - 1,
+            c => c as usize,
         }
     }
 }

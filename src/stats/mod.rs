@@ -2,18 +2,21 @@
 //! moments for data with gaps, and the repair of a matrix that is not positive definite.
 //! Nothing here knows a file, a column name or a survey.
 
+pub mod matrix;
 pub mod moments;
 pub mod replicates;
 
-use ndarray::{Array1, Array2};
+use ndarray::Array1;
 
+pub use matrix::Matrix;
 pub use moments::Z95;
 
 /// Complete rows for a linear model (listwise deletion), as matrices. `y` is the outcome
 /// oriented so that higher is better (`Outcome::sign`).
 pub struct ModelData {
     pub names: Vec<String>,
-    pub x: Array2<f64>,
+    /// Drivers, rows × drivers.
+    pub x: Matrix,
     pub y: Array1<f64>,
     pub w: Option<Array1<f64>>,
     pub n_used: usize,

@@ -4,10 +4,10 @@
 
 use std::ops::Range;
 
-use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix1, Ix2};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix1};
 use rayon::prelude::*;
 
-use super::ModelData;
+use super::{Matrix, ModelData};
 
 /// Moments of (drivers…, target); the target is the last variable.
 #[derive(Debug, Clone)]
@@ -69,7 +69,7 @@ impl Moments {
 /// so a resample costs one weighted cross-product and never copies the rows: each block
 /// is centred as it is read.
 pub struct Rows<'a> {
-    x: CowArray<'a, f64, Ix2>,
+    x: &'a Matrix,
     y: &'a Array1<f64>,
     /// A point near the weighted mean: centring first keeps the cross-products free of
     /// cancellation.
@@ -80,11 +80,11 @@ pub struct Rows<'a> {
 
 impl<'a> Rows<'a> {
     pub fn new(d: &'a ModelData) -> Rows<'a> {
-        Rows::from_parts(d.x.view(), &d.y, d.w.as_ref().map(|w| w.view()))
+        Rows::from_parts(&d.x, &d.y, d.w.as_ref().map(|w| w.view()))
     }
 
     /// Rows `x` with target `y` and weights `w` (ones when `None`), held as they are.
-    pub fn from_parts(x: ArrayView2<'a, f64>, y: &'a Array1<f64>, w: Option<ArrayView1<'a, f64>>) -> Rows<'a> {
+    pub fn from_parts(x: &'a Matrix, y: &'a Array1<f64>, w: Option<ArrayView1<'a, f64>>) -> Rows<'a> {
         let (n, p) = x.dim();
         let w = match w {
             Some(w) => CowArray::from(w),
@@ -97,14 +97,9 @@ impl<'a> Rows<'a> {
         let mut centre = Array1::zeros(p + 1);
         if total > 0.0 {
             let w = w.slice(s![head.clone()]);
-            centre.slice_mut(s![..p]).assign(&(x.slice(s![head.clone(), ..]).t().dot(&w) / total));
+            centre.slice_mut(s![..p]).assign(&(x.block(head.clone()).t().dot(&w) / total));
             centre[p] = y.slice(s![head]).dot(&w) / total;
         }
-        let x = if x.is_standard_layout() {
-            CowArray::from(x)
-        } else {
-            CowArray::from(x.as_standard_layout().into_owned())
-        };
         Rows { x, y, centre, w }
     }
 
@@ -121,7 +116,7 @@ impl<'a> Rows<'a> {
     fn centred<'b>(&self, rows: Range<usize>, buffer: &'b mut Array2<f64>) -> ArrayView2<'b, f64> {
         let (m, p) = (rows.len(), self.x.ncols());
         let (c, cy) = (self.centre.slice(s![..p]), self.centre[p]);
-        let x = self.x.slice(s![rows.clone(), ..]);
+        let x = self.x.block(rows.clone());
         let x = x.as_slice().expect("standard layout").chunks_exact(p);
         let out = buffer.as_slice_mut().expect("standard layout").chunks_exact_mut(p + 1);
         for ((out, x), &y) in out.zip(x).zip(self.y.slice(s![rows])) {
@@ -169,8 +164,9 @@ impl<'a> Rows<'a> {
             let (head, rest) = t.split_at_mut(4 + k);
             head[..4].copy_from_slice(&[if w > 0.0 { 1.0 } else { 0.0 }, 1.0, w, w * w]);
             let z = &mut head[4..];
-            for (j, z) in z[..p].iter_mut().enumerate() {
-                *z = self.x[[i, j]] - self.centre[j];
+            self.x.row_into(i, &mut z[..p]);
+            for (z, c) in z[..p].iter_mut().zip(&self.centre) {
+                *z -= c;
             }
             z[p] = self.y[i] - self.centre[p];
             let mut c = 0;
@@ -519,7 +515,7 @@ mod tests {
     fn data(w: Option<Array1<f64>>) -> ModelData {
         ModelData {
             names: vec!["a".into()],
-            x: array![[1.0], [2.0], [3.0], [4.0]],
+            x: array![[1.0], [2.0], [3.0], [4.0]].into(),
             y: array![2.0, 1.0, 4.0, 3.0],
             w,
             n_used: 4,
@@ -568,7 +564,7 @@ mod tests {
             counts.iter().enumerate().flat_map(|(i, &c)| std::iter::repeat_n(i, c as usize)).collect();
         let repeated = ModelData {
             names: d.names.clone(),
-            x: d.x.select(Axis(0), &rows),
+            x: d.x.select(&rows),
             y: d.y.select(Axis(0), &rows),
             w: d.w.as_ref().map(|w| w.select(Axis(0), &rows)),
             n_used: rows.len(),
@@ -593,7 +589,8 @@ mod tests {
         let w = Array1::from_shape_fn(n, |i| 0.5 + (i % 4) as f64 / 3.0);
         let keys = super::super::replicates::row_keys(0..n);
         let cells: Vec<u32> = (0..n as u32).map(|i| i % 3).collect();
-        let rows = Rows::from_parts(x.view(), &y, Some(w.view()));
+        let x = Matrix::from(x);
+        let rows = Rows::from_parts(&x, &y, Some(w.view()));
         let sums = rows.replicate_sums(&keys, &cells, 3, 11, 5);
         let mut all = sums[0].clone();
         all += &sums[1];
@@ -625,7 +622,7 @@ mod tests {
         let keep = [0usize, 2, 3];
         let without = Moments::from_data(&ModelData {
             names: d.names.clone(),
-            x: d.x.select(Axis(0), &keep),
+            x: d.x.select(&keep),
             y: d.y.select(Axis(0), &keep),
             w: Some(array![1.0, 2.0, 1.0]),
             n_used: 3,
