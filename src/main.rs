@@ -49,10 +49,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// For a run that holds every row in memory: keep the pages it frees. Its fits free and
-/// take again arrays the size of the rows, which the kernel would zero again each time.
-/// A streaming pass does not call this: it hands pages back, so its memory stays flat
-/// however many batches it reads.
+/// For a run that holds every row in memory, once they are loaded: keep the pages it
+/// frees. Its fits free and take again arrays the size of the rows, which the kernel would
+/// zero again each time. The loader and a streaming pass run before it: they hand pages
+/// back, so their memory stays flat however many batches they read.
 fn keep_freed_pages() {
     // SAFETY: sets an option of the allocator this binary links; no memory is touched.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::engine::bootstrap;
 use crate::engine::{Missing, Options};
-use crate::load::{ModelData, Responses};
+use crate::load::{ModelData, Reader, Responses};
 use crate::schema::outcome::Outcome;
 use crate::schema::settings::Survey;
 use crate::stats::moments::{self, Moments, Rows};
@@ -243,28 +243,40 @@ pub struct Changes {
     pub headline: Explained,
 }
 
-/// One wave's every respondent: the drivers' columns and the coded answer, NaN for a gap,
-/// and the weights.
-struct Everyone {
-    columns: Vec<Vec<f64>>,
+/// One wave's every respondent: the drivers' columns and the coded answer (NaN for a
+/// gap) and the weights, each read by row number from where the rows are held.
+struct Everyone<'a> {
+    rows: Vec<u32>,
+    columns: Vec<Reader<'a>>,
+    weights: Option<Reader<'a>>,
     keys: Vec<u32>,
-    w: Option<Vec<f64>>,
     em: bool,
 }
 
-impl Everyone {
-    fn of(responses: &Responses, outcome: &Outcome, keep: &[bool], em: bool) -> Everyone {
-        let (columns, w) = responses.coded_columns(outcome, keep, |y| outcome.code(y));
-        Everyone { columns, keys: responses.keys(Some(keep)), w, em }
+impl<'a> Everyone<'a> {
+    fn of(responses: &'a Responses, outcome: &'a Outcome, keep: &[bool], em: bool) -> Everyone<'a> {
+        let (columns, weights) = responses.coded_readers(outcome, |y| outcome.code(y));
+        let rows = keep.iter().zip(0..).filter_map(|(&k, i)| k.then_some(i)).collect();
+        Everyone { rows, columns, weights, keys: responses.keys(Some(keep)), em }
     }
 
     fn n(&self) -> usize {
-        self.keys.len()
+        self.rows.len()
+    }
+
+    /// Respondent i's value in column c.
+    fn value(&self, c: usize, i: usize) -> f64 {
+        (self.columns[c])(self.rows[i])
+    }
+
+    fn weight(&self, i: usize) -> f64 {
+        self.weights.as_ref().map_or(1.0, |w| w(self.rows[i]))
     }
 
     /// Respondents with an answer: those behind the headline.
     fn answered(&self) -> usize {
-        self.columns.last().map_or(0, |c| c.iter().filter(|v| !v.is_nan()).count())
+        let last = self.columns.len() - 1;
+        (0..self.n()).filter(|&i| !self.value(last, i).is_nan()).count()
     }
 
     /// [`Everyone::means`] in Poisson replicates 1…`b`: the plain means from one pass
@@ -276,9 +288,9 @@ impl Everyone {
         }
         let k = self.columns.len();
         let terms = |i: usize, _: &mut (), t: &mut [f64]| {
-            let w = self.w.as_ref().map_or(1.0, |w| w[i]);
-            for (c, t) in self.columns.iter().zip(t.chunks_exact_mut(2)) {
-                let v = c[i];
+            let w = self.weight(i);
+            for (c, t) in t.chunks_exact_mut(2).enumerate() {
+                let v = self.value(c, i);
                 t.copy_from_slice(&if v.is_nan() { [0.0, 0.0] } else { [w * v, w] });
             }
         };
@@ -290,23 +302,21 @@ impl Everyone {
     /// Each column's weighted mean over the rows that have it, row i counted `counts[i]`
     /// times: the drivers' mean ratings (by EM when asked) and, last, the headline.
     fn means(&self, counts: Option<&[u32]>) -> Vec<f64> {
-        let weight = |i: usize| counts.map_or(1.0, |c| c[i] as f64) * self.w.as_ref().map_or(1.0, |w| w[i]);
-        let mut means: Vec<f64> = self
-            .columns
-            .iter()
+        let weight = |i: usize| counts.map_or(1.0, |c| c[i] as f64) * self.weight(i);
+        let mut means: Vec<f64> = (0..self.columns.len())
             .map(|c| {
-                let (sum, total) = c
-                    .iter()
-                    .enumerate()
+                let (sum, total) = (0..self.n())
+                    .map(|i| (i, self.value(c, i)))
                     .filter(|(_, v)| !v.is_nan())
-                    .fold((0.0, 0.0), |(s, t), (i, &v)| (s + weight(i) * v, t + weight(i)));
+                    .fold((0.0, 0.0), |(s, t), (i, v)| (s + weight(i) * v, t + weight(i)));
                 sum / total
             })
             .collect();
         if self.em {
             let w: Vec<f64> = (0..self.n()).map(weight).collect();
-            let gappy: Vec<Vec<Option<f64>>> =
-                self.columns.iter().map(|c| c.iter().map(|&v| (!v.is_nan()).then_some(v)).collect()).collect();
+            let gappy: Vec<Vec<Option<f64>>> = (0..self.columns.len())
+                .map(|c| (0..self.n()).map(|i| Some(self.value(c, i)).filter(|v| !v.is_nan())).collect())
+                .collect();
             let fitted = moments::em(&gappy, Some(&w));
             let p = means.len() - 1;
             means[..p].copy_from_slice(&fitted.mean.as_slice().expect("contiguous")[..p]);
@@ -324,11 +334,14 @@ mod tests {
     #[test]
     fn replicate_means_are_each_resamples_means() {
         let n = 300;
-        let column = |m: usize| (0..n).map(|i| if i % m == 0 { f64::NAN } else { ((i * m) % 11) as f64 }).collect();
+        let column = |m: usize| -> Reader {
+            Box::new(move |i| if (i as usize).is_multiple_of(m) { f64::NAN } else { ((i as usize * m) % 11) as f64 })
+        };
         let everyone = Everyone {
+            rows: (0..n as u32).collect(),
             columns: vec![column(7), column(5), column(13)],
+            weights: Some(Box::new(|i| 0.5 + (i % 4) as f64)),
             keys: replicates::row_keys(0..n),
-            w: Some((0..n).map(|i| 0.5 + (i % 4) as f64).collect()),
             em: false,
         };
         let one_pass = everyone.replicate_means(42, 30);

@@ -42,12 +42,14 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
                     from_moments::analyse_report(&survey, &file, &sums)?
                 }
                 None => {
-                    (process.keep_freed_pages)();
                     let mut survey = resolve(data, model, whatif, config.as_deref(), Need::Drivers)?;
                     let bar = progress_bar(&mut survey);
                     let mut timings = Vec::new();
-                    let analysed = Stage::time(&mut timings, "load", || keydriver::load::load(&survey))
-                        .and_then(|responses| keydriver::analyse(&survey, &responses));
+                    let analysed =
+                        Stage::time(&mut timings, "load", || keydriver::load::load(&survey)).and_then(|responses| {
+                            (process.keep_freed_pages)();
+                            keydriver::analyse(&survey, &responses)
+                        });
                     bar.finish_and_clear();
                     let mut analysis = analysed?;
                     timings.append(&mut analysis.timings);
@@ -74,8 +76,9 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
                 resolve(data, ModelSettings::default(), WhatIfSettings::default(), config.as_deref(), Need::Outcome)?;
             survey.drivers.clear();
             tell_main_outcome(&survey, "scoring");
+            let responses = keydriver::load::load(&survey)?;
             (process.keep_freed_pages)();
-            let scores = keydriver::analyse_scores(&survey, &keydriver::load::load(&survey)?)?;
+            let scores = keydriver::analyse_scores(&survey, &responses)?;
             let rows = report::score_rows(&scores);
             print!(
                 "{}",
@@ -106,10 +109,11 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
                 print_moments_report(&from_moments::analyse_moments(&survey, &sums)?, format);
                 return Ok(());
             }
-            (process.keep_freed_pages)();
             let bar = progress_bar(&mut survey);
-            let result =
-                keydriver::load::load(&survey).and_then(|responses| keydriver::analyse_drivers(&survey, &responses));
+            let result = keydriver::load::load(&survey).and_then(|responses| {
+                (process.keep_freed_pages)();
+                keydriver::analyse_drivers(&survey, &responses)
+            });
             bar.finish_and_clear();
             let (table, groups) = result?;
             print!(
@@ -127,10 +131,11 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
             let config = default_config(&data);
             let mut survey = resolve(data, model, whatif, config.as_deref(), Need::Drivers)?;
             tell_main_outcome(&survey, "simulating");
-            (process.keep_freed_pages)();
             let bar = progress_bar(&mut survey);
-            let result = keydriver::load::load(&survey)
-                .and_then(|responses| keydriver::analysis::analyse_whatif(&survey, &responses));
+            let result = keydriver::load::load(&survey).and_then(|responses| {
+                (process.keep_freed_pages)();
+                keydriver::analysis::analyse_whatif(&survey, &responses)
+            });
             bar.finish_and_clear();
             let w = result?;
             print!(

@@ -8,6 +8,8 @@
 //! fit at 700,000 rows and has no sample weights). The engine tests check the fits
 //! against linfa-logistic with its penalty switched off.
 
+use std::borrow::Cow;
+
 use linfa_linalg::cholesky::InverseC;
 use ndarray::{s, Array1, Array2};
 
@@ -28,13 +30,12 @@ pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, Logit
     if positives == 0 || positives == y.len() {
         return Err(if positives == 0 { LogitFailure::NoneInClass } else { LogitFailure::AllInClass });
     }
-    let ones = Array1::ones(y.len());
-    let w = d.w.as_ref().unwrap_or(&ones).as_slice().expect("weights are contiguous");
+    let w = d.w.as_ref().map(|w| w.as_slice().expect("weights are contiguous"));
     let coef = irls(&d.x, &y, w)?;
     let ll = loglik(&d.x, &y, w, &coef);
     // The intercept-only model's log-likelihood, in closed form.
-    let total: f64 = w.iter().sum();
-    let in_class: f64 = y.iter().zip(w).map(|(y, w)| y * w).sum();
+    let total: f64 = (0..y.len()).map(|i| weight(w, i)).sum();
+    let in_class: f64 = y.iter().enumerate().map(|(i, y)| y * weight(w, i)).sum();
     let base = (in_class / total).clamp(1e-15, 1.0 - 1e-15);
     let ll0 = in_class * base.ln() + (total - in_class) * (1.0 - base).ln();
     let odds_ratio = coef.slice(s![1..]).mapv(f64::exp).to_vec();
@@ -46,20 +47,21 @@ pub fn fit(d: &ModelData, in_class: impl Fn(f64) -> bool) -> Result<Logit, Logit
 
 /// Weighted maximum likelihood from `start` (a nearby fit: a resample's Newton steps start
 /// from the full sample's coefficients), the coefficients intercept first.
-pub fn refit(x: &Matrix, y: &[f64], w: &[f64], start: Array1<f64>) -> Result<Array1<f64>, LogitFailure> {
+pub fn refit(x: &Matrix, y: &[f64], w: Option<&[f64]>, start: Array1<f64>) -> Result<Array1<f64>, LogitFailure> {
     newton(x, y, w, start, 1e-10)
 }
 
 /// Weighted maximum likelihood: the coefficients, intercept first. With many rows the
 /// Newton steps start from the same fit on every [`THIN`]th row, which is already close:
 /// a few passes over all rows fewer.
-pub fn irls(x: &Matrix, y: &[f64], w: &[f64]) -> Result<Array1<f64>, LogitFailure> {
+pub fn irls(x: &Matrix, y: &[f64], w: Option<&[f64]>) -> Result<Array1<f64>, LogitFailure> {
     let mut start = intercept_only(y, w, x.ncols());
     if y.len() >= THIN * 5_000 {
         let rows: Vec<usize> = (0..y.len()).step_by(THIN).collect();
         let thin = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
         // A thinned fit that fails (separation in the few rows) only loses the head start.
-        if let Ok(b) = newton(&x.select(&rows), &thin(y), &thin(w), start.clone(), 1e-6) {
+        let thin_w = w.map(thin);
+        if let Ok(b) = newton(&x.select(&rows), &thin(y), thin_w.as_deref(), start.clone(), 1e-6) {
             start = b;
         }
     }
@@ -69,9 +71,16 @@ pub fn irls(x: &Matrix, y: &[f64], w: &[f64]) -> Result<Array1<f64>, LogitFailur
 /// Every how many rows the starting fit takes.
 const THIN: usize = 16;
 
+/// Row i's weight: 1 without weights (no column of ones the size of the rows is made).
+#[inline]
+fn weight(w: Option<&[f64]>, i: usize) -> f64 {
+    w.map_or(1.0, |w| w[i])
+}
+
 /// The intercept-only fit: the log-odds of the class, no slopes.
-fn intercept_only(y: &[f64], w: &[f64], p: usize) -> Array1<f64> {
-    let rate = y.iter().zip(w).map(|(y, w)| y * w).sum::<f64>() / w.iter().sum::<f64>();
+fn intercept_only(y: &[f64], w: Option<&[f64]>, p: usize) -> Array1<f64> {
+    let total = (0..y.len()).map(|i| weight(w, i)).sum::<f64>();
+    let rate = y.iter().enumerate().map(|(i, y)| y * weight(w, i)).sum::<f64>() / total;
     let mut b = Array1::zeros(p + 1);
     if rate > 0.0 && rate < 1.0 {
         b[0] = (rate / (1.0 - rate)).ln();
@@ -84,7 +93,13 @@ fn intercept_only(y: &[f64], w: &[f64], p: usize) -> Array1<f64> {
 /// weighted by their curvature, times the rows). Once the steps are small the Hessian
 /// hardly changes, so it is kept and later passes sum only the gradient (the chord
 /// method: the same answer, the gradient zero, at a fraction of the cost per pass).
-fn newton(x: &Matrix, y: &[f64], w: &[f64], mut b: Array1<f64>, tolerance: f64) -> Result<Array1<f64>, LogitFailure> {
+fn newton(
+    x: &Matrix,
+    y: &[f64],
+    w: Option<&[f64]>,
+    mut b: Array1<f64>,
+    tolerance: f64,
+) -> Result<Array1<f64>, LogitFailure> {
     const KEEP_HESSIAN_BELOW: f64 = 1e-3;
     let (n, p) = x.dim();
     let k = p + 1;
@@ -99,7 +114,11 @@ fn newton(x: &Matrix, y: &[f64], w: &[f64], mut b: Array1<f64>, tolerance: f64) 
                 let a = x.block(rows.clone());
                 let a = a.view();
                 let q = (a.dot(&b.slice(s![1..])) + b[0]).mapv(|e| 1.0 / (1.0 + (-e).exp()));
-                let (y, w) = (&y[rows.clone()], &w[rows]);
+                let y = &y[rows.clone()];
+                let w: Cow<[f64]> = match w {
+                    Some(w) => Cow::Borrowed(&w[rows]),
+                    None => Cow::Owned(vec![1.0; y.len()]),
+                };
                 let resid: Array1<f64> = (0..q.len()).map(|i| w[i] * (y[i] - q[i])).collect();
                 let grad = std::iter::once(resid.sum()).chain(weighted_sum(a, resid.view())).collect::<Array1<f64>>();
                 let hessian = fresh.then(|| {
@@ -142,14 +161,14 @@ fn newton(x: &Matrix, y: &[f64], w: &[f64], mut b: Array1<f64>, tolerance: f64) 
 }
 
 /// The log-likelihood of coefficients `b` (intercept first), added row by row in order.
-fn loglik(x: &Matrix, y: &[f64], w: &[f64], b: &Array1<f64>) -> f64 {
+fn loglik(x: &Matrix, y: &[f64], w: Option<&[f64]>, b: &Array1<f64>) -> f64 {
     let mut sum = 0.0;
     for start in (0..y.len()).step_by(BLOCK) {
         let rows = start..(start + BLOCK).min(y.len());
         let eta = x.block(rows.clone()).dot(&b.slice(s![1..])) + b[0];
         for (i, eta) in rows.zip(eta) {
             let q = (1.0 / (1.0 + (-eta).exp())).clamp(1e-15, 1.0 - 1e-15);
-            sum += w[i] * if y[i] == 1.0 { q.ln() } else { (1.0 - q).ln() };
+            sum += weight(w, i) * if y[i] == 1.0 { q.ln() } else { (1.0 - q).ln() };
         }
     }
     sum
@@ -179,10 +198,10 @@ mod tests {
     fn the_thinned_start_reaches_the_maximum_likelihood() {
         let (x, y, w) = rows(super::THIN * 5_000);
         let held = crate::stats::Matrix::from(x.clone());
-        let fast = super::irls(&held, &y, &w).unwrap();
+        let fast = super::irls(&held, &y, Some(&w)).unwrap();
         // From the intercept-only fit instead, to a tighter tolerance.
-        let start = super::intercept_only(&y, &w, 3);
-        let plain = super::newton(&held, &y, &w, start, 1e-13).unwrap();
+        let start = super::intercept_only(&y, Some(&w), 3);
+        let plain = super::newton(&held, &y, Some(&w), start, 1e-13).unwrap();
         for (a, b) in fast.iter().zip(&plain) {
             assert!((a - b).abs() < 1e-9, "{fast} against {plain}");
         }

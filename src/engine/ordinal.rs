@@ -300,7 +300,7 @@ mod tests {
         let two: Vec<usize> = c.iter().map(|&c| usize::from(c >= 3)).collect();
         let ord = fit(&x, &two, 2, &w, None).unwrap();
         let y: Vec<f64> = two.iter().map(|&c| c as f64).collect();
-        let logit = super::super::logit::irls(&x, &y, &w).unwrap();
+        let logit = super::super::logit::irls(&x, &y, Some(&w)).unwrap();
         // logit P(high) = −ζ + xβ.
         assert!((ord.cuts[0] + logit[0]).abs() < 1e-7, "{} {}", ord.cuts[0], logit[0]);
         assert!((ord.beta[0] - logit[1]).abs() < 1e-7 && (ord.beta[1] - logit[2]).abs() < 1e-7);

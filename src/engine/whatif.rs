@@ -190,8 +190,8 @@ fn fit(model: WhatIfModel, outcome: &Outcome, rows: &Rows, w: &[f64], start: Opt
                         return Err(Failure::Model { class: c.name, why });
                     }
                     let b = match start {
-                        Some(b) => logit::refit(rows.x, &y, w, b),
-                        None => logit::irls(rows.x, &y, w),
+                        Some(b) => logit::refit(rows.x, &y, Some(w), b),
+                        None => logit::irls(rows.x, &y, Some(w)),
                     }
                     .map_err(|why| Failure::Model { class: c.name, why })?;
                     Ok((c.band, code, b))

@@ -175,6 +175,16 @@ impl Pending {
         Pending { source: Source::Whole(table), hive: Vec::new(), numeric: Vec::new(), columns: None }
     }
 
+    /// How many times this batch's bytes `path` holds, this being its first batch: its
+    /// rows times that is about the file's (1 when it is not a CSV file).
+    pub fn share_of(&self, path: &Path) -> f64 {
+        let file = std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len() as f64);
+        match (&self.source, file) {
+            (Source::Csv { bytes, .. }, Some(len)) if !bytes.is_empty() => (len / bytes.len() as f64).max(1.0),
+            _ => 1.0,
+        }
+    }
+
     /// The batch as a table, with its partition columns.
     pub fn table(self) -> Result<Table> {
         let numeric: Vec<&str> = self.numeric.iter().map(String::as_str).collect();

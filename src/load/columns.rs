@@ -43,6 +43,14 @@ impl Numbers {
         }
     }
 
+    /// Room for `more` values.
+    pub fn reserve(&mut self, more: usize) {
+        match self {
+            Numbers::Bytes(b) => b.reserve_exact(more),
+            Numbers::Floats(f) => f.reserve_exact(more),
+        }
+    }
+
     pub fn len(&self) -> usize {
         match self {
             Numbers::Bytes(b) => b.len(),

@@ -49,6 +49,12 @@ impl IdIndex {
         earlier
     }
 
+    /// Room for `more` ids in the table of rows.
+    pub fn reserve(&mut self, more: usize) {
+        let chunks = &self.chunks;
+        self.rows.reserve(more, |&r| chunks[r as usize / CHUNK][r as usize % CHUNK] as u64);
+    }
+
     /// The first row holding this id.
     pub fn get(&self, digest: u128) -> Option<usize> {
         let at = |r: u32| self.chunks[r as usize / CHUNK][r as usize % CHUNK];

@@ -7,7 +7,8 @@
 //! compact ([`columns`]): waves and segments as codes into their labels, ids as digests,
 //! ratings and answers that are whole numbers as one byte each. The outcome (NPS) file is
 //! read first; its index of ids, the same one that checks them for repeats, joins each
-//! batch of ratings to it.
+//! batch of ratings to it, and a ratings id is a repeat when its partner was already
+//! taken: the ratings need no index of their own.
 
 pub(crate) mod batches;
 mod columns;
@@ -26,7 +27,7 @@ pub(crate) use pass::slash_order;
 use pass::{Plan, Read};
 pub(crate) use values::{for_each_value, outcome_values, rating_values, wave_from_dates, weight_cells};
 
-pub use responses::Levels;
+pub use responses::{Levels, Reader};
 pub use sniff::Dialect;
 pub(crate) use table::leading_number;
 pub use table::Table;
@@ -155,13 +156,13 @@ impl Responses {
         if nps.is_some() && survey.id.is_none() {
             return Err(Error::NoJoinKey);
         }
-        let (ratings_path, (ratings_head, ratings)) = (ratings.0.clone(), first(ratings)?);
+        let (ratings_path, (ratings_head, ratings_rows, ratings)) = (ratings.0.clone(), first(ratings)?);
         let nps = nps.map(|n| -> Result<_> { Ok((n.0.clone(), first(n)?)) }).transpose()?;
         // Which file each outcome is read from: the outcome file when it has the column (or
         // neither has it, so that the error names that file), seen in each file's first batch.
         let has = |t: &Table, column: &str| t.df.column(column).is_ok();
         let in_nps = |o: &Outcome| {
-            nps.as_ref().is_some_and(|(_, (head, _))| has(head, &o.column) || !has(&ratings_head, &o.column))
+            nps.as_ref().is_some_and(|(_, (head, _, _))| has(head, &o.column) || !has(&ratings_head, &o.column))
         };
         let nps_plan = Plan {
             survey,
@@ -178,16 +179,19 @@ impl Responses {
         // Both files' id columns are looked for before any other column.
         if let Some(id) = &survey.id {
             ratings_head.column(id, "respondent id")?;
-            if let Some((_, (head, _))) = &nps {
+            if let Some((_, (head, _, _))) = &nps {
                 head.column(id, "respondent id")?;
             }
         }
         let ratings_head = ratings_plan.check(ratings_head)?;
         let mut nps = nps
-            .map(|(path, (head, rest))| Read::file(&path, nps_plan.check(head)?, rest, &nps_plan, None))
+            .map(|(path, (head, rows, rest))| Read::file(&path, (nps_plan.check(head)?, rows), rest, &nps_plan, None))
             .transpose()?;
         let partner = nps.as_ref().and_then(|n| n.index.as_ref());
-        let mut ratings = Read::file(&ratings_path, ratings_head, ratings, &ratings_plan, partner)?;
+        let mut ratings = Read::file(&ratings_path, (ratings_head, ratings_rows), ratings, &ratings_plan, partner)?;
+        if let Some(n) = &mut nps {
+            n.index = None;
+        }
         // The inner join: each matched ratings row with its outcome row, in the ratings' order.
         let (left, right) = ratings.matched().unzip();
         let mut columns = Columns::default();
@@ -295,10 +299,17 @@ impl Responses {
     }
 }
 
-/// A file's first batch, and the rest: the first settles where each outcome is read from.
-fn first<I: Iterator<Item = Result<Pending>>>((path, mut batches): (PathBuf, I)) -> Result<(Table, I)> {
+/// A file's first batch, about how many rows the file holds (from the batch's share of its
+/// bytes), and the rest: the first settles where each outcome is read from.
+fn first<I: Iterator<Item = Result<Pending>>>((path, mut batches): (PathBuf, I)) -> Result<(Table, usize, I)> {
     match batches.next().transpose()? {
-        Some(head) => Ok((head.table()?, batches)),
+        Some(head) => {
+            let share = head.share_of(&path);
+            let table = head.table()?;
+            // A twentieth more: a `Vec` that outgrows its room doubles it.
+            let rows = (table.height() as f64 * share * 1.05).ceil().min(u32::MAX as f64) as usize;
+            Ok((table, rows, batches))
+        }
         None => Err(Error::BadFile { file: path, reason: "has a header but no data rows".into() }),
     }
 }

@@ -159,10 +159,11 @@ pub(super) struct Read {
     pub rows: usize,
     pub dialect: Option<Dialect>,
     pub labels: Labels,
-    /// The ids' index (row by digest), when the survey has ids.
+    /// The ids' index (row by digest), when the survey has ids and this file is read
+    /// first (the other joins to it) or alone.
     pub index: Option<IdIndex>,
-    /// Each row's partner in the file joined to this one.
-    partners: Option<Vec<u32>>,
+    /// When this file is joined to one read before it: each row's partner there.
+    join: Option<Join>,
     keys: Vec<u32>,
     by: Vec<Levels>,
     drivers: Vec<Numbers>,
@@ -174,13 +175,62 @@ pub(super) struct Read {
     pub outcome_coded: Vec<usize>,
 }
 
+/// A file's ids joined to a file read before it, as they are read. Its repeats are found
+/// without an index of its own: a matched id is a repeat when its partner row was already
+/// claimed, and only the ids without a partner (usually few) are indexed. Ten million ids
+/// then cost 80 MB (a partner and a claim a row) rather than 250 MB more.
+struct Join {
+    /// Each row's partner row in the other file, or [`UNMATCHED`].
+    partners: Vec<u32>,
+    /// Each row of the other file: the first row here that holds its id, or [`UNMATCHED`].
+    claims: Vec<u32>,
+    /// The ids without a partner, and the row here of each.
+    strays: IdIndex,
+    stray_rows: Vec<u32>,
+}
+
+impl Join {
+    fn new(other: &IdIndex) -> Join {
+        Join {
+            partners: Vec::new(),
+            claims: vec![UNMATCHED; other.len()],
+            strays: IdIndex::default(),
+            stray_rows: Vec::new(),
+        }
+    }
+
+    /// Row `row`'s id digest `d`; the earlier row holding the same id, if any.
+    fn see(&mut self, d: u128, row: usize, other: &IdIndex) -> Option<usize> {
+        match other.get(d) {
+            Some(p) => {
+                self.partners.push(p as u32);
+                let claim = &mut self.claims[p];
+                if *claim == UNMATCHED {
+                    *claim = row as u32;
+                    None
+                } else {
+                    Some(*claim as usize)
+                }
+            }
+            None => {
+                self.partners.push(UNMATCHED);
+                let earlier = self.strays.push(d).map(|s| self.stray_rows[s] as usize);
+                self.stray_rows.push(row as u32);
+                earlier
+            }
+        }
+    }
+}
+
 impl Read {
     /// Reads file `path` as `plan` says, from its first batch (already checked, so that the
-    /// ratings' first errors come before the outcome file's) and the rest; `partner` is the
-    /// other file's index, to join on.
+    /// ratings' first errors come before the outcome file's) and about how many rows the
+    /// file holds, then the rest; `partner` is the other file's index, to join on. What is
+    /// kept is reserved at that many rows: a `Vec` that doubles as it grows holds up to
+    /// twice its rows, and three times while it moves.
     pub fn file(
         path: &Path,
-        head: Part,
+        (head, rows): (Part, usize),
         rest: impl Iterator<Item = Result<Pending>>,
         plan: &Plan,
         partner: Option<&IdIndex>,
@@ -192,8 +242,8 @@ impl Read {
             rows: 0,
             dialect: None,
             labels: Labels::default(),
-            index: survey.id.as_ref().map(|_| IdIndex::default()),
-            partners: partner.map(|_| Vec::new()),
+            index: survey.id.as_ref().filter(|_| partner.is_none()).map(|_| IdIndex::default()),
+            join: partner.map(Join::new),
             keys: Vec::new(),
             by: Vec::new(),
             drivers: Vec::new(),
@@ -204,6 +254,7 @@ impl Read {
         };
         let mut repeats = Repeats::default();
         read.merge(head, plan, partner, &mut repeats);
+        read.reserve(rows.saturating_sub(read.rows), plan);
         while batches.peek().is_some() {
             let pending: Vec<Pending> = batches.by_ref().take(IN_FLIGHT).collect::<Result<_>>()?;
             let parts: Vec<Result<Part>> = pending.into_par_iter().map(|p| plan.check(p.table()?)).collect();
@@ -245,6 +296,27 @@ impl Read {
         Ok(read)
     }
 
+    /// Room for `more` rows in every column kept.
+    fn reserve(&mut self, more: usize, plan: &Plan) {
+        let Read { index, join, keys, by, drivers, weight, outcomes, .. } = self;
+        if let Some(index) = index {
+            index.reserve(more);
+        }
+        if let Some(join) = join {
+            join.partners.reserve_exact(more);
+        }
+        if plan.ratings {
+            keys.reserve_exact(more);
+        }
+        by.iter_mut().for_each(|l| l.codes.reserve_exact(more));
+        drivers.iter_mut().chain(std::iter::once(weight).filter(|w| w.len() > 0)).for_each(|n| n.reserve(more));
+        for answers in outcomes {
+            if let Answers::Numbers(n) = answers {
+                n.reserve(more);
+            }
+        }
+    }
+
     fn merge(&mut self, part: Part, plan: &Plan, partner: Option<&IdIndex>, repeats: &mut Repeats) {
         let h = part.table.height();
         if self.rows == 0 {
@@ -261,22 +333,25 @@ impl Read {
                 })
                 .collect();
         }
-        match (&part.ids, &mut self.index) {
-            (Some((text, digests)), Some(index)) => {
+        match &part.ids {
+            Some((text, digests)) => {
                 for (i, &d) in digests.iter().enumerate() {
-                    if let Some(earlier) = index.push(d) {
-                        repeats.see(text.get(i).unwrap_or_default(), earlier, self.rows + i);
+                    let row = self.rows + i;
+                    let earlier = match (&mut self.join, &mut self.index, partner) {
+                        (Some(join), _, Some(other)) => join.see(d, row, other),
+                        (_, Some(index), _) => index.push(d),
+                        _ => None,
+                    };
+                    if let Some(earlier) = earlier {
+                        repeats.see(text.get(i).unwrap_or_default(), earlier, row);
                     }
                 }
                 if plan.ratings {
                     self.keys.extend(digests.iter().map(|&d| replicates::key_of(d) as u32));
                 }
-                if let (Some(partners), Some(other)) = (&mut self.partners, partner) {
-                    partners.extend(digests.iter().map(|&d| other.get(d).map_or(UNMATCHED, |r| r as u32)));
-                }
             }
-            _ if plan.ratings => self.keys.extend(replicates::row_keys(self.rows..self.rows + h)),
-            _ => {}
+            None if plan.ratings => self.keys.extend(replicates::row_keys(self.rows..self.rows + h)),
+            None => {}
         }
         for (levels, (codes, names)) in self.by.iter_mut().zip(part.by) {
             levels.extend(&codes, names);
@@ -303,9 +378,10 @@ impl Read {
         self.rows += h;
     }
 
-    /// The rows of this file that have a partner in the other, and those partners' rows.
-    pub fn matched(&self) -> Option<(Vec<u32>, Vec<u32>)> {
-        let partners = self.partners.as_ref()?;
+    /// The rows of this file that have a partner in the other, and those partners' rows
+    /// (the join's working space goes with them).
+    pub fn matched(&mut self) -> Option<(Vec<u32>, Vec<u32>)> {
+        let partners = self.join.take()?.partners;
         Some(partners.iter().enumerate().filter(|(_, &p)| p != UNMATCHED).map(|(i, &p)| (i as u32, p)).unzip())
     }
 

@@ -86,24 +86,21 @@ impl Responses {
         self.columns.codes(name)
     }
 
-    /// The rows `keep` selects, every driver column then the outcome coded by `code` (its
-    /// oriented answer → the value whose mean is the headline), NaN for a gap; and their
-    /// weights. Read from the loader's columns in place.
-    pub fn coded_columns(
-        &self,
+    /// Every driver column, then the outcome coded by `code` (its oriented answer → the
+    /// value whose mean is the headline), and the weights: each a reader of a row's value
+    /// by row number, NaN for a gap. Read from the loader's columns in place, so a group
+    /// of rows costs its row numbers, not a copy of its values.
+    pub fn coded_readers<'a>(
+        &'a self,
         o: &Outcome,
-        keep: &[bool],
-        code: impl Fn(f64) -> f64,
-    ) -> (Vec<Vec<f64>>, Option<Vec<f64>>) {
-        let rows: Vec<usize> = keep.iter().enumerate().filter_map(|(i, &k)| k.then_some(i)).collect();
-        let pick = |name: &str, f: &dyn Fn(f64) -> f64| -> Vec<f64> {
-            let column = self.columns.numbers(name);
-            rows.iter().map(|&i| column.get(i).map_or(f64::NAN, f)).collect()
-        };
-        let sign = o.sign();
-        let mut columns: Vec<Vec<f64>> = self.survey.drivers.iter().map(|d| pick(&d.column, &|x| x)).collect();
-        columns.push(pick(&outcome_key(o), &|y| code(sign * y)));
-        let weights = self.survey.weight.as_ref().map(|_| pick(WEIGHT, &|w| w));
+        code: impl Fn(f64) -> f64 + Sync + 'a,
+    ) -> (Vec<Reader<'a>>, Option<Reader<'a>>) {
+        let reader = |column: &'a Numbers| -> Reader<'a> { Box::new(move |i| column.value(i as usize)) };
+        let mut columns: Vec<Reader<'a>> =
+            self.survey.drivers.iter().map(|d| reader(self.columns.numbers(&d.column))).collect();
+        let (answers, sign) = (self.columns.numbers(&outcome_key(o)), o.sign());
+        columns.push(Box::new(move |i| answers.get(i as usize).map_or(f64::NAN, |y| code(sign * y))));
+        let weights = self.survey.weight.as_ref().map(|_| reader(self.columns.numbers(WEIGHT)));
         (columns, weights)
     }
 
@@ -220,3 +217,6 @@ impl Levels<'_> {
         }
     }
 }
+
+/// A column's value at a row number ([`Responses::coded_readers`]).
+pub type Reader<'a> = Box<dyn Fn(u32) -> f64 + Sync + 'a>;

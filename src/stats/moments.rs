@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix1};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis, CowArray};
 use rayon::prelude::*;
 
 use super::{Matrix, ModelData};
@@ -74,8 +74,9 @@ pub struct Rows<'a> {
     /// A point near the weighted mean: centring first keeps the cross-products free of
     /// cancellation.
     centre: Array1<f64>,
-    /// Survey weights, or ones.
-    w: CowArray<'a, f64, Ix1>,
+    /// Survey weights (`None`: each row weighs 1, with no column of ones the size of the
+    /// rows).
+    w: Option<ArrayView1<'a, f64>>,
 }
 
 impl<'a> Rows<'a> {
@@ -86,17 +87,17 @@ impl<'a> Rows<'a> {
     /// Rows `x` with target `y` and weights `w` (ones when `None`), held as they are.
     pub fn from_parts(x: &'a Matrix, y: &'a Array1<f64>, w: Option<ArrayView1<'a, f64>>) -> Rows<'a> {
         let (n, p) = x.dim();
-        let w = match w {
-            Some(w) => CowArray::from(w),
-            None => CowArray::from(Array1::ones(n)),
-        };
         // Any point near the middle of the rows will do: the moments add the offset of the
         // mean from it. The weighted mean of the first block is near, at a block's cost.
         let head = 0..n.min(BLOCK);
-        let total = w.slice(s![head.clone()]).sum();
+        let head_w = match w {
+            Some(w) => CowArray::from(w.slice_move(s![head.clone()])),
+            None => CowArray::from(Array1::ones(head.len())),
+        };
+        let total = head_w.sum();
         let mut centre = Array1::zeros(p + 1);
         if total > 0.0 {
-            let w = w.slice(s![head.clone()]);
+            let w = head_w.view();
             centre.slice_mut(s![..p]).assign(&(x.block(head.clone()).t().dot(&w) / total));
             centre[p] = y.slice(s![head]).dot(&w) / total;
         }
@@ -105,11 +106,17 @@ impl<'a> Rows<'a> {
 
     /// Number of rows.
     pub fn len(&self) -> usize {
-        self.w.len()
+        self.y.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.w.is_empty()
+        self.y.is_empty()
+    }
+
+    /// Row i's survey weight (1 without weights).
+    #[inline]
+    fn weight(&self, i: usize) -> f64 {
+        self.w.map_or(1.0, |w| w[i])
     }
 
     /// Rows `rows` minus the centre, written into `buffer`.
@@ -133,9 +140,9 @@ impl<'a> Rows<'a> {
     pub fn moments(&self, counts: Option<&[u32]>) -> Moments {
         let k = self.centre.len();
         let freq = |i: usize| counts.map_or(1.0, |c| c[i] as f64);
-        let v: Array1<f64> = Array1::from_shape_fn(self.len(), |i| self.w[i] * freq(i));
-        let n: f64 = (0..self.len()).filter(|&i| self.w[i] > 0.0).map(freq).sum();
-        let sum_w2: f64 = (0..self.len()).map(|i| self.w[i] * self.w[i] * freq(i)).sum();
+        let v: Array1<f64> = Array1::from_shape_fn(self.len(), |i| self.weight(i) * freq(i));
+        let n: f64 = (0..self.len()).filter(|&i| self.weight(i) > 0.0).map(freq).sum();
+        let sum_w2: f64 = (0..self.len()).map(|i| self.weight(i) * self.weight(i) * freq(i)).sum();
         let rows = counts.map_or(self.len() as f64, |c| c.iter().map(|&x| x as f64).sum());
         let (mut sum, mut second) = (Array1::zeros(k), Array2::zeros((k, k)));
         let scratch = || (Array2::zeros((BLOCK, k)), Array2::zeros((BLOCK, k)));
@@ -160,7 +167,7 @@ impl<'a> Rows<'a> {
         let (k, p) = (self.centre.len(), self.x.ncols());
         let width = 4 + k + k * (k + 1) / 2;
         let terms = |i: usize, _: &mut (), t: &mut [f64]| {
-            let w = self.w[i];
+            let w = self.weight(i);
             let (head, rest) = t.split_at_mut(4 + k);
             head[..4].copy_from_slice(&[if w > 0.0 { 1.0 } else { 0.0 }, 1.0, w, w * w]);
             let z = &mut head[4..];
