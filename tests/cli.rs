@@ -195,6 +195,15 @@ fn weighted_nps_through_the_command() {
 fn duplicate_id_is_refused() {
     let dir = folder(&[("ratings.csv", "id,a,b\n1,5,5\n2,6,6\n1,7,7\n"), ("nps.csv", NPS)]);
     fails(&mut drivers_cmd(&dir), 1, &["ratings.csv", "\"id\"", "duplicate", "\"1\" (rows 1 and 3)"]);
+    // Repeats are found whether or not the outcome file holds the id (\"x\" it does not),
+    // each named by its first row.
+    let ratings = "id,a,b\nx,1,1\n1,5,5\n2,6,6\nx,2,2\n1,7,7\nx,3,3\n";
+    let dir = folder(&[("ratings.csv", ratings), ("nps.csv", NPS)]);
+    fails(
+        &mut drivers_cmd(&dir),
+        1,
+        &["3 duplicate respondent id(s)", "\"x\" (rows 1 and 4)", "\"1\" (rows 2 and 5)", "\"x\" (rows 1 and 6)"],
+    );
 }
 
 #[test]
