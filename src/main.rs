@@ -25,7 +25,9 @@ fn main() -> ExitCode {
     // pages go back to the kernel after 0.25 s rather than mimalloc's 1 s: a streaming pass
     // frees a batch every few milliseconds, and at 1 s its peak grew with the number of
     // batches (+30% from 1M to 10M rows, against +13–18% at 0.25 s; at 0 s, +4% but a
-    // quarter more time).
+    // quarter more time). The fits keep this too: keeping every freed page once the rows
+    // were loaded saved about 3% of a million-row default report, and cost a quarter more
+    // memory (10M rows: 1,049–1,079 MB against 804–857 MB).
     // SAFETY: sets a flag of this process and an option of the allocator this binary
     // links; no memory is touched.
     unsafe {
@@ -40,22 +42,13 @@ fn main() -> ExitCode {
         eprintln!("error: internal error ({info}); please report it with the command that caused it");
     }));
     let cli = Cli::parse();
-    match cli::run(cli.command, &cli::Process { keep_freed_pages, staging }) {
+    match cli::run(cli.command, &cli::Process { staging }) {
         Ok(()) => ExitCode::from(exit::OK as u8),
         Err(e) => {
             eprintln!("error: {e}{}", cli::hint(&e));
             ExitCode::from(e.exit_code() as u8)
         }
     }
-}
-
-/// For a run that holds every row in memory, once they are loaded: keep the pages it
-/// frees. Its fits free and take again arrays the size of the rows, which the kernel would
-/// zero again each time. The loader and a streaming pass run before it: they hand pages
-/// back, so their memory stays flat however many batches they read.
-fn keep_freed_pages() {
-    // SAFETY: sets an option of the allocator this binary links; no memory is touched.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
 }
 
 /// Ctrl-C removes the half-built report folder, so an interrupted run leaves nothing.

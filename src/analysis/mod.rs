@@ -168,7 +168,8 @@ pub fn analyse(survey: &Survey, responses: &Responses) -> Result<Analysis> {
 }
 
 /// The outcomes' model matrices (rows × drivers, outcome, weight and key, as 64-bit
-/// numbers) below which outcomes are analysed side by side.
+/// numbers: ratings held as bytes take less) below which outcomes are analysed side by
+/// side.
 const SIDE_BY_SIDE_BYTES: usize = 512 << 20;
 
 /// One outcome from any source: the pooled table (or why there is none), then the groups.

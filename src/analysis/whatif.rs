@@ -3,6 +3,8 @@
 //! resamples for intervals and, given costs, each scenario's headline points per unit of
 //! cost (the return a budget is ranked by).
 
+use std::borrow::Cow;
+
 use ndarray::Array1;
 use serde::Serialize;
 
@@ -139,12 +141,18 @@ pub fn simulate(
             })
             .collect(),
     };
-    let answers: Vec<f64> = data.y.iter().map(|y| y * outcome.sign()).collect();
+    // The answers as given: the model's outcome itself unless it was turned round.
+    let sign = outcome.sign();
+    let answers: Cow<[f64]> = if sign == 1.0 {
+        Cow::Borrowed(data.y.as_slice().expect("the outcome is contiguous"))
+    } else {
+        Cow::Owned(data.y.iter().map(|y| y * sign).collect())
+    };
     let ones = Array1::ones(data.n_used);
     let w = data.w.as_ref().unwrap_or(&ones);
     let rows = whatif::Rows {
         x: &data.x,
-        answers: &answers,
+        answers: answers.as_ref(),
         w: w.as_slice().expect("weights are contiguous"),
         bounds: &bounds,
         keys: &data.keys,

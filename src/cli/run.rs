@@ -18,10 +18,9 @@ use super::{Command, DataArgs};
 
 const DEFAULT_CONFIG: &str = "notebooks-data/survey.toml";
 
-/// What a run needs from `main`: how to keep freed memory, and where the report being
-/// written is staged (for the Ctrl-C handler).
+/// What a run needs from `main`: where the report being written is staged (for the
+/// Ctrl-C handler).
 pub struct Process {
-    pub keep_freed_pages: fn(),
     pub staging: Staging,
 }
 
@@ -45,11 +44,8 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
                     let mut survey = resolve(data, model, whatif, config.as_deref(), Need::Drivers)?;
                     let bar = progress_bar(&mut survey);
                     let mut timings = Vec::new();
-                    let analysed =
-                        Stage::time(&mut timings, "load", || keydriver::load::load(&survey)).and_then(|responses| {
-                            (process.keep_freed_pages)();
-                            keydriver::analyse(&survey, &responses)
-                        });
+                    let analysed = Stage::time(&mut timings, "load", || keydriver::load::load(&survey))
+                        .and_then(|responses| keydriver::analyse(&survey, &responses));
                     bar.finish_and_clear();
                     let mut analysis = analysed?;
                     timings.append(&mut analysis.timings);
@@ -76,9 +72,7 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
                 resolve(data, ModelSettings::default(), WhatIfSettings::default(), config.as_deref(), Need::Outcome)?;
             survey.drivers.clear();
             tell_main_outcome(&survey, "scoring");
-            let responses = keydriver::load::load(&survey)?;
-            (process.keep_freed_pages)();
-            let scores = keydriver::analyse_scores(&survey, &responses)?;
+            let scores = keydriver::analyse_scores(&survey, &keydriver::load::load(&survey)?)?;
             let rows = report::score_rows(&scores);
             print!(
                 "{}",
@@ -110,10 +104,8 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
                 return Ok(());
             }
             let bar = progress_bar(&mut survey);
-            let result = keydriver::load::load(&survey).and_then(|responses| {
-                (process.keep_freed_pages)();
-                keydriver::analyse_drivers(&survey, &responses)
-            });
+            let result =
+                keydriver::load::load(&survey).and_then(|responses| keydriver::analyse_drivers(&survey, &responses));
             bar.finish_and_clear();
             let (table, groups) = result?;
             print!(
@@ -132,10 +124,8 @@ pub fn run(command: Command, process: &Process) -> Result<()> {
             let mut survey = resolve(data, model, whatif, config.as_deref(), Need::Drivers)?;
             tell_main_outcome(&survey, "simulating");
             let bar = progress_bar(&mut survey);
-            let result = keydriver::load::load(&survey).and_then(|responses| {
-                (process.keep_freed_pages)();
-                keydriver::analysis::analyse_whatif(&survey, &responses)
-            });
+            let result = keydriver::load::load(&survey)
+                .and_then(|responses| keydriver::analysis::analyse_whatif(&survey, &responses));
             bar.finish_and_clear();
             let w = result?;
             print!(
