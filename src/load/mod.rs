@@ -27,7 +27,7 @@ pub(crate) use pass::slash_order;
 use pass::{Plan, Read};
 pub(crate) use values::{for_each_value, outcome_values, rating_values, wave_from_dates, weight_cells};
 
-pub use responses::{Levels, Reader};
+pub use responses::{LevelCodes, Reader};
 pub use sniff::Dialect;
 pub(crate) use table::leading_number;
 pub use table::Table;

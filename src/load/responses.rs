@@ -55,10 +55,10 @@ impl Responses {
 
     /// A wave or segment column as levels: each row's level and each level's label (blanks
     /// read "(missing)", the last level).
-    pub fn levels_of(&self, name: &str) -> Levels<'_> {
+    pub fn levels_of(&self, name: &str) -> LevelCodes<'_> {
         let mut labels: Vec<&str> = self.levels[name].iter().map(String::as_str).collect();
         labels.push(MISSING_LABEL);
-        Levels { codes: self.codes(name), labels }
+        LevelCodes { codes: self.codes(name), labels }
     }
 
     /// Which rows read `label` in wave or segment column `name` (as [`Responses::labels`]
@@ -202,12 +202,12 @@ impl Responses {
 }
 
 /// A wave or segment column's rows as levels ([`Responses::levels_of`]).
-pub struct Levels<'a> {
+pub struct LevelCodes<'a> {
     codes: &'a [u32],
     pub labels: Vec<&'a str>,
 }
 
-impl Levels<'_> {
+impl LevelCodes<'_> {
     /// Row `i`'s level: an index into `labels`.
     #[inline]
     pub fn of(&self, i: usize) -> usize {

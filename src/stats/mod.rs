@@ -1,6 +1,7 @@
 //! The numeric ground floor: weighted moments in one mergeable pass, pairwise and EM
-//! moments for data with gaps, and the repair of a matrix that is not positive definite.
-//! Nothing here knows a file, a column name or a survey.
+//! moments for data with gaps, the repair of a matrix that is not positive definite, the
+//! Poisson replicates, and the compact rows the fits read ([`Matrix`]). Nothing here
+//! knows a file, a column name or a survey.
 
 pub mod matrix;
 pub mod moments;
